@@ -1,0 +1,242 @@
+// Package gen turns one spec of a BPF struct_ops type into a validated model
+// and renders the model into the files of a working stack: the kernel module
+// that defines the type, the Go-assembled BPF programs and the Go loader.
+//
+// The pipeline is spec (built-in, C header or BTF) -> Ops (this file) ->
+// Validate -> Render (a sorted, in-memory file set) -> Write (atomic). Only
+// the spec readers look at headers or BTF; every emitter reads the model.
+package gen
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Kind classifies a C type as far as a struct_ops callback cares.
+type Kind int
+
+// The kinds of type a callback may take or return.
+const (
+	Void      Kind = iota // void (returns only)
+	Bool                  // bool / _Bool
+	Int                   // char and the integer types, 1 to 8 bytes
+	CharPtr               // const char * (a NUL-terminated kernel string)
+	StructPtr             // struct X * (a pointer to a kernel struct)
+	Array                 // char name[16] and other fixed arrays (data members only)
+)
+
+var kindNames = [...]string{"void", "bool", "int", "const char *", "struct pointer", "array"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Type is one C type as the generator needs it: its class, width and
+// signedness, and how to spell it in C.
+type Type struct {
+	Kind   Kind
+	Size   int    // bytes: 0 for void, 8 for pointers, elem size * len for arrays
+	Signed bool   // Int only
+	C      string // the C spelling used in emitted C, e.g. "int", "u32", "const char *"
+	Struct string // StructPtr: the struct's tag name
+	Elem   *Type  // Array: element type
+	Len    int    // Array: element count
+}
+
+// IsScalar reports whether values of t are passed as a number a BPF program
+// can do arithmetic on (bool and the integers).
+func (t Type) IsScalar() bool { return t.Kind == Bool || t.Kind == Int }
+
+// IsPointer reports whether t is passed as a pointer.
+func (t Type) IsPointer() bool { return t.Kind == CharPtr || t.Kind == StructPtr }
+
+// Same reports whether a and b describe the same ABI type, ignoring spelling.
+func (t Type) Same(o Type) bool {
+	if t.Kind != o.Kind || t.Size != o.Size || t.Signed != o.Signed || t.Struct != o.Struct || t.Len != o.Len {
+		return false
+	}
+	if (t.Elem == nil) != (o.Elem == nil) {
+		return false
+	}
+	return t.Elem == nil || t.Elem.Same(*o.Elem)
+}
+
+// Describe is a short ABI description, e.g. "s32", "u8", "bool", "const char *".
+func (t Type) Describe() string {
+	switch t.Kind {
+	case Int:
+		if t.Signed {
+			return fmt.Sprintf("s%d", t.Size*8)
+		}
+		return fmt.Sprintf("u%d", t.Size*8)
+	case StructPtr:
+		return "struct " + t.Struct + " *"
+	case Array:
+		return fmt.Sprintf("%s[%d]", t.Elem.Describe(), t.Len)
+	}
+	return t.Kind.String()
+}
+
+// Decl returns a C declaration of name with type t ("int a", "const char *buf",
+// "char name[16]").
+func (t Type) Decl(name string) string {
+	if t.Kind == Array {
+		return fmt.Sprintf("%s %s[%d]", t.Elem.C, name, t.Len)
+	}
+	if strings.HasSuffix(t.C, "*") {
+		return t.C + name
+	}
+	return t.C + " " + name
+}
+
+// Param is one callback parameter.
+type Param struct {
+	Name string
+	Type Type
+	// Nullable marks a pointer argument the kernel may pass as NULL; the CFI
+	// stub names it <name>__nullable so the verifier forces a NULL check.
+	Nullable bool
+}
+
+// Func is a callback signature.
+type Func struct {
+	Return Type
+	Params []Param
+}
+
+// Pos is a position in a spec file; zero for the built-in spec and BTF.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+func (p Pos) String() string {
+	switch {
+	case p.File == "":
+		return ""
+	case p.Line == 0:
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// Member is one member of the ops struct: a callback (Func != nil) or a data
+// member (Data != nil).
+type Member struct {
+	Name   string
+	Offset int // bytes from the start of the struct
+	Size   int // bytes
+	Func   *Func
+	Data   *Type
+	Pos    Pos
+}
+
+// Ops is the model of one struct_ops type: everything every emitter needs.
+type Ops struct {
+	Name    string // the struct's tag, e.g. "bpf_testmod_ops"
+	Size    int    // sizeof(struct Name)
+	Members []Member
+	// Kernel is true when the type already exists in the kernel or a module
+	// (read from BTF): no module is generated, only programs and a loader.
+	Kernel bool
+	// Source names where the spec came from, for messages and file headers.
+	Source string
+	Pos    Pos
+}
+
+// Callbacks returns the function-pointer members, in struct order.
+func (o *Ops) Callbacks() []Member {
+	var out []Member
+	for _, m := range o.Members {
+		if m.Func != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Member returns the member called name, or nil.
+func (o *Ops) Member(name string) *Member {
+	for i := range o.Members {
+		if o.Members[i].Name == name {
+			return &o.Members[i]
+		}
+	}
+	return nil
+}
+
+// BaseName is the ops name without its "_ops" suffix: the module is
+// <base>.ko and its trigger /proc/<base>_trigger.
+func (o *Ops) BaseName() string {
+	if b, ok := strings.CutSuffix(o.Name, "_ops"); ok && b != "" {
+		return b
+	}
+	return o.Name
+}
+
+// ModuleName is the name of the generated kernel module.
+func (o *Ops) ModuleName() string { return o.BaseName() }
+
+// TriggerPath is the proc file the generated module creates.
+func (o *Ops) TriggerPath() string { return "/proc/" + o.BaseName() + "_trigger" }
+
+// Equal reports the first difference between two models' ABI (names, types,
+// sizes and offsets; not spellings, positions or sources), or "" when they
+// describe the same struct.
+func (o *Ops) Equal(p *Ops) string {
+	if o.Name != p.Name {
+		return fmt.Sprintf("name %q != %q", o.Name, p.Name)
+	}
+	if o.Size != p.Size {
+		return fmt.Sprintf("size %d != %d", o.Size, p.Size)
+	}
+	if len(o.Members) != len(p.Members) {
+		return fmt.Sprintf("%d members != %d", len(o.Members), len(p.Members))
+	}
+	for i, a := range o.Members {
+		b := p.Members[i]
+		switch {
+		case a.Name != b.Name:
+			return fmt.Sprintf("member %d: name %q != %q", i, a.Name, b.Name)
+		case a.Offset != b.Offset || a.Size != b.Size:
+			return fmt.Sprintf("member %s: offset/size %d/%d != %d/%d", a.Name, a.Offset, a.Size, b.Offset, b.Size)
+		case (a.Func == nil) != (b.Func == nil):
+			return fmt.Sprintf("member %s: callback vs data", a.Name)
+		case a.Data != nil && !a.Data.Same(*b.Data):
+			return fmt.Sprintf("member %s: %s != %s", a.Name, a.Data.Describe(), b.Data.Describe())
+		case a.Func != nil:
+			if !a.Func.Return.Same(b.Func.Return) {
+				return fmt.Sprintf("member %s: returns %s != %s", a.Name, a.Func.Return.Describe(), b.Func.Return.Describe())
+			}
+			if len(a.Func.Params) != len(b.Func.Params) {
+				return fmt.Sprintf("member %s: %d params != %d", a.Name, len(a.Func.Params), len(b.Func.Params))
+			}
+			for j, pa := range a.Func.Params {
+				pb := b.Func.Params[j]
+				if pa.Name != pb.Name || !pa.Type.Same(pb.Type) {
+					return fmt.Sprintf("member %s: param %d: %s %s != %s %s", a.Name, j,
+						pa.Type.Describe(), pa.Name, pb.Type.Describe(), pb.Name)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// Signature renders a callback as C: "int test_2(int a, int b)".
+func (m Member) Signature() string {
+	if m.Func == nil {
+		return m.Data.Decl(m.Name)
+	}
+	var ps []string
+	for _, p := range m.Func.Params {
+		ps = append(ps, p.Type.Decl(p.Name))
+	}
+	if len(ps) == 0 {
+		ps = []string{"void"}
+	}
+	return fmt.Sprintf("%s(%s)", m.Func.Return.Decl(m.Name), strings.Join(ps, ", "))
+}
