@@ -23,9 +23,11 @@ const (
 	CharPtr               // const char * (a NUL-terminated kernel string)
 	StructPtr             // struct X * (a pointer to a kernel struct)
 	Array                 // char name[16] and other fixed arrays (data members only)
+	Ptr                   // any other pointer (int *, void *, union x *): kernel types only
+	Opaque                // a struct or union by value, a bitfield: kernel types' data members only
 )
 
-var kindNames = [...]string{"void", "bool", "int", "const char *", "struct pointer", "array"}
+var kindNames = [...]string{"void", "bool", "int", "const char *", "struct pointer", "array", "pointer", "opaque"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -51,7 +53,7 @@ type Type struct {
 func (t Type) IsScalar() bool { return t.Kind == Bool || t.Kind == Int }
 
 // IsPointer reports whether t is passed as a pointer.
-func (t Type) IsPointer() bool { return t.Kind == CharPtr || t.Kind == StructPtr }
+func (t Type) IsPointer() bool { return t.Kind == CharPtr || t.Kind == StructPtr || t.Kind == Ptr }
 
 // Same reports whether a and b describe the same ABI type, ignoring spelling.
 func (t Type) Same(o Type) bool {
@@ -76,6 +78,10 @@ func (t Type) Describe() string {
 		return "struct " + t.Struct + " *"
 	case Array:
 		return fmt.Sprintf("%s[%d]", t.Elem.Describe(), t.Len)
+	case Ptr, Opaque:
+		if t.C != "" {
+			return t.C
+		}
 	}
 	return t.Kind.String()
 }
@@ -142,6 +148,9 @@ type Ops struct {
 	// Kernel is true when the type already exists in the kernel or a module
 	// (read from BTF): no module is generated, only programs and a loader.
 	Kernel bool
+	// KernelModule names the module a Kernel type comes from ("" for
+	// vmlinux types); the loader checks it is loaded.
+	KernelModule string
 	// Source names where the spec came from, for messages and file headers.
 	Source string
 	Pos    Pos
@@ -177,8 +186,14 @@ func (o *Ops) BaseName() string {
 	return o.Name
 }
 
-// ModuleName is the name of the generated kernel module.
-func (o *Ops) ModuleName() string { return o.BaseName() }
+// ModuleName is the module that defines the type at run time: the
+// generated module, or for a Kernel type its module ("" for vmlinux).
+func (o *Ops) ModuleName() string {
+	if o.Kernel {
+		return o.KernelModule
+	}
+	return o.BaseName()
+}
 
 // TriggerPath is the proc file the generated module creates.
 func (o *Ops) TriggerPath() string { return "/proc/" + o.BaseName() + "_trigger" }

@@ -1,0 +1,124 @@
+// Command structops-gen turns one spec of a BPF struct_ops type into the
+// whole stack: the kernel module that defines and registers the type, a
+// Go-assembled BPF program per callback, and the Go loader.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/structops/structops-gen/gen"
+)
+
+func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
+
+const usage = `usage:
+  structops-gen [--ops NAME] [--spec FILE.h | --btf FILE [--btf-base FILE]] [-o DIR] [--check]
+  structops-gen list --btf FILE [--btf-base FILE]
+
+Generates, into DIR (default "out"):
+  module/             the kernel module defining struct NAME (not for types read from BTF)
+  <pkg>/ops.go        the type's layout, the callbacks' signatures, Programs and Load
+  <pkg>/callbacks.go  one BPF program per callback: yours to edit, never overwritten
+  <pkg>/loader/       a loader command: attach, trigger, print, detach (--call, --once)
+
+Examples:
+  structops-gen -o out                                   # the built-in bpf_testmod_ops stack
+  make -C out/module                                     # build the module
+  structops-gen --spec myops.h --ops my_ops -o out       # scaffold a new subsystem from a header
+  structops-gen --btf /sys/kernel/btf/vmlinux --ops tcp_congestion_ops -o out
+  structops-gen list --btf /sys/kernel/btf/vmlinux       # struct_ops types the kernel registers
+  structops-gen -o . --check                             # exit 1 and name the files that drifted
+
+Flags:
+`
+
+func run(stdout, stderr io.Writer, args []string) int {
+	if len(args) > 0 && args[0] == "list" {
+		return list(stdout, stderr, args[1:])
+	}
+	fs := pflag.NewFlagSet("structops-gen", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var spec gen.Spec
+	var out, goImport string
+	var check bool
+	fs.StringVar(&spec.Ops, "ops", "", "the ops struct to generate (default "+gen.DefaultOpsName+", or the header's only ops struct)")
+	fs.StringVar(&spec.Header, "spec", "", "C header declaring the ops struct (a new subsystem)")
+	fs.StringVar(&spec.BTF, "btf", "", "ELF object with .BTF or raw BTF holding an existing ops type")
+	fs.StringVar(&spec.BTFBase, "btf-base", "", "base BTF for split (module) BTF (default "+gen.DefaultBTFBase+")")
+	fs.StringVarP(&out, "out", "o", "out", "output directory")
+	fs.StringVar(&goImport, "go-import", "", "Go import path of the output directory (default: from the go.mod above it)")
+	fs.BoolVar(&check, "check", false, "write nothing; exit 1 naming each file that differs from what would be generated")
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "structops-gen: unexpected argument %q (see --help)\n", fs.Arg(0))
+		return 2
+	}
+	if err := generate(stdout, spec, out, goImport, check); err != nil {
+		fmt.Fprintf(stderr, "structops-gen: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func generate(stdout io.Writer, spec gen.Spec, out, goImport string, check bool) error {
+	ops, err := gen.Load(spec)
+	if err != nil {
+		return err
+	}
+	if goImport == "" {
+		if goImport, err = gen.GoImportFor(out); err != nil {
+			return err
+		}
+	}
+	files, err := gen.Render(ops, gen.Options{GoImport: goImport})
+	if err != nil {
+		return err
+	}
+	if check {
+		drift, err := files.Check(out)
+		if err != nil {
+			return err
+		}
+		if len(drift) > 0 {
+			return fmt.Errorf("%s drifted from the generator (regenerate with structops-gen -o %s):\n  %s",
+				out, out, strings.Join(drift, "\n  "))
+		}
+		fmt.Fprintf(stdout, "%s: %d files up to date\n", out, len(files))
+		return nil
+	}
+	if err := files.Write(out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "struct %s (%s): wrote %d files to %s\n", ops.Name, ops.Source, len(files), out)
+	return nil
+}
+
+func list(stdout, stderr io.Writer, args []string) int {
+	fs := pflag.NewFlagSet("structops-gen list", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("btf", gen.DefaultBTFBase, "ELF object with .BTF or raw BTF")
+	base := fs.String("btf-base", "", "base BTF for split (module) BTF (default "+gen.DefaultBTFBase+")")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if err := gen.List(stdout, *path, *base); err != nil {
+		fmt.Fprintf(stderr, "structops-gen list: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,365 @@
+package gen
+
+import (
+	"bytes"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/cilium/ebpf/btf"
+)
+
+// DefaultBTFBase is the BTF that module (split) BTF is resolved against
+// unless --btf-base names another.
+const DefaultBTFBase = "/sys/kernel/btf/vmlinux"
+
+// structOpsPrefix starts the name of the value type the kernel registers
+// for each struct_ops type: struct bpf_struct_ops_<name> { common; data; }.
+const structOpsPrefix = "bpf_struct_ops_"
+
+// BTFFile is a loaded BTF spec and what it was read from.
+type BTFFile struct {
+	Path string
+	Spec *btf.Spec
+	// Module is the module name when the BTF is a module's (split BTF):
+	// the .ko's name, or the file name under /sys/kernel/btf.
+	Module string
+}
+
+// LoadBTF reads BTF from an ELF object with a .BTF section (a .ko, a
+// vmlinux) or from raw BTF (/sys/kernel/btf/<name>). BTF that does not
+// stand alone is module BTF: it is resolved against basePath (default:
+// the running kernel's vmlinux BTF).
+func LoadBTF(path, basePath string) (*BTFFile, error) {
+	raw, isELF, err := readBTF(path)
+	if err != nil {
+		return nil, err
+	}
+	spec, standaloneErr := btf.LoadSpecFromReader(bytes.NewReader(raw))
+	if standaloneErr == nil && !(isELF && strings.HasSuffix(path, ".ko")) {
+		return &BTFFile{Path: path, Spec: spec, Module: moduleName(path, false)}, nil
+	}
+	// Not self-contained: split BTF on top of a base.
+	if basePath == "" {
+		basePath = DefaultBTFBase
+	}
+	base, err := btf.LoadSpec(basePath)
+	if err != nil {
+		hint := ""
+		if errors.Is(err, os.ErrNotExist) {
+			hint = ": pass the vmlinux (or its raw BTF) this BTF was built against with --btf-base"
+		}
+		if standaloneErr != nil {
+			return nil, fmt.Errorf("%s: split (module) BTF needs its base: load base %s: %w%s", path, basePath, err, hint)
+		}
+		return nil, fmt.Errorf("load BTF base %s: %w%s", basePath, err, hint)
+	}
+	spec, err = btf.LoadSplitSpecFromReader(bytes.NewReader(raw), base)
+	if err != nil {
+		if standaloneErr != nil {
+			return nil, fmt.Errorf("%s: corrupt or unsupported BTF (standalone: %v; split on %s: %w)", path, standaloneErr, basePath, err)
+		}
+		return nil, fmt.Errorf("%s: split BTF on %s: %w", path, basePath, err)
+	}
+	return &BTFFile{Path: path, Spec: spec, Module: moduleName(path, true)}, nil
+}
+
+// readBTF returns the raw BTF of path: its .BTF section when it is an ELF
+// object, else the whole file.
+func readBTF(path string) (raw []byte, isELF bool, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("read BTF: %w", err)
+	}
+	if len(data) == 0 {
+		return nil, false, fmt.Errorf("%s: empty file, not BTF", path)
+	}
+	if !bytes.HasPrefix(data, []byte(elf.ELFMAG)) {
+		if len(data) < 4 || !(data[0] == 0x9f && data[1] == 0xeb) && !(data[0] == 0xeb && data[1] == 0x9f) {
+			return nil, false, fmt.Errorf("%s: neither an ELF object nor raw BTF (no BTF magic 0xeb9f)", path)
+		}
+		return data, false, nil
+	}
+	f, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return nil, true, fmt.Errorf("%s: corrupt ELF: %w", path, err)
+	}
+	sec := f.Section(".BTF")
+	if sec == nil {
+		hint := ""
+		if strings.HasSuffix(path, ".ko") {
+			hint = ": rebuild the module with BTF (KDIR/vmlinux with .BTF and pahole installed)"
+		}
+		return nil, true, fmt.Errorf("%s: ELF object has no .BTF section%s", path, hint)
+	}
+	raw, err = io.ReadAll(sec.Open())
+	if err != nil {
+		return nil, true, fmt.Errorf("%s: read .BTF section: %w", path, err)
+	}
+	return raw, true, nil
+}
+
+func moduleName(path string, split bool) string {
+	if !split {
+		return ""
+	}
+	name := path[strings.LastIndex(path, "/")+1:]
+	name = strings.TrimSuffix(name, ".ko")
+	return strings.ReplaceAll(name, "-", "_")
+}
+
+// StructOpsNames returns the struct_ops types the BTF registers (those with
+// a bpf_struct_ops_<name> value type), sorted.
+func StructOpsNames(spec *btf.Spec) ([]string, error) {
+	var names []string
+	for typ, err := range spec.All() {
+		if err != nil {
+			return nil, fmt.Errorf("read BTF: %w", err)
+		}
+		st, ok := typ.(*btf.Struct)
+		if !ok || !strings.HasPrefix(st.Name, structOpsPrefix) {
+			continue
+		}
+		for _, m := range st.Members {
+			if d, ok := btf.UnderlyingType(m.Type).(*btf.Struct); ok && m.Name == "data" && structOpsPrefix+d.Name == st.Name {
+				names = append(names, d.Name)
+			}
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// FromBTF builds the model of struct name from BTF. Types read this way
+// already exist in the kernel (Kernel is set): callbacks may take any
+// pointer and the struct may have data members.
+func FromBTF(f *BTFFile, name string) (*Ops, error) {
+	var st *btf.Struct
+	if err := f.Spec.TypeByName(name, &st); err != nil {
+		if errors.Is(err, btf.ErrNotFound) {
+			msg := fmt.Sprintf("%s: no struct %s", f.Path, name)
+			if names, lerr := StructOpsNames(f.Spec); lerr == nil {
+				msg += suggest(name, names)
+			}
+			return nil, errors.New(msg)
+		}
+		return nil, fmt.Errorf("%s: struct %s: %w", f.Path, name, err)
+	}
+	o := &Ops{Name: name, Size: int(st.Size), Kernel: true, KernelModule: f.Module,
+		Source: "BTF of " + f.Path}
+	for i, m := range st.Members {
+		mname := m.Name
+		if mname == "" {
+			mname = fmt.Sprintf("__anon%d", i)
+		}
+		mem := Member{Name: mname, Offset: int(m.Offset.Bytes()), Size: sizeof(m.Type)}
+		if m.BitfieldSize > 0 {
+			mem.Size = (int(m.BitfieldSize) + 7) / 8
+			t := Type{Kind: Opaque, Size: mem.Size, C: cSpell(m.Type) + " : bitfield"}
+			mem.Data = &t
+		} else if fp, ok := funcProto(m.Type); ok {
+			fn, err := btfFunc(fp, stubParams(f.Spec, name, mname))
+			if err != nil {
+				return nil, fmt.Errorf("%s: struct %s: member %s: %w", f.Path, name, mname, err)
+			}
+			mem.Func = fn
+		} else {
+			t := btfType(m.Type)
+			mem.Data = &t
+		}
+		o.Members = append(o.Members, mem)
+	}
+	return o, nil
+}
+
+// funcProto reports whether t is a pointer to a function prototype.
+func funcProto(t btf.Type) (*btf.FuncProto, bool) {
+	p, ok := btf.UnderlyingType(t).(*btf.Pointer)
+	if !ok {
+		return nil, false
+	}
+	fp, ok := btf.UnderlyingType(p.Target).(*btf.FuncProto)
+	return fp, ok
+}
+
+// stubParams returns the parameters of the CFI stub <ops>__<member>, whose
+// names the function pointer's prototype lacks (and whose __nullable
+// suffixes mark the arguments the kernel may pass as NULL), or nil.
+func stubParams(spec *btf.Spec, ops, member string) []btf.FuncParam {
+	var fn *btf.Func
+	if spec.TypeByName(ops+"__"+member, &fn) != nil {
+		return nil
+	}
+	if fp, ok := fn.Type.(*btf.FuncProto); ok {
+		return fp.Params
+	}
+	return nil
+}
+
+func btfFunc(fp *btf.FuncProto, stub []btf.FuncParam) (*Func, error) {
+	fn := &Func{Return: btfType(fp.Return)}
+	for i, p := range fp.Params {
+		if _, ok := p.Type.(*btf.Void); ok && p.Name == "" && i == len(fp.Params)-1 {
+			return nil, errors.New("variadic callback: struct_ops callbacks take a fixed argument list")
+		}
+		name, nullable := p.Name, false
+		if name == "" && len(stub) == len(fp.Params) {
+			name, nullable = strings.CutSuffix(stub[i].Name, "__nullable")
+		}
+		if name == "" {
+			name = fmt.Sprintf("arg%d", i)
+		}
+		pt := btfType(p.Type)
+		if pt.Kind == Opaque || pt.Kind == Array {
+			return nil, fmt.Errorf("parameter %s: %s passed by value is not supported", name, pt.C)
+		}
+		fn.Params = append(fn.Params, Param{Name: name, Type: pt, Nullable: nullable})
+	}
+	return fn, nil
+}
+
+func sizeof(t btf.Type) int {
+	n, err := btf.Sizeof(t)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// btfType converts a BTF type to the model's, keeping a C spelling.
+func btfType(t btf.Type) Type {
+	spelled := cSpell(t)
+	switch u := btf.UnderlyingType(t).(type) {
+	case *btf.Void:
+		return Type{Kind: Void, C: "void"}
+	case *btf.Int:
+		switch {
+		case u.Encoding == btf.Bool:
+			return Type{Kind: Bool, Size: int(u.Size), C: spelled}
+		case u.Encoding == btf.Char:
+			// plain char is signed on x86-64
+			return Type{Kind: Int, Size: int(u.Size), Signed: true, C: spelled}
+		}
+		return Type{Kind: Int, Size: int(u.Size), Signed: u.Encoding == btf.Signed, C: spelled}
+	case *btf.Enum:
+		return Type{Kind: Int, Size: int(u.Size), Signed: u.Signed, C: spelled}
+	case *btf.Pointer:
+		target := btf.UnderlyingType(u.Target)
+		switch tt := target.(type) {
+		case *btf.Int:
+			if tt.Size == 1 && isConst(u.Target) {
+				return Type{Kind: CharPtr, Size: 8, C: spelled}
+			}
+		case *btf.Struct:
+			return Type{Kind: StructPtr, Size: 8, Struct: tt.Name, C: spelled}
+		case *btf.Fwd:
+			if tt.Kind == btf.FwdStruct {
+				return Type{Kind: StructPtr, Size: 8, Struct: tt.Name, C: spelled}
+			}
+		}
+		return Type{Kind: Ptr, Size: 8, C: spelled}
+	case *btf.Array:
+		elem := btfType(u.Type)
+		return Type{Kind: Array, Size: sizeof(t), Elem: &elem, Len: int(u.Nelems), C: spelled}
+	}
+	return Type{Kind: Opaque, Size: sizeof(t), C: spelled}
+}
+
+func isConst(t btf.Type) bool {
+	for {
+		switch q := t.(type) {
+		case *btf.Const:
+			return true
+		case *btf.Volatile:
+			t = q.Type
+		case *btf.Typedef:
+			t = q.Type
+		default:
+			return false
+		}
+	}
+}
+
+// cSpell spells a BTF type as C, keeping typedef names ("u32"), with a
+// trailing "*" for pointers ("const char *", "struct sock *").
+func cSpell(t btf.Type) string {
+	switch u := t.(type) {
+	case nil:
+		return "void"
+	case *btf.Void:
+		return "void"
+	case *btf.Typedef:
+		return u.Name
+	case *btf.Int:
+		return u.Name
+	case *btf.Const:
+		return "const " + cSpell(u.Type)
+	case *btf.Volatile:
+		return "volatile " + cSpell(u.Type)
+	case *btf.Restrict:
+		return cSpell(u.Type)
+	case *btf.TypeTag:
+		return cSpell(u.Type)
+	case *btf.Struct:
+		return "struct " + u.Name
+	case *btf.Union:
+		return "union " + u.Name
+	case *btf.Enum:
+		return "enum " + u.Name
+	case *btf.Fwd:
+		return u.Kind.String() + " " + u.Name
+	case *btf.Pointer:
+		if _, ok := btf.UnderlyingType(u.Target).(*btf.FuncProto); ok {
+			return "void *"
+		}
+		s := cSpell(u.Target)
+		if strings.HasSuffix(s, "*") {
+			return s + "*"
+		}
+		return s + " *"
+	case *btf.Array:
+		return fmt.Sprintf("%s[%d]", cSpell(u.Type), u.Nelems)
+	}
+	return t.TypeName()
+}
+
+// suggest names the closest of names to name, for "did you mean".
+func suggest(name string, names []string) string {
+	if len(names) == 0 {
+		return " (this BTF registers no struct_ops types)"
+	}
+	best, bestD := "", 1<<30
+	for _, n := range names {
+		if d := editDistance(name, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if bestD <= len(name)/2+1 {
+		return fmt.Sprintf(": did you mean %s? (structops-gen list --btf ... shows all %d)", best, len(names))
+	}
+	return fmt.Sprintf(" (its struct_ops types: %s)", strings.Join(names, ", "))
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := prev[j-1]
+			if a[i-1] != b[j-1] {
+				c++
+			}
+			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,201 @@
+package gen
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"text/template"
+
+	"github.com/structops/structops-gen/templates"
+)
+
+// The C side: the view model the module templates lay out. Every choice
+// (names, formats, casts, how each argument is parsed) is made here.
+
+type cModule struct {
+	Ops, Base, Upper, Module string
+	Header, Guard, Source    string
+	Trigger, TriggerName     string
+	Tutorial                 bool
+	NeedToken, NeedBool      bool
+	Forwards                 []string
+	Members                  []cMember
+	// continuation-line indents of multi-line prototypes (kernel style:
+	// aligned with the opening parenthesis)
+	InitMemberIndent, ParseIndent, WriteIndent string
+}
+
+type cMember struct {
+	Name, Signature, Decl string
+	Index                 int
+	StubSig, StubReturn   string
+	RetDecl, Call, Record string
+	LogFmt                string
+	LogArgs               []string
+	ShowFmt, ShowArg      string
+	NVals                 int
+	Strings               []string
+	Params                []cParam
+}
+
+type cParam struct {
+	Name     string
+	Parse    string // int, bool, word, rest, null
+	Signed   bool
+	Min, Max string
+	Val      int
+	Var      string
+}
+
+var (
+	minMacro = map[int]string{1: "S8_MIN", 2: "S16_MIN", 4: "S32_MIN", 8: "S64_MIN"}
+	maxMacro = map[bool]map[int]string{
+		true:  {1: "S8_MAX", 2: "S16_MAX", 4: "S32_MAX", 8: "S64_MAX"},
+		false: {1: "U8_MAX", 2: "U16_MAX", 4: "U32_MAX", 8: "U64_MAX"},
+	}
+)
+
+// indent returns the tabs and spaces that align a continuation line with
+// column col.
+func indent(col int) string { return strings.Repeat("\t", col/8) + strings.Repeat(" ", col%8) }
+
+func newCModule(o *Ops) *cModule {
+	base := o.BaseName()
+	v := &cModule{
+		Ops: o.Name, Base: base, Upper: strings.ToUpper(base), Module: o.ModuleName(),
+		Header: o.Name + ".h", Guard: "_" + strings.ToUpper(o.Name) + "_H", Source: o.Source,
+		Trigger: o.TriggerPath(), TriggerName: base + "_trigger",
+		Tutorial:         o.IsDefault(),
+		InitMemberIndent: indent(len("static int ") + len(o.Name) + len("_init_member(")),
+		ParseIndent:      indent(len("static int ") + len(base) + len("_parse(")),
+		WriteIndent:      indent(len("static ssize_t ") + len(base) + len("_trigger_write(")),
+	}
+	fwd := map[string]bool{}
+	for i, m := range o.Callbacks() {
+		cm := cMember{Name: m.Name, Index: i, Signature: m.Signature(), Decl: declOf(m)}
+		f := m.Func
+		var stubParams, callArgs, logParts []string
+		for j, p := range f.Params {
+			name := p.Name
+			if p.Nullable {
+				name += "__nullable"
+			}
+			stubParams = append(stubParams, p.Type.Decl(name))
+			if p.Type.Kind == StructPtr {
+				fwd[p.Type.Struct] = true
+			}
+			cp := cParam{Name: p.Name}
+			switch p.Type.Kind {
+			case Int:
+				cp.Parse, cp.Signed, cp.Val = "int", p.Type.Signed, cm.NVals
+				cp.Min, cp.Max = "0", maxMacro[p.Type.Signed][p.Type.Size]
+				if p.Type.Signed {
+					cp.Min = minMacro[p.Type.Size]
+				}
+				v.NeedToken = true
+				callArgs = append(callArgs, fmt.Sprintf("(%s)v[%d]", p.Type.C, cm.NVals))
+				if p.Type.Signed {
+					logParts = append(logParts, "%lld")
+					cm.LogArgs = append(cm.LogArgs, fmt.Sprintf("v[%d]", cm.NVals))
+				} else {
+					logParts = append(logParts, "%llu")
+					cm.LogArgs = append(cm.LogArgs, fmt.Sprintf("(u64)v[%d]", cm.NVals))
+				}
+				cm.NVals++
+			case Bool:
+				cp.Parse, cp.Val = "bool", cm.NVals
+				v.NeedToken, v.NeedBool = true, true
+				callArgs = append(callArgs, fmt.Sprintf("(bool)v[%d]", cm.NVals))
+				logParts = append(logParts, "%lld")
+				cm.LogArgs = append(cm.LogArgs, fmt.Sprintf("v[%d]", cm.NVals))
+				cm.NVals++
+			case CharPtr:
+				cp.Parse, cp.Var = "word", "str_"+p.Name
+				if j == len(f.Params)-1 {
+					cp.Parse = "rest"
+				} else {
+					v.NeedToken = true
+				}
+				cm.Strings = append(cm.Strings, cp.Var)
+				callArgs = append(callArgs, cp.Var)
+				logParts = append(logParts, `\"%s\"`)
+				cm.LogArgs = append(cm.LogArgs, cp.Var)
+			case StructPtr:
+				cp.Parse = "null"
+				callArgs = append(callArgs, "NULL")
+				logParts = append(logParts, "NULL")
+			}
+			cm.Params = append(cm.Params, cp)
+		}
+		if f.Return.Kind == StructPtr {
+			fwd[f.Return.Struct] = true
+		}
+		if len(stubParams) == 0 {
+			stubParams = []string{"void"}
+		}
+		cm.StubSig = fmt.Sprintf("%s(%s)", f.Return.Decl(o.Name+"__"+m.Name), strings.Join(stubParams, ", "))
+		call := fmt.Sprintf("ops->%s(%s)", m.Name, strings.Join(callArgs, ", "))
+		logCall := fmt.Sprintf("%s(%s)", m.Name, strings.Join(logParts, ", "))
+		switch r := f.Return; r.Kind {
+		case Void:
+			cm.Call, cm.Record = call, "0"
+			cm.LogFmt, cm.ShowFmt = logCall+" called", "void"
+		case Bool:
+			cm.StubReturn, cm.RetDecl, cm.Call, cm.Record = "return false;", r.Decl("ret"), "ret = "+call, "ret"
+			cm.LogFmt, cm.ShowFmt, cm.ShowArg = logCall+" returned: %d", "%lld", fmt.Sprintf("val[%d]", i)
+			cm.LogArgs = append(cm.LogArgs, "ret")
+		case Int:
+			cm.StubReturn, cm.RetDecl, cm.Call, cm.Record = "return 0;", r.Decl("ret"), "ret = "+call, "(s64)ret"
+			if r.Signed {
+				cm.LogFmt, cm.ShowFmt, cm.ShowArg = logCall+" returned: %lld", "%lld", fmt.Sprintf("val[%d]", i)
+				cm.LogArgs = append(cm.LogArgs, "(s64)ret")
+			} else {
+				cm.LogFmt, cm.ShowFmt, cm.ShowArg = logCall+" returned: %llu", "%llu", fmt.Sprintf("(u64)val[%d]", i)
+				cm.LogArgs = append(cm.LogArgs, "(u64)ret")
+			}
+		default: // pointers: never print a kernel address
+			cm.StubReturn, cm.RetDecl, cm.Call, cm.Record = "return NULL;", r.Decl("ret"), "ret = "+call, "ret != NULL"
+			cm.LogFmt, cm.ShowFmt, cm.ShowArg = logCall+" returned: %s", "%s", fmt.Sprintf(`val[%d] ? "non-NULL" : "NULL"`, i)
+			cm.LogArgs = append(cm.LogArgs, `ret ? "non-NULL" : "NULL"`)
+		}
+		v.Members = append(v.Members, cm)
+	}
+	v.Forwards = sortedNames(fwd)
+	return v
+}
+
+// declOf is the member's declaration inside the struct: "int (*test_2)(int a, int b)".
+func declOf(m Member) string {
+	if m.Func == nil {
+		return m.Data.Decl(m.Name)
+	}
+	var ps []string
+	for _, p := range m.Func.Params {
+		ps = append(ps, p.Type.Decl(p.Name))
+	}
+	if len(ps) == 0 {
+		ps = []string{"void"}
+	}
+	return fmt.Sprintf("%s(%s)", m.Func.Return.Decl("(*"+m.Name+")"), strings.Join(ps, ", "))
+}
+
+var cTemplates = template.Must(templates.Parse(nil))
+
+// renderModule returns the module's files, keyed by path relative to the
+// output directory.
+func renderModule(o *Ops) (map[string][]byte, error) {
+	v := newCModule(o)
+	out := map[string][]byte{}
+	for _, f := range []struct{ tmpl, path string }{
+		{"Makefile.tmpl", "module/Makefile"},
+		{"header.h.tmpl", "module/" + v.Header},
+		{"module.c.tmpl", "module/" + v.Module + ".c"},
+	} {
+		var b bytes.Buffer
+		if err := cTemplates.ExecuteTemplate(&b, f.tmpl, v); err != nil {
+			return nil, fmt.Errorf("render %s: %w", f.path, err)
+		}
+		out[f.path] = b.Bytes()
+	}
+	return out, nil
+}

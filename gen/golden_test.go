@@ -1,0 +1,194 @@
+package gen
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+const modulePath = "github.com/structops/structops-gen"
+
+// goldenCase is one spec with its expected files under
+// testdata/golden/<name>/want.
+type goldenCase struct {
+	name   string
+	header string // "" for the built-in spec
+}
+
+func goldenCases(t *testing.T) []goldenCase {
+	cases := []goldenCase{{name: "default"}}
+	hs, err := filepath.Glob("testdata/headers/*.h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hs {
+		cases = append(cases, goldenCase{name: strings.TrimSuffix(filepath.Base(h), ".h"), header: h})
+	}
+	if len(cases) < 4 {
+		t.Fatalf("want the default and at least three header specs, have %d cases", len(cases))
+	}
+	return cases
+}
+
+func (c goldenCase) render(t *testing.T) Files {
+	t.Helper()
+	o, err := Load(Spec{Header: c.header})
+	if err != nil {
+		t.Fatalf("load %s: %v", c.name, err)
+	}
+	fs, err := Render(o, Options{GoImport: c.goImport()})
+	if err != nil {
+		t.Fatalf("render %s: %v", c.name, err)
+	}
+	return fs
+}
+
+func (c goldenCase) want() string { return filepath.Join("testdata", "golden", c.name, "want") }
+
+func (c goldenCase) goImport() string { return modulePath + "/gen/testdata/golden/" + c.name + "/want" }
+
+// TestGolden renders every golden spec and compares each file, byte for
+// byte, with testdata/golden/<case>/want; -update rewrites them.
+func TestGolden(t *testing.T) {
+	for _, c := range goldenCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			fs := c.render(t)
+			if *update {
+				if err := os.RemoveAll(c.want()); err != nil {
+					t.Fatal(err)
+				}
+				if err := fs.Write(c.want()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, f := range fs {
+				got, err := os.ReadFile(filepath.Join(c.want(), f.Path))
+				if err != nil {
+					t.Errorf("%s: %v (run go test ./gen -update)", f.Path, err)
+					continue
+				}
+				if !bytes.Equal(got, f.Data) {
+					t.Errorf("%s differs from the golden file (run go test ./gen -update and review the diff)", f.Path)
+				}
+			}
+			drift, err := fs.Check(c.want())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(drift) > 0 {
+				t.Errorf("golden dir has drifted: %v", drift)
+			}
+		})
+	}
+}
+
+// TestReproducible renders every spec twice: the bytes must be identical.
+func TestReproducible(t *testing.T) {
+	for _, c := range goldenCases(t) {
+		a, b := c.render(t), c.render(t)
+		if len(a) != len(b) {
+			t.Fatalf("%s: %d files, then %d", c.name, len(a), len(b))
+		}
+		for i := range a {
+			if a[i].Path != b[i].Path || !bytes.Equal(a[i].Data, b[i].Data) {
+				t.Errorf("%s: %s differs between two runs", c.name, a[i].Path)
+			}
+		}
+		if !sort.SliceIsSorted(a, func(i, j int) bool { return a[i].Path < a[j].Path }) {
+			t.Errorf("%s: files not sorted", c.name)
+		}
+	}
+}
+
+// TestGoldenGoCompiles builds and vets the generated Go of every golden
+// case: the ops package and the loader command.
+func TestGoldenGoCompiles(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go tool on PATH")
+	}
+	var pkgs []string
+	for _, c := range goldenCases(t) {
+		dirs, err := filepath.Glob(filepath.Join(c.want(), "*", "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range dirs {
+			pkgs = append(pkgs, "./"+filepath.ToSlash(filepath.Dir(d)), "./"+filepath.ToSlash(filepath.Join(filepath.Dir(d), "loader")))
+		}
+	}
+	sort.Strings(pkgs)
+	pkgs = compactStrings(pkgs)
+	if len(pkgs) < 8 {
+		t.Fatalf("found only %d generated packages: %v", len(pkgs), pkgs)
+	}
+	cmd := exec.Command("go", append([]string{"vet"}, pkgs...)...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go vet %v: %v\n%s", pkgs, err, out)
+	}
+}
+
+func compactStrings(s []string) []string {
+	var out []string
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// TestRepoDrift: the default stack checked in at the repository root
+// (module/ and bpftestmodops/) is exactly what the generator writes.
+func TestRepoDrift(t *testing.T) {
+	fs, err := Render(DefaultOps(), Options{GoImport: modulePath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drift, err := fs.Check("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(drift) > 0 {
+		t.Errorf("the checked-in default stack drifted (run go run ./cmd/structops-gen -o .):\n%s", strings.Join(drift, "\n"))
+	}
+}
+
+// TestSpecsAgree: the built-in model, the same struct parsed from a
+// header, and (when the golden module was built with BTF) the module's
+// BTF describe the same ABI.
+func TestSpecsAgree(t *testing.T) {
+	h, err := ParseHeader("default.h", []byte(DefaultHeader), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := DefaultOps().Equal(h); d != "" {
+		t.Errorf("built-in spec and its header disagree: %s", d)
+	}
+	// the header the generator writes for the module parses back to the same model
+	for _, c := range goldenCases(t) {
+		fs := c.render(t)
+		o, err := Load(Spec{Header: c.header})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fs {
+			if f.Path == "module/"+o.Name+".h" {
+				back, err := ParseHeader(f.Path, f.Data, o.Name)
+				if err != nil {
+					t.Fatalf("%s: generated header does not parse: %v", c.name, err)
+				}
+				if d := o.Equal(back); d != "" {
+					t.Errorf("%s: generated header describes another ABI: %s", c.name, d)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package gen
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Spec says where the ops type comes from: the built-in default, a C
+// header, or BTF. At most one of Header and BTF is set.
+type Spec struct {
+	Ops     string // struct name; "" picks the default (or the header's only ops struct)
+	Header  string // --spec FILE.h
+	BTF     string // --btf FILE (ELF with .BTF, or raw BTF)
+	BTFBase string // --btf-base FILE for split (module) BTF
+}
+
+// Load reads the spec into a model. The model is not validated yet:
+// Render does that.
+func Load(s Spec) (*Ops, error) {
+	switch {
+	case s.Header != "" && s.BTF != "":
+		return nil, errors.New("--spec and --btf both given: read the ops from a header or from BTF, not both")
+	case s.BTFBase != "" && s.BTF == "":
+		return nil, errors.New("--btf-base needs --btf")
+	case s.Header != "":
+		src, err := os.ReadFile(s.Header)
+		if err != nil {
+			return nil, fmt.Errorf("read spec: %w", err)
+		}
+		return ParseHeader(s.Header, src, s.Ops)
+	case s.BTF != "":
+		f, err := LoadBTF(s.BTF, s.BTFBase)
+		if err != nil {
+			return nil, err
+		}
+		if s.Ops == "" {
+			names, err := StructOpsNames(f.Spec)
+			if err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("--btf needs --ops NAME; %s registers: %s", s.BTF, strings.Join(names, ", "))
+		}
+		return FromBTF(f, s.Ops)
+	}
+	if s.Ops != "" && s.Ops != DefaultOpsName {
+		return nil, fmt.Errorf("unknown ops %q: the built-in spec is %s; for another type pass --spec FILE.h or --btf FILE%s",
+			s.Ops, DefaultOpsName, suggest(s.Ops, []string{DefaultOpsName}))
+	}
+	return DefaultOps(), nil
+}
+
+// List prints the struct_ops types a BTF registers, with their members.
+func List(w io.Writer, path, base string) error {
+	f, err := LoadBTF(path, base)
+	if err != nil {
+		return err
+	}
+	names, err := StructOpsNames(f.Spec)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("%s registers no struct_ops types (no bpf_struct_ops_<name> value types)", path)
+	}
+	for _, n := range names {
+		o, err := FromBTF(f, n)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "struct %s {\t/* %d bytes */\n", o.Name, o.Size)
+		for _, m := range o.Members {
+			if m.Func != nil {
+				fmt.Fprintf(w, "\t%s;\n", declOf(m))
+			} else {
+				fmt.Fprintf(w, "\t%s;\n", m.Data.Decl(m.Name))
+			}
+		}
+		fmt.Fprintln(w, "};")
+	}
+	return nil
+}
