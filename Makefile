@@ -1,0 +1,42 @@
+# structops-gen: make test installs what the tests need (Debian packages,
+# as root) and runs every test, the VM end-to-end tests included.
+
+GO ?= go
+# Debian packages the tests use: qemu and the module build (kbuild needs
+# make and gcc-12, the compiler Debian's 6.12 kernels are built with; module BTF needs pahole from
+# dwarves), kmod and zstd for modules and kernel images, sparse for C=1.
+DEB_PACKAGES := qemu-system-x86 dwarves make gcc gcc-12 binutils kmod zstd sparse cpio
+TEST_FLAGS ?= -timeout 40m
+
+.PHONY: all generate test deps check-format vet fuzz bench
+
+all: generate
+
+# Generate the default stack into out/ (the first README command does the same).
+generate:
+	$(GO) run ./cmd/structops-gen -o out
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "make deps: missing Debian packages:$$missing (run as root to install them)"; exit 1; fi; \
+		echo "make deps: installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+check-format:
+	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$bad" ]; then echo "gofmt would change:"; echo "$$bad"; exit 1; fi
+
+vet:
+	CGO_ENABLED=0 $(GO) vet ./...
+
+# Every test: unit, golden, host BPF (as root), and the VM end-to-end runs
+# (STRUCTOPS_VM=1 makes them fetch a kernel instead of skipping).
+test: deps check-format vet
+	STRUCTOPS_VM=1 CGO_ENABLED=0 $(GO) test $(TEST_FLAGS) ./...
+
+bench:
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem ./...

@@ -1,0 +1,207 @@
+// Command guest runs an e2e plan inside the test VM: it reads /plan.json,
+// runs each step and prints one "E2E-STEP <name>: PASS" or
+// "E2E-STEP <name>: FAIL: <why>" line per step. It exits 1 if any failed.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/structops/structops-gen/e2e"
+)
+
+func main() {
+	path := "/plan.json"
+	if len(os.Args) > 1 {
+		path = os.Args[1]
+	}
+	plan, err := e2e.ReadPlan(path)
+	if err != nil {
+		fmt.Printf("E2E-STEP read-plan: FAIL: %v\n", err)
+		os.Exit(1)
+	}
+	failed := 0
+	for _, s := range plan.Steps {
+		t0 := time.Now()
+		if err := run(s); err != nil {
+			failed++
+			fmt.Printf("E2E-STEP %s: FAIL: %v\n", s.Name, err)
+		} else {
+			fmt.Printf("E2E-STEP %s: PASS (%v)\n", s.Name, time.Since(t0).Round(time.Millisecond))
+		}
+	}
+	fmt.Printf("E2E-SUMMARY: %d passed, %d failed\n", len(plan.Steps)-failed, failed)
+	if failed > 0 {
+		os.Exit(1)
+	}
+}
+
+func run(s e2e.Step) error {
+	switch {
+	case len(s.Argv) > 0:
+		return command(s)
+	case s.Rmmod != "":
+		err := unix.DeleteModule(s.Rmmod, unix.O_NONBLOCK)
+		got := ""
+		if err != nil {
+			got = unix.ErrnoName(err.(syscall.Errno))
+		}
+		if got != s.WantErrno {
+			return fmt.Errorf("delete_module(%s): got %q, want %q (%v)", s.Rmmod, got, s.WantErrno, err)
+		}
+		return nil
+	case s.WaitKmsg != "":
+		want := max(s.Count, 1)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			n, err := countKmsg(s.WaitKmsg)
+			if err != nil {
+				return err
+			}
+			if n >= want {
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("kernel log has %d lines with %q after 10s, want %d", n, s.WaitKmsg, want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	case s.Trace != "":
+		b, err := os.ReadFile("/sys/kernel/tracing/trace")
+		if err != nil {
+			return err
+		}
+		if !bytes.Contains(b, []byte(s.Trace)) {
+			return fmt.Errorf("trace buffer has no line with %q", s.Trace)
+		}
+		return nil
+	}
+	return errors.New("empty step")
+}
+
+// command runs s.Argv and checks its exit status and output.
+func command(s e2e.Step) error {
+	cmd := exec.Command(s.Argv[0], s.Argv[1:]...)
+	var stdout bytes.Buffer
+	stderr := &watchBuffer{want: s.KillOn, seen: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	if s.KillOn != "" {
+		select {
+		case <-stderr.seen:
+			var werr error
+			if s.While != nil {
+				if werr = run(*s.While); werr != nil {
+					werr = fmt.Errorf("while %s ran: %s: %w", s.Argv[0], s.While.Name, werr)
+				}
+			}
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				return err
+			}
+			if werr != nil {
+				cmd.Wait()
+				return werr
+			}
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			cmd.Wait()
+			return fmt.Errorf("no %q on stderr within 30s; stderr: %s", s.KillOn, stderr.String())
+		}
+	}
+	err := cmd.Wait()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			code = 128 + int(ws.Signal())
+		}
+	} else if err != nil {
+		return err
+	}
+	show := func() string {
+		return fmt.Sprintf("\n    stdout: %q\n    stderr: %q", stdout.String(), stderr.String())
+	}
+	if code != s.WantExit {
+		return fmt.Errorf("exit status %d, want %d%s", code, s.WantExit, show())
+	}
+	if s.WantStdout != nil {
+		got := strings.Split(strings.TrimRight(stdout.String(), "\n"), "\n")
+		if !slices.Equal(got, s.WantStdout) {
+			return fmt.Errorf("stdout lines %q, want %q%s", got, s.WantStdout, show())
+		}
+	}
+	for _, w := range s.WantStderr {
+		if !strings.Contains(stderr.String(), w) {
+			return fmt.Errorf("stderr lacks %q%s", w, show())
+		}
+	}
+	return nil
+}
+
+// watchBuffer collects stderr and closes seen once it contains want.
+type watchBuffer struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen chan struct{}
+	done bool
+}
+
+func (w *watchBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if w.want != "" && !w.done && strings.Contains(w.buf.String(), w.want) {
+		w.done = true
+		close(w.seen)
+	}
+	return len(p), nil
+}
+
+func (w *watchBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// countKmsg counts the kernel log records containing text.
+func countKmsg(text string) (int, error) {
+	f, err := os.OpenFile("/dev/kmsg", os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n := 0
+	r := bufio.NewReaderSize(f, 8192)
+	buf := make([]byte, 8192)
+	for {
+		k, err := r.Read(buf)
+		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if errors.Is(err, syscall.EPIPE) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if bytes.Contains(buf[:k], []byte(text)) {
+			n++
+		}
+	}
+}

@@ -1,0 +1,167 @@
+// Package e2e runs generated stacks for real: it builds the modules and
+// loaders of the golden specs, boots them in a VM (package vm) and runs a
+// plan of steps there with the guest runner in e2e/guest.
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/structops/structops-gen/gen"
+)
+
+// Step is one action of the guest runner. Exactly one of Argv, Rmmod,
+// WaitKmsg and Trace is set.
+type Step struct {
+	Name string `json:"name"`
+	// Argv runs a command; its exit status must be WantExit and its stdout
+	// lines must equal WantStdout (when not nil); Stderr must contain each
+	// of WantStderr.
+	Argv       []string `json:"argv,omitempty"`
+	WantExit   int      `json:"want_exit,omitempty"`
+	WantStdout []string `json:"want_stdout,omitempty"`
+	WantStderr []string `json:"want_stderr,omitempty"`
+	// KillOn, with Argv: SIGKILL the command once its stderr contains this,
+	// after running While (if set) while the command still runs.
+	KillOn string `json:"kill_on,omitempty"`
+	While  *Step  `json:"while,omitempty"`
+	// Rmmod unloads a module; WantErrno ("" for success, e.g. "EBUSY").
+	Rmmod     string `json:"rmmod,omitempty"`
+	WantErrno string `json:"want_errno,omitempty"`
+	// WaitKmsg waits (up to 10 s) until the kernel log holds Count lines
+	// containing this text.
+	WaitKmsg string `json:"wait_kmsg,omitempty"`
+	Count    int    `json:"count,omitempty"`
+	// Trace checks that the BPF trace buffer holds a line containing this.
+	Trace string `json:"trace,omitempty"`
+}
+
+// Plan is what the guest runner reads from /plan.json.
+type Plan struct {
+	Steps []Step `json:"steps"`
+}
+
+// WriteFile writes the plan as JSON.
+func (p Plan) WriteFile(name string) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(name, b, 0o644)
+}
+
+// ReadPlan reads a plan written by WriteFile.
+func ReadPlan(name string) (Plan, error) {
+	var p Plan
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return p, err
+	}
+	return p, json.Unmarshal(b, &p)
+}
+
+// Call is one trigger call of a callback with chosen arguments and the value
+// the module must report for it.
+type Call struct {
+	Line string // "<member> <arg> ...", as written to the trigger
+	Want string // the module's answer for the member
+}
+
+// Calls picks arguments for every callback of o that exercise each width
+// and signedness (extreme values, negative numbers) and computes, in Go,
+// what the default body returns: the sum of the integer arguments
+// converted to the return type.
+func Calls(o *gen.Ops) []Call {
+	var calls []Call
+	for i, m := range o.Callbacks() {
+		words := []string{m.Name}
+		var sum uint64
+		for j, p := range m.Func.Params {
+			switch p.Type.Kind {
+			case gen.Int:
+				v := pick(p.Type, i+j)
+				sum += uint64(v)
+				words = append(words, format(p.Type, v))
+			case gen.Bool:
+				v := int64((i + j) % 2)
+				sum += uint64(v)
+				words = append(words, strconv.FormatInt(v, 10))
+			case gen.CharPtr:
+				words = append(words, fmt.Sprintf("s%d", j))
+			}
+		}
+		calls = append(calls, Call{Line: strings.Join(words, " "), Want: convert(m.Func.Return, sum)})
+	}
+	return calls
+}
+
+// pick chooses a value of type t: alternately the extreme (min for signed,
+// max for unsigned), a small negative or mid value, and one with all bytes
+// set.
+func pick(t gen.Type, k int) int64 {
+	bits := uint(t.Size * 8)
+	switch k % 3 {
+	case 0:
+		if t.Signed {
+			return -1 << (bits - 1)
+		}
+		if bits == 64 {
+			return -1 // 0xffff_ffff_ffff_ffff as u64
+		}
+		return 1<<bits - 1
+	case 1:
+		if t.Signed {
+			return -int64(k + 2)
+		}
+		return int64(k + 2)
+	}
+	if t.Signed {
+		if bits == 64 {
+			return math.MaxInt64
+		}
+		return 1<<(bits-1) - 1
+	}
+	return 0x5a & (1<<bits - 1)
+}
+
+func format(t gen.Type, v int64) string {
+	if t.Signed {
+		return strconv.FormatInt(v, 10)
+	}
+	return strconv.FormatUint(uint64(v)&mask(t.Size), 10)
+}
+
+func mask(size int) uint64 {
+	if size >= 8 {
+		return math.MaxUint64
+	}
+	return 1<<(uint(size)*8) - 1
+}
+
+// convert renders sum converted to the return type t the way the module
+// prints it.
+func convert(t gen.Type, sum uint64) string {
+	switch t.Kind {
+	case gen.Void:
+		return "void"
+	case gen.Bool:
+		if sum != 0 {
+			return "1"
+		}
+		return "0"
+	case gen.Int:
+		v := sum & mask(t.Size)
+		if t.Signed && t.Size < 8 && v>>(uint(t.Size)*8-1) != 0 {
+			return strconv.FormatInt(int64(v|^mask(t.Size)), 10)
+		}
+		if t.Signed {
+			return strconv.FormatInt(int64(v), 10)
+		}
+		return strconv.FormatUint(v, 10)
+	}
+	return "NULL"
+}

@@ -1,0 +1,392 @@
+package widthsops
+
+import (
+	"github.com/cilium/ebpf/asm"
+	sasm "github.com/structops/structops-gen/asm"
+)
+
+// This file is yours: structops-gen writes it once and never overwrites it.
+// Each function returns the BPF program of one callback of struct widths_ops,
+// written with github.com/cilium/ebpf/asm and the struct_ops layer sasm.
+// R1 holds the ctx: the callback's arguments as an array of u64.
+
+// SetBool implements void set_bool(bool on, _Bool raw):
+// it printks its name and integer arguments and returns nothing (r0 = 0).
+func SetBool() asm.Instructions {
+	s := SetBoolSig
+	return sasm.Seq(
+		// r3 = on (bool), extended to 64 bits
+		s.Arg(asm.R3, 0),
+		// r4 = raw (bool), extended to 64 bits
+		s.Arg(asm.R4, 1),
+		sasm.Printk("set_bool(on=%llu, raw=%llu)\n", asm.R3, asm.R4),
+		// return nothing (r0 = 0)
+		s.RetImm(0),
+	)
+}
+
+// IsReady implements bool is_ready(int id):
+// it printks its name and integer arguments and returns whether the sum of its integer arguments is not zero.
+func IsReady() asm.Instructions {
+	s := IsReadySig
+	return sasm.Seq(
+		// r3 = id (s32), extended to 64 bits
+		s.Arg(asm.R3, 0),
+		asm.Instructions{
+			// r6 = id: the sum lives in a register the call preserves
+			asm.Mov.Reg(asm.R6, asm.R3),
+		},
+		sasm.Printk("is_ready(id=%lld)\n", asm.R3),
+		// return whether the sum of its integer arguments is not zero
+		s.Ret(asm.R6),
+	)
+}
+
+// GetChar implements char get_char(char c, signed char sc, unsigned char uc):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s8.
+func GetChar() asm.Instructions {
+	s := GetCharSig
+	return sasm.Seq(
+		// r3 = c (s8), extended to 64 bits
+		s.Arg(asm.R3, 0),
+		// r4 = sc (s8), extended to 64 bits
+		s.Arg(asm.R4, 1),
+		// r5 = uc (u8), extended to 64 bits
+		s.Arg(asm.R5, 2),
+		asm.Instructions{
+			// r6 = c: the sum lives in a register the call preserves
+			asm.Mov.Reg(asm.R6, asm.R3),
+			// r6 += sc
+			asm.Add.Reg(asm.R6, asm.R4),
+			// r6 += uc
+			asm.Add.Reg(asm.R6, asm.R5),
+		},
+		sasm.Printk("get_char(c=%lld, sc=%lld, uc=%llu)\n", asm.R3, asm.R4, asm.R5),
+		// return the sum of its integer arguments, converted to s8
+		s.Ret(asm.R6),
+	)
+}
+
+// Shorts implements short shorts(short s, unsigned short us):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s16.
+func Shorts() asm.Instructions {
+	s := ShortsSig
+	return sasm.Seq(
+		// r3 = s (s16), extended to 64 bits
+		s.Arg(asm.R3, 0),
+		// r4 = us (u16), extended to 64 bits
+		s.Arg(asm.R4, 1),
+		asm.Instructions{
+			// r6 = s: the sum lives in a register the call preserves
+			asm.Mov.Reg(asm.R6, asm.R3),
+			// r6 += us
+			asm.Add.Reg(asm.R6, asm.R4),
+		},
+		sasm.Printk("shorts(s=%lld, us=%llu)\n", asm.R3, asm.R4),
+		// return the sum of its integer arguments, converted to s16
+		s.Ret(asm.R6),
+	)
+}
+
+// Ints implements unsigned int ints(int i, unsigned int ui, unsigned int u):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to u32.
+func Ints() asm.Instructions {
+	s := IntsSig
+	return sasm.Seq(
+		// r3 = i (s32), extended to 64 bits
+		s.Arg(asm.R3, 0),
+		// r4 = ui (u32), extended to 64 bits
+		s.Arg(asm.R4, 1),
+		// r5 = u (u32), extended to 64 bits
+		s.Arg(asm.R5, 2),
+		asm.Instructions{
+			// r6 = i: the sum lives in a register the call preserves
+			asm.Mov.Reg(asm.R6, asm.R3),
+			// r6 += ui
+			asm.Add.Reg(asm.R6, asm.R4),
+			// r6 += u
+			asm.Add.Reg(asm.R6, asm.R5),
+		},
+		sasm.Printk("ints(i=%lld, ui=%llu, u=%llu)\n", asm.R3, asm.R4, asm.R5),
+		// return the sum of its integer arguments, converted to u32
+		s.Ret(asm.R6),
+	)
+}
+
+// Longs implements long longs(long l, unsigned long ul):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s64.
+func Longs() asm.Instructions {
+	s := LongsSig
+	return sasm.Seq(
+		// r3 = l (s64), extended to 64 bits
+		s.Arg(asm.R3, 0),
+		// r4 = ul (u64), extended to 64 bits
+		s.Arg(asm.R4, 1),
+		asm.Instructions{
+			// r6 = l: the sum lives in a register the call preserves
+			asm.Mov.Reg(asm.R6, asm.R3),
+			// r6 += ul
+			asm.Add.Reg(asm.R6, asm.R4),
+		},
+		sasm.Printk("longs(l=%lld, ul=%llu)\n", asm.R3, asm.R4),
+		// return the sum of its integer arguments, converted to s64
+		s.Ret(asm.R6),
+	)
+}
+
+// LongLongs implements unsigned long long long_longs(long long ll, unsigned long long ull):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
+func LongLongs() asm.Instructions {
+	s := LongLongsSig
+	return sasm.Seq(
+		// r3 = ll (s64), extended to 64 bits
+		s.Arg(asm.R3, 0),
+		// r4 = ull (u64), extended to 64 bits
+		s.Arg(asm.R4, 1),
+		asm.Instructions{
+			// r6 = ll: the sum lives in a register the call preserves
+			asm.Mov.Reg(asm.R6, asm.R3),
+			// r6 += ull
+			asm.Add.Reg(asm.R6, asm.R4),
+		},
+		sasm.Printk("long_longs(ll=%lld, ull=%llu)\n", asm.R3, asm.R4),
+		// return the sum of its integer arguments, converted to u64
+		s.Ret(asm.R6),
+	)
+}
+
+// Kernel implements s32 kernel(u8 a, u16 b, u32 c, u64 d, s8 e, s16 f, s32 g, s64 h):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
+func Kernel() asm.Instructions {
+	s := KernelSig
+	return sasm.Seq(
+		// r2 = a (u8), extended to 64 bits
+		s.Arg(asm.R2, 0),
+		asm.Instructions{
+			// value 1 of the printk at fp-64
+			asm.StoreMem(asm.RFP, -64, asm.R2, asm.DWord),
+			// r6 = a: the running sum
+			asm.Mov.Reg(asm.R6, asm.R2),
+		},
+		// r2 = b (u16), extended to 64 bits
+		s.Arg(asm.R2, 1),
+		asm.Instructions{
+			// value 2 of the printk at fp-56
+			asm.StoreMem(asm.RFP, -56, asm.R2, asm.DWord),
+			// r6 += b
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = c (u32), extended to 64 bits
+		s.Arg(asm.R2, 2),
+		asm.Instructions{
+			// value 3 of the printk at fp-48
+			asm.StoreMem(asm.RFP, -48, asm.R2, asm.DWord),
+			// r6 += c
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = d (u64), extended to 64 bits
+		s.Arg(asm.R2, 3),
+		asm.Instructions{
+			// value 4 of the printk at fp-40
+			asm.StoreMem(asm.RFP, -40, asm.R2, asm.DWord),
+			// r6 += d
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = e (s8), extended to 64 bits
+		s.Arg(asm.R2, 4),
+		asm.Instructions{
+			// value 5 of the printk at fp-32
+			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
+			// r6 += e
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = f (s16), extended to 64 bits
+		s.Arg(asm.R2, 5),
+		asm.Instructions{
+			// value 6 of the printk at fp-24
+			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
+			// r6 += f
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = g (s32), extended to 64 bits
+		s.Arg(asm.R2, 6),
+		asm.Instructions{
+			// value 7 of the printk at fp-16
+			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
+			// r6 += g
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = h (s64), extended to 64 bits
+		s.Arg(asm.R2, 7),
+		asm.Instructions{
+			// value 8 of the printk at fp-8
+			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
+			// r6 += h
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		sasm.PrintkStack("kernel(a=%llu, b=%llu, c=%llu, d=%llu, e=%lld, f=%lld, g=%lld, h=%lld)\n", -64, 8),
+		// return the sum of its integer arguments, converted to s32
+		s.Ret(asm.R6),
+	)
+}
+
+// Uapi implements __u64 uapi(__u8 a, __u16 b, __u32 c, __u64 d, __s8 e, __s16 f, __s32 g, __s64 h):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
+func Uapi() asm.Instructions {
+	s := UapiSig
+	return sasm.Seq(
+		// r2 = a (u8), extended to 64 bits
+		s.Arg(asm.R2, 0),
+		asm.Instructions{
+			// value 1 of the printk at fp-64
+			asm.StoreMem(asm.RFP, -64, asm.R2, asm.DWord),
+			// r6 = a: the running sum
+			asm.Mov.Reg(asm.R6, asm.R2),
+		},
+		// r2 = b (u16), extended to 64 bits
+		s.Arg(asm.R2, 1),
+		asm.Instructions{
+			// value 2 of the printk at fp-56
+			asm.StoreMem(asm.RFP, -56, asm.R2, asm.DWord),
+			// r6 += b
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = c (u32), extended to 64 bits
+		s.Arg(asm.R2, 2),
+		asm.Instructions{
+			// value 3 of the printk at fp-48
+			asm.StoreMem(asm.RFP, -48, asm.R2, asm.DWord),
+			// r6 += c
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = d (u64), extended to 64 bits
+		s.Arg(asm.R2, 3),
+		asm.Instructions{
+			// value 4 of the printk at fp-40
+			asm.StoreMem(asm.RFP, -40, asm.R2, asm.DWord),
+			// r6 += d
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = e (s8), extended to 64 bits
+		s.Arg(asm.R2, 4),
+		asm.Instructions{
+			// value 5 of the printk at fp-32
+			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
+			// r6 += e
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = f (s16), extended to 64 bits
+		s.Arg(asm.R2, 5),
+		asm.Instructions{
+			// value 6 of the printk at fp-24
+			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
+			// r6 += f
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = g (s32), extended to 64 bits
+		s.Arg(asm.R2, 6),
+		asm.Instructions{
+			// value 7 of the printk at fp-16
+			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
+			// r6 += g
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = h (s64), extended to 64 bits
+		s.Arg(asm.R2, 7),
+		asm.Instructions{
+			// value 8 of the printk at fp-8
+			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
+			// r6 += h
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		sasm.PrintkStack("uapi(a=%llu, b=%llu, c=%llu, d=%llu, e=%lld, f=%lld, g=%lld, h=%lld)\n", -64, 8),
+		// return the sum of its integer arguments, converted to u64
+		s.Ret(asm.R6),
+	)
+}
+
+// Fixed implements uint64_t fixed(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_t f, uint32_t g, uint64_t h):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
+func Fixed() asm.Instructions {
+	s := FixedSig
+	return sasm.Seq(
+		// r2 = a (s8), extended to 64 bits
+		s.Arg(asm.R2, 0),
+		asm.Instructions{
+			// value 1 of the printk at fp-64
+			asm.StoreMem(asm.RFP, -64, asm.R2, asm.DWord),
+			// r6 = a: the running sum
+			asm.Mov.Reg(asm.R6, asm.R2),
+		},
+		// r2 = b (s16), extended to 64 bits
+		s.Arg(asm.R2, 1),
+		asm.Instructions{
+			// value 2 of the printk at fp-56
+			asm.StoreMem(asm.RFP, -56, asm.R2, asm.DWord),
+			// r6 += b
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = c (s32), extended to 64 bits
+		s.Arg(asm.R2, 2),
+		asm.Instructions{
+			// value 3 of the printk at fp-48
+			asm.StoreMem(asm.RFP, -48, asm.R2, asm.DWord),
+			// r6 += c
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = d (s64), extended to 64 bits
+		s.Arg(asm.R2, 3),
+		asm.Instructions{
+			// value 4 of the printk at fp-40
+			asm.StoreMem(asm.RFP, -40, asm.R2, asm.DWord),
+			// r6 += d
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = e (u8), extended to 64 bits
+		s.Arg(asm.R2, 4),
+		asm.Instructions{
+			// value 5 of the printk at fp-32
+			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
+			// r6 += e
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = f (u16), extended to 64 bits
+		s.Arg(asm.R2, 5),
+		asm.Instructions{
+			// value 6 of the printk at fp-24
+			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
+			// r6 += f
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = g (u32), extended to 64 bits
+		s.Arg(asm.R2, 6),
+		asm.Instructions{
+			// value 7 of the printk at fp-16
+			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
+			// r6 += g
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = h (u64), extended to 64 bits
+		s.Arg(asm.R2, 7),
+		asm.Instructions{
+			// value 8 of the printk at fp-8
+			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
+			// r6 += h
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		sasm.PrintkStack("fixed(a=%lld, b=%lld, c=%lld, d=%lld, e=%llu, f=%llu, g=%llu, h=%llu)\n", -64, 8),
+		// return the sum of its integer arguments, converted to u64
+		s.Ret(asm.R6),
+	)
+}
+
+// Done implements void done(void):
+// it printks its name and integer arguments and returns nothing (r0 = 0).
+func Done() asm.Instructions {
+	s := DoneSig
+	return sasm.Seq(
+		sasm.Printk("done called\n"),
+		// return nothing (r0 = 0)
+		s.RetImm(0),
+	)
+}
