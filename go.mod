@@ -3,13 +3,16 @@ module github.com/structops/structops-gen
 go 1.25.0
 
 require (
-	github.com/cavaliergopher/cpio v1.0.1 // indirect
-	github.com/cilium/ebpf v0.22.0 // indirect
-	github.com/dave/jennifer v1.7.1 // indirect
+	github.com/cavaliergopher/cpio v1.0.1
+	github.com/cilium/ebpf v0.22.0
+	github.com/dave/jennifer v1.7.1
+	github.com/spf13/pflag v1.1.0
+	golang.org/x/sys v0.43.0
+	modernc.org/cc/v4 v4.31.0
+)
+
+require (
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
-	github.com/spf13/pflag v1.1.0 // indirect
-	golang.org/x/sys v0.43.0 // indirect
-	modernc.org/cc/v4 v4.31.0 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/opt v0.2.0 // indirect
 	modernc.org/sortutil v1.2.1 // indirect

@@ -145,7 +145,7 @@ func TestGeneratedStacksInVM(t *testing.T) {
 		{Name: "default-call", Argv: []string{def.loader, "--call", "test_2 -7 3"}, WantStdout: []string{"-4"}},
 		{Name: "default-call-test_3", Argv: []string{def.loader, "--call", "test_3 hello 5"}, WantStdout: []string{"5"}},
 		{Name: "sigkill-while-attached", Argv: []string{def.loader, "--interval", "1h"}, KillOn: "attached", WantExit: 128 + 9,
-			While: &Step{Name: "rmmod-refused-while-attached", Rmmod: "bpf_testmod", WantErrno: "EBUSY"}},
+			While: &Step{Name: "rmmod-refused-while-attached", Rmmod: "bpf_testmod", WantErrno: "EAGAIN"}},
 		{Name: "sigkill-unregisters", WaitKmsg: "bpf_testmod_ops unregistered", Count: 4},
 		{Name: "wrong-spec-member", Argv: []string{mismatchMember.loader, "--once"}, WantExit: 1, WantStderr: []string{"test_4"}},
 		{Name: "wrong-spec-signature", Argv: []string{mismatchSig.loader, "--once"}, WantExit: 1, WantStderr: []string{"test_2"}},

@@ -241,8 +241,8 @@ func btfType(t btf.Type) Type {
 		case u.Encoding == btf.Bool:
 			return Type{Kind: Bool, Size: int(u.Size), C: spelled}
 		case u.Encoding == btf.Char:
-			// plain char is signed on x86-64
-			return Type{Kind: Int, Size: int(u.Size), Signed: true, C: spelled}
+			// plain char: the kernel builds with -funsigned-char since 6.2
+			return Type{Kind: Int, Size: int(u.Size), C: spelled}
 		}
 		return Type{Kind: Int, Size: int(u.Size), Signed: u.Encoding == btf.Signed, C: spelled}
 	case *btf.Enum:

@@ -15,6 +15,13 @@ const (
 	// MaxArgs is MAX_BPF_FUNC_ARGS: the most arguments the x86-64 BPF
 	// trampoline passes to a struct_ops program (6 in registers before 6.6).
 	MaxArgs = 12
+	// MaxModuleArgs is the most arguments a callback of a module-defined
+	// type may take: the x86-64 struct_ops trampoline of Linux 6.12 reads
+	// arguments 7 to 12 (the ones passed on the stack) one slot off, so a
+	// program sees the wrong values (measured in the VM test: a 12-argument
+	// callback saw a7..a12 as a8..a12 and a stray slot). Six arguments all
+	// travel in registers.
+	MaxModuleArgs = 6
 )
 
 var cIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -92,7 +99,7 @@ func Validate(o *Ops) error {
 			if m.Size != 8 || m.Offset%8 != 0 {
 				bad(m, "a function pointer must be 8 bytes at an 8-byte aligned offset (got %d at %d)", m.Size, m.Offset)
 			}
-			validateFunc(m, bad)
+			validateFunc(o, m, bad)
 		default:
 			if !o.Kernel {
 				bad(m, "data member %s in a new-subsystem spec: members must be function pointers", m.Data.Decl(m.Name))
@@ -102,10 +109,15 @@ func Validate(o *Ops) error {
 	return errors.Join(errs...)
 }
 
-func validateFunc(m *Member, bad func(*Member, string, ...any)) {
+func validateFunc(o *Ops, m *Member, bad func(*Member, string, ...any)) {
 	f := m.Func
-	if len(f.Params) > MaxArgs {
+	switch {
+	case len(f.Params) > MaxArgs:
 		bad(m, "%d arguments; a struct_ops callback takes at most %d (MAX_BPF_FUNC_ARGS)", len(f.Params), MaxArgs)
+	case !o.Kernel && len(f.Params) > MaxModuleArgs:
+		bad(m, "%d arguments; a new subsystem's callback takes at most %d: the x86-64 struct_ops trampoline "+
+			"(Linux 6.12) hands arguments 7-12, passed on the stack, to BPF one slot off. "+
+			"Pass a struct pointer instead", len(f.Params), MaxModuleArgs)
 	}
 	switch f.Return.Kind {
 	case Void, Bool, Int, CharPtr, StructPtr:

@@ -4,11 +4,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"slices"
@@ -179,26 +177,29 @@ func (w *watchBuffer) String() string {
 	return w.buf.String()
 }
 
-// countKmsg counts the kernel log records containing text.
+// countKmsg counts the kernel log records containing text. It reads
+// /dev/kmsg with raw non-blocking reads (one record per read): through
+// os.File the runtime poller would wait for new records instead of
+// returning EAGAIN at the end.
 func countKmsg(text string) (int, error) {
-	f, err := os.OpenFile("/dev/kmsg", os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	fd, err := unix.Open("/dev/kmsg", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("open /dev/kmsg: %w", err)
 	}
-	defer f.Close()
+	defer unix.Close(fd)
 	n := 0
-	r := bufio.NewReaderSize(f, 8192)
 	buf := make([]byte, 8192)
 	for {
-		k, err := r.Read(buf)
-		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, io.EOF) {
+		k, err := unix.Read(fd, buf)
+		switch {
+		case errors.Is(err, unix.EAGAIN):
 			return n, nil
-		}
-		if errors.Is(err, syscall.EPIPE) {
+		case errors.Is(err, unix.EPIPE): // overwritten record: go on
 			continue
-		}
-		if err != nil {
-			return n, err
+		case err != nil:
+			return n, fmt.Errorf("read /dev/kmsg: %w", err)
+		case k == 0:
+			return n, nil
 		}
 		if bytes.Contains(buf[:k], []byte(text)) {
 			n++

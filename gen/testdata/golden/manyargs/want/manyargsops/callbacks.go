@@ -10,108 +10,60 @@ import (
 // written with github.com/cilium/ebpf/asm and the struct_ops layer sasm.
 // R1 holds the ctx: the callback's arguments as an array of u64.
 
-// Twelve implements u64 twelve(u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6, u64 a7, u64 a8, u64 a9, u64 a10, u64 a11, u64 a12):
+// Six implements u64 six(u64 a1, s64 a2, u32 a3, s32 a4, u16 a5, s8 a6):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
-func Twelve() asm.Instructions {
-	s := TwelveSig
+func Six() asm.Instructions {
+	s := SixSig
 	return sasm.Seq(
 		// r2 = a1 (u64), extended to 64 bits
 		s.Arg(asm.R2, 0),
 		asm.Instructions{
-			// value 1 of the printk at fp-96
-			asm.StoreMem(asm.RFP, -96, asm.R2, asm.DWord),
+			// value 1 of the printk at fp-48
+			asm.StoreMem(asm.RFP, -48, asm.R2, asm.DWord),
 			// r6 = a1: the running sum
 			asm.Mov.Reg(asm.R6, asm.R2),
 		},
-		// r2 = a2 (u64), extended to 64 bits
+		// r2 = a2 (s64), extended to 64 bits
 		s.Arg(asm.R2, 1),
 		asm.Instructions{
-			// value 2 of the printk at fp-88
-			asm.StoreMem(asm.RFP, -88, asm.R2, asm.DWord),
+			// value 2 of the printk at fp-40
+			asm.StoreMem(asm.RFP, -40, asm.R2, asm.DWord),
 			// r6 += a2
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
-		// r2 = a3 (u64), extended to 64 bits
+		// r2 = a3 (u32), extended to 64 bits
 		s.Arg(asm.R2, 2),
 		asm.Instructions{
-			// value 3 of the printk at fp-80
-			asm.StoreMem(asm.RFP, -80, asm.R2, asm.DWord),
+			// value 3 of the printk at fp-32
+			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
 			// r6 += a3
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
-		// r2 = a4 (u64), extended to 64 bits
+		// r2 = a4 (s32), extended to 64 bits
 		s.Arg(asm.R2, 3),
 		asm.Instructions{
-			// value 4 of the printk at fp-72
-			asm.StoreMem(asm.RFP, -72, asm.R2, asm.DWord),
+			// value 4 of the printk at fp-24
+			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
 			// r6 += a4
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
-		// r2 = a5 (u64), extended to 64 bits
+		// r2 = a5 (u16), extended to 64 bits
 		s.Arg(asm.R2, 4),
 		asm.Instructions{
-			// value 5 of the printk at fp-64
-			asm.StoreMem(asm.RFP, -64, asm.R2, asm.DWord),
+			// value 5 of the printk at fp-16
+			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
 			// r6 += a5
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
-		// r2 = a6 (u64), extended to 64 bits
+		// r2 = a6 (s8), extended to 64 bits
 		s.Arg(asm.R2, 5),
 		asm.Instructions{
-			// value 6 of the printk at fp-56
-			asm.StoreMem(asm.RFP, -56, asm.R2, asm.DWord),
+			// value 6 of the printk at fp-8
+			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
 			// r6 += a6
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
-		// r2 = a7 (u64), extended to 64 bits
-		s.Arg(asm.R2, 6),
-		asm.Instructions{
-			// value 7 of the printk at fp-48
-			asm.StoreMem(asm.RFP, -48, asm.R2, asm.DWord),
-			// r6 += a7
-			asm.Add.Reg(asm.R6, asm.R2),
-		},
-		// r2 = a8 (u64), extended to 64 bits
-		s.Arg(asm.R2, 7),
-		asm.Instructions{
-			// value 8 of the printk at fp-40
-			asm.StoreMem(asm.RFP, -40, asm.R2, asm.DWord),
-			// r6 += a8
-			asm.Add.Reg(asm.R6, asm.R2),
-		},
-		// r2 = a9 (u64), extended to 64 bits
-		s.Arg(asm.R2, 8),
-		asm.Instructions{
-			// value 9 of the printk at fp-32
-			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
-			// r6 += a9
-			asm.Add.Reg(asm.R6, asm.R2),
-		},
-		// r2 = a10 (u64), extended to 64 bits
-		s.Arg(asm.R2, 9),
-		asm.Instructions{
-			// value 10 of the printk at fp-24
-			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
-			// r6 += a10
-			asm.Add.Reg(asm.R6, asm.R2),
-		},
-		// r2 = a11 (u64), extended to 64 bits
-		s.Arg(asm.R2, 10),
-		asm.Instructions{
-			// value 11 of the printk at fp-16
-			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
-			// r6 += a11
-			asm.Add.Reg(asm.R6, asm.R2),
-		},
-		// r2 = a12 (u64), extended to 64 bits
-		s.Arg(asm.R2, 11),
-		asm.Instructions{
-			// value 12 of the printk at fp-8
-			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
-			// r6 += a12
-			asm.Add.Reg(asm.R6, asm.R2),
-		},
-		sasm.PrintkStack("twelve(a1=%llu, a2=%llu, a3=%llu, a4=%llu, a5=%llu, a6=%llu, a7=%llu, a8=%llu, a9=%llu, a10=%llu, a11=%llu, a12=%llu)\n", -96, 12),
+		sasm.PrintkStack("six(a1=%llu, a2=%lld, a3=%llu, a4=%lld, a5=%llu, a6=%lld)\n", -48, 6),
 		// return the sum of its integer arguments, converted to u64
 		s.Ret(asm.R6),
 	)

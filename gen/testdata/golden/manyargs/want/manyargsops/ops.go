@@ -17,7 +17,7 @@ var Ops = &bpf.Ops{
 	Module: "manyargs",
 	Size:   32,
 	Members: []bpf.Member{
-		{Name: "twelve", Offset: 0, Size: 8, Func: true},
+		{Name: "six", Offset: 0, Size: 8, Func: true},
 		{Name: "mixed", Offset: 8, Size: 8, Func: true},
 		{Name: "pick", Offset: 16, Size: 8, Func: true},
 		{Name: "describe", Offset: 24, Size: 8, Func: true},
@@ -26,8 +26,8 @@ var Ops = &bpf.Ops{
 
 // The callbacks' signatures, for loading arguments and returning values.
 var (
-	// TwelveSig is u64 twelve(u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6, u64 a7, u64 a8, u64 a9, u64 a10, u64 a11, u64 a12).
-	TwelveSig = sasm.Sig{Name: "twelve", Return: sasm.U64, Args: []sasm.Type{sasm.U64, sasm.U64, sasm.U64, sasm.U64, sasm.U64, sasm.U64, sasm.U64, sasm.U64, sasm.U64, sasm.U64, sasm.U64, sasm.U64}}
+	// SixSig is u64 six(u64 a1, s64 a2, u32 a3, s32 a4, u16 a5, s8 a6).
+	SixSig = sasm.Sig{Name: "six", Return: sasm.U64, Args: []sasm.Type{sasm.U64, sasm.S64, sasm.U32, sasm.S32, sasm.U16, sasm.S8}}
 	// MixedSig is int mixed(const char *name, struct sock *sk, u32 len, struct task_struct *task, const char *comm).
 	MixedSig = sasm.Sig{Name: "mixed", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr, sasm.Ptr, sasm.U32, sasm.Ptr, sasm.Ptr}}
 	// PickSig is struct sock *pick(const struct sock *prev, int cpu).
@@ -39,7 +39,7 @@ var (
 // Programs returns the BPF program of each callback (see callbacks.go), by member name.
 func Programs() map[string]asm.Instructions {
 	return map[string]asm.Instructions{
-		"twelve":   Twelve(),
+		"six":      Six(),
 		"mixed":    Mixed(),
 		"pick":     Pick(),
 		"describe": Describe(),

@@ -45,7 +45,7 @@ static DEFINE_MUTEX(manyargs_ops_mutex);
 
 /* CFI stubs: one per callback, with the callback's exact signature. */
 
-static u64 manyargs_ops__twelve(u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6, u64 a7, u64 a8, u64 a9, u64 a10, u64 a11, u64 a12)
+static u64 manyargs_ops__six(u64 a1, s64 a2, u32 a3, s32 a4, u16 a5, s8 a6)
 {
 	return 0;
 }
@@ -66,7 +66,7 @@ static const char *manyargs_ops__describe(struct task_struct *task)
 }
 
 static struct manyargs_ops __bpf_ops_manyargs_ops = {
-	.twelve = manyargs_ops__twelve,
+	.six = manyargs_ops__six,
 	.mixed = manyargs_ops__mixed,
 	.pick = manyargs_ops__pick,
 	.describe = manyargs_ops__describe,
@@ -210,41 +210,35 @@ static int manyargs_parse(char **args, const char *member, const char *param,
 	return 0;
 }
 
-/* u64 twelve(u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6, u64 a7, u64 a8, u64 a9, u64 a10, u64 a11, u64 a12) */
-static int manyargs_call_twelve(char *args)
+/* u64 six(u64 a1, s64 a2, u32 a3, s32 a4, u16 a5, s8 a6) */
+static int manyargs_call_six(char *args)
 {
 	struct manyargs_ops *ops;
-	s64 v[12];
+	s64 v[6];
 	u64 ret;
 	int err = 0;
 
-	err = err ?: manyargs_parse(&args, "twelve", "a1", false, 0, U64_MAX, &v[0]);
-	err = err ?: manyargs_parse(&args, "twelve", "a2", false, 0, U64_MAX, &v[1]);
-	err = err ?: manyargs_parse(&args, "twelve", "a3", false, 0, U64_MAX, &v[2]);
-	err = err ?: manyargs_parse(&args, "twelve", "a4", false, 0, U64_MAX, &v[3]);
-	err = err ?: manyargs_parse(&args, "twelve", "a5", false, 0, U64_MAX, &v[4]);
-	err = err ?: manyargs_parse(&args, "twelve", "a6", false, 0, U64_MAX, &v[5]);
-	err = err ?: manyargs_parse(&args, "twelve", "a7", false, 0, U64_MAX, &v[6]);
-	err = err ?: manyargs_parse(&args, "twelve", "a8", false, 0, U64_MAX, &v[7]);
-	err = err ?: manyargs_parse(&args, "twelve", "a9", false, 0, U64_MAX, &v[8]);
-	err = err ?: manyargs_parse(&args, "twelve", "a10", false, 0, U64_MAX, &v[9]);
-	err = err ?: manyargs_parse(&args, "twelve", "a11", false, 0, U64_MAX, &v[10]);
-	err = err ?: manyargs_parse(&args, "twelve", "a12", false, 0, U64_MAX, &v[11]);
+	err = err ?: manyargs_parse(&args, "six", "a1", false, 0, U64_MAX, &v[0]);
+	err = err ?: manyargs_parse(&args, "six", "a2", true, S64_MIN, S64_MAX, &v[1]);
+	err = err ?: manyargs_parse(&args, "six", "a3", false, 0, U32_MAX, &v[2]);
+	err = err ?: manyargs_parse(&args, "six", "a4", true, S32_MIN, S32_MAX, &v[3]);
+	err = err ?: manyargs_parse(&args, "six", "a5", false, 0, U16_MAX, &v[4]);
+	err = err ?: manyargs_parse(&args, "six", "a6", true, S8_MIN, S8_MAX, &v[5]);
 	if (err)
 		return err;
 
 	rcu_read_lock();
 	ops = rcu_dereference(manyargs_ops_active);
-	if (!ops || !ops->twelve) {
+	if (!ops || !ops->six) {
 		rcu_read_unlock();
-		pr_err("twelve: %s\n", ops ? "not implemented by the attached manyargs_ops" : "no manyargs_ops implementation is attached");
+		pr_err("six: %s\n", ops ? "not implemented by the attached manyargs_ops" : "no manyargs_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
-	ret = ops->twelve((u64)v[0], (u64)v[1], (u64)v[2], (u64)v[3], (u64)v[4], (u64)v[5], (u64)v[6], (u64)v[7], (u64)v[8], (u64)v[9], (u64)v[10], (u64)v[11]);
+	ret = ops->six((u64)v[0], (s64)v[1], (u32)v[2], (s32)v[3], (u16)v[4], (s8)v[5]);
 	rcu_read_unlock();
 
 	manyargs_record(0, (s64)ret);
-	pr_info("twelve(%llu, %llu, %llu, %llu, %llu, %llu, %llu, %llu, %llu, %llu, %llu, %llu) returned: %llu\n", (u64)v[0], (u64)v[1], (u64)v[2], (u64)v[3], (u64)v[4], (u64)v[5], (u64)v[6], (u64)v[7], (u64)v[8], (u64)v[9], (u64)v[10], (u64)v[11], (u64)ret);
+	pr_info("six(%llu, %lld, %llu, %lld, %llu, %lld) returned: %llu\n", (u64)v[0], v[1], (u64)v[2], v[3], (u64)v[4], v[5], (u64)ret);
 	return 0;
 }
 
@@ -356,8 +350,8 @@ static ssize_t manyargs_trigger_write(struct file *file, const char __user *ubuf
 
 	n = strcspn(buf, " \t\n");
 	args = buf + n;
-	if (n == 6 && !strncmp(buf, "twelve", n))
-		err = manyargs_call_twelve(args);
+	if (n == 3 && !strncmp(buf, "six", n))
+		err = manyargs_call_six(args);
 	else if (n == 5 && !strncmp(buf, "mixed", n))
 		err = manyargs_call_mixed(args);
 	else if (n == 4 && !strncmp(buf, "pick", n))
@@ -385,7 +379,7 @@ static int manyargs_trigger_show(struct seq_file *m, void *v)
 	spin_unlock(&manyargs_results_lock);
 
 	if (called[0])
-		seq_printf(m, "twelve %llu\n", (u64)val[0]);
+		seq_printf(m, "six %llu\n", (u64)val[0]);
 	if (called[1])
 		seq_printf(m, "mixed %lld\n", val[1]);
 	if (called[2])

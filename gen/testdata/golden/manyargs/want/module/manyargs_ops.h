@@ -13,7 +13,7 @@ struct sock;
 struct task_struct;
 
 struct manyargs_ops {
-	u64 (*twelve)(u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6, u64 a7, u64 a8, u64 a9, u64 a10, u64 a11, u64 a12);
+	u64 (*six)(u64 a1, s64 a2, u32 a3, s32 a4, u16 a5, s8 a6);
 	int (*mixed)(const char *name, struct sock *sk, u32 len, struct task_struct *task, const char *comm);
 	struct sock *(*pick)(const struct sock *prev, int cpu);
 	const char *(*describe)(struct task_struct *task);

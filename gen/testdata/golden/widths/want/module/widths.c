@@ -79,17 +79,32 @@ static unsigned long long widths_ops__long_longs(long long ll, unsigned long lon
 	return 0;
 }
 
-static s32 widths_ops__kernel(u8 a, u16 b, u32 c, u64 d, s8 e, s16 f, s32 g, s64 h)
+static s32 widths_ops__kernel_u(u8 a, u16 b, u32 c, u64 d)
 {
 	return 0;
 }
 
-static __u64 widths_ops__uapi(__u8 a, __u16 b, __u32 c, __u64 d, __s8 e, __s16 f, __s32 g, __s64 h)
+static s32 widths_ops__kernel_s(s8 e, s16 f, s32 g, s64 h)
 {
 	return 0;
 }
 
-static uint64_t widths_ops__fixed(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_t f, uint32_t g, uint64_t h)
+static __u64 widths_ops__uapi_u(__u8 a, __u16 b, __u32 c, __u64 d)
+{
+	return 0;
+}
+
+static __u64 widths_ops__uapi_s(__s8 e, __s16 f, __s32 g, __s64 h)
+{
+	return 0;
+}
+
+static uint64_t widths_ops__fixed_s(int8_t a, int16_t b, int32_t c, int64_t d)
+{
+	return 0;
+}
+
+static uint64_t widths_ops__fixed_u(uint8_t e, uint16_t f, uint32_t g, uint64_t h)
 {
 	return 0;
 }
@@ -106,9 +121,12 @@ static struct widths_ops __bpf_ops_widths_ops = {
 	.ints = widths_ops__ints,
 	.longs = widths_ops__longs,
 	.long_longs = widths_ops__long_longs,
-	.kernel = widths_ops__kernel,
-	.uapi = widths_ops__uapi,
-	.fixed = widths_ops__fixed,
+	.kernel_u = widths_ops__kernel_u,
+	.kernel_s = widths_ops__kernel_s,
+	.uapi_u = widths_ops__uapi_u,
+	.uapi_s = widths_ops__uapi_s,
+	.fixed_s = widths_ops__fixed_s,
+	.fixed_u = widths_ops__fixed_u,
 	.done = widths_ops__done,
 };
 
@@ -209,7 +227,7 @@ static DEFINE_SPINLOCK(widths_results_lock);
 static struct {
 	bool called;
 	s64 value;
-} widths_results[11];
+} widths_results[14];
 
 static void widths_record(int idx, s64 value)
 {
@@ -325,7 +343,7 @@ static int widths_call_get_char(char *args)
 	char ret;
 	int err = 0;
 
-	err = err ?: widths_parse(&args, "get_char", "c", true, S8_MIN, S8_MAX, &v[0]);
+	err = err ?: widths_parse(&args, "get_char", "c", false, 0, U8_MAX, &v[0]);
 	err = err ?: widths_parse(&args, "get_char", "sc", true, S8_MIN, S8_MAX, &v[1]);
 	err = err ?: widths_parse(&args, "get_char", "uc", false, 0, U8_MAX, &v[2]);
 	if (err)
@@ -342,7 +360,7 @@ static int widths_call_get_char(char *args)
 	rcu_read_unlock();
 
 	widths_record(2, (s64)ret);
-	pr_info("get_char(%lld, %lld, %llu) returned: %lld\n", v[0], v[1], (u64)v[2], (s64)ret);
+	pr_info("get_char(%llu, %lld, %llu) returned: %llu\n", (u64)v[0], v[1], (u64)v[2], (u64)ret);
 	return 0;
 }
 
@@ -459,105 +477,183 @@ static int widths_call_long_longs(char *args)
 	return 0;
 }
 
-/* s32 kernel(u8 a, u16 b, u32 c, u64 d, s8 e, s16 f, s32 g, s64 h) */
-static int widths_call_kernel(char *args)
+/* s32 kernel_u(u8 a, u16 b, u32 c, u64 d) */
+static int widths_call_kernel_u(char *args)
 {
 	struct widths_ops *ops;
-	s64 v[8];
+	s64 v[4];
 	s32 ret;
 	int err = 0;
 
-	err = err ?: widths_parse(&args, "kernel", "a", false, 0, U8_MAX, &v[0]);
-	err = err ?: widths_parse(&args, "kernel", "b", false, 0, U16_MAX, &v[1]);
-	err = err ?: widths_parse(&args, "kernel", "c", false, 0, U32_MAX, &v[2]);
-	err = err ?: widths_parse(&args, "kernel", "d", false, 0, U64_MAX, &v[3]);
-	err = err ?: widths_parse(&args, "kernel", "e", true, S8_MIN, S8_MAX, &v[4]);
-	err = err ?: widths_parse(&args, "kernel", "f", true, S16_MIN, S16_MAX, &v[5]);
-	err = err ?: widths_parse(&args, "kernel", "g", true, S32_MIN, S32_MAX, &v[6]);
-	err = err ?: widths_parse(&args, "kernel", "h", true, S64_MIN, S64_MAX, &v[7]);
+	err = err ?: widths_parse(&args, "kernel_u", "a", false, 0, U8_MAX, &v[0]);
+	err = err ?: widths_parse(&args, "kernel_u", "b", false, 0, U16_MAX, &v[1]);
+	err = err ?: widths_parse(&args, "kernel_u", "c", false, 0, U32_MAX, &v[2]);
+	err = err ?: widths_parse(&args, "kernel_u", "d", false, 0, U64_MAX, &v[3]);
 	if (err)
 		return err;
 
 	rcu_read_lock();
 	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->kernel) {
+	if (!ops || !ops->kernel_u) {
 		rcu_read_unlock();
-		pr_err("kernel: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err("kernel_u: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
-	ret = ops->kernel((u8)v[0], (u16)v[1], (u32)v[2], (u64)v[3], (s8)v[4], (s16)v[5], (s32)v[6], (s64)v[7]);
+	ret = ops->kernel_u((u8)v[0], (u16)v[1], (u32)v[2], (u64)v[3]);
 	rcu_read_unlock();
 
 	widths_record(7, (s64)ret);
-	pr_info("kernel(%llu, %llu, %llu, %llu, %lld, %lld, %lld, %lld) returned: %lld\n", (u64)v[0], (u64)v[1], (u64)v[2], (u64)v[3], v[4], v[5], v[6], v[7], (s64)ret);
+	pr_info("kernel_u(%llu, %llu, %llu, %llu) returned: %lld\n", (u64)v[0], (u64)v[1], (u64)v[2], (u64)v[3], (s64)ret);
 	return 0;
 }
 
-/* __u64 uapi(__u8 a, __u16 b, __u32 c, __u64 d, __s8 e, __s16 f, __s32 g, __s64 h) */
-static int widths_call_uapi(char *args)
+/* s32 kernel_s(s8 e, s16 f, s32 g, s64 h) */
+static int widths_call_kernel_s(char *args)
 {
 	struct widths_ops *ops;
-	s64 v[8];
-	__u64 ret;
+	s64 v[4];
+	s32 ret;
 	int err = 0;
 
-	err = err ?: widths_parse(&args, "uapi", "a", false, 0, U8_MAX, &v[0]);
-	err = err ?: widths_parse(&args, "uapi", "b", false, 0, U16_MAX, &v[1]);
-	err = err ?: widths_parse(&args, "uapi", "c", false, 0, U32_MAX, &v[2]);
-	err = err ?: widths_parse(&args, "uapi", "d", false, 0, U64_MAX, &v[3]);
-	err = err ?: widths_parse(&args, "uapi", "e", true, S8_MIN, S8_MAX, &v[4]);
-	err = err ?: widths_parse(&args, "uapi", "f", true, S16_MIN, S16_MAX, &v[5]);
-	err = err ?: widths_parse(&args, "uapi", "g", true, S32_MIN, S32_MAX, &v[6]);
-	err = err ?: widths_parse(&args, "uapi", "h", true, S64_MIN, S64_MAX, &v[7]);
+	err = err ?: widths_parse(&args, "kernel_s", "e", true, S8_MIN, S8_MAX, &v[0]);
+	err = err ?: widths_parse(&args, "kernel_s", "f", true, S16_MIN, S16_MAX, &v[1]);
+	err = err ?: widths_parse(&args, "kernel_s", "g", true, S32_MIN, S32_MAX, &v[2]);
+	err = err ?: widths_parse(&args, "kernel_s", "h", true, S64_MIN, S64_MAX, &v[3]);
 	if (err)
 		return err;
 
 	rcu_read_lock();
 	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->uapi) {
+	if (!ops || !ops->kernel_s) {
 		rcu_read_unlock();
-		pr_err("uapi: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err("kernel_s: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
-	ret = ops->uapi((__u8)v[0], (__u16)v[1], (__u32)v[2], (__u64)v[3], (__s8)v[4], (__s16)v[5], (__s32)v[6], (__s64)v[7]);
+	ret = ops->kernel_s((s8)v[0], (s16)v[1], (s32)v[2], (s64)v[3]);
 	rcu_read_unlock();
 
 	widths_record(8, (s64)ret);
-	pr_info("uapi(%llu, %llu, %llu, %llu, %lld, %lld, %lld, %lld) returned: %llu\n", (u64)v[0], (u64)v[1], (u64)v[2], (u64)v[3], v[4], v[5], v[6], v[7], (u64)ret);
+	pr_info("kernel_s(%lld, %lld, %lld, %lld) returned: %lld\n", v[0], v[1], v[2], v[3], (s64)ret);
 	return 0;
 }
 
-/* uint64_t fixed(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_t f, uint32_t g, uint64_t h) */
-static int widths_call_fixed(char *args)
+/* __u64 uapi_u(__u8 a, __u16 b, __u32 c, __u64 d) */
+static int widths_call_uapi_u(char *args)
 {
 	struct widths_ops *ops;
-	s64 v[8];
-	uint64_t ret;
+	s64 v[4];
+	__u64 ret;
 	int err = 0;
 
-	err = err ?: widths_parse(&args, "fixed", "a", true, S8_MIN, S8_MAX, &v[0]);
-	err = err ?: widths_parse(&args, "fixed", "b", true, S16_MIN, S16_MAX, &v[1]);
-	err = err ?: widths_parse(&args, "fixed", "c", true, S32_MIN, S32_MAX, &v[2]);
-	err = err ?: widths_parse(&args, "fixed", "d", true, S64_MIN, S64_MAX, &v[3]);
-	err = err ?: widths_parse(&args, "fixed", "e", false, 0, U8_MAX, &v[4]);
-	err = err ?: widths_parse(&args, "fixed", "f", false, 0, U16_MAX, &v[5]);
-	err = err ?: widths_parse(&args, "fixed", "g", false, 0, U32_MAX, &v[6]);
-	err = err ?: widths_parse(&args, "fixed", "h", false, 0, U64_MAX, &v[7]);
+	err = err ?: widths_parse(&args, "uapi_u", "a", false, 0, U8_MAX, &v[0]);
+	err = err ?: widths_parse(&args, "uapi_u", "b", false, 0, U16_MAX, &v[1]);
+	err = err ?: widths_parse(&args, "uapi_u", "c", false, 0, U32_MAX, &v[2]);
+	err = err ?: widths_parse(&args, "uapi_u", "d", false, 0, U64_MAX, &v[3]);
 	if (err)
 		return err;
 
 	rcu_read_lock();
 	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->fixed) {
+	if (!ops || !ops->uapi_u) {
 		rcu_read_unlock();
-		pr_err("fixed: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err("uapi_u: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
-	ret = ops->fixed((int8_t)v[0], (int16_t)v[1], (int32_t)v[2], (int64_t)v[3], (uint8_t)v[4], (uint16_t)v[5], (uint32_t)v[6], (uint64_t)v[7]);
+	ret = ops->uapi_u((__u8)v[0], (__u16)v[1], (__u32)v[2], (__u64)v[3]);
 	rcu_read_unlock();
 
 	widths_record(9, (s64)ret);
-	pr_info("fixed(%lld, %lld, %lld, %lld, %llu, %llu, %llu, %llu) returned: %llu\n", v[0], v[1], v[2], v[3], (u64)v[4], (u64)v[5], (u64)v[6], (u64)v[7], (u64)ret);
+	pr_info("uapi_u(%llu, %llu, %llu, %llu) returned: %llu\n", (u64)v[0], (u64)v[1], (u64)v[2], (u64)v[3], (u64)ret);
+	return 0;
+}
+
+/* __u64 uapi_s(__s8 e, __s16 f, __s32 g, __s64 h) */
+static int widths_call_uapi_s(char *args)
+{
+	struct widths_ops *ops;
+	s64 v[4];
+	__u64 ret;
+	int err = 0;
+
+	err = err ?: widths_parse(&args, "uapi_s", "e", true, S8_MIN, S8_MAX, &v[0]);
+	err = err ?: widths_parse(&args, "uapi_s", "f", true, S16_MIN, S16_MAX, &v[1]);
+	err = err ?: widths_parse(&args, "uapi_s", "g", true, S32_MIN, S32_MAX, &v[2]);
+	err = err ?: widths_parse(&args, "uapi_s", "h", true, S64_MIN, S64_MAX, &v[3]);
+	if (err)
+		return err;
+
+	rcu_read_lock();
+	ops = rcu_dereference(widths_ops_active);
+	if (!ops || !ops->uapi_s) {
+		rcu_read_unlock();
+		pr_err("uapi_s: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		return ops ? -EOPNOTSUPP : -ENODEV;
+	}
+	ret = ops->uapi_s((__s8)v[0], (__s16)v[1], (__s32)v[2], (__s64)v[3]);
+	rcu_read_unlock();
+
+	widths_record(10, (s64)ret);
+	pr_info("uapi_s(%lld, %lld, %lld, %lld) returned: %llu\n", v[0], v[1], v[2], v[3], (u64)ret);
+	return 0;
+}
+
+/* uint64_t fixed_s(int8_t a, int16_t b, int32_t c, int64_t d) */
+static int widths_call_fixed_s(char *args)
+{
+	struct widths_ops *ops;
+	s64 v[4];
+	uint64_t ret;
+	int err = 0;
+
+	err = err ?: widths_parse(&args, "fixed_s", "a", true, S8_MIN, S8_MAX, &v[0]);
+	err = err ?: widths_parse(&args, "fixed_s", "b", true, S16_MIN, S16_MAX, &v[1]);
+	err = err ?: widths_parse(&args, "fixed_s", "c", true, S32_MIN, S32_MAX, &v[2]);
+	err = err ?: widths_parse(&args, "fixed_s", "d", true, S64_MIN, S64_MAX, &v[3]);
+	if (err)
+		return err;
+
+	rcu_read_lock();
+	ops = rcu_dereference(widths_ops_active);
+	if (!ops || !ops->fixed_s) {
+		rcu_read_unlock();
+		pr_err("fixed_s: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		return ops ? -EOPNOTSUPP : -ENODEV;
+	}
+	ret = ops->fixed_s((int8_t)v[0], (int16_t)v[1], (int32_t)v[2], (int64_t)v[3]);
+	rcu_read_unlock();
+
+	widths_record(11, (s64)ret);
+	pr_info("fixed_s(%lld, %lld, %lld, %lld) returned: %llu\n", v[0], v[1], v[2], v[3], (u64)ret);
+	return 0;
+}
+
+/* uint64_t fixed_u(uint8_t e, uint16_t f, uint32_t g, uint64_t h) */
+static int widths_call_fixed_u(char *args)
+{
+	struct widths_ops *ops;
+	s64 v[4];
+	uint64_t ret;
+	int err = 0;
+
+	err = err ?: widths_parse(&args, "fixed_u", "e", false, 0, U8_MAX, &v[0]);
+	err = err ?: widths_parse(&args, "fixed_u", "f", false, 0, U16_MAX, &v[1]);
+	err = err ?: widths_parse(&args, "fixed_u", "g", false, 0, U32_MAX, &v[2]);
+	err = err ?: widths_parse(&args, "fixed_u", "h", false, 0, U64_MAX, &v[3]);
+	if (err)
+		return err;
+
+	rcu_read_lock();
+	ops = rcu_dereference(widths_ops_active);
+	if (!ops || !ops->fixed_u) {
+		rcu_read_unlock();
+		pr_err("fixed_u: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		return ops ? -EOPNOTSUPP : -ENODEV;
+	}
+	ret = ops->fixed_u((uint8_t)v[0], (uint16_t)v[1], (uint32_t)v[2], (uint64_t)v[3]);
+	rcu_read_unlock();
+
+	widths_record(12, (s64)ret);
+	pr_info("fixed_u(%llu, %llu, %llu, %llu) returned: %llu\n", (u64)v[0], (u64)v[1], (u64)v[2], (u64)v[3], (u64)ret);
 	return 0;
 }
 
@@ -576,7 +672,7 @@ static int widths_call_done(char *args)
 	ops->done();
 	rcu_read_unlock();
 
-	widths_record(10, 0);
+	widths_record(13, 0);
 	pr_info("done() called\n");
 	return 0;
 }
@@ -616,12 +712,18 @@ static ssize_t widths_trigger_write(struct file *file, const char __user *ubuf,
 		err = widths_call_longs(args);
 	else if (n == 10 && !strncmp(buf, "long_longs", n))
 		err = widths_call_long_longs(args);
-	else if (n == 6 && !strncmp(buf, "kernel", n))
-		err = widths_call_kernel(args);
-	else if (n == 4 && !strncmp(buf, "uapi", n))
-		err = widths_call_uapi(args);
-	else if (n == 5 && !strncmp(buf, "fixed", n))
-		err = widths_call_fixed(args);
+	else if (n == 8 && !strncmp(buf, "kernel_u", n))
+		err = widths_call_kernel_u(args);
+	else if (n == 8 && !strncmp(buf, "kernel_s", n))
+		err = widths_call_kernel_s(args);
+	else if (n == 6 && !strncmp(buf, "uapi_u", n))
+		err = widths_call_uapi_u(args);
+	else if (n == 6 && !strncmp(buf, "uapi_s", n))
+		err = widths_call_uapi_s(args);
+	else if (n == 7 && !strncmp(buf, "fixed_s", n))
+		err = widths_call_fixed_s(args);
+	else if (n == 7 && !strncmp(buf, "fixed_u", n))
+		err = widths_call_fixed_u(args);
 	else if (n == 4 && !strncmp(buf, "done", n))
 		err = widths_call_done(args);
 	else
@@ -633,12 +735,12 @@ static ssize_t widths_trigger_write(struct file *file, const char __user *ubuf,
 
 static int widths_trigger_show(struct seq_file *m, void *v)
 {
-	s64 val[11];
-	bool called[11];
+	s64 val[14];
+	bool called[14];
 	int i;
 
 	spin_lock(&widths_results_lock);
-	for (i = 0; i < 11; i++) {
+	for (i = 0; i < 14; i++) {
 		called[i] = widths_results[i].called;
 		val[i] = widths_results[i].value;
 	}
@@ -649,7 +751,7 @@ static int widths_trigger_show(struct seq_file *m, void *v)
 	if (called[1])
 		seq_printf(m, "is_ready %lld\n", val[1]);
 	if (called[2])
-		seq_printf(m, "get_char %lld\n", val[2]);
+		seq_printf(m, "get_char %llu\n", (u64)val[2]);
 	if (called[3])
 		seq_printf(m, "shorts %lld\n", val[3]);
 	if (called[4])
@@ -659,12 +761,18 @@ static int widths_trigger_show(struct seq_file *m, void *v)
 	if (called[6])
 		seq_printf(m, "long_longs %llu\n", (u64)val[6]);
 	if (called[7])
-		seq_printf(m, "kernel %lld\n", val[7]);
+		seq_printf(m, "kernel_u %lld\n", val[7]);
 	if (called[8])
-		seq_printf(m, "uapi %llu\n", (u64)val[8]);
+		seq_printf(m, "kernel_s %lld\n", val[8]);
 	if (called[9])
-		seq_printf(m, "fixed %llu\n", (u64)val[9]);
+		seq_printf(m, "uapi_u %llu\n", (u64)val[9]);
 	if (called[10])
+		seq_printf(m, "uapi_s %llu\n", (u64)val[10]);
+	if (called[11])
+		seq_printf(m, "fixed_s %llu\n", (u64)val[11]);
+	if (called[12])
+		seq_printf(m, "fixed_u %llu\n", (u64)val[12]);
+	if (called[13])
 		seq_printf(m, "done void\n");
 	return 0;
 }

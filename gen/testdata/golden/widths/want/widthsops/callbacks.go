@@ -43,11 +43,11 @@ func IsReady() asm.Instructions {
 }
 
 // GetChar implements char get_char(char c, signed char sc, unsigned char uc):
-// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s8.
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to u8.
 func GetChar() asm.Instructions {
 	s := GetCharSig
 	return sasm.Seq(
-		// r3 = c (s8), extended to 64 bits
+		// r3 = c (u8), extended to 64 bits
 		s.Arg(asm.R3, 0),
 		// r4 = sc (s8), extended to 64 bits
 		s.Arg(asm.R4, 1),
@@ -61,8 +61,8 @@ func GetChar() asm.Instructions {
 			// r6 += uc
 			asm.Add.Reg(asm.R6, asm.R5),
 		},
-		sasm.Printk("get_char(c=%lld, sc=%lld, uc=%llu)\n", asm.R3, asm.R4, asm.R5),
-		// return the sum of its integer arguments, converted to s8
+		sasm.Printk("get_char(c=%llu, sc=%lld, uc=%llu)\n", asm.R3, asm.R4, asm.R5),
+		// return the sum of its integer arguments, converted to u8
 		s.Ret(asm.R6),
 	)
 }
@@ -155,226 +155,259 @@ func LongLongs() asm.Instructions {
 	)
 }
 
-// Kernel implements s32 kernel(u8 a, u16 b, u32 c, u64 d, s8 e, s16 f, s32 g, s64 h):
+// KernelU implements s32 kernel_u(u8 a, u16 b, u32 c, u64 d):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
-func Kernel() asm.Instructions {
-	s := KernelSig
+func KernelU() asm.Instructions {
+	s := KernelUSig
 	return sasm.Seq(
 		// r2 = a (u8), extended to 64 bits
 		s.Arg(asm.R2, 0),
 		asm.Instructions{
-			// value 1 of the printk at fp-64
-			asm.StoreMem(asm.RFP, -64, asm.R2, asm.DWord),
+			// value 1 of the printk at fp-32
+			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
 			// r6 = a: the running sum
 			asm.Mov.Reg(asm.R6, asm.R2),
 		},
 		// r2 = b (u16), extended to 64 bits
 		s.Arg(asm.R2, 1),
 		asm.Instructions{
-			// value 2 of the printk at fp-56
-			asm.StoreMem(asm.RFP, -56, asm.R2, asm.DWord),
+			// value 2 of the printk at fp-24
+			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
 			// r6 += b
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
 		// r2 = c (u32), extended to 64 bits
 		s.Arg(asm.R2, 2),
 		asm.Instructions{
-			// value 3 of the printk at fp-48
-			asm.StoreMem(asm.RFP, -48, asm.R2, asm.DWord),
+			// value 3 of the printk at fp-16
+			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
 			// r6 += c
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
 		// r2 = d (u64), extended to 64 bits
 		s.Arg(asm.R2, 3),
 		asm.Instructions{
-			// value 4 of the printk at fp-40
-			asm.StoreMem(asm.RFP, -40, asm.R2, asm.DWord),
+			// value 4 of the printk at fp-8
+			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
 			// r6 += d
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
-		// r2 = e (s8), extended to 64 bits
-		s.Arg(asm.R2, 4),
-		asm.Instructions{
-			// value 5 of the printk at fp-32
-			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
-			// r6 += e
-			asm.Add.Reg(asm.R6, asm.R2),
-		},
-		// r2 = f (s16), extended to 64 bits
-		s.Arg(asm.R2, 5),
-		asm.Instructions{
-			// value 6 of the printk at fp-24
-			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
-			// r6 += f
-			asm.Add.Reg(asm.R6, asm.R2),
-		},
-		// r2 = g (s32), extended to 64 bits
-		s.Arg(asm.R2, 6),
-		asm.Instructions{
-			// value 7 of the printk at fp-16
-			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
-			// r6 += g
-			asm.Add.Reg(asm.R6, asm.R2),
-		},
-		// r2 = h (s64), extended to 64 bits
-		s.Arg(asm.R2, 7),
-		asm.Instructions{
-			// value 8 of the printk at fp-8
-			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
-			// r6 += h
-			asm.Add.Reg(asm.R6, asm.R2),
-		},
-		sasm.PrintkStack("kernel(a=%llu, b=%llu, c=%llu, d=%llu, e=%lld, f=%lld, g=%lld, h=%lld)\n", -64, 8),
+		sasm.PrintkStack("kernel_u(a=%llu, b=%llu, c=%llu, d=%llu)\n", -32, 4),
 		// return the sum of its integer arguments, converted to s32
 		s.Ret(asm.R6),
 	)
 }
 
-// Uapi implements __u64 uapi(__u8 a, __u16 b, __u32 c, __u64 d, __s8 e, __s16 f, __s32 g, __s64 h):
+// KernelS implements s32 kernel_s(s8 e, s16 f, s32 g, s64 h):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
+func KernelS() asm.Instructions {
+	s := KernelSSig
+	return sasm.Seq(
+		// r2 = e (s8), extended to 64 bits
+		s.Arg(asm.R2, 0),
+		asm.Instructions{
+			// value 1 of the printk at fp-32
+			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
+			// r6 = e: the running sum
+			asm.Mov.Reg(asm.R6, asm.R2),
+		},
+		// r2 = f (s16), extended to 64 bits
+		s.Arg(asm.R2, 1),
+		asm.Instructions{
+			// value 2 of the printk at fp-24
+			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
+			// r6 += f
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = g (s32), extended to 64 bits
+		s.Arg(asm.R2, 2),
+		asm.Instructions{
+			// value 3 of the printk at fp-16
+			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
+			// r6 += g
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = h (s64), extended to 64 bits
+		s.Arg(asm.R2, 3),
+		asm.Instructions{
+			// value 4 of the printk at fp-8
+			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
+			// r6 += h
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		sasm.PrintkStack("kernel_s(e=%lld, f=%lld, g=%lld, h=%lld)\n", -32, 4),
+		// return the sum of its integer arguments, converted to s32
+		s.Ret(asm.R6),
+	)
+}
+
+// UapiU implements __u64 uapi_u(__u8 a, __u16 b, __u32 c, __u64 d):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
-func Uapi() asm.Instructions {
-	s := UapiSig
+func UapiU() asm.Instructions {
+	s := UapiUSig
 	return sasm.Seq(
 		// r2 = a (u8), extended to 64 bits
 		s.Arg(asm.R2, 0),
 		asm.Instructions{
-			// value 1 of the printk at fp-64
-			asm.StoreMem(asm.RFP, -64, asm.R2, asm.DWord),
+			// value 1 of the printk at fp-32
+			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
 			// r6 = a: the running sum
 			asm.Mov.Reg(asm.R6, asm.R2),
 		},
 		// r2 = b (u16), extended to 64 bits
 		s.Arg(asm.R2, 1),
 		asm.Instructions{
-			// value 2 of the printk at fp-56
-			asm.StoreMem(asm.RFP, -56, asm.R2, asm.DWord),
+			// value 2 of the printk at fp-24
+			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
 			// r6 += b
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
 		// r2 = c (u32), extended to 64 bits
 		s.Arg(asm.R2, 2),
 		asm.Instructions{
-			// value 3 of the printk at fp-48
-			asm.StoreMem(asm.RFP, -48, asm.R2, asm.DWord),
+			// value 3 of the printk at fp-16
+			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
 			// r6 += c
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
 		// r2 = d (u64), extended to 64 bits
 		s.Arg(asm.R2, 3),
 		asm.Instructions{
-			// value 4 of the printk at fp-40
-			asm.StoreMem(asm.RFP, -40, asm.R2, asm.DWord),
+			// value 4 of the printk at fp-8
+			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
 			// r6 += d
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
-		// r2 = e (s8), extended to 64 bits
-		s.Arg(asm.R2, 4),
-		asm.Instructions{
-			// value 5 of the printk at fp-32
-			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
-			// r6 += e
-			asm.Add.Reg(asm.R6, asm.R2),
-		},
-		// r2 = f (s16), extended to 64 bits
-		s.Arg(asm.R2, 5),
-		asm.Instructions{
-			// value 6 of the printk at fp-24
-			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
-			// r6 += f
-			asm.Add.Reg(asm.R6, asm.R2),
-		},
-		// r2 = g (s32), extended to 64 bits
-		s.Arg(asm.R2, 6),
-		asm.Instructions{
-			// value 7 of the printk at fp-16
-			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
-			// r6 += g
-			asm.Add.Reg(asm.R6, asm.R2),
-		},
-		// r2 = h (s64), extended to 64 bits
-		s.Arg(asm.R2, 7),
-		asm.Instructions{
-			// value 8 of the printk at fp-8
-			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
-			// r6 += h
-			asm.Add.Reg(asm.R6, asm.R2),
-		},
-		sasm.PrintkStack("uapi(a=%llu, b=%llu, c=%llu, d=%llu, e=%lld, f=%lld, g=%lld, h=%lld)\n", -64, 8),
+		sasm.PrintkStack("uapi_u(a=%llu, b=%llu, c=%llu, d=%llu)\n", -32, 4),
 		// return the sum of its integer arguments, converted to u64
 		s.Ret(asm.R6),
 	)
 }
 
-// Fixed implements uint64_t fixed(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_t f, uint32_t g, uint64_t h):
+// UapiS implements __u64 uapi_s(__s8 e, __s16 f, __s32 g, __s64 h):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
-func Fixed() asm.Instructions {
-	s := FixedSig
+func UapiS() asm.Instructions {
+	s := UapiSSig
+	return sasm.Seq(
+		// r2 = e (s8), extended to 64 bits
+		s.Arg(asm.R2, 0),
+		asm.Instructions{
+			// value 1 of the printk at fp-32
+			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
+			// r6 = e: the running sum
+			asm.Mov.Reg(asm.R6, asm.R2),
+		},
+		// r2 = f (s16), extended to 64 bits
+		s.Arg(asm.R2, 1),
+		asm.Instructions{
+			// value 2 of the printk at fp-24
+			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
+			// r6 += f
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = g (s32), extended to 64 bits
+		s.Arg(asm.R2, 2),
+		asm.Instructions{
+			// value 3 of the printk at fp-16
+			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
+			// r6 += g
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = h (s64), extended to 64 bits
+		s.Arg(asm.R2, 3),
+		asm.Instructions{
+			// value 4 of the printk at fp-8
+			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
+			// r6 += h
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		sasm.PrintkStack("uapi_s(e=%lld, f=%lld, g=%lld, h=%lld)\n", -32, 4),
+		// return the sum of its integer arguments, converted to u64
+		s.Ret(asm.R6),
+	)
+}
+
+// FixedS implements uint64_t fixed_s(int8_t a, int16_t b, int32_t c, int64_t d):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
+func FixedS() asm.Instructions {
+	s := FixedSSig
 	return sasm.Seq(
 		// r2 = a (s8), extended to 64 bits
 		s.Arg(asm.R2, 0),
 		asm.Instructions{
-			// value 1 of the printk at fp-64
-			asm.StoreMem(asm.RFP, -64, asm.R2, asm.DWord),
+			// value 1 of the printk at fp-32
+			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
 			// r6 = a: the running sum
 			asm.Mov.Reg(asm.R6, asm.R2),
 		},
 		// r2 = b (s16), extended to 64 bits
 		s.Arg(asm.R2, 1),
 		asm.Instructions{
-			// value 2 of the printk at fp-56
-			asm.StoreMem(asm.RFP, -56, asm.R2, asm.DWord),
+			// value 2 of the printk at fp-24
+			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
 			// r6 += b
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
 		// r2 = c (s32), extended to 64 bits
 		s.Arg(asm.R2, 2),
 		asm.Instructions{
-			// value 3 of the printk at fp-48
-			asm.StoreMem(asm.RFP, -48, asm.R2, asm.DWord),
+			// value 3 of the printk at fp-16
+			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
 			// r6 += c
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
 		// r2 = d (s64), extended to 64 bits
 		s.Arg(asm.R2, 3),
 		asm.Instructions{
-			// value 4 of the printk at fp-40
-			asm.StoreMem(asm.RFP, -40, asm.R2, asm.DWord),
+			// value 4 of the printk at fp-8
+			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
 			// r6 += d
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		sasm.PrintkStack("fixed_s(a=%lld, b=%lld, c=%lld, d=%lld)\n", -32, 4),
+		// return the sum of its integer arguments, converted to u64
+		s.Ret(asm.R6),
+	)
+}
+
+// FixedU implements uint64_t fixed_u(uint8_t e, uint16_t f, uint32_t g, uint64_t h):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
+func FixedU() asm.Instructions {
+	s := FixedUSig
+	return sasm.Seq(
 		// r2 = e (u8), extended to 64 bits
-		s.Arg(asm.R2, 4),
+		s.Arg(asm.R2, 0),
 		asm.Instructions{
-			// value 5 of the printk at fp-32
+			// value 1 of the printk at fp-32
 			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
-			// r6 += e
-			asm.Add.Reg(asm.R6, asm.R2),
+			// r6 = e: the running sum
+			asm.Mov.Reg(asm.R6, asm.R2),
 		},
 		// r2 = f (u16), extended to 64 bits
-		s.Arg(asm.R2, 5),
+		s.Arg(asm.R2, 1),
 		asm.Instructions{
-			// value 6 of the printk at fp-24
+			// value 2 of the printk at fp-24
 			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
 			// r6 += f
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
 		// r2 = g (u32), extended to 64 bits
-		s.Arg(asm.R2, 6),
+		s.Arg(asm.R2, 2),
 		asm.Instructions{
-			// value 7 of the printk at fp-16
+			// value 3 of the printk at fp-16
 			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
 			// r6 += g
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
 		// r2 = h (u64), extended to 64 bits
-		s.Arg(asm.R2, 7),
+		s.Arg(asm.R2, 3),
 		asm.Instructions{
-			// value 8 of the printk at fp-8
+			// value 4 of the printk at fp-8
 			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
 			// r6 += h
 			asm.Add.Reg(asm.R6, asm.R2),
 		},
-		sasm.PrintkStack("fixed(a=%lld, b=%lld, c=%lld, d=%lld, e=%llu, f=%llu, g=%llu, h=%llu)\n", -64, 8),
+		sasm.PrintkStack("fixed_u(e=%llu, f=%llu, g=%llu, h=%llu)\n", -32, 4),
 		// return the sum of its integer arguments, converted to u64
 		s.Ret(asm.R6),
 	)

@@ -11,11 +11,11 @@ import (
 	"github.com/structops/structops-gen/bpf"
 )
 
-// Ops is the layout of struct widths_ops (88 bytes) and the module that defines it.
+// Ops is the layout of struct widths_ops (112 bytes) and the module that defines it.
 var Ops = &bpf.Ops{
 	Name:   "widths_ops",
 	Module: "widths",
-	Size:   88,
+	Size:   112,
 	Members: []bpf.Member{
 		{Name: "set_bool", Offset: 0, Size: 8, Func: true},
 		{Name: "is_ready", Offset: 8, Size: 8, Func: true},
@@ -24,10 +24,13 @@ var Ops = &bpf.Ops{
 		{Name: "ints", Offset: 32, Size: 8, Func: true},
 		{Name: "longs", Offset: 40, Size: 8, Func: true},
 		{Name: "long_longs", Offset: 48, Size: 8, Func: true},
-		{Name: "kernel", Offset: 56, Size: 8, Func: true},
-		{Name: "uapi", Offset: 64, Size: 8, Func: true},
-		{Name: "fixed", Offset: 72, Size: 8, Func: true},
-		{Name: "done", Offset: 80, Size: 8, Func: true},
+		{Name: "kernel_u", Offset: 56, Size: 8, Func: true},
+		{Name: "kernel_s", Offset: 64, Size: 8, Func: true},
+		{Name: "uapi_u", Offset: 72, Size: 8, Func: true},
+		{Name: "uapi_s", Offset: 80, Size: 8, Func: true},
+		{Name: "fixed_s", Offset: 88, Size: 8, Func: true},
+		{Name: "fixed_u", Offset: 96, Size: 8, Func: true},
+		{Name: "done", Offset: 104, Size: 8, Func: true},
 	},
 }
 
@@ -38,7 +41,7 @@ var (
 	// IsReadySig is bool is_ready(int id).
 	IsReadySig = sasm.Sig{Name: "is_ready", Return: sasm.Bool, Args: []sasm.Type{sasm.S32}}
 	// GetCharSig is char get_char(char c, signed char sc, unsigned char uc).
-	GetCharSig = sasm.Sig{Name: "get_char", Return: sasm.S8, Args: []sasm.Type{sasm.S8, sasm.S8, sasm.U8}}
+	GetCharSig = sasm.Sig{Name: "get_char", Return: sasm.U8, Args: []sasm.Type{sasm.U8, sasm.S8, sasm.U8}}
 	// ShortsSig is short shorts(short s, unsigned short us).
 	ShortsSig = sasm.Sig{Name: "shorts", Return: sasm.S16, Args: []sasm.Type{sasm.S16, sasm.U16}}
 	// IntsSig is unsigned int ints(int i, unsigned int ui, unsigned int u).
@@ -47,12 +50,18 @@ var (
 	LongsSig = sasm.Sig{Name: "longs", Return: sasm.S64, Args: []sasm.Type{sasm.S64, sasm.U64}}
 	// LongLongsSig is unsigned long long long_longs(long long ll, unsigned long long ull).
 	LongLongsSig = sasm.Sig{Name: "long_longs", Return: sasm.U64, Args: []sasm.Type{sasm.S64, sasm.U64}}
-	// KernelSig is s32 kernel(u8 a, u16 b, u32 c, u64 d, s8 e, s16 f, s32 g, s64 h).
-	KernelSig = sasm.Sig{Name: "kernel", Return: sasm.S32, Args: []sasm.Type{sasm.U8, sasm.U16, sasm.U32, sasm.U64, sasm.S8, sasm.S16, sasm.S32, sasm.S64}}
-	// UapiSig is __u64 uapi(__u8 a, __u16 b, __u32 c, __u64 d, __s8 e, __s16 f, __s32 g, __s64 h).
-	UapiSig = sasm.Sig{Name: "uapi", Return: sasm.U64, Args: []sasm.Type{sasm.U8, sasm.U16, sasm.U32, sasm.U64, sasm.S8, sasm.S16, sasm.S32, sasm.S64}}
-	// FixedSig is uint64_t fixed(int8_t a, int16_t b, int32_t c, int64_t d, uint8_t e, uint16_t f, uint32_t g, uint64_t h).
-	FixedSig = sasm.Sig{Name: "fixed", Return: sasm.U64, Args: []sasm.Type{sasm.S8, sasm.S16, sasm.S32, sasm.S64, sasm.U8, sasm.U16, sasm.U32, sasm.U64}}
+	// KernelUSig is s32 kernel_u(u8 a, u16 b, u32 c, u64 d).
+	KernelUSig = sasm.Sig{Name: "kernel_u", Return: sasm.S32, Args: []sasm.Type{sasm.U8, sasm.U16, sasm.U32, sasm.U64}}
+	// KernelSSig is s32 kernel_s(s8 e, s16 f, s32 g, s64 h).
+	KernelSSig = sasm.Sig{Name: "kernel_s", Return: sasm.S32, Args: []sasm.Type{sasm.S8, sasm.S16, sasm.S32, sasm.S64}}
+	// UapiUSig is __u64 uapi_u(__u8 a, __u16 b, __u32 c, __u64 d).
+	UapiUSig = sasm.Sig{Name: "uapi_u", Return: sasm.U64, Args: []sasm.Type{sasm.U8, sasm.U16, sasm.U32, sasm.U64}}
+	// UapiSSig is __u64 uapi_s(__s8 e, __s16 f, __s32 g, __s64 h).
+	UapiSSig = sasm.Sig{Name: "uapi_s", Return: sasm.U64, Args: []sasm.Type{sasm.S8, sasm.S16, sasm.S32, sasm.S64}}
+	// FixedSSig is uint64_t fixed_s(int8_t a, int16_t b, int32_t c, int64_t d).
+	FixedSSig = sasm.Sig{Name: "fixed_s", Return: sasm.U64, Args: []sasm.Type{sasm.S8, sasm.S16, sasm.S32, sasm.S64}}
+	// FixedUSig is uint64_t fixed_u(uint8_t e, uint16_t f, uint32_t g, uint64_t h).
+	FixedUSig = sasm.Sig{Name: "fixed_u", Return: sasm.U64, Args: []sasm.Type{sasm.U8, sasm.U16, sasm.U32, sasm.U64}}
 	// DoneSig is void done(void).
 	DoneSig = sasm.Sig{Name: "done", Return: sasm.Void}
 )
@@ -67,9 +76,12 @@ func Programs() map[string]asm.Instructions {
 		"ints":       Ints(),
 		"longs":      Longs(),
 		"long_longs": LongLongs(),
-		"kernel":     Kernel(),
-		"uapi":       Uapi(),
-		"fixed":      Fixed(),
+		"kernel_u":   KernelU(),
+		"kernel_s":   KernelS(),
+		"uapi_u":     UapiU(),
+		"uapi_s":     UapiS(),
+		"fixed_s":    FixedS(),
+		"fixed_u":    FixedU(),
 		"done":       Done(),
 	}
 }

@@ -1,0 +1,265 @@
+// Package asm is the struct_ops layer over github.com/cilium/ebpf/asm that
+// generated BPF programs are written against.
+//
+// A struct_ops program runs with R1 pointing at its ctx: an array of u64, one
+// slot per argument of the callback. Sig knows the C width and signedness of
+// every argument and of the return value, so generated code can load an
+// argument or return a value with the right conversion in as few
+// instructions as clang -O2 would use. String, Printk, PrintkStack,
+// ZeroStack and ProbeReadKernel cover what the generated bodies need;
+// Link collects the strings of a set of programs into one read-only .rodata
+// map.
+//
+// Every function here panics on a generation-time programming error (an
+// argument index out of range, a register that cannot be used, an invalid
+// type): the generator, not the end user, has to fix those.
+//
+// Generated code imports this package as sasm next to cilium's asm.
+package asm
+
+import (
+	"fmt"
+
+	"github.com/cilium/ebpf/asm"
+)
+
+// Kind classifies a C type as far as a callback's argument or return value
+// is concerned.
+type Kind int
+
+// The kinds of Type. They are prefixed with Kind because the plain names
+// (Void, Bool, Ptr) are the ready-made Type values below.
+const (
+	KindVoid Kind = iota // void (return values only)
+	KindBool             // bool / _Bool: 1 byte, 0 or 1
+	KindInt              // char and the integer types, 1, 2, 4 or 8 bytes
+	KindPtr              // any pointer: 8 bytes
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindVoid:
+		return "void"
+	case KindBool:
+		return "bool"
+	case KindInt:
+		return "int"
+	case KindPtr:
+		return "ptr"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Type is the C type of a callback argument or return value.
+type Type struct {
+	Kind   Kind
+	Size   int  // bytes: 0 for void, 1 for bool, 1/2/4/8 for ints, 8 for pointers
+	Signed bool // KindInt only
+}
+
+// The types a callback signature is made of.
+var (
+	Void = Type{Kind: KindVoid}
+	Bool = Type{Kind: KindBool, Size: 1}
+	S8   = Type{Kind: KindInt, Size: 1, Signed: true}
+	S16  = Type{Kind: KindInt, Size: 2, Signed: true}
+	S32  = Type{Kind: KindInt, Size: 4, Signed: true}
+	S64  = Type{Kind: KindInt, Size: 8, Signed: true}
+	U8   = Type{Kind: KindInt, Size: 1}
+	U16  = Type{Kind: KindInt, Size: 2}
+	U32  = Type{Kind: KindInt, Size: 4}
+	U64  = Type{Kind: KindInt, Size: 8}
+	Ptr  = Type{Kind: KindPtr, Size: 8}
+)
+
+func (t Type) String() string {
+	switch t.Kind {
+	case KindInt:
+		if t.Signed {
+			return fmt.Sprintf("s%d", t.Size*8)
+		}
+		return fmt.Sprintf("u%d", t.Size*8)
+	case KindVoid, KindBool, KindPtr:
+		return t.Kind.String()
+	}
+	return fmt.Sprintf("Type{%d %d %v}", int(t.Kind), t.Size, t.Signed)
+}
+
+// check panics unless t is one of the shapes this package can load and
+// return.
+func (t Type) check(what string) {
+	ok := false
+	switch t.Kind {
+	case KindVoid:
+		ok = t.Size == 0 && !t.Signed
+	case KindBool:
+		ok = t.Size == 1 && !t.Signed
+	case KindInt:
+		ok = t.Size == 1 || t.Size == 2 || t.Size == 4 || t.Size == 8
+	case KindPtr:
+		ok = t.Size == 8 && !t.Signed
+	}
+	if !ok {
+		panic(fmt.Sprintf("sasm: %s: invalid type %s", what, t))
+	}
+}
+
+// memSize is the load size of a 1, 2, 4 or 8 byte value.
+func memSize(n int) asm.Size {
+	switch n {
+	case 1:
+		return asm.Byte
+	case 2:
+		return asm.Half
+	case 4:
+		return asm.Word
+	}
+	return asm.DWord
+}
+
+// Sig is a callback signature. R1 holds the ctx, an array of u64, one slot
+// per argument, argument n at offset 8*n.
+type Sig struct {
+	Name   string // the callback (ops member) name, for messages
+	Return Type
+	Args   []Type
+}
+
+// Arg loads argument n from the ctx in R1 into dst. See ArgFrom.
+func (s Sig) Arg(dst asm.Register, n int) asm.Instructions {
+	return s.ArgFrom(dst, asm.R1, n)
+}
+
+// ArgFrom loads argument n from the ctx in register ctx into dst, extended
+// to 64 bits according to its C type, in one instruction:
+//
+//   - pointers and 8-byte integers: an 8-byte load (the verifier only accepts
+//     size 8 for a pointer argument; it becomes PTR_TO_BTF_ID or a scalar);
+//   - unsigned integers and bool: a 1, 2 or 4-byte load of the slot's low
+//     bytes, which zero-extends (the verifier accepts narrow loads at offset
+//     8*n since off % size == 0);
+//   - signed integers: a 1, 2 or 4-byte sign-extending load (BPF_MEMSX,
+//     kernel >= 6.6), so garbage in the slot's upper bits never leaks into
+//     the value.
+//
+// It panics if n is out of range or ctx is the frame pointer.
+func (s Sig) ArgFrom(dst, ctx asm.Register, n int) asm.Instructions {
+	if n < 0 || n >= len(s.Args) {
+		panic(fmt.Sprintf("sasm: %s: argument %d out of range (%d arguments)", s.Name, n, len(s.Args)))
+	}
+	if ctx == asm.RFP || dst == asm.RFP {
+		panic(fmt.Sprintf("sasm: %s: argument %d: the frame pointer R10 cannot be the ctx or the destination", s.Name, n))
+	}
+	t := s.Args[n]
+	t.check(fmt.Sprintf("%s argument %d", s.Name, n))
+	off := int16(8 * n)
+	switch {
+	case t.Kind == KindVoid:
+		panic(fmt.Sprintf("sasm: %s: argument %d is void", s.Name, n))
+	case t.Size == 8:
+		// dst = *(u64 *)(ctx + 8n): pointer or 64-bit integer
+		return asm.Instructions{asm.LoadMem(dst, ctx, off, asm.DWord)}
+	case t.Signed:
+		// dst = *(s8/s16/s32 *)(ctx + 8n), sign-extended to 64 bits
+		return asm.Instructions{asm.LoadMemSX(dst, ctx, off, memSize(t.Size))}
+	default:
+		// dst = *(u8/u16/u32 *)(ctx + 8n), zero-extended to 64 bits
+		return asm.Instructions{asm.LoadMem(dst, ctx, off, memSize(t.Size))}
+	}
+}
+
+// Ret sets R0 to src converted to the return type and exits:
+//
+//   - 8-byte integers: r0 = src (nothing if src is R0);
+//   - 1, 2 and 4-byte integers: truncated and sign- or zero-extended to 64
+//     bits (MovSX8/16/32 for signed, 32-bit mov or an and mask for unsigned);
+//   - bool: 1 if src != 0, else 0;
+//   - void and pointers: 0 (a struct_ops program cannot hand back a pointer).
+func (s Sig) Ret(src asm.Register) asm.Instructions {
+	t := s.Return
+	t.check(s.Name + " return type")
+	var insns asm.Instructions
+	switch {
+	case t.Kind == KindVoid || t.Kind == KindPtr:
+		insns = asm.Instructions{asm.Mov.Imm(asm.R0, 0)} // r0 = 0
+	case t.Kind == KindBool:
+		if src != asm.R0 {
+			insns = append(insns, asm.Mov.Reg(asm.R0, src)) // r0 = src
+		}
+		insns = append(insns,
+			jumpImm(asm.JEq, asm.R0, 0, 1), // if r0 == 0 return 0
+			asm.Mov.Imm(asm.R0, 1),         // else r0 = 1
+		)
+	case t.Size == 8:
+		if src != asm.R0 {
+			insns = asm.Instructions{asm.Mov.Reg(asm.R0, src)} // r0 = src
+		}
+	case t.Signed:
+		// r0 = (s8/s16/s32)src, sign-extended to 64 bits
+		op := map[int]asm.ALUOp{1: asm.MovSX8, 2: asm.MovSX16, 4: asm.MovSX32}[t.Size]
+		insns = asm.Instructions{op.Reg(asm.R0, src)}
+	case t.Size == 4:
+		insns = asm.Instructions{asm.Mov.Reg32(asm.R0, src)} // w0 = w_src: upper 32 bits zeroed
+	default:
+		if src != asm.R0 {
+			insns = append(insns, asm.Mov.Reg32(asm.R0, src)) // w0 = w_src
+		}
+		mask := int32(0xff)
+		if t.Size == 2 {
+			mask = 0xffff
+		}
+		insns = append(insns, asm.And.Imm32(asm.R0, mask)) // w0 &= 0xff / 0xffff: zero-extend the low bytes
+	}
+	return append(insns, asm.Return())
+}
+
+// RetImm sets R0 to v converted to the return type at generation time (see
+// Ret) and exits. A value that fits 32 bits costs one instruction, a wider
+// one a 64-bit immediate load.
+func (s Sig) RetImm(v int64) asm.Instructions {
+	t := s.Return
+	t.check(s.Name + " return type")
+	v = convert(t, v)
+	return append(movImm(asm.R0, v), asm.Return())
+}
+
+// convert applies the C conversion to type t to v.
+func convert(t Type, v int64) int64 {
+	switch {
+	case t.Kind == KindVoid || t.Kind == KindPtr:
+		return 0
+	case t.Kind == KindBool:
+		if v != 0 {
+			return 1
+		}
+		return 0
+	case t.Size == 8:
+		return v
+	}
+	bits := uint(64 - 8*t.Size)
+	if t.Signed {
+		return v << bits >> bits // arithmetic shift: sign-extend
+	}
+	return int64(uint64(v) << bits >> bits) // logical shift: zero-extend
+}
+
+// movImm sets dst to the 64-bit value v in as few instructions as possible.
+func movImm(dst asm.Register, v int64) asm.Instructions {
+	switch {
+	case v == int64(int32(v)):
+		// dst = imm32, sign-extended by the 64-bit mov
+		return asm.Instructions{asm.Mov.Imm(dst, int32(v))}
+	case v == int64(uint32(v)):
+		// wdst = imm32: a 32-bit mov zero-extends
+		return asm.Instructions{asm.Mov.Imm32(dst, int32(uint32(v)))}
+	}
+	// dst = imm64 (ld_imm64, two slots)
+	return asm.Instructions{asm.LoadImm(dst, v, asm.DWord)}
+}
+
+// jumpImm is a conditional jump over the next off instructions, with an
+// explicit offset, so fragments need no labels that could clash with the
+// caller's.
+func jumpImm(op asm.JumpOp, dst asm.Register, imm int32, off int16) asm.Instruction {
+	return asm.Instruction{OpCode: op.Op(asm.ImmSource), Dst: dst, Offset: off, Constant: int64(imm)}
+}

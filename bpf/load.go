@@ -1,0 +1,228 @@
+package bpf
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/btf"
+	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
+)
+
+// verifierTail is how many lines of the verifier log a rejection shows.
+const verifierTail = 15
+
+// btfDir is where the kernel exposes the BTF of vmlinux and of each loaded
+// module (a variable for tests).
+var btfDir = "/sys/kernel/btf"
+
+// Impl is a loaded struct_ops implementation: its programs and map, and the
+// link while attached.
+type Impl struct {
+	ops  *Ops
+	coll *ebpf.Collection
+	link link.Link
+}
+
+// Load checks that the kernel knows the struct_ops type and every member the
+// programs and data fill in, then loads the collection Spec builds with
+// ebpf.NewCollection (cilium/ebpf fills the callbacks of the map only from
+// programs of the same collection). The implementation is not attached yet.
+func Load(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*Impl, error) {
+	spec, err := Spec(ops, progs, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkKernelType(ops, spec); err != nil {
+		return nil, err
+	}
+	coll, err := ebpf.NewCollection(spec)
+	if err != nil {
+		return nil, loadError(ops, spec, opts, err)
+	}
+	if opts != nil && opts.LogWriter != nil {
+		fmt.Fprintf(opts.LogWriter, "%s: loaded %d programs (%s)\n", ops.Name, len(coll.Programs), strings.Join(sortedKeys(coll.Programs), ", "))
+	}
+	return &Impl{ops: ops, coll: coll}, nil
+}
+
+// checkKernelType finds the kernel's struct_ops value type of ops, makes
+// sure every member the user-side struct fills in exists there with the
+// same size, and gives the data members the kernel's own BTF types (cilium
+// copies a data member only when both sides have the same kind of type).
+func checkKernelType(ops *Ops, spec *ebpf.CollectionSpec) error {
+	var (
+		kspec *btf.Spec
+		err   error
+	)
+	if ops.Module != "" {
+		if _, serr := os.Stat(btfDir + "/" + ops.Module); serr != nil {
+			return fmt.Errorf("struct_ops type %s not found: load the module first: insmod module/%s.ko", ops.Name, ops.Module)
+		}
+		kspec, err = btf.LoadKernelModuleSpec(ops.Module)
+	} else {
+		kspec, err = btf.LoadKernelSpec()
+	}
+	if err != nil {
+		return fmt.Errorf("struct_ops type %s: read the kernel's BTF: %w", ops.Name, permissionHint(err))
+	}
+	var value *btf.Struct
+	if err := kspec.TypeByName("bpf_struct_ops_"+ops.Name, &value); err != nil {
+		where := "the running kernel (vmlinux)"
+		if ops.Module != "" {
+			where = "module " + ops.Module + "'s BTF: rebuild and reload the module"
+		}
+		return fmt.Errorf("struct_ops type %s not found in %s: %w", ops.Name, where, err)
+	}
+	var kernel *btf.Struct
+	for _, m := range value.Members {
+		if st, ok := m.Type.(*btf.Struct); ok && st.Name == ops.Name {
+			kernel = st
+		}
+	}
+	if kernel == nil {
+		return fmt.Errorf("struct_ops type %s: the kernel's bpf_struct_ops_%s has no member of type struct %s", ops.Name, ops.Name, ops.Name)
+	}
+	user := spec.Maps[ops.Name].Value.(*btf.Struct)
+	for i, um := range user.Members {
+		var km *btf.Member
+		for j := range kernel.Members {
+			if kernel.Members[j].Name == um.Name {
+				km = &kernel.Members[j]
+			}
+		}
+		m, _ := ops.member(um.Name)
+		what := "data member"
+		if m.Func {
+			what = "callback"
+		}
+		if km == nil {
+			if m.Func {
+				if _, used := spec.Programs[um.Name]; !used {
+					continue // no program for it: nothing to fill in
+				}
+			}
+			return fmt.Errorf("struct_ops type %s: the kernel's struct %s has no %s %s: regenerate from the running kernel's type", ops.Name, ops.Name, what, um.Name)
+		}
+		size, err := btf.Sizeof(km.Type)
+		if err != nil {
+			return fmt.Errorf("struct_ops type %s: size of the kernel's %s: %w", ops.Name, um.Name, err)
+		}
+		if size != m.Size {
+			return fmt.Errorf("struct_ops type %s: %s %s is %d bytes in the kernel, %d in the spec: regenerate from the running kernel's type", ops.Name, what, um.Name, size, m.Size)
+		}
+		if !m.Func {
+			user.Members[i].Type = km.Type
+		}
+	}
+	return nil
+}
+
+// loadError turns a NewCollection error into one a person can act on.
+func loadError(ops *Ops, spec *ebpf.CollectionSpec, opts *Options, err error) error {
+	if errors.Is(err, unix.EPERM) {
+		return fmt.Errorf("load struct_ops %s: permission denied: run as root or with CAP_BPF and CAP_SYS_ADMIN: %w", ops.Name, err)
+	}
+	var ve *ebpf.VerifierError
+	if errors.As(err, &ve) {
+		member := "a callback"
+		for _, name := range sortedKeys(spec.Programs) {
+			if strings.HasPrefix(err.Error(), "program "+name+":") {
+				member = "callback " + name
+			}
+		}
+		lines, label := ve.Log, "verifier log"
+		if !(opts != nil && opts.VerifierLog) && len(lines) > verifierTail {
+			lines, label = lines[len(lines)-verifierTail:], "verifier log, last lines (--verifier-log for all)"
+		}
+		return &wrapped{err: err, msg: fmt.Sprintf("the verifier rejected %s of %s: %v\n%s:\n\t%s",
+			member, ops.Name, ve.Cause, label, strings.Join(lines, "\n\t"))}
+	}
+	return fmt.Errorf("load struct_ops %s: %w", ops.Name, err)
+}
+
+func permissionHint(err error) error {
+	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+		return fmt.Errorf("%w (run as root)", err)
+	}
+	return err
+}
+
+// Attach registers the implementation with the kernel through a struct_ops
+// link.
+func (i *Impl) Attach() error {
+	if i.coll == nil {
+		return fmt.Errorf("attach %s: the implementation is closed: load it again", i.ops.Name)
+	}
+	if i.link != nil {
+		return nil
+	}
+	l, err := link.AttachStructOps(link.StructOpsOptions{Map: i.coll.Maps[i.ops.Name]})
+	switch {
+	case errors.Is(err, unix.EEXIST):
+		return fmt.Errorf("attach %s: another %s implementation is attached: detach it (stop its loader) first: %w", i.ops.Name, i.ops.Name, err)
+	case errors.Is(err, unix.EPERM):
+		return fmt.Errorf("attach %s: permission denied: run as root or with CAP_BPF and CAP_SYS_ADMIN: %w", i.ops.Name, err)
+	case err != nil:
+		return fmt.Errorf("attach %s: %w", i.ops.Name, err)
+	}
+	i.link = l
+	return nil
+}
+
+// Detach unregisters the implementation; the programs stay loaded and can
+// be attached again. Detaching a detached implementation does nothing.
+func (i *Impl) Detach() error {
+	if i.link == nil {
+		return nil
+	}
+	err := i.link.Close()
+	i.link = nil
+	if err != nil {
+		return fmt.Errorf("detach %s: %w", i.ops.Name, err)
+	}
+	return nil
+}
+
+// Close detaches and releases the programs and maps. It may be called more
+// than once.
+func (i *Impl) Close() error {
+	err := i.Detach()
+	if i.coll != nil {
+		i.coll.Close()
+		i.coll = nil
+	}
+	return err
+}
+
+// Program returns the loaded program of a callback, or nil.
+func (i *Impl) Program(member string) *ebpf.Program {
+	if i.coll == nil {
+		return nil
+	}
+	return i.coll.Programs[member]
+}
+
+// Map returns a map of the collection by name: the ops name for the
+// struct_ops map, sasm.RodataMap, or one of Options.Maps. Nil if there is no
+// such map or the implementation is closed.
+func (i *Impl) Map(name string) *ebpf.Map {
+	if i.coll == nil {
+		return nil
+	}
+	return i.coll.Maps[name]
+}
+
+// wrapped is an error with its own message that still unwraps to the
+// original (errors.As finds the *ebpf.VerifierError).
+type wrapped struct {
+	err error
+	msg string
+}
+
+func (w *wrapped) Error() string { return w.msg }
+func (w *wrapped) Unwrap() error { return w.err }

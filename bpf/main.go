@@ -1,0 +1,231 @@
+package bpf
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/cilium/ebpf/asm"
+	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
+)
+
+// config is the parsed command line of a loader.
+type config struct {
+	interval    time.Duration
+	once        bool
+	calls       []string
+	verifierLog bool
+}
+
+// implementation is what Main drives: *Impl, or a fake in tests.
+type implementation interface {
+	Attach() error
+	Detach() error
+	Close() error
+}
+
+// The kernel-facing parts of Main, replaced by fakes in tests.
+var (
+	loadImpl = func(ops *Ops, progs map[string]asm.Instructions, opts *Options) (implementation, error) {
+		return Load(ops, progs, opts)
+	}
+	writeTrigger = func(path string, b []byte) error { return os.WriteFile(path, b, 0) }
+	readTrigger  = os.ReadFile
+	notifyStop   = func() (<-chan os.Signal, func()) {
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, unix.SIGINT, unix.SIGTERM)
+		return c, func() { signal.Stop(c) }
+	}
+	newTicker = func(d time.Duration) (<-chan time.Time, func()) {
+		t := time.NewTicker(d)
+		return t.C, t.Stop
+	}
+)
+
+// The texts the default mode writes to the trigger.
+const (
+	firstMessage    = "Hello from userspace!"
+	periodicMessage = "Periodic trigger"
+)
+
+// TriggerPath is the proc file through which a module calls the callbacks.
+func TriggerPath(module string) string { return "/proc/" + module + "_trigger" }
+
+func parseFlags(name string, args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: %s [--once | --call \"<member> <args>\"] [--interval 2s] [--verifier-log]\n\n"+
+			"Loads and attaches the BPF implementation of struct %s. By default it triggers the\n"+
+			"callbacks through the module's proc file, then again every interval, until SIGINT or\n"+
+			"SIGTERM, then detaches.\n\n", name, name)
+		fs.PrintDefaults()
+	}
+	fs.DurationVar(&c.interval, "interval", 2*time.Second, "time between periodic triggers")
+	fs.BoolVar(&c.once, "once", false, "attach, trigger once, print the result, detach")
+	fs.StringArrayVar(&c.calls, "call", nil, "attach, call a callback (\"<member> <arg> ...\"), print its return value, detach; repeatable: one value per line, in order")
+	fs.BoolVar(&c.verifierLog, "verifier-log", false, "show the whole verifier log when a program is rejected")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q: quote the --call value, e.g. --call \"test_2 1 2\"", fs.Arg(0))
+	}
+	if c.interval <= 0 {
+		return c, fmt.Errorf("--interval %v: give a positive duration such as 2s", c.interval)
+	}
+	if c.once && len(c.calls) > 0 {
+		return c, fmt.Errorf("--once and --call exclude each other: pick one")
+	}
+	for _, cl := range c.calls {
+		if strings.TrimSpace(cl) == "" {
+			return c, fmt.Errorf("--call needs \"<member> <args>\", e.g. --call \"test_2 1 2\"")
+		}
+	}
+	return c, nil
+}
+
+// Main is the command line of a generated loader: args are the arguments
+// after the program name. It returns the exit status: 0 on success and a
+// clean detach, 1 on a failure, 2 on a usage error.
+//
+//	(default)        load, attach, write "Hello from userspace!" to
+//	                 /proc/<module>_trigger and print what reading it returns,
+//	                 repeat with "Periodic trigger" every --interval until
+//	                 SIGINT/SIGTERM, then detach. A vmlinux type (no module)
+//	                 has no trigger: attach and wait for the signal.
+//	--once           attach, trigger once, print, detach
+//	--call "m a b"   attach, write the line to the trigger, print the value
+//	                 the module reports for callback m, detach
+func Main(args []string, stdout, stderr io.Writer, ops *Ops, progs func() map[string]asm.Instructions) int {
+	name := "loader"
+	if ops != nil && ops.Name != "" {
+		name = ops.Name
+	}
+	cfg, err := parseFlags(name, args, stderr)
+	if errors.Is(err, pflag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 2
+	}
+	if err := run(cfg, stdout, stderr, ops, progs); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
+
+func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string]asm.Instructions) (err error) {
+	if ops.Module == "" && len(cfg.calls) > 0 {
+		return fmt.Errorf("--call: %s is a vmlinux type: there is no trigger file to call it through", ops.Name)
+	}
+	// Catch the signals before attaching, so an early Ctrl-C still detaches.
+	stop, unnotify := notifyStop()
+	defer unnotify()
+
+	impl, err := loadImpl(ops, progs(), &Options{VerifierLog: cfg.verifierLog})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := impl.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	if err := impl.Attach(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "%s: attached\n", ops.Name)
+	defer func() {
+		if derr := impl.Detach(); derr != nil && err == nil {
+			err = derr
+		} else if derr == nil {
+			fmt.Fprintf(stderr, "%s: detached\n", ops.Name)
+		}
+	}()
+
+	if ops.Module == "" {
+		if cfg.once {
+			return nil
+		}
+		fmt.Fprintf(stderr, "%s: no trigger for a vmlinux type; press Ctrl-C to detach\n", ops.Name)
+		<-stop
+		return nil
+	}
+
+	trigger := TriggerPath(ops.Module)
+	for _, line := range cfg.calls {
+		out, err := call(trigger, line)
+		if err != nil {
+			return err
+		}
+		member := strings.Fields(line)[0]
+		v, ok := answer(out, member)
+		if !ok {
+			return fmt.Errorf("--call %q: %s answered no line for %s (got %q): is %s a callback of %s?", line, trigger, member, strings.TrimSpace(string(out)), member, ops.Name)
+		}
+		fmt.Fprintln(stdout, v)
+	}
+	if len(cfg.calls) > 0 {
+		return nil
+	}
+
+	out, err := call(trigger, firstMessage)
+	if err != nil {
+		return err
+	}
+	stdout.Write(out)
+	if cfg.once {
+		return nil
+	}
+	fmt.Fprintf(stderr, "%s: triggering every %v; press Ctrl-C to detach\n", ops.Name, cfg.interval)
+	tick, stopTick := newTicker(cfg.interval)
+	defer stopTick()
+	for {
+		select {
+		case <-stop:
+			return nil
+		case <-tick:
+			out, err := call(trigger, periodicMessage)
+			if err != nil {
+				return err
+			}
+			stdout.Write(out)
+		}
+	}
+}
+
+// call writes line to the trigger and returns what reading it gives back.
+func call(trigger, line string) ([]byte, error) {
+	if err := writeTrigger(trigger, []byte(line)); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("write %s: %w: is the module loaded?", trigger, err)
+		}
+		return nil, fmt.Errorf("write %q to %s: %w", line, trigger, err)
+	}
+	out, err := readTrigger(trigger)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", trigger, err)
+	}
+	return out, nil
+}
+
+// answer finds the value in the line "<member> <value>" of the trigger's
+// output.
+func answer(out []byte, member string) (string, bool) {
+	for _, ln := range strings.Split(string(out), "\n") {
+		f := strings.Fields(ln)
+		if len(f) >= 2 && f[0] == member {
+			return strings.Join(f[1:], " "), true
+		}
+	}
+	return "", false
+}

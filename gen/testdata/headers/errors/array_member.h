@@ -1,0 +1,4 @@
+struct arr_ops {
+	int (*run)(int a);
+	char name[16];
+};

@@ -1,0 +1,4 @@
+#include pointless
+struct t_ops {
+	int (*run)(int a);
+	int (*

@@ -1,0 +1,4 @@
+struct bits_ops {
+	int (*run)(int a);
+	unsigned int flags : 3;
+};

@@ -1,0 +1,3 @@
+struct cp_ops {
+	int (*name)(char *buf, int len);
+};

@@ -1,0 +1,4 @@
+struct data_ops {
+	int (*run)(int a);
+	int count;
+};

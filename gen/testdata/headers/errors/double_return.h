@@ -1,0 +1,3 @@
+struct d_ops {
+	double (*ratio)(int a);
+};

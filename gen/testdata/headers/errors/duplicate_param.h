@@ -1,0 +1,3 @@
+struct dp_ops {
+	int (*run)(int a, int a);
+};

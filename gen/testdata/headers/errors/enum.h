@@ -1,0 +1,5 @@
+enum color { RED, GREEN };
+
+struct e_ops {
+	int (*paint)(enum color c);
+};

@@ -1,0 +1,3 @@
+struct f_ops {
+	int (*scale)(int a, float factor);
+};

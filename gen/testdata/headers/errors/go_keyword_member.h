@@ -1,0 +1,3 @@
+struct kw_ops {
+	int (*func)(int a);
+};

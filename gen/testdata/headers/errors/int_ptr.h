@@ -1,0 +1,3 @@
+struct ptr_ops {
+	int (*read)(int *val);
+};

@@ -1,0 +1,3 @@
+struct x_ops {
+	int (*run)(int a); /* café */
+};

@@ -1,0 +1,3 @@
+struct t_ops {
+	int (*run)(int a);
+}

@@ -1,0 +1,3 @@
+struct n_ops {
+	int (*run)(int a__nullable);
+};

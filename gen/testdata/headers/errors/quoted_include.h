@@ -1,0 +1,5 @@
+#include "local_types.h"
+
+struct i_ops {
+	int (*run)(int a);
+};

@@ -1,0 +1,5 @@
+struct pair { int a, b; };
+
+struct val_ops {
+	int (*take)(struct pair p);
+};

@@ -1,0 +1,3 @@
+struct k_ops {
+	int (*run)();
+};

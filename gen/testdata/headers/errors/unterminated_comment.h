@@ -1,0 +1,2 @@
+struct t_ops {
+	int (*run)(int a); /* unterminated

@@ -1,0 +1,3 @@
+struct log_ops {
+	int (*printk)(const char *fmt, ...);
+};

@@ -1,0 +1,3 @@
+struct vp_ops {
+	int (*read)(void *data);
+};
