@@ -124,6 +124,18 @@ func TestGeneratedStacksInVM(t *testing.T) {
 			t.Fatalf("%s: %v", s.name, err)
 		}
 		kos = append(kos, built...)
+		// the module's BTF describes the same struct as the spec it came from
+		bf, err := gen.LoadBTF(built[0], filepath.Join(k.KDir, "vmlinux"))
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		fromBTF, err := gen.FromBTF(bf, s.ops.Name)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if d := s.ops.Equal(fromBTF); d != "" {
+			t.Errorf("%s: the spec and the built module's BTF disagree: %s", s.name, d)
+		}
 	}
 	for _, s := range append(stacks, mismatchMember, mismatchSig) {
 		bin := filepath.Join(work, s.name+"-loader")

@@ -77,14 +77,22 @@ func run(s e2e.Step) error {
 			time.Sleep(50 * time.Millisecond)
 		}
 	case s.Trace != "":
-		b, err := os.ReadFile("/sys/kernel/tracing/trace")
-		if err != nil {
-			return err
+		// bpf_printk lines can reach the ring buffer a little after the
+		// loader exits on a slow (TCG) guest: poll for a while
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			b, err := os.ReadFile("/sys/kernel/tracing/trace")
+			if err != nil {
+				return err
+			}
+			if bytes.Contains(b, []byte(s.Trace)) {
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("trace buffer has no line with %q after 10s; it holds %d bytes:\n%s", s.Trace, len(b), tailLines(string(b), 15))
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		if !bytes.Contains(b, []byte(s.Trace)) {
-			return fmt.Errorf("trace buffer has no line with %q", s.Trace)
-		}
-		return nil
 	}
 	return errors.New("empty step")
 }
@@ -205,4 +213,12 @@ func countKmsg(text string) (int, error) {
 			n++
 		}
 	}
+}
+
+func tailLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
