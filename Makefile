@@ -4,8 +4,8 @@
 GO ?= go
 # Debian packages the tests use: qemu and the module build (kbuild needs
 # make and gcc-12, the compiler Debian's 6.12 kernels are built with; module BTF needs pahole from
-# dwarves), kmod and zstd for modules and kernel images, sparse for C=1.
-DEB_PACKAGES := qemu-system-x86 dwarves make gcc gcc-12 binutils kmod zstd sparse cpio
+# dwarves; kbuild's tools link libelf, libssl, zlib), kmod and zstd, sparse for C=1.
+DEB_PACKAGES := qemu-system-x86 dwarves make gcc gcc-12 binutils libelf1 libssl3 zlib1g kmod zstd sparse cpio
 TEST_FLAGS ?= -timeout 40m
 
 .PHONY: all generate test deps check-format vet fuzz bench
