@@ -46,6 +46,10 @@ type Ops struct {
 	Module  string // the kernel module that defines it, "" for a vmlinux type
 	Size    int    // bytes of the user-side struct
 	Members []Member
+	// Data are the default bytes of data members (as set at generation
+	// time, e.g. the name of a tcp_congestion_ops); Options.Data overrides
+	// them member by member.
+	Data map[string][]byte
 }
 
 // Options tune Spec and Load. The zero value (or nil) is fine.
@@ -64,11 +68,24 @@ type Options struct {
 	Maps map[string]*ebpf.MapSpec
 }
 
-func (o *Options) data() map[string][]byte {
-	if o == nil {
-		return nil
+// data merges the defaults of ops with o.Data (which wins).
+func (o *Options) data(ops *Ops) map[string][]byte {
+	if ops == nil || len(ops.Data) == 0 {
+		if o == nil {
+			return nil
+		}
+		return o.Data
 	}
-	return o.Data
+	out := make(map[string][]byte, len(ops.Data))
+	for k, v := range ops.Data {
+		out[k] = v
+	}
+	if o != nil {
+		for k, v := range o.Data {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // member returns the member called name.
@@ -185,7 +202,7 @@ func dataType(size int) btf.Type {
 //
 // progs is not modified: the programs are copied before linking.
 func Spec(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*ebpf.CollectionSpec, error) {
-	data := opts.data()
+	data := opts.data(ops)
 	if err := ops.validate(progs, data); err != nil {
 		return nil, err
 	}

@@ -3,12 +3,14 @@ package gen
 import (
 	"bytes"
 	"debug/elf"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/cilium/ebpf/btf"
 )
@@ -35,13 +37,28 @@ type BTFFile struct {
 // stand alone is module BTF: it is resolved against basePath (default:
 // the running kernel's vmlinux BTF).
 func LoadBTF(path, basePath string) (*BTFFile, error) {
-	raw, isELF, err := readBTF(path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read --btf: %w: pass an ELF object with a .BTF section or raw BTF (/sys/kernel/btf/<name>)", err)
+	}
+	return loadBTF(path, data, basePath)
+}
+
+// loadBTF is LoadBTF on the contents of path.
+func loadBTF(path string, data []byte, basePath string) (*BTFFile, error) {
+	raw, isELF, err := readBTF(path, data)
 	if err != nil {
 		return nil, err
 	}
 	spec, standaloneErr := btf.LoadSpecFromReader(bytes.NewReader(raw))
-	if standaloneErr == nil && !(isELF && strings.HasSuffix(path, ".ko")) {
+	ko := isELF && strings.HasSuffix(path, ".ko")
+	if standaloneErr == nil && !ko {
 		return &BTFFile{Path: path, Spec: spec, Module: moduleName(path, false)}, nil
+	}
+	if standaloneErr != nil && !ko && !btfLooksSplit(raw) {
+		// base BTF (its string table starts with the empty string) that is
+		// damaged: no base would help
+		return nil, fmt.Errorf("%s: corrupt BTF: %v: regenerate it (pahole, bpftool) or pass an ELF object with a .BTF section", path, standaloneErr)
 	}
 	// Not self-contained: split BTF on top of a base.
 	if basePath == "" {
@@ -68,29 +85,25 @@ func LoadBTF(path, basePath string) (*BTFFile, error) {
 	return &BTFFile{Path: path, Spec: spec, Module: moduleName(path, true)}, nil
 }
 
-// readBTF returns the raw BTF of path: its .BTF section when it is an ELF
-// object, else the whole file.
-func readBTF(path string) (raw []byte, isELF bool, err error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, false, fmt.Errorf("read BTF: %w", err)
-	}
+// readBTF returns the raw BTF in data, the contents of path: its .BTF
+// section when it is an ELF object, else the whole file.
+func readBTF(path string, data []byte) (raw []byte, isELF bool, err error) {
 	if len(data) == 0 {
-		return nil, false, fmt.Errorf("%s: empty file, not BTF", path)
+		return nil, false, fmt.Errorf("%s: empty file, not BTF: pass an ELF object with a .BTF section or raw BTF (/sys/kernel/btf/<name>)", path)
 	}
 	if !bytes.HasPrefix(data, []byte(elf.ELFMAG)) {
 		if len(data) < 4 || !(data[0] == 0x9f && data[1] == 0xeb) && !(data[0] == 0xeb && data[1] == 0x9f) {
-			return nil, false, fmt.Errorf("%s: neither an ELF object nor raw BTF (no BTF magic 0xeb9f)", path)
+			return nil, false, fmt.Errorf("%s: neither an ELF object nor raw BTF (no BTF magic 0xeb9f): pass an ELF object with a .BTF section or raw BTF (/sys/kernel/btf/<name>)", path)
 		}
 		return data, false, nil
 	}
 	f, err := elf.NewFile(bytes.NewReader(data))
 	if err != nil {
-		return nil, true, fmt.Errorf("%s: corrupt ELF: %w", path, err)
+		return nil, true, fmt.Errorf("%s: corrupt ELF: %w: pass an intact object (rebuild it) or raw BTF (/sys/kernel/btf/<name>)", path, err)
 	}
 	sec := f.Section(".BTF")
 	if sec == nil {
-		hint := ""
+		hint := ": build it with BTF (clang -g, or pahole -J) or pass raw BTF (/sys/kernel/btf/<name>)"
 		if strings.HasSuffix(path, ".ko") {
 			hint = ": rebuild the module with BTF (KDIR/vmlinux with .BTF and pahole installed)"
 		}
@@ -98,9 +111,27 @@ func readBTF(path string) (raw []byte, isELF bool, err error) {
 	}
 	raw, err = io.ReadAll(sec.Open())
 	if err != nil {
-		return nil, true, fmt.Errorf("%s: read .BTF section: %w", path, err)
+		return nil, true, fmt.Errorf("%s: read .BTF section: %w: pass an intact object (rebuild it) or raw BTF (/sys/kernel/btf/<name>)", path, err)
 	}
 	return raw, true, nil
+}
+
+// btfLooksSplit reports whether raw is split (module) BTF: its header is
+// intact and its string table does not start with the empty string, which
+// base BTF's must (libbpf and pahole start a split string table with the
+// module's first name).
+func btfLooksSplit(raw []byte) bool {
+	if len(raw) < 24 {
+		return false
+	}
+	order := binary.ByteOrder(binary.LittleEndian)
+	if raw[0] == 0xeb && raw[1] == 0x9f {
+		order = binary.BigEndian
+	}
+	hdrLen := uint64(order.Uint32(raw[4:]))
+	strOff, strLen := uint64(order.Uint32(raw[16:])), uint64(order.Uint32(raw[20:]))
+	start := hdrLen + strOff
+	return hdrLen >= 24 && strLen > 0 && start+strLen <= uint64(len(raw)) && raw[start] != 0
 }
 
 func moduleName(path string, split bool) string {
@@ -143,26 +174,26 @@ func FromBTF(f *BTFFile, name string) (*Ops, error) {
 		if errors.Is(err, btf.ErrNotFound) {
 			msg := fmt.Sprintf("%s: no struct %s", f.Path, name)
 			if names, lerr := StructOpsNames(f.Spec); lerr == nil {
-				msg += suggest(name, names)
+				msg += strings.ReplaceAll(suggest(name, names), "--btf ...", "--btf "+f.Path)
 			}
 			return nil, errors.New(msg)
 		}
 		return nil, fmt.Errorf("%s: struct %s: %w", f.Path, name, err)
 	}
 	o := &Ops{Name: name, Size: int(st.Size), Kernel: true, KernelModule: f.Module,
-		Source: "BTF of " + f.Path}
+		Source: "BTF of " + f.Path, Pos: Pos{File: f.Path}}
 	for i, m := range st.Members {
 		mname := m.Name
 		if mname == "" {
 			mname = fmt.Sprintf("__anon%d", i)
 		}
-		mem := Member{Name: mname, Offset: int(m.Offset.Bytes()), Size: sizeof(m.Type)}
+		mem := Member{Name: mname, Offset: int(m.Offset.Bytes()), Size: sizeof(m.Type), Pos: o.Pos}
 		if m.BitfieldSize > 0 {
 			mem.Size = (int(m.BitfieldSize) + 7) / 8
 			t := Type{Kind: Opaque, Size: mem.Size, C: cSpell(m.Type) + " : bitfield"}
 			mem.Data = &t
 		} else if fp, ok := funcProto(m.Type); ok {
-			fn, err := btfFunc(fp, stubParams(f.Spec, name, mname))
+			fn, err := btfFunc(fp, stubParams(f.Spec, name, mname, fp))
 			if err != nil {
 				return nil, fmt.Errorf("%s: struct %s: member %s: %w", f.Path, name, mname, err)
 			}
@@ -189,33 +220,106 @@ func funcProto(t btf.Type) (*btf.FuncProto, bool) {
 // stubParams returns the parameters of the CFI stub <ops>__<member>, whose
 // names the function pointer's prototype lacks (and whose __nullable
 // suffixes mark the arguments the kernel may pass as NULL), or nil.
-func stubParams(spec *btf.Spec, ops, member string) []btf.FuncParam {
+//
+// The kernel finds a stub through the type's cfi_stubs table, which BTF does
+// not record, so the stub is found by name: <ops>__<member> (the newer
+// convention, e.g. bpf_dummy_ops__test_1), else a bpf_* function named
+// *_<member> whose prototype matches the member's (bpf_tcp_ca_ssthresh,
+// bpf_dummy_test_2); the shortest such name wins.
+func stubParams(spec *btf.Spec, ops, member string, proto *btf.FuncProto) []btf.FuncParam {
 	var fn *btf.Func
-	if spec.TypeByName(ops+"__"+member, &fn) != nil {
-		return nil
+	if spec.TypeByName(ops+"__"+member, &fn) == nil {
+		if fp, ok := fn.Type.(*btf.FuncProto); ok && sameProto(fp, proto) {
+			return fp.Params
+		}
 	}
-	if fp, ok := fn.Type.(*btf.FuncProto); ok {
-		return fp.Params
+	var best *btf.FuncProto
+	bestName := ""
+	for _, f := range bpfFuncs(spec) {
+		if !strings.HasSuffix(f.Name, "_"+member) {
+			continue
+		}
+		fp, ok := f.Type.(*btf.FuncProto)
+		if !ok || !sameProto(fp, proto) {
+			continue
+		}
+		if best == nil || len(f.Name) < len(bestName) || len(f.Name) == len(bestName) && f.Name < bestName {
+			best, bestName = fp, f.Name
+		}
+	}
+	if best != nil {
+		return best.Params
 	}
 	return nil
+}
+
+// bpfFuncCache holds bpfFuncs' answer for the last spec asked about:
+// stubParams asks for every callback, and walking the whole vmlinux BTF
+// each time made `list` cost members x types (BENCHMARKS.md).
+var bpfFuncCache struct {
+	sync.Mutex
+	spec *btf.Spec
+	fs   []*btf.Func
+}
+
+// bpfFuncs returns the functions of spec whose names start with bpf_, in
+// type order (nil if the BTF cannot be read).
+func bpfFuncs(spec *btf.Spec) []*btf.Func {
+	c := &bpfFuncCache
+	c.Lock()
+	defer c.Unlock()
+	if c.spec == spec {
+		return c.fs
+	}
+	var fs []*btf.Func
+	for typ, err := range spec.All() {
+		if err != nil {
+			return nil
+		}
+		if f, ok := typ.(*btf.Func); ok && strings.HasPrefix(f.Name, "bpf_") {
+			fs = append(fs, f)
+		}
+	}
+	c.spec, c.fs = spec, fs
+	return fs
+}
+
+// sameProto reports whether two prototypes have the same return and
+// parameter types (as the model sees them).
+func sameProto(a, b *btf.FuncProto) bool {
+	if b == nil || len(a.Params) != len(b.Params) || !btfType(a.Return).Same(btfType(b.Return)) {
+		return false
+	}
+	for i := range a.Params {
+		if !btfType(a.Params[i].Type).Same(btfType(b.Params[i].Type)) {
+			return false
+		}
+	}
+	return true
 }
 
 func btfFunc(fp *btf.FuncProto, stub []btf.FuncParam) (*Func, error) {
 	fn := &Func{Return: btfType(fp.Return)}
 	for i, p := range fp.Params {
 		if _, ok := p.Type.(*btf.Void); ok && p.Name == "" && i == len(fp.Params)-1 {
-			return nil, errors.New("variadic callback: struct_ops callbacks take a fixed argument list")
+			return nil, errors.New("variadic callback: struct_ops callbacks take a fixed argument list, so BPF cannot implement this type: pick another ops type")
 		}
 		name, nullable := p.Name, false
-		if name == "" && len(stub) == len(fp.Params) {
-			name, nullable = strings.CutSuffix(stub[i].Name, "__nullable")
+		if len(stub) == len(fp.Params) {
+			// the stub's names, and its __nullable marks even when the
+			// prototype has names of its own
+			sname, null := strings.CutSuffix(stub[i].Name, "__nullable")
+			if name == "" {
+				name = sname
+			}
+			nullable = null
 		}
 		if name == "" {
 			name = fmt.Sprintf("arg%d", i)
 		}
 		pt := btfType(p.Type)
 		if pt.Kind == Opaque || pt.Kind == Array {
-			return nil, fmt.Errorf("parameter %s: %s passed by value is not supported", name, pt.C)
+			return nil, fmt.Errorf("parameter %s: %s passed by value is not supported, so BPF cannot implement this type: pick another ops type", name, pt.C)
 		}
 		fn.Params = append(fn.Params, Param{Name: name, Type: pt, Nullable: nullable})
 	}
@@ -231,7 +335,17 @@ func sizeof(t btf.Type) int {
 }
 
 // btfType converts a BTF type to the model's, keeping a C spelling.
-func btfType(t btf.Type) Type {
+func btfType(t btf.Type) Type { return btfTypeDepth(t, 0) }
+
+// maxTypeDepth bounds how deep btfType and cSpell follow type references:
+// BTF may describe cycles without a named struct in between (a pointer to
+// an array of such pointers), which would otherwise recurse forever.
+const maxTypeDepth = 32
+
+func btfTypeDepth(t btf.Type, depth int) Type {
+	if depth > maxTypeDepth {
+		return Type{Kind: Opaque, C: "void"}
+	}
 	spelled := cSpell(t)
 	switch u := btf.UnderlyingType(t).(type) {
 	case *btf.Void:
@@ -263,14 +377,14 @@ func btfType(t btf.Type) Type {
 		}
 		return Type{Kind: Ptr, Size: 8, C: spelled}
 	case *btf.Array:
-		elem := btfType(u.Type)
+		elem := btfTypeDepth(u.Type, depth+1)
 		return Type{Kind: Array, Size: sizeof(t), Elem: &elem, Len: int(u.Nelems), C: spelled}
 	}
 	return Type{Kind: Opaque, Size: sizeof(t), C: spelled}
 }
 
 func isConst(t btf.Type) bool {
-	for {
+	for range maxTypeDepth {
 		switch q := t.(type) {
 		case *btf.Const:
 			return true
@@ -282,11 +396,18 @@ func isConst(t btf.Type) bool {
 			return false
 		}
 	}
+	return false
 }
 
 // cSpell spells a BTF type as C, keeping typedef names ("u32"), with a
 // trailing "*" for pointers ("const char *", "struct sock *").
-func cSpell(t btf.Type) string {
+func cSpell(t btf.Type) string { return cSpellDepth(t, 0) }
+
+func cSpellDepth(t btf.Type, depth int) string {
+	if depth > maxTypeDepth {
+		return "void"
+	}
+	cSpell := func(t btf.Type) string { return cSpellDepth(t, depth+1) }
 	switch u := t.(type) {
 	case nil:
 		return "void"
@@ -362,4 +483,89 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// ResolveFields resolves "struct.member[.member...]" paths against BTF:
+// offset, size and signedness of an integer field, looking through
+// anonymous structs and unions. A path that does not resolve keeps its
+// reason in Err, which Validate reports.
+func ResolveFields(spec *btf.Spec, rules []FieldRule) []Field {
+	var out []Field
+	for _, r := range rules {
+		if f := resolveField(spec, r); f.Err == "" || !r.optional {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func resolveField(spec *btf.Spec, r FieldRule) Field {
+	f := Field{Path: r.Path, Writable: r.Writable}
+	parts := strings.Split(r.Path, ".")
+	if len(parts) < 2 {
+		f.Err = "want struct.member, e.g. tcp_sock.snd_cwnd"
+		return f
+	}
+	f.Struct, f.Member = parts[0], strings.Join(parts[1:], ".")
+	var st *btf.Struct
+	if err := spec.TypeByName(f.Struct, &st); err != nil {
+		f.Err = fmt.Sprintf("no struct %s in the BTF", f.Struct)
+		return f
+	}
+	var cur btf.Type = st
+	off := 0
+	for _, name := range parts[1:] {
+		m, moff, ok := findMember(cur, name)
+		if !ok {
+			f.Err = fmt.Sprintf("struct %s has no member %s", cur.TypeName(), name)
+			return f
+		}
+		if m.BitfieldSize > 0 {
+			f.Err = fmt.Sprintf("%s is a bitfield: read the bytes that hold it instead", name)
+			return f
+		}
+		off += moff
+		cur = btf.UnderlyingType(m.Type)
+	}
+	switch t := cur.(type) {
+	case *btf.Int:
+		f.Size, f.Signed = int(t.Size), t.Encoding == btf.Signed
+	case *btf.Enum:
+		f.Size, f.Signed = int(t.Size), t.Signed
+	default:
+		f.Err = fmt.Sprintf("is %s, not an integer: name an integer field below it", cSpell(cur))
+		return f
+	}
+	if f.Size != 1 && f.Size != 2 && f.Size != 4 && f.Size != 8 {
+		f.Err = fmt.Sprintf("is %d bytes; a field is read with a 1, 2, 4 or 8-byte load", f.Size)
+	}
+	f.Offset = off
+	return f
+}
+
+// findMember finds member name of a struct or union, looking into anonymous
+// members, and returns it with its byte offset.
+func findMember(t btf.Type, name string) (btf.Member, int, bool) {
+	var members []btf.Member
+	switch c := btf.UnderlyingType(t).(type) {
+	case *btf.Struct:
+		members = c.Members
+	case *btf.Union:
+		members = c.Members
+	default:
+		return btf.Member{}, 0, false
+	}
+	for _, m := range members {
+		if m.Name == name {
+			return m, int(m.Offset.Bytes()), true
+		}
+	}
+	for _, m := range members {
+		if m.Name == "" {
+			if in, off, ok := findMember(m.Type, name); ok {
+				return in, int(m.Offset.Bytes()) + off, true
+			}
+		}
+	}
+	return btf.Member{}, 0, false
 }

@@ -112,12 +112,41 @@ func opsFile(o *Ops, pkgPath, pkg string) *jen.File {
 		members = append(members, jen.Values(kv...))
 	}
 	f.Comment(fmt.Sprintf("Ops is the layout of struct %s (%d bytes) and the module that defines it.", o.Name, o.Size))
-	f.Var().Id("Ops").Op("=").Op("&").Qual(bpfPath, "Ops").Custom(multi("{", "}"),
+	opsFields := []jen.Code{
 		field("Name", jen.Lit(o.Name)),
 		field("Module", jen.Lit(o.ModuleName())),
 		field("Size", jen.Lit(o.Size)),
 		field("Members", jen.Index().Qual(bpfPath, "Member").Custom(multi("{", "}"), members...)),
-	)
+	}
+	if len(o.Data) > 0 {
+		opsFields = append(opsFields, field("Data", dataLit(o)))
+	}
+	if len(o.Data) > 0 {
+		f.Comment("Ops.Data holds the data members set with --set; change them before Load, or pass")
+		f.Comment("bpf.Options.Data, which overrides them member by member.")
+	}
+	f.Var().Id("Ops").Op("=").Op("&").Qual(bpfPath, "Ops").Custom(multi("{", "}"), opsFields...)
+
+	if len(o.Fields) > 0 {
+		var defs []jen.Code
+		for _, fl := range o.Fields {
+			kv := []jen.Code{field("Struct", jen.Lit(fl.Struct)), field("Member", jen.Lit(fl.Member)),
+				field("Offset", jen.Lit(fl.Offset)), field("Size", jen.Lit(fl.Size))}
+			if fl.Signed {
+				kv = append(kv, field("Signed", jen.True()))
+			}
+			access := "read-only"
+			if fl.Writable {
+				kv = append(kv, field("Writable", jen.True()))
+				access = "writable"
+			}
+			defs = append(defs, jen.Comment(fmt.Sprintf("%s is %s (%s, %s).", fl.GoName(), fl.Path, describeField(fl), access)).Line().
+				Id(fl.GoName()).Op("=").Qual(sasmPath, "Field").Values(kv...))
+		}
+		f.Comment("Kernel struct fields for the bodies (Load, Store), resolved from the BTF at generation")
+		f.Comment("time; Load checks each one the programs use against the running kernel's BTF.")
+		f.Var().Defs(defs...)
+	}
 
 	var sigs []jen.Code
 	for _, m := range o.Callbacks() {
@@ -129,17 +158,32 @@ func opsFile(o *Ops, pkgPath, pkg string) *jen.File {
 			}
 			kv = append(kv, field("Args", jen.Index().Qual(sasmPath, "Type").Values(args...)))
 		}
-		sigs = append(sigs, jen.Comment(fmt.Sprintf("%s is %s.", sigName(m), m.Signature())).Line().
+		sigDoc := fmt.Sprintf("%s is %s.", sigName(m), m.Signature())
+		for _, p := range m.Func.Params {
+			if p.Nullable {
+				sigDoc += fmt.Sprintf(" %s is __nullable: check it for NULL before use.", p.Name)
+			}
+		}
+		sigs = append(sigs, jen.Comment(sigDoc).Line().
 			Id(sigName(m)).Op("=").Qual(sasmPath, "Sig").Values(kv...))
 	}
 	f.Comment("The callbacks' signatures, for loading arguments and returning values.")
 	f.Var().Defs(sigs...)
 
 	var table []jen.Code
-	for _, m := range o.Callbacks() {
+	for _, m := range o.ImplementedCallbacks() {
 		table = append(table, jen.Lit(m.Name).Op(":").Id(GoName(m.Name)).Call())
 	}
-	f.Comment("Programs returns the BPF program of each callback (see callbacks.go), by member name.")
+	if o.Implemented != nil {
+		var cbs []string
+		for _, m := range o.ImplementedCallbacks() {
+			cbs = append(cbs, m.Name)
+		}
+		f.Comment(fmt.Sprintf("Programs returns the BPF program of each implemented callback (%s; see callbacks.go),", strings.Join(cbs, ", ")))
+		f.Comment("by member name. The other callbacks stay NULL: to implement one, regenerate with --members.")
+	} else {
+		f.Comment("Programs returns the BPF program of each callback (see callbacks.go), by member name.")
+	}
 	f.Func().Id("Programs").Params().Map(jen.String()).Qual(ebpfAsm, "Instructions").Block(
 		jen.Return(jen.Map(jen.String()).Qual(ebpfAsm, "Instructions").Custom(multi("{", "}"), table...)),
 	)
@@ -209,10 +253,13 @@ func callbacksFile(o *Ops, pkgPath, pkg string) *jen.File {
 	f.Comment("R1 holds the ctx: the callback's arguments as an array of u64.")
 	f.Line()
 	bodies := defaultBody
-	if o.IsDefault() {
+	switch {
+	case o.IsDefault():
 		bodies = tutorialBody
+	case o.Kernel:
+		bodies = func(m Member) (string, jen.Code) { return kernelBody(o, m) }
 	}
-	for _, m := range o.Callbacks() {
+	for _, m := range o.ImplementedCallbacks() {
 		doc, body := bodies(m)
 		f.Comment(fmt.Sprintf("%s implements %s:", GoName(m.Name), m.Signature()))
 		for _, line := range strings.Split(doc, "\n") {
@@ -384,4 +431,112 @@ func tutorialBody(m Member) (string, jen.Code) {
 			jen.Qual(sasmPath, "Printk").Call(jen.Lit("Failed to read buffer, ret=%ld\n"), reg(3)),
 			ins("return len", jen.Qual(sasmPath, "Label").Call(jen.Lit("out"), s("Ret", reg(7)))),
 		)
+}
+
+// ---- kernel types ----------------------------------------------------------
+
+func describeField(f Field) string {
+	t := Type{Kind: Int, Size: f.Size, Signed: f.Signed}
+	return fmt.Sprintf("%s at offset %d", t.Describe(), f.Offset)
+}
+
+// dataLit is the Data map literal: strings as []byte("..."), integers as
+// their little-endian bytes with the value in a comment.
+func dataLit(o *Ops) jen.Code {
+	var kv []jen.Code
+	for _, name := range sortedKeys(o.Data) {
+		b := o.Data[name]
+		m := o.Member(name)
+		if m != nil && m.Data.Kind == Array {
+			kv = append(kv, jen.Lit(name).Op(":").Index().Byte().Call(jen.Lit(string(b))))
+			continue
+		}
+		var bs []jen.Code
+		var n uint64
+		for i, c := range b {
+			bs = append(bs, jen.Lit(int(c)))
+			n |= uint64(c) << (8 * i)
+		}
+		kv = append(kv, jen.Comment(fmt.Sprintf("%s = %d, little-endian", name, n)).Line().
+			Lit(name).Op(":").Index().Byte().Values(bs...))
+	}
+	return jen.Map(jen.String()).Index().Byte().Custom(multi("{", "}"), kv...)
+}
+
+// kernelBody is the default body of a callback of a kernel type: a call of
+// the kernel's own implementation when the rules name one (a kfunc), else
+// the sum of the integer arguments and, for each struct pointer argument,
+// the first field the package describes of that struct, 0 when the
+// pointer is NULL. No printk: kernel callbacks can run per packet.
+func kernelBody(o *Ops, m Member) (string, jen.Code) {
+	s := func(sel string, args ...jen.Code) *jen.Statement { return jen.Id("s").Dot(sel).Call(args...) }
+	if kf, ok := kernelRules[o.Name].Delegate[m.Name]; ok {
+		var items []jen.Code
+		for i := len(m.Func.Params) - 1; i >= 0; i-- {
+			p := m.Func.Params[i]
+			c := fmt.Sprintf("r%d = %s", i+1, p.Name)
+			if i == 0 {
+				c += " (last: it overwrites the ctx in r1)"
+			}
+			items = append(items, ins(c, s("Arg", reg(i+1), jen.Lit(i))))
+		}
+		items = append(items,
+			ins(fmt.Sprintf("r0 = %s(...): the kernel's own implementation, a kfunc", kf), jen.Qual(sasmPath, "Kfunc").Call(jen.Lit(kf))))
+		ret := "return its result"
+		if m.Func.Return.Kind == Void {
+			ret = "return"
+		}
+		items = append(items, ins(ret, s("Ret", reg(0))))
+		return fmt.Sprintf("it calls the kernel's %s (a kfunc) with its arguments.", kf), seq(items...)
+	}
+	var items []jen.Code
+	var parts []string
+	items = append(items, insns(ins("r0 = 0: the sum", jen.Qual(ebpfAsm, "Mov").Dot("Imm").Call(reg(0), jen.Lit(0)))))
+	for i, p := range m.Func.Params {
+		switch {
+		case p.Type.IsScalar():
+			parts = append(parts, p.Name)
+			items = append(items,
+				ins(fmt.Sprintf("r2 = %s (%s)", p.Name, p.Type.Describe()), s("Arg", reg(2), jen.Lit(i))),
+				insns(ins("r0 += "+p.Name, jen.Qual(ebpfAsm, "Add").Dot("Reg").Call(reg(0), reg(2)))))
+		case p.Type.Kind == StructPtr:
+			var fl *Field
+			for k := range o.Fields {
+				if o.Fields[k].Struct == p.Type.Struct && o.Fields[k].Err == "" {
+					fl = &o.Fields[k]
+					break
+				}
+			}
+			if fl == nil {
+				continue
+			}
+			parts = append(parts, p.Name+"->"+fl.Member)
+			null := "(the verifier requires the check: " + p.Name + " is __nullable)"
+			if !p.Nullable {
+				null = "(not __nullable, but the check costs one instruction)"
+			}
+			items = append(items,
+				ins(fmt.Sprintf("r2 = %s (%s)", p.Name, p.Type.Describe()), s("Arg", reg(2), jen.Lit(i))),
+				ins("if "+p.Name+" != NULL "+null, jen.Qual(sasmPath, "IfNotNull").Call(reg(2), jen.Qual(sasmPath, "Seq").Call(
+					jen.Line().Comment(fmt.Sprintf("r3 = %s", fl.Path)).Line().Id(fl.GoName()).Dot("Load").Call(reg(3), reg(2)),
+					jen.Line().Add(insns(ins("r0 += "+p.Name+"->"+fl.Member, jen.Qual(ebpfAsm, "Add").Dot("Reg").Call(reg(0), reg(3))))).Op(",").Line(),
+				))))
+		}
+	}
+	what := "0"
+	if len(parts) > 0 {
+		what = strings.Join(parts, " + ")
+	}
+	doc := fmt.Sprintf("it returns %s, converted to %s.", what, m.Func.Return.Describe())
+	switch m.Func.Return.Kind {
+	case Void:
+		doc = "it does nothing (r0 = 0)."
+	case CharPtr, StructPtr, Ptr:
+		doc = "it returns NULL."
+	}
+	if len(parts) > 0 && strings.Contains(what, "->") {
+		doc += "\nA NULL struct pointer counts 0."
+	}
+	items = append(items, ins("return "+what, s("Ret", reg(0))))
+	return doc, seq(items...)
 }

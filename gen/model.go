@@ -154,6 +154,15 @@ type Ops struct {
 	// Source names where the spec came from, for messages and file headers.
 	Source string
 	Pos    Pos
+	// Implemented lists the callbacks that get a program (see Select); nil
+	// means all of them.
+	Implemented []string
+	// Data holds the values of data members set with --set (kernel types),
+	// as the kernel reads them: little-endian integers, unpadded strings.
+	Data map[string][]byte
+	// Fields are the kernel struct fields the generated package describes
+	// for the bodies (kernel types).
+	Fields []Field
 }
 
 // Callbacks returns the function-pointer members, in struct order.

@@ -15,6 +15,10 @@ type Spec struct {
 	Header  string // --spec FILE.h
 	BTF     string // --btf FILE (ELF with .BTF, or raw BTF)
 	BTFBase string // --btf-base FILE for split (module) BTF
+	// Kernel types (--btf) only:
+	Members []string // --members: the callbacks to implement (default: the kernel's required ones)
+	Set     []string // --set member=value: data members
+	Fields  []string // --fields struct.member: extra kernel struct fields for the bodies
 }
 
 // Load reads the spec into a model. The model is not validated yet:
@@ -24,11 +28,11 @@ func Load(s Spec) (*Ops, error) {
 	case s.Header != "" && s.BTF != "":
 		return nil, errors.New("--spec and --btf both given: read the ops from a header or from BTF, not both")
 	case s.BTFBase != "" && s.BTF == "":
-		return nil, errors.New("--btf-base needs --btf")
+		return nil, errors.New("--btf-base needs --btf: pass the module's BTF with --btf, or drop --btf-base")
 	case s.Header != "":
 		src, err := os.ReadFile(s.Header)
 		if err != nil {
-			return nil, fmt.Errorf("read spec: %w", err)
+			return nil, fmt.Errorf("read --spec: %w: pass a C header declaring the ops struct", err)
 		}
 		return ParseHeader(s.Header, src, s.Ops)
 	case s.BTF != "":
@@ -43,11 +47,31 @@ func Load(s Spec) (*Ops, error) {
 			}
 			return nil, fmt.Errorf("--btf needs --ops NAME; %s registers: %s", s.BTF, strings.Join(names, ", "))
 		}
-		return FromBTF(f, s.Ops)
+		o, err := FromBTF(f, s.Ops)
+		if err != nil {
+			return nil, err
+		}
+		if err := o.Select(s.Members); err != nil {
+			return nil, err
+		}
+		for _, a := range s.Set {
+			if err := o.Set(a); err != nil {
+				return nil, err
+			}
+		}
+		o.Fields = ResolveFields(f.Spec, fieldPaths(o, s.Fields))
+		return o, nil
+	}
+	if len(s.Members) > 0 || len(s.Set) > 0 || len(s.Fields) > 0 {
+		return nil, errors.New("--members, --set and --fields are for existing kernel types: pass --btf FILE --ops NAME")
 	}
 	if s.Ops != "" && s.Ops != DefaultOpsName {
-		return nil, fmt.Errorf("unknown ops %q: the built-in spec is %s; for another type pass --spec FILE.h or --btf FILE%s",
-			s.Ops, DefaultOpsName, suggest(s.Ops, []string{DefaultOpsName}))
+		hint := ""
+		if editDistance(s.Ops, DefaultOpsName) <= len(s.Ops)/2+1 {
+			hint = " (did you mean " + DefaultOpsName + "?)"
+		}
+		return nil, fmt.Errorf("unknown ops %q%s: the built-in spec is %s; for another type pass --spec FILE.h or --btf FILE",
+			s.Ops, hint, DefaultOpsName)
 	}
 	return DefaultOps(), nil
 }
@@ -73,6 +97,11 @@ func List(w io.Writer, path, base string) error {
 		fmt.Fprintf(w, "struct %s {\t/* %d bytes */\n", o.Name, o.Size)
 		for _, m := range o.Members {
 			if m.Func != nil {
+				for i, p := range m.Func.Params {
+					if p.Nullable {
+						m.Func.Params[i].Name += "__nullable"
+					}
+				}
 				fmt.Fprintf(w, "\t%s;\n", declOf(m))
 			} else {
 				fmt.Fprintf(w, "\t%s;\n", m.Data.Decl(m.Name))

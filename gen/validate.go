@@ -106,6 +106,9 @@ func Validate(o *Ops) error {
 			}
 		}
 	}
+	if o.Kernel {
+		validateKernel(o, bad)
+	}
 	return errors.Join(errs...)
 }
 
@@ -113,7 +116,11 @@ func validateFunc(o *Ops, m *Member, bad func(*Member, string, ...any)) {
 	f := m.Func
 	switch {
 	case len(f.Params) > MaxArgs:
-		bad(m, "%d arguments; a struct_ops callback takes at most %d (MAX_BPF_FUNC_ARGS)", len(f.Params), MaxArgs)
+		fix := "pass a struct pointer instead"
+		if o.Kernel {
+			fix = "BPF cannot implement this callback: pick another ops type"
+		}
+		bad(m, "%d arguments; a struct_ops callback takes at most %d (MAX_BPF_FUNC_ARGS): %s", len(f.Params), MaxArgs, fix)
 	case !o.Kernel && len(f.Params) > MaxModuleArgs:
 		bad(m, "%d arguments; a new subsystem's callback takes at most %d: the x86-64 struct_ops trampoline "+
 			"(Linux 6.12) hands arguments 7-12, passed on the stack, to BPF one slot off. "+
@@ -129,6 +136,10 @@ func validateFunc(o *Ops, m *Member, bad func(*Member, string, ...any)) {
 		checkName(m, p.Name, "parameter", seen, bad)
 		switch p.Type.Kind {
 		case Bool, Int, CharPtr, StructPtr:
+		case Ptr:
+			if !o.Kernel {
+				bad(m, "parameter %s has type %s: parameters are bool, integers, const char * or struct pointers", p.Name, p.Type.Describe())
+			}
 		default:
 			bad(m, "parameter %s has type %s: parameters are bool, integers, const char * or struct pointers", p.Name, p.Type.Describe())
 		}

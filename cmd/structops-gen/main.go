@@ -21,6 +21,10 @@ const usage = `usage:
   structops-gen [--ops NAME] [--spec FILE.h | --btf FILE [--btf-base FILE]] [-o DIR] [--check]
   structops-gen list --btf FILE [--btf-base FILE]
 
+Kernel types (--btf): only the callbacks the kernel requires get a program, plus
+those named with --members; the others stay NULL. Data members the kernel copies
+(tcp_congestion_ops: name, flags) are set with --set and checked here.
+
 Generates, into DIR (default "out"):
   module/             the kernel module defining struct NAME (not for types read from BTF)
   <pkg>/ops.go        the type's layout, the callbacks' signatures, Programs and Load
@@ -31,7 +35,8 @@ Examples:
   structops-gen -o out                                   # the built-in bpf_testmod_ops stack
   make -C out/module                                     # build the module
   structops-gen --spec myops.h --ops my_ops -o out       # scaffold a new subsystem from a header
-  structops-gen --btf /sys/kernel/btf/vmlinux --ops tcp_congestion_ops -o out
+  structops-gen --btf /sys/kernel/btf/vmlinux --ops tcp_congestion_ops --set name=gocc -o out
+                                                         # a TCP congestion control (ssthresh, undo_cwnd, cong_avoid)
   structops-gen list --btf /sys/kernel/btf/vmlinux       # struct_ops types the kernel registers
   structops-gen -o . --check                             # exit 1 and name the files that drifted
 
@@ -51,6 +56,9 @@ func run(stdout, stderr io.Writer, args []string) int {
 	fs.StringVar(&spec.Header, "spec", "", "C header declaring the ops struct (a new subsystem)")
 	fs.StringVar(&spec.BTF, "btf", "", "ELF object with .BTF or raw BTF holding an existing ops type")
 	fs.StringVar(&spec.BTFBase, "btf-base", "", "base BTF for split (module) BTF (default "+gen.DefaultBTFBase+")")
+	fs.StringSliceVar(&spec.Members, "members", nil, "kernel types: the callbacks to implement, comma-separated (default: the ones the kernel requires)")
+	fs.StringArrayVar(&spec.Set, "set", nil, "kernel types: set a data member, e.g. --set name=gocc (repeatable; strings for char arrays, numbers for integers)")
+	fs.StringSliceVar(&spec.Fields, "fields", nil, "kernel types: extra kernel struct fields the bodies read, e.g. tcp_sock.srtt_us (comma-separated)")
 	fs.StringVarP(&out, "out", "o", "out", "output directory")
 	fs.StringVar(&goImport, "go-import", "", "Go import path of the output directory (default: from the go.mod above it)")
 	fs.BoolVar(&check, "check", false, "write nothing; exit 1 naming each file that differs from what would be generated")
@@ -92,8 +100,8 @@ func generate(stdout io.Writer, spec gen.Spec, out, goImport string, check bool)
 			return err
 		}
 		if len(drift) > 0 {
-			return fmt.Errorf("%s drifted from the generator (regenerate with structops-gen -o %s):\n  %s",
-				out, out, strings.Join(drift, "\n  "))
+			return fmt.Errorf("%s drifted from the generator (run again without --check to regenerate):\n  %s",
+				out, strings.Join(drift, "\n  "))
 		}
 		fmt.Fprintf(stdout, "%s: %d files up to date\n", out, len(files))
 		return nil

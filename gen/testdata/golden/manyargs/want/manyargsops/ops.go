@@ -28,9 +28,9 @@ var Ops = &bpf.Ops{
 var (
 	// SixSig is u64 six(u64 a1, s64 a2, u32 a3, s32 a4, u16 a5, s8 a6).
 	SixSig = sasm.Sig{Name: "six", Return: sasm.U64, Args: []sasm.Type{sasm.U64, sasm.S64, sasm.U32, sasm.S32, sasm.U16, sasm.S8}}
-	// MixedSig is int mixed(const char *name, struct sock *sk, u32 len, struct task_struct *task, const char *comm).
+	// MixedSig is int mixed(const char *name, struct sock *sk, u32 len, struct task_struct *task, const char *comm). task is __nullable: check it for NULL before use.
 	MixedSig = sasm.Sig{Name: "mixed", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr, sasm.Ptr, sasm.U32, sasm.Ptr, sasm.Ptr}}
-	// PickSig is struct sock *pick(const struct sock *prev, int cpu).
+	// PickSig is struct sock *pick(const struct sock *prev, int cpu). prev is __nullable: check it for NULL before use.
 	PickSig = sasm.Sig{Name: "pick", Return: sasm.Ptr, Args: []sasm.Type{sasm.Ptr, sasm.S32}}
 	// DescribeSig is const char *describe(struct task_struct *task).
 	DescribeSig = sasm.Sig{Name: "describe", Return: sasm.Ptr, Args: []sasm.Type{sasm.Ptr}}

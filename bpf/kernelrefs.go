@@ -1,0 +1,149 @@
+package bpf
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/btf"
+
+	sasm "github.com/structops/structops-gen/asm"
+)
+
+// resolveKernelRefs checks and fixes up what the programs take from the
+// running kernel, in place:
+//
+//   - every kernel struct field a program reads or writes (sasm.Field.Load,
+//     Store) must still be at the offset and of the size it had in the BTF
+//     the package was generated from, else the program would access the
+//     wrong bytes: that is an error naming the field and the fix;
+//   - every sasm.Kfunc call gets the kfunc's BTF id in vmlinux.
+func resolveKernelRefs(ops *Ops, spec *ebpf.CollectionSpec, vmlinux, typeSpec *btf.Spec) error {
+	checked := map[sasm.Field]bool{}
+	for _, name := range sortedKeys(spec.Programs) {
+		insns := spec.Programs[name].Instructions
+		for i := range insns {
+			if f, ok := sasm.FieldOf(insns[i]); ok && !checked[f] {
+				if err := checkField(typeSpec, f); err != nil {
+					return fmt.Errorf("program %s of %s: field %s: %w", name, ops.Name, f, err)
+				}
+				checked[f] = true
+			}
+			kf, ok := sasm.KfuncOf(insns[i])
+			if !ok {
+				continue
+			}
+			var fn *btf.Func
+			if err := vmlinux.TypeByName(kf, &fn); err != nil {
+				return fmt.Errorf("program %s of %s: kfunc %s: not in the running kernel's vmlinux BTF (%w): use a kfunc this kernel has (kfuncs of modules are not supported)", name, ops.Name, kf, err)
+			}
+			id, err := vmlinux.TypeID(fn)
+			if err != nil {
+				return fmt.Errorf("program %s of %s: kfunc %s: %w", name, ops.Name, kf, err)
+			}
+			insns[i].Constant = int64(id)
+			insns[i].Offset = 0 // vmlinux: no fd_array slot
+		}
+	}
+	return nil
+}
+
+// checkField compares a field with the running kernel's layout.
+func checkField(spec *btf.Spec, f sasm.Field) error {
+	const fix = "regenerate the package against this kernel's BTF (structops-gen --btf /sys/kernel/btf/vmlinux ...)"
+	var st *btf.Struct
+	if err := spec.TypeByName(f.Struct, &st); err != nil {
+		if errors.Is(err, btf.ErrNotFound) {
+			return fmt.Errorf("the running kernel has no struct %s: %s", f.Struct, fix)
+		}
+		return fmt.Errorf("struct %s in the kernel's BTF: %w", f.Struct, err)
+	}
+	var cur btf.Type = st
+	off := 0
+	var m btf.Member
+	for _, part := range strings.Split(f.Member, ".") {
+		var moff int
+		var ok bool
+		m, moff, ok = memberOf(cur, part)
+		if !ok {
+			return fmt.Errorf("the running kernel's %s has no member %s: %s", cur.TypeName(), part, fix)
+		}
+		off += moff
+		cur = m.Type
+	}
+	size, err := btf.Sizeof(cur)
+	if err != nil {
+		return fmt.Errorf("size in the kernel's BTF: %w", err)
+	}
+	if off != f.Offset || size != f.Size || m.BitfieldSize > 0 {
+		return fmt.Errorf("generated for offset %d, %d bytes; the running kernel has it at offset %d, %d bytes: %s",
+			f.Offset, f.Size, off, size, fix)
+	}
+	return nil
+}
+
+// memberOf finds member name of a struct or union, looking into anonymous
+// members, with its byte offset.
+func memberOf(t btf.Type, name string) (btf.Member, int, bool) {
+	var members []btf.Member
+	switch c := btf.UnderlyingType(t).(type) {
+	case *btf.Struct:
+		members = c.Members
+	case *btf.Union:
+		members = c.Members
+	default:
+		return btf.Member{}, 0, false
+	}
+	for _, m := range members {
+		if m.Name == name {
+			return m, int(m.Offset.Bytes()), true
+		}
+	}
+	for _, m := range members {
+		if m.Name == "" {
+			if in, off, ok := memberOf(m.Type, name); ok {
+				return in, int(m.Offset.Bytes()) + off, true
+			}
+		}
+	}
+	return btf.Member{}, 0, false
+}
+
+// LoadPrograms loads the programs of a struct_ops implementation without
+// its struct_ops map, e.g. to run them with BPF_PROG_TEST_RUN
+// (Program(member).Run) where registering the map is impossible
+// (bpf_dummy_ops refuses map updates). The result cannot be attached.
+func LoadPrograms(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*Impl, error) {
+	spec, err := Spec(ops, progs, opts)
+	if err != nil {
+		return nil, err
+	}
+	delete(spec.Maps, ops.Name)
+	cache := btf.NewCache()
+	if err := resolveKernelRefsCached(ops, spec, cache); err != nil {
+		return nil, err
+	}
+	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{Cache: cache})
+	if err != nil {
+		return nil, loadError(ops, spec, opts, err)
+	}
+	return &Impl{ops: ops, coll: coll, progsOnly: true}, nil
+}
+
+// resolveKernelRefsCached is resolveKernelRefs with the BTF from cache
+// (already decoded by the type check).
+func resolveKernelRefsCached(ops *Ops, spec *ebpf.CollectionSpec, cache *btf.Cache) error {
+	vmlinux, err := cache.Kernel()
+	if err != nil {
+		return fmt.Errorf("struct_ops type %s: read the kernel's BTF: %w", ops.Name, permissionHint(err))
+	}
+	typeSpec := vmlinux
+	if ops.Module != "" {
+		if typeSpec, err = cache.Module(ops.Module); err != nil {
+			return fmt.Errorf("struct_ops type %s: read module %s's BTF: %w", ops.Name, ops.Module, permissionHint(err))
+		}
+	}
+	return resolveKernelRefs(ops, spec, vmlinux, typeSpec)
+}

@@ -1,0 +1,348 @@
+package gen
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// What the kernel demands of an implementation of one of its own struct_ops
+// types, as data: the generator checks it at generation time so a missing
+// callback or a bad name is reported with its member name, not as an EINVAL
+// from the map update at load time.
+
+// KernelRules are the rules of one kernel struct_ops type.
+type KernelRules struct {
+	// Required lists groups of callbacks; every group needs at least one
+	// implemented member (e.g. {cong_avoid, cong_control}).
+	Required [][]string
+	// Unsupported callbacks are refused by the kernel's check_member.
+	Unsupported []string
+	// Data are the data members the kernel's init_member copies from the
+	// user's struct: only these may be set. Every other data member must be
+	// zero (the kernel owns it: owner, list, key, ...).
+	Data map[string]DataRule
+	// Delegate names, per callback, a kfunc with the same signature that a
+	// default body calls (the kernel's own implementation).
+	Delegate map[string]string
+	// Fields are the kernel struct fields the generated package describes
+	// for the bodies ("struct.field" or "struct.a.b"), with whether the
+	// kernel's btf_struct_access lets the programs of this type write them.
+	Fields []FieldRule
+	// Source says where in the kernel the rules come from.
+	Source string
+}
+
+// DataRule is what the kernel accepts in one data member.
+type DataRule struct {
+	Required bool   // must be set (the kernel refuses an empty or zero value)
+	Charset  string // strings: the only bytes allowed; "" allows any but NUL
+	Mask     uint64 // integers: the only bits allowed; 0 allows any value that fits
+	Doc      string
+}
+
+// FieldRule is one field of a kernel struct the generated package exposes.
+type FieldRule struct {
+	Path     string // "tcp_sock.snd_cwnd"
+	Writable bool
+	// optional: a rules table field, left out where the BTF lacks it
+	// (only fields the user asks for with --fields must resolve)
+	optional bool
+}
+
+const objNameChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
+
+// kernelRules is keyed by ops name. Types not listed get the generic rules:
+// no required callbacks, integer and char-array data members settable.
+var kernelRules = map[string]KernelRules{
+	"tcp_congestion_ops": {
+		Source: "net/ipv4/tcp_cong.c tcp_validate_congestion_control, net/ipv4/bpf_tcp_ca.c init_member/check_member/btf_struct_access",
+		Required: [][]string{
+			{"ssthresh"},
+			{"undo_cwnd"},
+			{"cong_avoid", "cong_control"},
+		},
+		Unsupported: []string{"get_info"},
+		Data: map[string]DataRule{
+			// bpf_obj_name_cpy: 1..15 chars of [A-Za-z0-9_.], unique among
+			// the registered congestion controls
+			"name": {Required: true, Charset: objNameChars,
+				Doc: "the congestion control's name in tcp_available_congestion_control and TCP_CONGESTION"},
+			// TCP_CONG_NON_RESTRICTED | TCP_CONG_NEEDS_ECN
+			"flags": {Mask: 0x3, Doc: "TCP_CONG_NON_RESTRICTED (1) | TCP_CONG_NEEDS_ECN (2)"},
+		},
+		Delegate: map[string]string{
+			"ssthresh":   "tcp_reno_ssthresh",
+			"undo_cwnd":  "tcp_reno_undo_cwnd",
+			"cong_avoid": "tcp_reno_cong_avoid",
+		},
+		// bpf_tcp_ca_is_valid_access promotes the struct sock * arguments
+		// to struct tcp_sock *; bpf_tcp_ca_btf_struct_access allows writes
+		// to these tcp_sock fields only
+		Fields: []FieldRule{
+			{Path: "tcp_sock.snd_cwnd", Writable: true},
+			{Path: "tcp_sock.snd_cwnd_cnt", Writable: true},
+			{Path: "tcp_sock.snd_ssthresh", Writable: true},
+			{Path: "tcp_sock.snd_cwnd_clamp"},
+			{Path: "tcp_sock.prior_cwnd"},
+			{Path: "tcp_sock.max_packets_out"},
+		},
+	},
+	"bpf_dummy_ops": {
+		Source: "net/bpf/bpf_dummy_struct_ops.c",
+		Fields: []FieldRule{{Path: "bpf_dummy_ops_state.val"}},
+	},
+}
+
+// RulesFor returns the kernel's rules of a type and whether it has any
+// beyond the generic ones.
+func RulesFor(ops string) (KernelRules, bool) {
+	r, ok := kernelRules[ops]
+	return r, ok
+}
+
+// settable reports whether data member m may be set, and why not.
+func (o *Ops) settable(m *Member) (DataRule, error) {
+	if m.Func != nil {
+		return DataRule{}, fmt.Errorf("%s is a callback, not a data member: implement it in callbacks.go (--members)", m.Name)
+	}
+	if r, ok := kernelRules[o.Name]; ok {
+		if dr, ok := r.Data[m.Name]; ok {
+			return dr, nil
+		}
+		return DataRule{}, fmt.Errorf("%s.%s (%s) is owned by the kernel and must stay zero; settable: %s",
+			o.Name, m.Name, m.Data.Decl(m.Name), strings.Join(sortedKeys(r.Data), ", "))
+	}
+	switch {
+	case m.Data.Kind == Int, m.Data.Kind == Bool:
+		return DataRule{}, nil
+	case m.Data.Kind == Array && m.Data.Elem.Kind == Int && m.Data.Elem.Size == 1:
+		return DataRule{}, nil
+	}
+	return DataRule{}, fmt.Errorf("%s.%s (%s) is not an integer or a char array and cannot be set", o.Name, m.Name, m.Data.Decl(m.Name))
+}
+
+// Set parses one --set assignment "member=value" and stores the member's
+// bytes, as the kernel reads them, in o.Data: a char array takes a string
+// that fits with its NUL, an integer member a number (decimal, 0x hex)
+// that fits its width and, where the kernel restricts it, its allowed bits.
+func (o *Ops) Set(assign string) error {
+	name, value, ok := strings.Cut(assign, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("--set %q: want member=value, e.g. --set name=gocc", assign)
+	}
+	if !o.Kernel {
+		return fmt.Errorf("--set %s: struct %s is a new subsystem and has no data members; --set is for kernel types (--btf)", name, o.Name)
+	}
+	m := o.Member(name)
+	if m == nil {
+		var data []string
+		for _, mm := range o.Members {
+			if mm.Data != nil {
+				if _, err := o.settable(&mm); err == nil {
+					data = append(data, mm.Name)
+				}
+			}
+		}
+		return fmt.Errorf("--set %s: struct %s has no member %s; settable: %s", name, o.Name, name, strings.Join(data, ", "))
+	}
+	rule, err := o.settable(m)
+	if err != nil {
+		return fmt.Errorf("--set %s: %w", name, err)
+	}
+	b, err := encodeData(m, rule, value)
+	if err != nil {
+		return fmt.Errorf("--set %s=%s: %w", name, value, err)
+	}
+	if o.Data == nil {
+		o.Data = map[string][]byte{}
+	}
+	o.Data[name] = b
+	return nil
+}
+
+func encodeData(m *Member, rule DataRule, value string) ([]byte, error) {
+	t := m.Data
+	if t.Kind == Array {
+		switch {
+		case strings.IndexByte(value, 0) >= 0:
+			return nil, errors.New("contains a NUL byte")
+		case len(value)+1 > t.Size:
+			return nil, fmt.Errorf("%d bytes do not fit %s with its NUL: at most %d characters", len(value), t.Decl(m.Name), t.Size-1)
+		case rule.Required && value == "":
+			return nil, errors.New("must not be empty")
+		}
+		if rule.Charset != "" {
+			for _, c := range []byte(value) {
+				if strings.IndexByte(rule.Charset, c) < 0 {
+					return nil, fmt.Errorf("character %q is not allowed: use letters, digits, '_' and '.'", c)
+				}
+			}
+		}
+		return []byte(value), nil
+	}
+	bits := 8 * t.Size
+	var u uint64
+	if t.Signed {
+		v, err := strconv.ParseInt(value, 0, bits)
+		if err != nil {
+			return nil, fmt.Errorf("not a %s: %w", t.Describe(), errors.Unwrap(err))
+		}
+		u = uint64(v)
+	} else {
+		v, err := strconv.ParseUint(value, 0, bits)
+		if err != nil {
+			return nil, fmt.Errorf("not a %s (0 to %d): %w", t.Describe(), ^uint64(0)>>(64-bits), errors.Unwrap(err))
+		}
+		u = v
+	}
+	if rule.Mask != 0 && u&^rule.Mask != 0 {
+		return nil, fmt.Errorf("bits %#x are not allowed (allowed: %#x, %s)", u&^rule.Mask, rule.Mask, rule.Doc)
+	}
+	b := make([]byte, 8)
+	binary.LittleEndian.PutUint64(b, u)
+	return b[:t.Size], nil
+}
+
+// Select sets the callbacks to implement. For a kernel type with rules and
+// no explicit list, that is the required callbacks (the first of each
+// group of alternatives); an explicit list is taken as it is and checked by
+// Validate. For other types nil keeps every callback.
+func (o *Ops) Select(members []string) error {
+	if len(members) == 0 {
+		if r, ok := kernelRules[o.Name]; ok && o.Kernel {
+			for _, g := range r.Required {
+				o.Implemented = append(o.Implemented, g[0])
+			}
+		}
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, n := range members {
+		m := o.Member(n)
+		var cbs []string
+		for _, c := range o.Callbacks() {
+			cbs = append(cbs, c.Name)
+		}
+		switch {
+		case m == nil:
+			return fmt.Errorf("--members %s: struct %s has no callback %s; callbacks: %s", n, o.Name, n, strings.Join(cbs, ", "))
+		case m.Func == nil:
+			return fmt.Errorf("--members %s: %s.%s is a data member: set it with --set %s=VALUE", n, o.Name, n, n)
+		case seen[n]:
+			return fmt.Errorf("--members %s: listed twice", n)
+		}
+		seen[n] = true
+		o.Implemented = append(o.Implemented, n)
+	}
+	return nil
+}
+
+// Implements reports whether callback name gets a program.
+func (o *Ops) Implements(name string) bool {
+	if o.Implemented == nil {
+		return true
+	}
+	for _, n := range o.Implemented {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// ImplementedCallbacks returns the callbacks that get a program, in struct
+// order.
+func (o *Ops) ImplementedCallbacks() []Member {
+	var out []Member
+	for _, m := range o.Callbacks() {
+		if o.Implements(m.Name) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// validateKernel checks a kernel type's selection and data against its
+// rules.
+func validateKernel(o *Ops, bad func(*Member, string, ...any)) {
+	r := kernelRules[o.Name]
+	for _, g := range r.Required {
+		found := false
+		for _, n := range g {
+			found = found || o.Implements(n)
+		}
+		if !found {
+			what := g[0]
+			if len(g) > 1 {
+				what = "one of " + strings.Join(g, ", ")
+			}
+			bad(nil, "struct %s requires callback %s (%s): add it to --members", o.Name, what, r.Source)
+		}
+	}
+	for _, n := range r.Unsupported {
+		if o.Implements(n) && o.Member(n) != nil {
+			bad(o.Member(n), "the kernel refuses a BPF implementation of %s.%s (check_member: ENOTSUPP): drop it from --members", o.Name, n)
+		}
+	}
+	for _, name := range sortedKeys(r.Data) {
+		if r.Data[name].Required && len(o.Data[name]) == 0 {
+			bad(o.Member(name), "struct %s requires %s (%s): pass --set %s=VALUE", o.Name, name, r.Data[name].Doc, name)
+		}
+	}
+	for _, f := range o.Fields {
+		if f.Err != "" {
+			bad(nil, "field %s: %s", f.Path, f.Err)
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Field is one integer field of a kernel struct that the programs read (or
+// write) through a struct pointer argument: resolved from BTF at generation
+// time, emitted as constants, and checked again against the running
+// kernel's BTF at load time.
+type Field struct {
+	Path     string // "tcp_sock.snd_cwnd": the struct, then the member path
+	Struct   string
+	Member   string // the path below the struct: "snd_cwnd", "inet_conn.icsk_ca_state"
+	Offset   int    // bytes from the start of the struct
+	Size     int    // 1, 2, 4 or 8
+	Signed   bool
+	Writable bool   // the type's btf_struct_access lets its programs write it
+	Err      string // why it could not be resolved; Validate reports it
+}
+
+// GoName is the Go identifier of the field's descriptor: tcp_sock.snd_cwnd
+// -> TcpSockSndCwnd.
+func (f Field) GoName() string { return GoName(strings.ReplaceAll(f.Path, ".", "_")) }
+
+// fieldPaths returns the field paths for o: the rules' and extra, deduplicated,
+// with whether each is writable.
+func fieldPaths(o *Ops, extra []string) []FieldRule {
+	var out []FieldRule
+	seen := map[string]bool{}
+	for _, fr := range kernelRules[o.Name].Fields {
+		seen[fr.Path] = true
+		fr.optional = true
+		out = append(out, fr)
+	}
+	for _, p := range extra {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, FieldRule{Path: p})
+		}
+	}
+	return out
+}
