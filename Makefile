@@ -40,3 +40,16 @@ test: deps check-format vet
 
 bench:
 	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Each fuzz target for FUZZTIME (go test -fuzz runs one target at a time);
+# a crash is saved under gen/testdata/fuzz/<Target>/ and fails the run.
+# (interesting inputs are minimized for at most FUZZMINIMIZETIME: the 60 s
+# default stalls the header targets, whose inputs parse slowly)
+FUZZTIME ?= 30s
+FUZZMINIMIZETIME ?= 10s
+FUZZ_TARGETS := FuzzParseHeader FuzzLoadBTF FuzzPipeline
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz: $$t for $(FUZZTIME)"; \
+		CGO_ENABLED=0 $(GO) test ./gen -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME); \
+	done

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -26,6 +27,11 @@ type Impl struct {
 	ops  *Ops
 	coll *ebpf.Collection
 	link link.Link
+	// how long Load took to read the kernel's BTF and to load the
+	// collection (programs, maps), for the loader's --timing
+	btfTime, collTime time.Duration
+	// progsOnly: loaded by LoadPrograms, without the struct_ops map
+	progsOnly bool
 }
 
 // Load checks that the kernel knows the struct_ops type and every member the
@@ -33,28 +39,41 @@ type Impl struct {
 // ebpf.NewCollection (cilium/ebpf fills the callbacks of the map only from
 // programs of the same collection). The implementation is not attached yet.
 func Load(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*Impl, error) {
+	if err := checkKernelVersion(ops); err != nil {
+		return nil, err
+	}
 	spec, err := Spec(ops, progs, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkKernelType(ops, spec); err != nil {
+	// One cache for the check and for cilium/ebpf (the struct_ops map's
+	// value type, the programs' attach targets): the kernel's BTF, by far
+	// the slowest part of loading, is decoded once instead of twice.
+	cache := btf.NewCache()
+	t0 := time.Now()
+	if err := checkKernelType(ops, spec, cache); err != nil {
 		return nil, err
 	}
-	coll, err := ebpf.NewCollection(spec)
+	if err := resolveKernelRefsCached(ops, spec, cache); err != nil {
+		return nil, err
+	}
+	t1 := time.Now()
+	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{Cache: cache})
 	if err != nil {
 		return nil, loadError(ops, spec, opts, err)
 	}
+	t2 := time.Now()
 	if opts != nil && opts.LogWriter != nil {
 		fmt.Fprintf(opts.LogWriter, "%s: loaded %d programs (%s)\n", ops.Name, len(coll.Programs), strings.Join(sortedKeys(coll.Programs), ", "))
 	}
-	return &Impl{ops: ops, coll: coll}, nil
+	return &Impl{ops: ops, coll: coll, btfTime: t1.Sub(t0), collTime: t2.Sub(t1)}, nil
 }
 
 // checkKernelType finds the kernel's struct_ops value type of ops, makes
 // sure every member the user-side struct fills in exists there with the
 // same size, and gives the data members the kernel's own BTF types (cilium
 // copies a data member only when both sides have the same kind of type).
-func checkKernelType(ops *Ops, spec *ebpf.CollectionSpec) error {
+func checkKernelType(ops *Ops, spec *ebpf.CollectionSpec, cache *btf.Cache) error {
 	var (
 		kspec *btf.Spec
 		err   error
@@ -63,9 +82,9 @@ func checkKernelType(ops *Ops, spec *ebpf.CollectionSpec) error {
 		if _, serr := os.Stat(btfDir + "/" + ops.Module); serr != nil {
 			return fmt.Errorf("struct_ops type %s not found: load the module first: insmod module/%s.ko", ops.Name, ops.Module)
 		}
-		kspec, err = btf.LoadKernelModuleSpec(ops.Module)
+		kspec, err = cache.Module(ops.Module)
 	} else {
-		kspec, err = btf.LoadKernelSpec()
+		kspec, err = cache.Kernel()
 	}
 	if err != nil {
 		return fmt.Errorf("struct_ops type %s: read the kernel's BTF: %w", ops.Name, permissionHint(err))
@@ -122,9 +141,25 @@ func checkKernelType(ops *Ops, spec *ebpf.CollectionSpec) error {
 	return nil
 }
 
+// bpfIncapable reports whether the process has neither CAP_BPF nor
+// CAP_SYS_ADMIN, so the kernel refuses struct_ops maps and programs (a
+// variable for tests).
+var bpfIncapable = func() bool {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return false
+	}
+	has := func(c int) bool { return data[c/32].Effective&(1<<(uint(c)%32)) != 0 }
+	return !has(unix.CAP_BPF) && !has(unix.CAP_SYS_ADMIN)
+}
+
 // loadError turns a NewCollection error into one a person can act on.
 func loadError(ops *Ops, spec *ebpf.CollectionSpec, opts *Options, err error) error {
-	if errors.Is(err, unix.EPERM) {
+	// Without CAP_BPF cilium/ebpf's feature probes fail with EPERM and
+	// report "not supported" ("struct_ops requires BTF"): no errno says
+	// permission, so ask the kernel what the process may do.
+	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) && !errors.As(err, new(*ebpf.VerifierError)) || bpfIncapable() {
 		return fmt.Errorf("load struct_ops %s: permission denied: run as root or with CAP_BPF and CAP_SYS_ADMIN: %w", ops.Name, err)
 	}
 	var ve *ebpf.VerifierError
@@ -147,7 +182,7 @@ func loadError(ops *Ops, spec *ebpf.CollectionSpec, opts *Options, err error) er
 
 func permissionHint(err error) error {
 	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
-		return fmt.Errorf("%w (run as root)", err)
+		return fmt.Errorf("%w (run as root or with CAP_BPF and CAP_SYS_ADMIN)", err)
 	}
 	return err
 }
@@ -161,17 +196,26 @@ func (i *Impl) Attach() error {
 	if i.link != nil {
 		return nil
 	}
+	if i.progsOnly {
+		return fmt.Errorf("attach %s: loaded with LoadPrograms, without the struct_ops map: use Load to attach", i.ops.Name)
+	}
 	l, err := link.AttachStructOps(link.StructOpsOptions{Map: i.coll.Maps[i.ops.Name]})
-	switch {
-	case errors.Is(err, unix.EEXIST):
-		return fmt.Errorf("attach %s: another %s implementation is attached: detach it (stop its loader) first: %w", i.ops.Name, i.ops.Name, err)
-	case errors.Is(err, unix.EPERM):
-		return fmt.Errorf("attach %s: permission denied: run as root or with CAP_BPF and CAP_SYS_ADMIN: %w", i.ops.Name, err)
-	case err != nil:
-		return fmt.Errorf("attach %s: %w", i.ops.Name, err)
+	if err != nil {
+		return attachError(i.ops.Name, err)
 	}
 	i.link = l
 	return nil
+}
+
+// attachError turns an AttachStructOps error into one a person can act on.
+func attachError(name string, err error) error {
+	switch {
+	case errors.Is(err, unix.EEXIST):
+		return fmt.Errorf("attach %s: another %s implementation is attached: detach it (stop its loader) first: %w", name, name, err)
+	case errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
+		return fmt.Errorf("attach %s: permission denied: run as root or with CAP_BPF and CAP_SYS_ADMIN: %w", name, err)
+	}
+	return fmt.Errorf("attach %s: %w", name, err)
 }
 
 // Detach unregisters the implementation; the programs stay loaded and can

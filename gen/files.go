@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // File is one generated file.
@@ -86,37 +87,65 @@ func checkOutDir(dir string) error {
 	switch {
 	case err == nil && !fi.IsDir():
 		return fmt.Errorf("output dir %s is a file: pass -o with a directory", dir)
+	case errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("output dir %s: a parent is a file, not a directory: pass -o with a directory", dir)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("output dir: %w", err)
+		return fmt.Errorf("output dir %s: %w: pass -o with a directory you can write", dir, err)
 	}
 	return nil
 }
 
+// renameFile is os.Rename; tests make it fail midway.
+var renameFile = os.Rename
+
 // Write writes the set below dir atomically: every file is first staged
 // next to its destination, and only when all are staged are they renamed
-// into place. On error nothing in dir has changed (directories it created
-// are removed again). User-owned files that exist are left alone.
+// into place. On error nothing in dir has changed (renames already made are
+// undone, directories it created are removed again). User-owned files that
+// exist are left alone.
 func (fs Files) Write(dir string) (err error) {
 	if err := checkOutDir(dir); err != nil {
 		return err
 	}
 	var created []string // directories made here, parents first
-	var staged []struct{ tmp, dst string }
+	type stage struct{ tmp, dst, bak string }
+	var staged []stage
+	committed := 0 // staged files renamed into place
 	defer func() {
 		if err == nil {
+			for _, s := range staged {
+				if s.bak != "" {
+					os.Remove(s.bak)
+				}
+			}
 			return
+		}
+		// undo the renames: put the previous files back
+		for i := committed - 1; i >= 0; i-- {
+			if s := staged[i]; s.bak != "" {
+				os.Rename(s.bak, s.dst)
+			} else {
+				os.Remove(s.dst)
+			}
 		}
 		for _, s := range staged {
 			os.Remove(s.tmp)
+			if s.bak != "" {
+				os.Remove(s.bak)
+			}
 		}
 		for i := len(created) - 1; i >= 0; i-- {
 			os.Remove(created[i])
 		}
 	}()
+	const fix = "pass -o with a directory you can write"
 	mkdir := func(d string) error {
 		var missing []string
 		for p := d; ; p = filepath.Dir(p) {
-			if _, err := os.Stat(p); err == nil {
+			if fi, err := os.Stat(p); err == nil {
+				if !fi.IsDir() {
+					return fmt.Errorf("create output dir: %s is a file where a directory must go: remove it or %s", p, fix)
+				}
 				break
 			}
 			missing = append(missing, p)
@@ -126,7 +155,7 @@ func (fs Files) Write(dir string) (err error) {
 		}
 		for i := len(missing) - 1; i >= 0; i-- {
 			if err := os.Mkdir(missing[i], 0o755); err != nil {
-				return fmt.Errorf("create output dir: %w", err)
+				return fmt.Errorf("create output dir: %w: %s", err, fix)
 			}
 			created = append(created, missing[i])
 		}
@@ -134,33 +163,53 @@ func (fs Files) Write(dir string) (err error) {
 	}
 	for _, f := range fs {
 		dst := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if f.UserOwned {
-			if _, err := os.Stat(dst); err == nil {
-				continue
-			}
+		fi, err := os.Lstat(dst)
+		switch {
+		case err == nil && f.UserOwned:
+			continue
+		case err == nil && !fi.Mode().IsRegular():
+			return fmt.Errorf("write %s: %s is not a regular file: remove it or %s", f.Path, dst, fix)
 		}
 		if err := mkdir(filepath.Dir(dst)); err != nil {
 			return err
 		}
 		tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp*")
 		if err != nil {
-			return fmt.Errorf("write %s: %w", f.Path, err)
+			return fmt.Errorf("write %s: %w: %s", f.Path, err, fix)
 		}
-		staged = append(staged, struct{ tmp, dst string }{tmp.Name(), dst})
+		staged = append(staged, stage{tmp: tmp.Name(), dst: dst})
 		_, werr := tmp.Write(f.Data)
 		cerr := tmp.Close()
 		if err := errors.Join(werr, cerr); err != nil {
-			return fmt.Errorf("write %s: %w", f.Path, err)
+			return fmt.Errorf("write %s: %w: %s", f.Path, err, fix)
 		}
 		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", f.Path, err)
+			return fmt.Errorf("write %s: %w: %s", f.Path, err, fix)
 		}
 	}
-	for i, s := range staged {
-		if err := os.Rename(s.tmp, s.dst); err != nil {
-			staged = staged[i:]
-			return fmt.Errorf("write %s: %w", s.dst, err)
+	// Keep each file being replaced under a second name until all are in
+	// place, so a failed rename can be undone.
+	for i := range staged {
+		s := &staged[i]
+		if _, err := os.Lstat(s.dst); err == nil {
+			s.bak = s.tmp + ".old"
+			if err := os.Link(s.dst, s.bak); err != nil {
+				// no hard links here: keep a copy
+				data, rerr := os.ReadFile(s.dst)
+				if rerr == nil {
+					rerr = os.WriteFile(s.bak, data, 0o644)
+				}
+				if rerr != nil {
+					os.Remove(s.bak)
+					s.bak = ""
+					return fmt.Errorf("write %s: keep the previous version: %w: %s", s.dst, rerr, fix)
+				}
+			}
 		}
+		if err := renameFile(s.tmp, s.dst); err != nil {
+			return fmt.Errorf("write %s: %w: %s", s.dst, err, fix)
+		}
+		committed++
 	}
 	return nil
 }

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/errors/*/stderr.txt from what structops-gen prints")
+
+// The error catalogue: every directory under testdata/errors is one bad
+// invocation of structops-gen, run through run() in this process.
+//
+//	args        one CLI argument per line. A path argument (the value of
+//	            --spec, --btf, --btf-base, -o) is relative to the case dir;
+//	            $OUT is the case's output dir, a fresh temp dir. Without -o
+//	            the test adds -o $OUT.
+//	seed        optional: args (same rules) of a successful run that fills
+//	            $OUT with a previous generation first
+//	out/        optional: files copied over $OUT after seeding (a file
+//	            where a dir must go, a user-edited callbacks.go, ...)
+//	stderr.txt  what structops-gen prints on stderr, with $OUT for the
+//	            output dir (go test ./cmd/structops-gen -update rewrites it)
+//
+// Every case must exit non-zero, print exactly stderr.txt and leave $OUT
+// byte for byte as it was.
+func TestErrors(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/errors/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) == 0 {
+		t.Fatal("no cases under testdata/errors")
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			out := t.TempDir()
+			if seed, err := os.ReadFile(filepath.Join(dir, "seed")); err == nil {
+				var stdout, stderr bytes.Buffer
+				if code := run(&stdout, &stderr, caseArgs(t, dir, string(seed), out)); code != 0 {
+					t.Fatalf("seed run: exit %d: %s", code, stderr.String())
+				}
+			}
+			if err := copyTree(filepath.Join(dir, "out"), out); err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			args, err := os.ReadFile(filepath.Join(dir, "args"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := snapshot(t, out)
+			var stdout, stderr bytes.Buffer
+			code := run(&stdout, &stderr, caseArgs(t, dir, string(args), out))
+			got := strings.ReplaceAll(stderr.String(), out, "$OUT")
+			if code == 0 {
+				t.Errorf("exit 0, want non-zero; stdout:\n%s", stdout.String())
+			}
+			if after := snapshot(t, out); !equalSnapshots(before, after) {
+				t.Errorf("output dir changed:\n%s", diffSnapshots(before, after))
+			}
+			wantFile := filepath.Join(dir, "stderr.txt")
+			if *update {
+				if err := os.WriteFile(wantFile, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(wantFile)
+			if err != nil {
+				t.Fatalf("%v (go test ./cmd/structops-gen -update writes it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("stderr:\n%s\nwant (%s):\n%s", got, wantFile, want)
+			}
+			if lines := strings.Count(got, "\n"); lines != 1 && !strings.Contains(string(args), "--check") {
+				t.Errorf("stderr has %d lines, want one:\n%s", lines, got)
+			}
+		})
+	}
+}
+
+// pathFlags take a path, relative to the case dir in args files.
+var pathFlags = map[string]bool{"--spec": true, "--btf": true, "--btf-base": true, "-o": true, "--out": true}
+
+// caseArgs turns an args file into run's arguments: paths relative to the
+// case dir become relative to the test's working dir, $OUT the output dir.
+func caseArgs(t *testing.T, dir, text, out string) []string {
+	t.Helper()
+	var args []string
+	hasOut := false
+	rel := func(p string) string {
+		p = strings.ReplaceAll(p, "$OUT", out)
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		a := lines[i]
+		if name, val, ok := strings.Cut(a, "="); ok && pathFlags[name] {
+			hasOut = hasOut || name == "-o" || name == "--out"
+			args = append(args, name+"="+rel(val))
+			continue
+		}
+		args = append(args, a)
+		if pathFlags[a] && i+1 < len(lines) {
+			hasOut = hasOut || a == "-o" || a == "--out"
+			i++
+			args = append(args, rel(lines[i]))
+		}
+	}
+	if !hasOut && (len(args) == 0 || args[0] != "list") {
+		args = append(args, "-o", out)
+	}
+	return args
+}
+
+func copyTree(src, dst string) error {
+	if _, err := os.Stat(src); err != nil {
+		return err
+	}
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+}
+
+// snapshot records every entry below dir: its type, mode and contents.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	snap := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			snap[rel] = "dir " + info.Mode().String()
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		snap[rel] = info.Mode().String() + " " + string(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}
+
+func equalSnapshots(a, b map[string]string) bool { return diffSnapshots(a, b) == "" }
+
+func diffSnapshots(before, after map[string]string) string {
+	var out []string
+	for p, v := range before {
+		if w, ok := after[p]; !ok {
+			out = append(out, "removed "+p)
+		} else if v != w {
+			out = append(out, "changed "+p)
+		}
+	}
+	for p := range after {
+		if _, ok := before[p]; !ok {
+			out = append(out, "added "+p)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, "\n")
+}

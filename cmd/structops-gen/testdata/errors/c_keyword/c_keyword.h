@@ -1,0 +1,4 @@
+struct kw_ops {
+	int (*run)(int a);
+	int (*default)(int a);
+};

@@ -1,0 +1,3 @@
+package bpftestmodops
+
+// my callbacks: not drift

@@ -1,0 +1,3 @@
+package bpftestmodops
+
+// edited by hand

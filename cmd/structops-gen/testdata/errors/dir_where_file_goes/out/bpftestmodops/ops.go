@@ -1,0 +1,3 @@
+package bpftestmodops
+
+// an older ops.go
