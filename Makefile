@@ -7,6 +7,8 @@ GO ?= go
 # dwarves; kbuild's tools link libelf, libssl, zlib), kmod and zstd, sparse for C=1.
 DEB_PACKAGES := qemu-system-x86 dwarves make gcc gcc-12 binutils libelf1 libssl3 zlib1g kmod zstd sparse cpio
 TEST_FLAGS ?= -timeout 40m
+# every fuzz target runs this long in make test (by hand: make fuzz FUZZTIME=10m)
+CI_FUZZTIME ?= 20s
 
 .PHONY: all generate test deps check-format vet fuzz bench
 
@@ -37,6 +39,7 @@ vet:
 # (STRUCTOPS_VM=1 makes them fetch a kernel instead of skipping).
 test: deps check-format vet
 	STRUCTOPS_VM=1 CGO_ENABLED=0 $(GO) test $(TEST_FLAGS) ./...
+	$(MAKE) fuzz FUZZTIME=$(CI_FUZZTIME)
 
 bench:
 	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem ./...
