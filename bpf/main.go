@@ -20,6 +20,7 @@ type config struct {
 	once        bool
 	calls       []string
 	verifierLog bool
+	timing      bool
 }
 
 // implementation is what Main drives: *Impl, or a fake in tests.
@@ -71,6 +72,8 @@ func parseFlags(name string, args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.once, "once", false, "attach, trigger once, print the result, detach")
 	fs.StringArrayVar(&c.calls, "call", nil, "attach, call a callback (\"<member> <arg> ...\"), print its return value, detach; repeatable: one value per line, in order")
 	fs.BoolVar(&c.verifierLog, "verifier-log", false, "show the whole verifier log when a program is rejected")
+	fs.BoolVar(&c.timing, "timing", false, "print how long loading, attaching, triggering and detaching took (stderr)")
+	_ = fs.MarkHidden("timing") // for benchmarks (BENCHMARKS.md)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -131,26 +134,43 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 	stop, unnotify := notifyStop()
 	defer unnotify()
 
+	var tm timings
+	t0 := time.Now()
 	impl, err := loadImpl(ops, progs(), &Options{VerifierLog: cfg.verifierLog})
 	if err != nil {
 		return err
+	}
+	tm.load = time.Since(t0)
+	if i, ok := impl.(*Impl); ok {
+		tm.btf, tm.coll = i.btfTime, i.collTime
 	}
 	defer func() {
 		if cerr := impl.Close(); cerr != nil && err == nil {
 			err = cerr
 		}
+		if cfg.timing {
+			fmt.Fprintf(stderr, "%s: timing: load %v (kernel BTF %v, programs and maps %v), attach %v, trigger %v, detach %v, total %v\n",
+				ops.Name, tm.load, tm.btf, tm.coll, tm.attach, tm.trigger, tm.detach, time.Since(t0))
+		}
 	}()
+	t1 := time.Now()
 	if err := impl.Attach(); err != nil {
 		return err
 	}
+	tm.attach = time.Since(t1)
 	fmt.Fprintf(stderr, "%s: attached\n", ops.Name)
 	defer func() {
-		if derr := impl.Detach(); derr != nil && err == nil {
+		t3 := time.Now()
+		derr := impl.Detach()
+		tm.detach = time.Since(t3)
+		if derr != nil && err == nil {
 			err = derr
 		} else if derr == nil {
 			fmt.Fprintf(stderr, "%s: detached\n", ops.Name)
 		}
 	}()
+	t2 := time.Now()
+	defer func() { tm.trigger = time.Since(t2) }() // runs before the detach above
 
 	if ops.Module == "" {
 		if cfg.once {
@@ -202,6 +222,9 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 		}
 	}
 }
+
+// timings are the phases --timing prints.
+type timings struct{ load, btf, coll, attach, trigger, detach time.Duration }
 
 // call writes line to the trigger and returns what reading it gives back.
 func call(trigger, line string) ([]byte, error) {
