@@ -25,6 +25,11 @@ type BuildOptions struct {
 	Dir string
 	// W1 passes W=1 (extra compiler warnings) to kbuild.
 	W1 bool
+	// C1 passes C=1: kbuild runs sparse (Debian package sparse) on every
+	// source it compiles; its findings land in build.log as warnings.
+	C1 bool
+	// MakeArgs are extra make arguments, e.g. "CHECK=sparse -Wall".
+	MakeArgs []string
 	// Progress receives a line with the build time; nil discards it.
 	Progress io.Writer
 }
@@ -66,6 +71,10 @@ func BuildModuleOpts(ctx context.Context, kdir, srcDir string, o BuildOptions) (
 	if o.W1 {
 		args = append(args, "W=1")
 	}
+	if o.C1 {
+		args = append(args, "C=1")
+	}
+	args = append(args, o.MakeArgs...)
 	p := progress{o.Progress}
 	t := p.start("building module %s (make %s)", srcDir, strings.Join(args, " "))
 	var log bytes.Buffer
