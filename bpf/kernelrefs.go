@@ -3,6 +3,7 @@ package bpf
 import (
 	"errors"
 	"fmt"
+	"github.com/structops/structops-gen/internal/btfx"
 	"strings"
 
 	"github.com/cilium/ebpf"
@@ -66,7 +67,7 @@ func checkField(spec *btf.Spec, f sasm.Field) error {
 	for _, part := range strings.Split(f.Member, ".") {
 		var moff int
 		var ok bool
-		m, moff, ok = memberOf(cur, part)
+		m, moff, ok = btfx.FindMember(cur, part)
 		if !ok {
 			return fmt.Errorf("the running kernel's %s has no member %s: %s", cur.TypeName(), part, fix)
 		}
@@ -82,33 +83,6 @@ func checkField(spec *btf.Spec, f sasm.Field) error {
 			f.Offset, f.Size, off, size, fix)
 	}
 	return nil
-}
-
-// memberOf finds member name of a struct or union, looking into anonymous
-// members, with its byte offset.
-func memberOf(t btf.Type, name string) (btf.Member, int, bool) {
-	var members []btf.Member
-	switch c := btf.UnderlyingType(t).(type) {
-	case *btf.Struct:
-		members = c.Members
-	case *btf.Union:
-		members = c.Members
-	default:
-		return btf.Member{}, 0, false
-	}
-	for _, m := range members {
-		if m.Name == name {
-			return m, int(m.Offset.Bytes()), true
-		}
-	}
-	for _, m := range members {
-		if m.Name == "" {
-			if in, off, ok := memberOf(m.Type, name); ok {
-				return in, int(m.Offset.Bytes()) + off, true
-			}
-		}
-	}
-	return btf.Member{}, 0, false
 }
 
 // LoadPrograms loads the programs of a struct_ops implementation without

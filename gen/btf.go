@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/structops/structops-gen/internal/btfx"
 	"io"
 	"os"
 	"sort"
@@ -515,7 +516,7 @@ func resolveField(spec *btf.Spec, r FieldRule) Field {
 	var cur btf.Type = st
 	off := 0
 	for _, name := range parts[1:] {
-		m, moff, ok := findMember(cur, name)
+		m, moff, ok := btfx.FindMember(cur, name)
 		if !ok {
 			f.Err = fmt.Sprintf("struct %s has no member %s", cur.TypeName(), name)
 			return f
@@ -541,31 +542,4 @@ func resolveField(spec *btf.Spec, r FieldRule) Field {
 	}
 	f.Offset = off
 	return f
-}
-
-// findMember finds member name of a struct or union, looking into anonymous
-// members, and returns it with its byte offset.
-func findMember(t btf.Type, name string) (btf.Member, int, bool) {
-	var members []btf.Member
-	switch c := btf.UnderlyingType(t).(type) {
-	case *btf.Struct:
-		members = c.Members
-	case *btf.Union:
-		members = c.Members
-	default:
-		return btf.Member{}, 0, false
-	}
-	for _, m := range members {
-		if m.Name == name {
-			return m, int(m.Offset.Bytes()), true
-		}
-	}
-	for _, m := range members {
-		if m.Name == "" {
-			if in, off, ok := findMember(m.Type, name); ok {
-				return in, int(m.Offset.Bytes()) + off, true
-			}
-		}
-	}
-	return btf.Member{}, 0, false
 }

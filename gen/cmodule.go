@@ -165,19 +165,7 @@ func newCModule(o *Ops) *cModule {
 }
 
 // declOf is the member's declaration inside the struct: "int (*test_2)(int a, int b)".
-func declOf(m Member) string {
-	if m.Func == nil {
-		return m.Data.Decl(m.Name)
-	}
-	var ps []string
-	for _, p := range m.Func.Params {
-		ps = append(ps, p.Type.Decl(p.Name))
-	}
-	if len(ps) == 0 {
-		ps = []string{"void"}
-	}
-	return fmt.Sprintf("%s(%s)", m.Func.Return.Decl("(*"+m.Name+")"), strings.Join(ps, ", "))
-}
+func declOf(m Member) string { return m.cDecl("(*" + m.Name + ")") }
 
 var cTemplates = template.Must(templates.Parse(nil))
 

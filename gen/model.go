@@ -251,7 +251,11 @@ func (o *Ops) Equal(p *Ops) string {
 }
 
 // Signature renders a callback as C: "int test_2(int a, int b)".
-func (m Member) Signature() string {
+func (m Member) Signature() string { return m.cDecl(m.Name) }
+
+// cDecl declares the member as a function called name ("test_2", or
+// "(*test_2)" for the function pointer); data members as themselves.
+func (m Member) cDecl(name string) string {
 	if m.Func == nil {
 		return m.Data.Decl(m.Name)
 	}
@@ -262,5 +266,5 @@ func (m Member) Signature() string {
 	if len(ps) == 0 {
 		ps = []string{"void"}
 	}
-	return fmt.Sprintf("%s(%s)", m.Func.Return.Decl(m.Name), strings.Join(ps, ", "))
+	return fmt.Sprintf("%s(%s)", m.Func.Return.Decl(name), strings.Join(ps, ", "))
 }
