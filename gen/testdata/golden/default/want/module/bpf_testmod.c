@@ -215,7 +215,7 @@ static int bpf_testmod_call_test_1(char *args)
 	ops = rcu_dereference(bpf_testmod_ops_active);
 	if (!ops || !ops->test_1) {
 		rcu_read_unlock();
-		pr_err("test_1: %s\n", ops ? "not implemented by the attached bpf_testmod_ops" : "no bpf_testmod_ops implementation is attached");
+		pr_err_ratelimited("test_1: %s\n", ops ? "not implemented by the attached bpf_testmod_ops" : "no bpf_testmod_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->test_1();
@@ -243,7 +243,7 @@ static int bpf_testmod_call_test_2(char *args)
 	ops = rcu_dereference(bpf_testmod_ops_active);
 	if (!ops || !ops->test_2) {
 		rcu_read_unlock();
-		pr_err("test_2: %s\n", ops ? "not implemented by the attached bpf_testmod_ops" : "no bpf_testmod_ops implementation is attached");
+		pr_err_ratelimited("test_2: %s\n", ops ? "not implemented by the attached bpf_testmod_ops" : "no bpf_testmod_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->test_2((int)v[0], (int)v[1]);
@@ -276,7 +276,7 @@ static int bpf_testmod_call_test_3(char *args)
 	ops = rcu_dereference(bpf_testmod_ops_active);
 	if (!ops || !ops->test_3) {
 		rcu_read_unlock();
-		pr_err("test_3: %s\n", ops ? "not implemented by the attached bpf_testmod_ops" : "no bpf_testmod_ops implementation is attached");
+		pr_err_ratelimited("test_3: %s\n", ops ? "not implemented by the attached bpf_testmod_ops" : "no bpf_testmod_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->test_3(str_buf, (int)v[0]);

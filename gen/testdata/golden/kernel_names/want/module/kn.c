@@ -225,7 +225,7 @@ static int kn_call_rx(char *args)
 	ops = rcu_dereference(kn_ops_active);
 	if (!ops || !ops->rx) {
 		rcu_read_unlock();
-		pr_err("rx: %s\n", ops ? "not implemented by the attached kn_ops" : "no kn_ops implementation is attached");
+		pr_err_ratelimited("rx: %s\n", ops ? "not implemented by the attached kn_ops" : "no kn_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->rx(NULL, NULL, (__u32)v[0]);
@@ -252,7 +252,7 @@ static int kn_call_tx_done(char *args)
 	ops = rcu_dereference(kn_ops_active);
 	if (!ops || !ops->tx_done) {
 		rcu_read_unlock();
-		pr_err("tx_done: %s\n", ops ? "not implemented by the attached kn_ops" : "no kn_ops implementation is attached");
+		pr_err_ratelimited("tx_done: %s\n", ops ? "not implemented by the attached kn_ops" : "no kn_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->tx_done(NULL, (u64)v[0]);
@@ -286,7 +286,7 @@ static int kn_call_hash(char *args)
 	ops = rcu_dereference(kn_ops_active);
 	if (!ops || !ops->hash) {
 		rcu_read_unlock();
-		pr_err("hash: %s\n", ops ? "not implemented by the attached kn_ops" : "no kn_ops implementation is attached");
+		pr_err_ratelimited("hash: %s\n", ops ? "not implemented by the attached kn_ops" : "no kn_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->hash(str_key, (__u16)v[0], (u32)v[1]);
@@ -310,7 +310,7 @@ static int kn_call_stats(char *args)
 	ops = rcu_dereference(kn_ops_active);
 	if (!ops || !ops->stats) {
 		rcu_read_unlock();
-		pr_err("stats: %s\n", ops ? "not implemented by the attached kn_ops" : "no kn_ops implementation is attached");
+		pr_err_ratelimited("stats: %s\n", ops ? "not implemented by the attached kn_ops" : "no kn_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ops->stats(NULL);

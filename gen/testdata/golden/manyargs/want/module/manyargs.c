@@ -231,7 +231,7 @@ static int manyargs_call_six(char *args)
 	ops = rcu_dereference(manyargs_ops_active);
 	if (!ops || !ops->six) {
 		rcu_read_unlock();
-		pr_err("six: %s\n", ops ? "not implemented by the attached manyargs_ops" : "no manyargs_ops implementation is attached");
+		pr_err_ratelimited("six: %s\n", ops ? "not implemented by the attached manyargs_ops" : "no manyargs_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->six((u64)v[0], (s64)v[1], (u32)v[2], (s32)v[3], (u16)v[4], (s8)v[5]);
@@ -266,7 +266,7 @@ static int manyargs_call_mixed(char *args)
 	ops = rcu_dereference(manyargs_ops_active);
 	if (!ops || !ops->mixed) {
 		rcu_read_unlock();
-		pr_err("mixed: %s\n", ops ? "not implemented by the attached manyargs_ops" : "no manyargs_ops implementation is attached");
+		pr_err_ratelimited("mixed: %s\n", ops ? "not implemented by the attached manyargs_ops" : "no manyargs_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->mixed(str_name, NULL, (u32)v[0], NULL, str_comm);
@@ -293,7 +293,7 @@ static int manyargs_call_pick(char *args)
 	ops = rcu_dereference(manyargs_ops_active);
 	if (!ops || !ops->pick) {
 		rcu_read_unlock();
-		pr_err("pick: %s\n", ops ? "not implemented by the attached manyargs_ops" : "no manyargs_ops implementation is attached");
+		pr_err_ratelimited("pick: %s\n", ops ? "not implemented by the attached manyargs_ops" : "no manyargs_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->pick(NULL, (int)v[0]);
@@ -318,7 +318,7 @@ static int manyargs_call_describe(char *args)
 	ops = rcu_dereference(manyargs_ops_active);
 	if (!ops || !ops->describe) {
 		rcu_read_unlock();
-		pr_err("describe: %s\n", ops ? "not implemented by the attached manyargs_ops" : "no manyargs_ops implementation is attached");
+		pr_err_ratelimited("describe: %s\n", ops ? "not implemented by the attached manyargs_ops" : "no manyargs_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->describe(NULL);

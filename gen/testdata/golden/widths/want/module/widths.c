@@ -297,7 +297,7 @@ static int widths_call_set_bool(char *args)
 	ops = rcu_dereference(widths_ops_active);
 	if (!ops || !ops->set_bool) {
 		rcu_read_unlock();
-		pr_err("set_bool: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err_ratelimited("set_bool: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ops->set_bool((bool)v[0], (bool)v[1]);
@@ -324,7 +324,7 @@ static int widths_call_is_ready(char *args)
 	ops = rcu_dereference(widths_ops_active);
 	if (!ops || !ops->is_ready) {
 		rcu_read_unlock();
-		pr_err("is_ready: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err_ratelimited("is_ready: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->is_ready((int)v[0]);
@@ -353,7 +353,7 @@ static int widths_call_get_char(char *args)
 	ops = rcu_dereference(widths_ops_active);
 	if (!ops || !ops->get_char) {
 		rcu_read_unlock();
-		pr_err("get_char: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err_ratelimited("get_char: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->get_char((char)v[0], (signed char)v[1], (unsigned char)v[2]);
@@ -381,7 +381,7 @@ static int widths_call_shorts(char *args)
 	ops = rcu_dereference(widths_ops_active);
 	if (!ops || !ops->shorts) {
 		rcu_read_unlock();
-		pr_err("shorts: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err_ratelimited("shorts: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->shorts((short)v[0], (unsigned short)v[1]);
@@ -410,7 +410,7 @@ static int widths_call_ints(char *args)
 	ops = rcu_dereference(widths_ops_active);
 	if (!ops || !ops->ints) {
 		rcu_read_unlock();
-		pr_err("ints: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err_ratelimited("ints: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->ints((int)v[0], (unsigned int)v[1], (unsigned int)v[2]);
@@ -438,7 +438,7 @@ static int widths_call_longs(char *args)
 	ops = rcu_dereference(widths_ops_active);
 	if (!ops || !ops->longs) {
 		rcu_read_unlock();
-		pr_err("longs: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err_ratelimited("longs: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->longs((long)v[0], (unsigned long)v[1]);
@@ -466,7 +466,7 @@ static int widths_call_long_longs(char *args)
 	ops = rcu_dereference(widths_ops_active);
 	if (!ops || !ops->long_longs) {
 		rcu_read_unlock();
-		pr_err("long_longs: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err_ratelimited("long_longs: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->long_longs((long long)v[0], (unsigned long long)v[1]);
@@ -496,7 +496,7 @@ static int widths_call_kernel_u(char *args)
 	ops = rcu_dereference(widths_ops_active);
 	if (!ops || !ops->kernel_u) {
 		rcu_read_unlock();
-		pr_err("kernel_u: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err_ratelimited("kernel_u: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->kernel_u((u8)v[0], (u16)v[1], (u32)v[2], (u64)v[3]);
@@ -526,7 +526,7 @@ static int widths_call_kernel_s(char *args)
 	ops = rcu_dereference(widths_ops_active);
 	if (!ops || !ops->kernel_s) {
 		rcu_read_unlock();
-		pr_err("kernel_s: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err_ratelimited("kernel_s: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->kernel_s((s8)v[0], (s16)v[1], (s32)v[2], (s64)v[3]);
@@ -556,7 +556,7 @@ static int widths_call_uapi_u(char *args)
 	ops = rcu_dereference(widths_ops_active);
 	if (!ops || !ops->uapi_u) {
 		rcu_read_unlock();
-		pr_err("uapi_u: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err_ratelimited("uapi_u: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->uapi_u((__u8)v[0], (__u16)v[1], (__u32)v[2], (__u64)v[3]);
@@ -586,7 +586,7 @@ static int widths_call_uapi_s(char *args)
 	ops = rcu_dereference(widths_ops_active);
 	if (!ops || !ops->uapi_s) {
 		rcu_read_unlock();
-		pr_err("uapi_s: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err_ratelimited("uapi_s: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->uapi_s((__s8)v[0], (__s16)v[1], (__s32)v[2], (__s64)v[3]);
@@ -616,7 +616,7 @@ static int widths_call_fixed_s(char *args)
 	ops = rcu_dereference(widths_ops_active);
 	if (!ops || !ops->fixed_s) {
 		rcu_read_unlock();
-		pr_err("fixed_s: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err_ratelimited("fixed_s: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->fixed_s((int8_t)v[0], (int16_t)v[1], (int32_t)v[2], (int64_t)v[3]);
@@ -646,7 +646,7 @@ static int widths_call_fixed_u(char *args)
 	ops = rcu_dereference(widths_ops_active);
 	if (!ops || !ops->fixed_u) {
 		rcu_read_unlock();
-		pr_err("fixed_u: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err_ratelimited("fixed_u: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ret = ops->fixed_u((uint8_t)v[0], (uint16_t)v[1], (uint32_t)v[2], (uint64_t)v[3]);
@@ -666,7 +666,7 @@ static int widths_call_done(char *args)
 	ops = rcu_dereference(widths_ops_active);
 	if (!ops || !ops->done) {
 		rcu_read_unlock();
-		pr_err("done: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
+		pr_err_ratelimited("done: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
 		return ops ? -EOPNOTSUPP : -ENODEV;
 	}
 	ops->done();
