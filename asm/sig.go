@@ -5,7 +5,7 @@
 // slot per argument of the callback. Sig knows the C width and signedness of
 // every argument and of the return value, so generated code can load an
 // argument or return a value with the right conversion in as few
-// instructions as clang -O2 would use. String, Printk, PrintkStack,
+// instructions as clang's -O2 output uses. String, Printk, PrintkStack,
 // ZeroStack and ProbeReadKernel cover what the generated bodies need;
 // Link collects the strings of a set of programs into one read-only .rodata
 // map.

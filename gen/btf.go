@@ -104,7 +104,7 @@ func readBTF(path string, data []byte) (raw []byte, isELF bool, err error) {
 	}
 	sec := f.Section(".BTF")
 	if sec == nil {
-		hint := ": build it with BTF (clang -g, or pahole -J) or pass raw BTF (/sys/kernel/btf/<name>)"
+		hint := ": add BTF with pahole -J (from DWARF) or pass raw BTF (/sys/kernel/btf/<name>)"
 		if strings.HasSuffix(path, ".ko") {
 			hint = ": rebuild the module with BTF (KDIR/vmlinux with .BTF and pahole installed)"
 		}
