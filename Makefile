@@ -5,7 +5,7 @@ GO ?= go
 # Debian packages the tests use: qemu and the module build (kbuild needs
 # make and gcc-12, the compiler Debian's 6.12 kernels are built with; module BTF needs pahole from
 # dwarves; kbuild's tools link libelf, libssl, zlib), kmod and zstd, sparse for C=1.
-DEB_PACKAGES := qemu-system-x86 dwarves make gcc gcc-12 binutils libelf1 libssl3 zlib1g kmod zstd sparse cpio
+DEB_PACKAGES := qemu-system-x86 dwarves make gcc gcc-12 binutils libelf1 libssl3 zlib1g kmod zstd sparse cpio debootstrap
 TEST_FLAGS ?= -timeout 40m
 # every fuzz target runs this long in make test (by hand: make fuzz FUZZTIME=10m)
 CI_FUZZTIME ?= 20s
@@ -36,9 +36,11 @@ vet:
 	CGO_ENABLED=0 $(GO) vet ./...
 
 # Every test: unit, golden, host BPF (as root), and the VM end-to-end runs
-# (STRUCTOPS_VM=1 makes them fetch a kernel instead of skipping).
+# (STRUCTOPS_VM=1 makes them fetch a kernel instead of skipping;
+# STRUCTOPS_VM_SERIES2=1 adds Debian's 7.3 kernel, whose modules are built
+# in a debootstrapped trixie chroot).
 test: deps check-format vet
-	STRUCTOPS_VM=1 CGO_ENABLED=0 $(GO) test $(TEST_FLAGS) ./...
+	STRUCTOPS_VM=1 STRUCTOPS_VM_SERIES2=1 CGO_ENABLED=0 $(GO) test $(TEST_FLAGS) ./...
 	$(MAKE) fuzz FUZZTIME=$(CI_FUZZTIME)
 
 bench:

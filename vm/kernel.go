@@ -26,6 +26,8 @@ const DefaultSeries = "6.12"
 // kernels this package fetches ("+deb12" ABI names).
 const codename = "bookworm"
 
+const defaultCodename = codename
+
 // Config says which kernel Prepare should provide.
 type Config struct {
 	// Series is the upstream kernel series to fetch from Debian, e.g. "6.12"
@@ -46,6 +48,11 @@ type Config struct {
 	// AptSourcesDir is where the host's deb822 apt sources are read from.
 	// Default /etc/apt/sources.list.d.
 	AptSourcesDir string
+	// Release is the Debian release to fetch Series from: "bookworm"
+	// (+deb12 kernels, built on the host) or "trixie" (+deb13 kernels, whose
+	// modules are built in a debootstrap'd trixie chroot, Kernel.BuildEnv).
+	// Default: bookworm for 6.x series, trixie for 7.x and later.
+	Release string
 }
 
 // Kernel is a bootable kernel with the kbuild tree to build modules for it.
@@ -54,6 +61,9 @@ type Kernel struct {
 	Vmlinuz  string // bzImage passed to qemu -kernel
 	KDir     string // kbuild dir for make -C
 	CacheDir string // absolute cache dir (KVM verdict, /init builds)
+	// BuildEnv, if set, is a chroot dir in which modules for this kernel
+	// must be built (pass it as BuildOptions.Chroot).
+	BuildEnv string
 	Progress io.Writer
 }
 
@@ -95,13 +105,23 @@ func Prepare(ctx context.Context, c Config) (*Kernel, error) {
 	if !regexp.MustCompile(`^[0-9]+\.[0-9]+$`).MatchString(series) {
 		return nil, fmt.Errorf("kernel series %q: want MAJOR.MINOR like %q", series, DefaultSeries)
 	}
+	rel, err := releaseFor(series, c.Release)
+	if err != nil {
+		return nil, err
+	}
 	kernels := filepath.Join(cache, "kernels")
-	pointer := filepath.Join(kernels, "series-"+series)
+	pointer := seriesPointer(kernels, series, rel)
 	if k := cachedSeries(pointer, kernels, cache, c); k != nil {
-		return k, nil
+		if !rel.chroot {
+			return k, nil
+		}
+		if env, ok := cachedBuildEnv(cache, rel); ok {
+			k.BuildEnv = env
+			return k, nil
+		}
 	}
 	if c.Offline {
-		return nil, fmt.Errorf("no %s kernel in cache %s and offline: run `structops-vm fetch --cache %s` first", series, cache, cache)
+		return nil, fmt.Errorf("no %s kernel (and %s build chroot) in cache %s and offline: run `structops-vm fetch --cache %s` first", series, rel.codename, cache, cache)
 	}
 	// one fetch at a time per cache (apt's lists lock would fail a second)
 	unlock, err := lockFile(filepath.Join(cache, "fetch.lock"))
@@ -109,10 +129,20 @@ func Prepare(ctx context.Context, c Config) (*Kernel, error) {
 		return nil, err
 	}
 	defer unlock()
-	if k := cachedSeries(pointer, kernels, cache, c); k != nil {
-		return k, nil // fetched by another process while we waited
+	withEnv := func(k *Kernel) (*Kernel, error) {
+		if rel.chroot {
+			env, err := ensureBuildEnv(ctx, cache, c.AptSourcesDir, rel, p)
+			if err != nil {
+				return nil, err
+			}
+			k.BuildEnv = env
+		}
+		return k, nil
 	}
-	apt, err := newApt(ctx, cache, c.AptSourcesDir, p)
+	if k := cachedSeries(pointer, kernels, cache, c); k != nil {
+		return withEnv(k) // fetched by another process while we waited
+	}
+	apt, err := newApt(ctx, cache, c.AptSourcesDir, rel.codename, p)
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +152,9 @@ func Prepare(ctx context.Context, c Config) (*Kernel, error) {
 	}
 	kver, err := selectKernel(series, strings.Fields(names))
 	if err != nil {
+		if rel.codename != codename {
+			err = fmt.Errorf("%s: %w", rel.codename, err)
+		}
 		return nil, err
 	}
 	k, err := cachedKernel(kernels, kver, cache, c.Progress)
@@ -129,6 +162,9 @@ func Prepare(ctx context.Context, c Config) (*Kernel, error) {
 		if k, err = fetchKernel(ctx, apt, kernels, kver, cache, p); err != nil {
 			return nil, err
 		}
+	}
+	if k, err = withEnv(k); err != nil {
+		return nil, err
 	}
 	if err := os.WriteFile(pointer, []byte(kver+"\n"), 0o644); err != nil {
 		return nil, err
@@ -250,7 +286,7 @@ type apt struct {
 	opts []string
 }
 
-func newApt(ctx context.Context, cache, srcDir string, p progress) (*apt, error) {
+func newApt(ctx context.Context, cache, srcDir, codename string, p progress) (*apt, error) {
 	if srcDir == "" {
 		srcDir = "/etc/apt/sources.list.d"
 	}
@@ -259,6 +295,9 @@ func newApt(ctx context.Context, cache, srcDir string, p progress) (*apt, error)
 		return nil, err
 	}
 	dir := filepath.Join(cache, "apt")
+	if codename != defaultCodename {
+		dir += "-" + codename
+	}
 	for _, d := range []string{"sources.list.d", "lists/partial", "cache/archives/partial"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return nil, err
@@ -355,7 +394,10 @@ func fetchKernel(ctx context.Context, a *apt, kernels, kver, cache string, p pro
 		return nil, err
 	}
 	if err := extractBoot(ctx, deb, kver, tmp); err != nil {
-		return nil, err
+		// 7.x: linux-image is a metapackage (linux-binary + linux-base)
+		if err2 := newImageLayout(ctx, a, debs, kver, tmp); err2 != nil {
+			return nil, fmt.Errorf("%w\nand %w", err, err2)
+		}
 	}
 	if err := os.RemoveAll(debs); err != nil {
 		return nil, err
@@ -391,12 +433,22 @@ func fixInclude(makefile, root string) error {
 	if !re.Match(data) {
 		return fmt.Errorf("%s has no \"include /usr/src/\" line: the Debian headers layout changed", makefile)
 	}
-	return os.WriteFile(makefile, re.ReplaceAll(data, []byte("include "+root+"/usr/src/")), 0o644)
+	data = re.ReplaceAll(data, []byte("include "+root+"/usr/src/"))
+	// 7.x headers also set KBUILD_OUTPUT=/usr/src/linux-headers-<kver>
+	out := regexp.MustCompile(`(?m)^KBUILD_OUTPUT=/usr/src/`)
+	data = out.ReplaceAll(data, []byte("KBUILD_OUTPUT="+root+"/usr/src/"))
+	return os.WriteFile(makefile, data, 0o644)
 }
 
 // extractBoot copies ./boot/vmlinuz-<kver> and ./boot/config-<kver> of a
 // linux-image deb to dir/vmlinuz and dir/config, skipping the modules.
 func extractBoot(ctx context.Context, deb, kver, dir string) error {
+	return extractFiles(ctx, deb, map[string]string{"./boot/vmlinuz-" + kver: "vmlinuz", "./boot/config-" + kver: "config"}, dir)
+}
+
+// extractFiles copies the members of a deb named by the keys of want (tar
+// paths like "./boot/vmlinuz-<kver>") to dir/<value>.
+func extractFiles(ctx context.Context, deb string, want map[string]string, dir string) error {
 	cmd := exec.CommandContext(ctx, "dpkg-deb", "--fsys-tarfile", deb)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -407,7 +459,6 @@ func extractBoot(ctx context.Context, deb, kver, dir string) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("dpkg-deb: %w", err)
 	}
-	want := map[string]string{"./boot/vmlinuz-" + kver: "vmlinuz", "./boot/config-" + kver: "config"}
 	tr := tar.NewReader(out)
 	for len(want) > 0 {
 		h, err := tr.Next()

@@ -32,6 +32,10 @@ type BuildOptions struct {
 	MakeArgs []string
 	// Progress receives a line with the build time; nil discards it.
 	Progress io.Writer
+	// Chroot, if set (Kernel.BuildEnv), runs make in that chroot dir, with
+	// the kbuild tree and the build dir bind-mounted at their own paths in
+	// a private mount namespace (needs root).
+	Chroot string
 }
 
 // BuildModule builds the out-of-tree kernel module in srcDir (a dir with a
@@ -79,12 +83,21 @@ func BuildModuleOpts(ctx context.Context, kdir, srcDir string, o BuildOptions) (
 	t := p.start("building module %s (make %s)", srcDir, strings.Join(args, " "))
 	var log bytes.Buffer
 	cmd := exec.CommandContext(ctx, "make", args...)
+	if o.Chroot != "" {
+		// the kbuild dir's parent holds the -common headers (and, for the
+		// cached Debian kernels, the kbuild tools) it refers to
+		cmd = chrootCommand(ctx, o.Chroot, []string{kbuildRoot(kdir), dir}, append([]string{"make"}, args...)...)
+	}
 	cmd.Stdout, cmd.Stderr = &log, &log
 	runErr := cmd.Run()
 	logPath := filepath.Join(dir, "build.log")
 	_ = os.WriteFile(logPath, log.Bytes(), 0o644)
 	if runErr != nil {
-		return nil, fmt.Errorf("build module %s: make %s: %w\n--- last lines of %s ---\n%s(a Debian kbuild tree needs make, gcc-12, dwarves, libelf1, libssl3 and zlib1g on the host)", srcDir, strings.Join(args, " "), runErr, logPath, tail(log.String(), 30))
+		where := "(a Debian kbuild tree needs make, gcc-12, dwarves, libelf1, libssl3 and zlib1g on the host)"
+		if o.Chroot != "" {
+			where = "(built in the chroot " + o.Chroot + ")"
+		}
+		return nil, fmt.Errorf("build module %s: make %s: %w\n--- last lines of %s ---\n%s%s", srcDir, strings.Join(args, " "), runErr, logPath, tail(log.String(), 30), where)
 	}
 	t.done()
 	var kos []string

@@ -180,7 +180,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 		if err != nil {
 			return nil, err
 		}
-		kos, err := vm.BuildModuleOpts(ctx, k.KDir, src, vm.BuildOptions{Dir: dir, W1: o.w1, Progress: progress})
+		kos, err := vm.BuildModuleOpts(ctx, k.KDir, src, vm.BuildOptions{Dir: dir, W1: o.w1, Progress: progress, Chroot: k.BuildEnv})
 		if err == nil && !keep {
 			buildDirs = append(buildDirs, dir)
 		}
