@@ -18,8 +18,13 @@ type cModule struct {
 	Trigger, TriggerName     string
 	Tutorial                 bool
 	NeedToken, NeedBool      bool
-	Forwards                 []string
-	Members                  []cMember
+	// Instances > 1: the module keeps one implementation per slot;
+	// Active, SlotParam and SlotArg spell the slot in the
+	// code both layouts share ("" for one instance).
+	Instances                  int
+	Active, SlotParam, SlotArg string
+	Forwards                   []string
+	Members                    []cMember
 	// continuation-line indents of multi-line prototypes (kernel style:
 	// aligned with the opening parenthesis)
 	InitMemberIndent, ParseIndent, WriteIndent string
@@ -69,6 +74,12 @@ func newCModule(o *Ops) *cModule {
 		InitMemberIndent: indent(len("static int ") + len(o.Name) + len("_init_member(")),
 		ParseIndent:      indent(len("static int ") + len(base) + len("_parse(")),
 		WriteIndent:      indent(len("static ssize_t ") + len(base) + len("_trigger_write(")),
+		Instances:        o.NumInstances(),
+		Active:           o.Name + "_active",
+	}
+	if v.Instances > 1 {
+		v.Active += "[slot]"
+		v.SlotParam, v.SlotArg = "int slot, ", "slot, "
 	}
 	fwd := map[string]bool{}
 	for i, m := range o.Callbacks() {

@@ -121,6 +121,9 @@ func opsFile(o *Ops, pkgPath, pkg string) *jen.File {
 	if len(o.Data) > 0 {
 		opsFields = append(opsFields, field("Data", dataLit(o)))
 	}
+	if o.NumInstances() > 1 {
+		opsFields = append(opsFields, field("Instances", jen.Lit(o.NumInstances())))
+	}
 	if len(o.Data) > 0 {
 		f.Comment("Ops.Data holds the data members set with --set; change them before Load, or pass")
 		f.Comment("bpf.Options.Data, which overrides them member by member.")

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -18,8 +19,9 @@ const modulePath = "github.com/structops/structops-gen"
 // goldenCase is one spec with its expected files under
 // testdata/golden/<name>/want.
 type goldenCase struct {
-	name   string
-	header string // "" for the built-in spec
+	name      string
+	header    string // "" for the built-in spec
+	instances int    // --instances, from testdata/golden/<name>/options
 }
 
 func goldenCases(t *testing.T) []goldenCase {
@@ -34,12 +36,38 @@ func goldenCases(t *testing.T) []goldenCase {
 	if len(cases) < 4 {
 		t.Fatalf("want the default and at least three header specs, have %d cases", len(cases))
 	}
+	// testdata/golden/<name>/options: the built-in spec with options
+	opts, err := filepath.Glob("testdata/golden/*/options")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range opts {
+		c := goldenCase{name: filepath.Base(filepath.Dir(p))}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ln := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			k, v, _ := strings.Cut(strings.TrimSpace(ln), "=")
+			switch k {
+			case "instances":
+				if c.instances, err = strconv.Atoi(v); err != nil {
+					t.Fatalf("%s: %q: %v", p, ln, err)
+				}
+			default:
+				t.Fatalf("%s: %q: want instances=N", p, ln)
+			}
+		}
+		cases = append(cases, c)
+	}
 	return cases
 }
 
+func (c goldenCase) spec() Spec { return Spec{Header: c.header, Instances: c.instances} }
+
 func (c goldenCase) render(t *testing.T) Files {
 	t.Helper()
-	o, err := Load(Spec{Header: c.header})
+	o, err := Load(c.spec())
 	if err != nil {
 		t.Fatalf("load %s: %v", c.name, err)
 	}
@@ -175,7 +203,7 @@ func TestSpecsAgree(t *testing.T) {
 	// the header the generator writes for the module parses back to the same model
 	for _, c := range goldenCases(t) {
 		fs := c.render(t)
-		o, err := Load(Spec{Header: c.header})
+		o, err := Load(c.spec())
 		if err != nil {
 			t.Fatal(err)
 		}

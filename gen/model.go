@@ -163,7 +163,17 @@ type Ops struct {
 	// Fields are the kernel struct fields the generated package describes
 	// for the bodies (kernel types).
 	Fields []Field
+	// Instances is how many implementations the generated module accepts
+	// at once (generated modules only); 0 means 1.
+	Instances int
 }
+
+// MaxInstances is the most implementations a generated module accepts at
+// once (--instances).
+const MaxInstances = 16
+
+// NumInstances is how many implementations the module accepts: at least 1.
+func (o *Ops) NumInstances() int { return max(o.Instances, 1) }
 
 // Callbacks returns the function-pointer members, in struct order.
 func (o *Ops) Callbacks() []Member {

@@ -19,11 +19,28 @@ type Spec struct {
 	Members []string // --members: the callbacks to implement (default: the kernel's required ones)
 	Set     []string // --set member=value: data members
 	Fields  []string // --fields struct.member: extra kernel struct fields for the bodies
+	// Instances is --instances: how many implementations the generated
+	// module accepts at once (0 or 1: one). Not for kernel types.
+	Instances int
 }
 
 // Load reads the spec into a model. The model is not validated yet:
 // Render does that.
 func Load(s Spec) (*Ops, error) {
+	o, err := load(s)
+	if err != nil {
+		return nil, err
+	}
+	if s.Instances != 0 {
+		if o.Kernel && s.Instances != 1 {
+			return nil, fmt.Errorf("--instances %d: struct %s is a kernel type: its kernel decides how many implementations attach; --instances is for generated modules", s.Instances, o.Name)
+		}
+		o.Instances = s.Instances
+	}
+	return o, nil
+}
+
+func load(s Spec) (*Ops, error) {
 	switch {
 	case s.Header != "" && s.BTF != "":
 		return nil, errors.New("--spec and --btf both given: read the ops from a header or from BTF, not both")

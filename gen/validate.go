@@ -106,6 +106,12 @@ func Validate(o *Ops) error {
 			}
 		}
 	}
+	switch {
+	case o.Instances < 0 || o.Instances > MaxInstances:
+		bad(nil, "--instances %d: want 1 to %d", o.Instances, MaxInstances)
+	case o.Kernel && o.Instances > 1:
+		bad(nil, "--instances %d: struct %s is a kernel type: --instances is for generated modules", o.Instances, o.Name)
+	}
 	if o.Kernel {
 		validateKernel(o, bad)
 	}

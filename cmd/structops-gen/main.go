@@ -18,7 +18,7 @@ import (
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
 
 const usage = `usage:
-  structops-gen [--ops NAME] [--spec FILE.h | --btf FILE [--btf-base FILE]] [-o DIR] [--check]
+  structops-gen [--ops NAME] [--spec FILE.h | --btf FILE [--btf-base FILE]] [--instances N] [-o DIR] [--check]
   structops-gen list --btf FILE [--btf-base FILE]
 
 Kernel types (--btf): only the callbacks the kernel requires get a program, plus
@@ -59,6 +59,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 	fs.StringSliceVar(&spec.Members, "members", nil, "kernel types: the callbacks to implement, comma-separated (default: the ones the kernel requires)")
 	fs.StringArrayVar(&spec.Set, "set", nil, "kernel types: set a data member, e.g. --set name=gocc (repeatable; strings for char arrays, numbers for integers)")
 	fs.StringSliceVar(&spec.Fields, "fields", nil, "kernel types: extra kernel struct fields the bodies read, e.g. tcp_sock.srtt_us (comma-separated)")
+	fs.IntVar(&spec.Instances, "instances", 1, "how many implementations the generated module accepts at once; the trigger addresses slot K with \"@K \" (not for --btf kernel types)")
 	fs.StringVarP(&out, "out", "o", "out", "output directory")
 	fs.StringVar(&goImport, "go-import", "", "Go import path of the output directory (default: from the go.mod above it)")
 	fs.BoolVar(&check, "check", false, "write nothing; exit 1 naming each file that differs from what would be generated")
@@ -71,6 +72,10 @@ func run(stdout, stderr io.Writer, args []string) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "structops-gen: unexpected argument %q (see --help)\n", fs.Arg(0))
+		return 2
+	}
+	if spec.Instances < 1 || spec.Instances > gen.MaxInstances {
+		fmt.Fprintf(stderr, "structops-gen: --instances %d: want 1 to %d implementations at once\n", spec.Instances, gen.MaxInstances)
 		return 2
 	}
 	if err := generate(stdout, spec, out, goImport, check); err != nil {
