@@ -201,6 +201,9 @@ func (i *Impl) Attach() error {
 	}
 	l, err := link.AttachStructOps(link.StructOpsOptions{Map: i.coll.Maps[i.ops.Name]})
 	if err != nil {
+		if n := i.ops.Instances; n > 1 && errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("attach %s: all %d %s slots are taken: detach one (stop its loader) first: %w", i.ops.Name, n, i.ops.Name, err)
+		}
 		return attachError(i.ops.Name, err)
 	}
 	i.link = l
@@ -216,6 +219,31 @@ func attachError(name string, err error) error {
 		return fmt.Errorf("attach %s: permission denied: run as root or with CAP_BPF and CAP_SYS_ADMIN: %w", name, err)
 	}
 	return fmt.Errorf("attach %s: %w", name, err)
+}
+
+// LinkID returns the kernel's ID of the struct_ops link while attached.
+func (i *Impl) LinkID() (uint32, error) {
+	if i.link == nil {
+		return 0, fmt.Errorf("%s is not attached: no link", i.ops.Name)
+	}
+	info, err := i.link.Info()
+	if err != nil {
+		return 0, fmt.Errorf("link info of %s: %w", i.ops.Name, err)
+	}
+	return uint32(info.ID), nil
+}
+
+// Slot returns the slot the module gave the attached implementation when
+// it keeps several (generated with --instances): the K to write as "@K "
+// before a line to the trigger. -1: the module has no slots.
+func (i *Impl) Slot() (int, error) {
+	if i.ops.Module == "" {
+		return -1, nil
+	}
+	if i.link == nil {
+		return -1, fmt.Errorf("slot of %s: not attached: Attach it first", i.ops.Name)
+	}
+	return findSlot(i, TriggerPath(i.ops.Module))
 }
 
 // Detach unregisters the implementation; the programs stay loaded and can

@@ -28,6 +28,7 @@ type implementation interface {
 	Attach() error
 	Detach() error
 	Close() error
+	LinkID() (uint32, error)
 }
 
 // The kernel-facing parts of Main, replaced by fakes in tests.
@@ -158,7 +159,20 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 		return err
 	}
 	tm.attach = time.Since(t1)
-	fmt.Fprintf(stderr, "%s: attached\n", ops.Name)
+	trigger := TriggerPath(ops.Module)
+	slot := -1
+	if ops.Module != "" {
+		// A module generated with --instances keeps several
+		// implementations: find the slot of ours.
+		if slot, err = findSlot(impl, trigger); err != nil {
+			return err
+		}
+	}
+	if slot >= 0 {
+		fmt.Fprintf(stderr, "%s: attached in slot %d\n", ops.Name, slot)
+	} else {
+		fmt.Fprintf(stderr, "%s: attached\n", ops.Name)
+	}
 	defer func() {
 		t3 := time.Now()
 		derr := impl.Detach()
@@ -181,9 +195,16 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 		return nil
 	}
 
-	trigger := TriggerPath(ops.Module)
-	for _, line := range cfg.calls {
+	// callSlot calls our implementation and keeps the lines of its slot.
+	callSlot := func(line string) ([]byte, error) {
+		if slot >= 0 {
+			line = fmt.Sprintf("@%d %s", slot, line)
+		}
 		out, err := call(trigger, line)
+		return slotLines(out, slot), err
+	}
+	for _, line := range cfg.calls {
+		out, err := callSlot(line)
 		if err != nil {
 			return err
 		}
@@ -198,7 +219,7 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 		return nil
 	}
 
-	out, err := call(trigger, firstMessage)
+	out, err := callSlot(firstMessage)
 	if err != nil {
 		return err
 	}
@@ -214,7 +235,7 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 		case <-stop:
 			return nil
 		case <-tick:
-			out, err := call(trigger, periodicMessage)
+			out, err := callSlot(periodicMessage)
 			if err != nil {
 				return err
 			}
@@ -239,6 +260,62 @@ func call(trigger, line string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", trigger, err)
 	}
 	return out, nil
+}
+
+// findSlot reads the trigger of a module generated with --instances, which
+// lists the attached implementations as "@K: link <id>" lines, and returns
+// the slot K of impl's link; -1 when the module has no slots.
+func findSlot(impl implementation, trigger string) (int, error) {
+	out, err := readTrigger(trigger)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return -1, fmt.Errorf("read %s: %w: is the module loaded?", trigger, err)
+		}
+		return -1, fmt.Errorf("read %s: %w", trigger, err)
+	}
+	slotted := false
+	var id uint32
+	for _, ln := range strings.Split(string(out), "\n") {
+		var k int
+		var lid uint32
+		if n, _ := fmt.Sscanf(ln, "@%d: link %d", &k, &lid); n != 2 {
+			continue
+		}
+		if !slotted {
+			slotted = true
+			if id, err = impl.LinkID(); err != nil {
+				return -1, fmt.Errorf("find the slot of the implementation: %w", err)
+			}
+		}
+		if lid == id {
+			return k, nil
+		}
+	}
+	if slotted {
+		return -1, fmt.Errorf("%s lists no slot for link %d, and the implementation is attached: is another module of the same name loaded?", trigger, id)
+	}
+	return -1, nil
+}
+
+// slotLines keeps the lines of the trigger's output that belong to slot k,
+// without their "@K " prefix (slot 0's lines have none) and without the
+// "@K: link" lines; k < 0 (no slots) keeps everything.
+func slotLines(out []byte, k int) []byte {
+	if out == nil || k < 0 {
+		return out
+	}
+	prefix := fmt.Sprintf("@%d ", k)
+	var b strings.Builder
+	for _, ln := range strings.SplitAfter(string(out), "\n") {
+		switch {
+		case ln == "":
+		case k == 0 && !strings.HasPrefix(ln, "@"):
+			b.WriteString(ln)
+		case k > 0 && strings.HasPrefix(ln, prefix):
+			b.WriteString(ln[len(prefix):])
+		}
+	}
+	return []byte(b.String())
 }
 
 // answer finds the value in the line "<member> <value>" of the trigger's

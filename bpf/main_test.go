@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,7 @@ type fake struct {
 	// after n writes, deliver SIGINT
 	stopAfter int
 	writes    int
+	linkID    uint32
 }
 
 func (f *fake) Attach() error {
@@ -52,6 +54,10 @@ func (f *fake) Attach() error {
 }
 func (f *fake) Detach() error { f.events = append(f.events, "detach"); return nil }
 func (f *fake) Close() error  { f.events = append(f.events, "close"); return nil }
+func (f *fake) LinkID() (uint32, error) {
+	f.events = append(f.events, "link id")
+	return f.linkID, nil
+}
 
 // install replaces the kernel-facing functions with f for the test.
 func (f *fake) install(t *testing.T) {
@@ -106,7 +112,8 @@ func TestMainOnce(t *testing.T) {
 	if out != "test_1 42\ntest_2 30\ntest_3 21\n" {
 		t.Errorf("stdout %q", out)
 	}
-	want := []string{"load bpf_testmod_ops", "attach", `write /proc/bpf_testmod_trigger "Hello from userspace!"`,
+	// the read after attach looks for slots ("@K: link <id>" lines): none
+	want := []string{"load bpf_testmod_ops", "attach", "read /proc/bpf_testmod_trigger", `write /proc/bpf_testmod_trigger "Hello from userspace!"`,
 		"read /proc/bpf_testmod_trigger", "detach", "close"}
 	if strings.Join(f.events, "\n") != strings.Join(want, "\n") {
 		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(f.events, "\n"), strings.Join(want, "\n"))
@@ -142,7 +149,13 @@ func TestMainCall(t *testing.T) {
 // ones, then SIGINT (delivered by the fake on the third write).
 func TestMainPeriodic(t *testing.T) {
 	n := 0
-	f := &fake{stopAfter: 3, answer: func(line string) string { n++; return fmt.Sprintf("test_1 %d\n", n) }}
+	f := &fake{stopAfter: 3, answer: func(line string) string {
+		if line == "" { // the read for slots, before any write
+			return ""
+		}
+		n++
+		return fmt.Sprintf("test_1 %d\n", n)
+	}}
 	f.install(t)
 	code, out, errOut := runMain(t, testmodOps, "--interval", "5s")
 	if code != 0 {
@@ -320,5 +333,54 @@ func TestSpec(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.err) {
 			t.Errorf("Spec: %v, want %q", err, c.err)
 		}
+	}
+}
+
+// TestMainInstance: with a module generated with --instances the loader
+// finds the slot of its link in the "@K: link <id>" lines, writes "@K "
+// before each line and prints only slot K's answers, without their prefix.
+func TestMainInstance(t *testing.T) {
+	ops := *testmodOps
+	ops.Instances = 2
+	slots := "@0: link 7\n@1: link 9\n"
+	results := slots + "test_1 42\ntest_2 3\n@1 test_1 43\n@1 test_2 11\n"
+	for _, tc := range []struct {
+		linkID    uint32
+		args      []string
+		write     string
+		wantOut   string
+		wantCode  int
+		wantError string
+	}{
+		{9, []string{"--call", "test_2 5 6"}, "@1 test_2 5 6", "11\n", 0, "attached in slot 1"},
+		{7, []string{"--call", "test_2 1 2"}, "@0 test_2 1 2", "3\n", 0, "attached in slot 0"},
+		{9, []string{"--once"}, "@1 Hello from userspace!", "test_1 43\ntest_2 11\n", 0, "attached in slot 1"},
+		{7, []string{"--once"}, "@0 Hello from userspace!", "test_1 42\ntest_2 3\n", 0, "attached in slot 0"},
+		{8, []string{"--once"}, "", "", 1, "lists no slot for link 8"},
+	} {
+		f := &fake{linkID: tc.linkID, answer: func(line string) string {
+			if line == "" {
+				return slots
+			}
+			return results
+		}}
+		f.install(t)
+		code, out, errOut := runMain(t, &ops, tc.args...)
+		if code != tc.wantCode || out != tc.wantOut || !strings.Contains(errOut, tc.wantError) {
+			t.Errorf("link %d %q: exit %d, stdout %q, stderr %q; want %d, %q, %q", tc.linkID, tc.args, code, out, errOut, tc.wantCode, tc.wantOut, tc.wantError)
+		}
+		if f.last != tc.write {
+			t.Errorf("link %d %q: wrote %q, want %q", tc.linkID, tc.args, f.last, tc.write)
+		}
+		if f.events[len(f.events)-1] != "close" {
+			t.Errorf("link %d %q: not closed: %v", tc.linkID, tc.args, f.events)
+		}
+	}
+	// a module without slots: the loader neither asks for its link nor
+	// prefixes, even if its spec says --instances
+	f := &fake{answer: func(string) string { return "test_2 3\n" }}
+	f.install(t)
+	if code, out, errOut := runMain(t, &ops, "--call", "test_2 1 2"); code != 0 || out != "3\n" || f.last != "test_2 1 2" || slices.Contains(f.events, "link id") {
+		t.Errorf("no slots: exit %d, stdout %q, stderr %q, wrote %q, events %v", code, out, errOut, f.last, f.events)
 	}
 }

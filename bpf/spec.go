@@ -50,6 +50,9 @@ type Ops struct {
 	// time, e.g. the name of a tcp_congestion_ops); Options.Data overrides
 	// them member by member.
 	Data map[string][]byte
+	// Instances is how many implementations the module accepts at once
+	// (0 means 1); the trigger addresses slot K with an "@K " prefix.
+	Instances int
 }
 
 // Options tune Spec and Load. The zero value (or nil) is fine.
