@@ -142,10 +142,6 @@ func TestGeneratedStacksInVM(t *testing.T) {
 		goBuild(t, bin, "./"+filepath.ToSlash(filepath.Join(s.dir, gen.GoPackage(s.ops.Name), "loader")))
 		files = append(files, vm.File{HostPath: bin, GuestPath: s.loader})
 	}
-	guestBin := filepath.Join(work, "e2e-guest")
-	goBuild(t, guestBin, "./guest")
-	files = append(files, vm.File{HostPath: guestBin, GuestPath: "/bin/e2e-guest"})
-
 	def := stacks[0]
 	plan := Plan{Steps: []Step{
 		{Name: "default-once", Argv: []string{def.loader, "--once"},
@@ -175,13 +171,30 @@ func TestGeneratedStacksInVM(t *testing.T) {
 			Step{Name: s.name + "-calls", Argv: argv, WantStdout: want},
 			Step{Name: s.name + "-rmmod", Rmmod: s.ops.ModuleName()})
 	}
+	res := runPlan(t, k, kos, files, plan, work)
+	for _, want := range []string{"test_1() returned: 42", "test_2(10, 20) returned: 30", "test_3() called with buffer",
+		"bpf_testmod_ops registered", "test_2(-7, 3) returned: -4"} {
+		if !strings.Contains(res.Console, want) {
+			t.Errorf("kernel log lacks %q", want)
+		}
+	}
+	checkKernelLog(t, res.Console)
+	t.Logf("VM run: %v (%s)", res.Elapsed.Round(time.Millisecond), res.Accel)
+}
+
+// runPlan boots the VM with the modules loaded and the files in place, runs
+// the plan with the guest runner (built here) and fails the test for every
+// step that failed or did not report.
+func runPlan(t *testing.T, k *vm.Kernel, kos []string, files []vm.File, plan Plan, work string) *vm.Result {
+	t.Helper()
+	guestBin := filepath.Join(work, "e2e-guest")
+	goBuild(t, guestBin, "./guest")
 	planFile := filepath.Join(work, "plan.json")
 	if err := plan.WriteFile(planFile); err != nil {
 		t.Fatal(err)
 	}
-	files = append(files, vm.File{HostPath: planFile, GuestPath: "/plan.json"})
-
-	res, err := vm.Run(ctx, k, vm.RunSpec{Modules: kos, Files: files, Command: []string{"/bin/e2e-guest", "/plan.json"},
+	files = append(files, vm.File{HostPath: guestBin, GuestPath: "/bin/e2e-guest"}, vm.File{HostPath: planFile, GuestPath: "/plan.json"})
+	res, err := vm.Run(context.Background(), k, vm.RunSpec{Modules: kos, Files: files, Command: []string{"/bin/e2e-guest", "/plan.json"},
 		NoTrace: true, Timeout: 10 * time.Minute}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -200,18 +213,17 @@ func TestGeneratedStacksInVM(t *testing.T) {
 	if res.ExitCode != 0 && !t.Failed() {
 		t.Errorf("guest exit status %d; console tail:\n%s", res.ExitCode, tail(res.Console, 60))
 	}
-	for _, want := range []string{"test_1() returned: 42", "test_2(10, 20) returned: 30", "test_3() called with buffer",
-		"bpf_testmod_ops registered", "test_2(-7, 3) returned: -4"} {
-		if !strings.Contains(res.Console, want) {
-			t.Errorf("kernel log lacks %q", want)
-		}
-	}
+	return res
+}
+
+// checkKernelLog fails the test on a warning, oops or stall in the console.
+func checkKernelLog(t *testing.T, console string) {
+	t.Helper()
 	for _, bad := range []string{"WARNING:", "BUG:", "Oops", "Call Trace:", "rcu_sched self-detected stall", "general protection"} {
-		if strings.Contains(res.Console, bad) {
-			t.Errorf("kernel log has %q:\n%s", bad, tail(res.Console, 80))
+		if strings.Contains(console, bad) {
+			t.Errorf("kernel log has %q:\n%s", bad, tail(console, 80))
 		}
 	}
-	t.Logf("VM run: %v (%s), %d steps", res.Elapsed.Round(time.Millisecond), res.Accel, len(steps))
 }
 
 func tail(s string, n int) string {

@@ -14,8 +14,8 @@ import (
 	"github.com/structops/structops-gen/gen"
 )
 
-// Step is one action of the guest runner. Exactly one of Argv, Rmmod,
-// WaitKmsg and Trace is set.
+// Step is one action of the guest runner. Exactly one of Argv, Stop,
+// Write, Rmmod, WaitKmsg and Trace is set.
 type Step struct {
 	Name string `json:"name"`
 	// Argv runs a command; its exit status must be WantExit and its stdout
@@ -29,6 +29,19 @@ type Step struct {
 	// after running While (if set) while the command still runs.
 	KillOn string `json:"kill_on,omitempty"`
 	While  *Step  `json:"while,omitempty"`
+	// Background, with Argv: start the command as this name and go on once
+	// its stderr contains Ready (within 30 s), leaving it running. Stop
+	// (with the name) sends it SIGTERM and checks its exit and output as
+	// for Argv.
+	Background string `json:"background,omitempty"`
+	Ready      string `json:"ready,omitempty"`
+	Stop       string `json:"stop,omitempty"`
+	// Write writes Data to this file (the write must fail with WantErrno,
+	// or succeed for ""), then reads the file: it must hold each of
+	// WantLines as a whole line.
+	Write     string   `json:"write,omitempty"`
+	Data      string   `json:"data,omitempty"`
+	WantLines []string `json:"want_lines,omitempty"`
 	// Rmmod unloads a module; WantErrno ("" for success, e.g. "EBUSY").
 	Rmmod     string `json:"rmmod,omitempty"`
 	WantErrno string `json:"want_errno,omitempty"`

@@ -48,8 +48,14 @@ func main() {
 
 func run(s e2e.Step) error {
 	switch {
+	case len(s.Argv) > 0 && s.Background != "":
+		return background(s)
 	case len(s.Argv) > 0:
 		return command(s)
+	case s.Stop != "":
+		return stop(s)
+	case s.Write != "":
+		return writeRead(s)
 	case s.Rmmod != "":
 		err := unix.DeleteModule(s.Rmmod, unix.O_NONBLOCK)
 		got := ""
@@ -97,6 +103,89 @@ func run(s e2e.Step) error {
 	return errors.New("empty step")
 }
 
+// bg is a command a Background step left running.
+type bg struct {
+	cmd    *exec.Cmd
+	stdout bytes.Buffer
+	stderr *watchBuffer
+	exited chan struct{} // closed when Wait returned err
+	err    error
+}
+
+var backgrounds = map[string]*bg{}
+
+// background starts s.Argv and returns once its stderr holds s.Ready.
+func background(s e2e.Step) error {
+	if backgrounds[s.Background] != nil {
+		return fmt.Errorf("background %q already runs", s.Background)
+	}
+	b := &bg{cmd: exec.Command(s.Argv[0], s.Argv[1:]...), stderr: &watchBuffer{want: s.Ready, seen: make(chan struct{})}}
+	b.cmd.Stdout, b.cmd.Stderr = &b.stdout, b.stderr
+	if err := b.cmd.Start(); err != nil {
+		return err
+	}
+	b.exited = make(chan struct{})
+	go func() { b.err = b.cmd.Wait(); close(b.exited) }()
+	select {
+	case <-b.stderr.seen:
+		backgrounds[s.Background] = b
+		return nil
+	case <-b.exited:
+		return fmt.Errorf("exited before %q on stderr; stderr: %q", s.Ready, b.stderr.String())
+	case <-time.After(30 * time.Second):
+		b.cmd.Process.Kill()
+		<-b.exited
+		return fmt.Errorf("no %q on stderr within 30s; stderr: %q", s.Ready, b.stderr.String())
+	}
+}
+
+// stop sends SIGTERM to the background command s.Stop and checks how it
+// ended as command does.
+func stop(s e2e.Step) error {
+	b := backgrounds[s.Stop]
+	if b == nil {
+		return fmt.Errorf("no background command %q", s.Stop)
+	}
+	delete(backgrounds, s.Stop)
+	if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	select {
+	case <-b.exited:
+	case <-time.After(30 * time.Second):
+		b.cmd.Process.Kill()
+		<-b.exited
+		return fmt.Errorf("still running 30s after SIGTERM; stderr: %q", b.stderr.String())
+	}
+	return check(s, b.err, &b.stdout, b.stderr)
+}
+
+// writeRead writes s.Data to s.Write, then reads the file back.
+func writeRead(s e2e.Step) error {
+	err := os.WriteFile(s.Write, []byte(s.Data), 0)
+	got := ""
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		got = unix.ErrnoName(errno)
+	} else if err != nil {
+		return err
+	}
+	if got != s.WantErrno {
+		return fmt.Errorf("write %q to %s: got %q, want %q (%v)", s.Data, s.Write, got, s.WantErrno, err)
+	}
+	b, err := os.ReadFile(s.Write)
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(string(b), "\n")
+	for _, w := range s.WantLines {
+		if !slices.Contains(lines, w) {
+			return fmt.Errorf("%s lacks the line %q after writing %q; it reads %q", s.Write, w, s.Data, b)
+		}
+	}
+	return nil
+}
+
 // command runs s.Argv and checks its exit status and output.
 func command(s e2e.Step) error {
 	cmd := exec.Command(s.Argv[0], s.Argv[1:]...)
@@ -128,7 +217,12 @@ func command(s e2e.Step) error {
 			return fmt.Errorf("no %q on stderr within 30s; stderr: %s", s.KillOn, stderr.String())
 		}
 	}
-	err := cmd.Wait()
+	return check(s, cmd.Wait(), &stdout, stderr)
+}
+
+// check compares how a command ended (err from Wait) and its output with
+// what s wants.
+func check(s e2e.Step, err error, stdout *bytes.Buffer, stderr *watchBuffer) error {
 	code := 0
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
