@@ -1,11 +1,14 @@
 package gen
 
 import (
+	_ "embed"
 	"errors"
 	"fmt"
 	"go/token"
 	"regexp"
 	"sort"
+	"strings"
+	"sync"
 )
 
 // Kernel limits a struct_ops type must stay within.
@@ -84,7 +87,7 @@ func Validate(o *Ops) error {
 	end := 0
 	for i := range o.Members {
 		m := &o.Members[i]
-		checkName(m, m.Name, "member", seen, bad)
+		checkName(o, m, m.Name, "member", seen, bad)
 		if m.Offset < end {
 			bad(m, "offset %d overlaps the previous member (ends at %d)", m.Offset, end)
 		}
@@ -115,6 +118,10 @@ func Validate(o *Ops) error {
 	if o.Kernel {
 		validateKernel(o, bad)
 	}
+	if len(errs) == 0 {
+		// only for a model whose names are sound one by one
+		validateGoNames(o, bad)
+	}
 	return errors.Join(errs...)
 }
 
@@ -139,7 +146,7 @@ func validateFunc(o *Ops, m *Member, bad func(*Member, string, ...any)) {
 	}
 	seen := map[string]string{}
 	for _, p := range f.Params {
-		checkName(m, p.Name, "parameter", seen, bad)
+		checkName(o, m, p.Name, "parameter", seen, bad)
 		switch p.Type.Kind {
 		case Bool, Int, CharPtr, StructPtr:
 		case Ptr:
@@ -156,16 +163,23 @@ func validateFunc(o *Ops, m *Member, bad func(*Member, string, ...any)) {
 }
 
 // checkName rejects names that are not C identifiers, are C or Go keywords,
-// or clash with another name after conversion to a Go identifier.
-func checkName(m *Member, name, what string, seen map[string]string, bad func(*Member, string, ...any)) {
+// or clash with another name after conversion to a Go identifier. For a
+// generated module (not a kernel type) it also rejects the names the
+// module's C would not compile with: reserved identifiers and the kernel's
+// macros.
+func checkName(o *Ops, m *Member, name, what string, seen map[string]string, bad func(*Member, string, ...any)) {
 	switch {
 	case !cIdent.MatchString(name):
 		bad(m, "%s name %q is not a C identifier", what, name)
 		return
-	case cKeywords[name]:
+	case cKeywords[name] || hdrCKeywords[name]:
 		bad(m, "%s name %q is a C keyword: rename it", what, name)
 	case token.IsKeyword(name):
 		bad(m, "%s name %q is a Go keyword and cannot name generated Go: rename it", what, name)
+	case !o.Kernel:
+		if msg := moduleNameProblem(name, what == "member"); msg != "" {
+			bad(m, "%s name %q %s", what, name, msg)
+		}
 	}
 	g := GoName(name)
 	if prev, ok := seen[g]; ok {
@@ -177,6 +191,138 @@ func checkName(m *Member, name, what string, seen map[string]string, bad func(*M
 		return
 	}
 	seen[g] = name
+}
+
+// kernelMacrosText lists the macros the generated module's #includes define:
+// one name a line, "name(" for a function-like macro. See the file's header
+// for how it is made (TestKernelMacros keeps it current).
+//
+//go:embed kernel_macros.txt
+var kernelMacrosText string
+
+// kernelMacros maps a macro name to whether it is function-like.
+var kernelMacros = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{}
+	for _, line := range strings.Split(kernelMacrosText, "\n") {
+		if line = strings.TrimSpace(line); line == "" || line[0] == '#' {
+			continue
+		}
+		name, fn := strings.CutSuffix(line, "(")
+		out[name] = fn
+	}
+	return out
+})
+
+// moduleNameProblem says why a member (or parameter) name would break the
+// generated module's C, or "". The module calls a member as
+// ops->name(...), so a function-like macro of that name expands there; an
+// object-like macro expands wherever the name appears.
+func moduleNameProblem(name string, member bool) string {
+	const fix = ": rename the " // + what
+	what := "parameter"
+	if member {
+		what = "member"
+	}
+	switch {
+	case reservedName(name):
+		return "is reserved in C (names starting with __ or _ and a capital letter belong to the compiler and the kernel's macros such as __user, __init)" + fix + what
+	case strings.HasPrefix(name, "CONFIG_"):
+		return "is a kernel configuration macro name (CONFIG_*)" + fix + what
+	case len(name) > 1 && strings.ToUpper(name) == name && strings.ContainsAny(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
+		return "is all capitals, the kernel's spelling of its macros (NULL, BUG_ON, ARRAY_SIZE, PAGE_SIZE), which the module's C would expand" + fix + what + " in lower case"
+	}
+	fn, ok := kernelMacros()[name]
+	switch {
+	case !ok:
+		return ""
+	case !fn:
+		return "is a macro of the kernel headers the module includes (#define " + name + " ...): the module would not compile" + fix + what
+	case member:
+		return "is a function-like macro of the kernel headers the module includes (#define " + name + "(...)): the module's call ops->" + name + "(...) would expand it" + fix + what
+	}
+	return ""
+}
+
+// reservedName reports whether C reserves name for the implementation.
+func reservedName(name string) bool {
+	return strings.HasPrefix(name, "__") || len(name) > 1 && name[0] == '_' && name[1] >= 'A' && name[1] <= 'Z'
+}
+
+// moduleNameRule reports whether moduleNameProblem refuses name by rule,
+// without looking it up in kernel_macros.txt.
+func moduleNameRule(name string) bool {
+	return reservedName(name) || strings.HasPrefix(name, "CONFIG_") ||
+		len(name) > 1 && strings.ToUpper(name) == name && strings.ContainsAny(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+}
+
+// A goDecl is one top-level identifier the generated Go package declares.
+type goDecl struct {
+	m    *Member // the member it is generated for; nil for the package's own
+	what string  // "var RunSig in ops.go, the signature of member run"
+}
+
+// validateGoNames checks that the identifiers the generated Go package
+// declares (ops.go and callbacks.go share one package scope) are unique and
+// that the package name is one Go accepts. Names a generator derives from
+// members can meet each other (x and x_sig: the program X and the
+// signature XSig of x, and the program XSig of x_sig) or the package's own
+// names (a member called load, programs or ops).
+func validateGoNames(o *Ops, bad func(*Member, string, ...any)) {
+	pkg := GoPackage(o.Name)
+	switch {
+	case token.IsKeyword(pkg):
+		bad(nil, "struct %s: its Go package name %s is a Go keyword: rename the struct", o.Name, pkg)
+	case pkg == "main":
+		bad(nil, "struct %s: its Go package would be package main, which the generated loader cannot import: rename the struct", o.Name)
+	case pkg == "module" && !o.Kernel:
+		bad(nil, "struct %s: its Go package would go into module/, the directory of the module's C (Go refuses .c files without cgo): rename the struct", o.Name)
+	}
+	decls := map[string]goDecl{}
+	declare := func(name string, d goDecl) {
+		prev, ok := decls[name]
+		if !ok {
+			decls[name] = d
+			return
+		}
+		m := d.m
+		if m == nil {
+			m = prev.m
+		}
+		fix := "rename the member"
+		switch {
+		case o.Kernel && d.m != nil && strings.HasPrefix(d.what, "func"):
+			fix = "leave member " + d.m.Name + " out of --members"
+		case o.Kernel:
+			fix = "this kernel type's Go package cannot be generated as is: please report it"
+		case prev.m != nil && d.m != nil && prev.m != d.m:
+			fix = "rename one of the members"
+		}
+		first := prev.what
+		if prev.m != nil && prev.m != d.m && prev.m.Pos.String() != "" {
+			first += " (" + prev.m.Pos.String() + ")"
+		}
+		bad(m, "the generated Go would declare %s twice (%s; %s), and the package would not compile: %s", name, first, d.what, fix)
+	}
+	declare("Ops", goDecl{what: "var Ops in ops.go, the type's layout"})
+	declare("Programs", goDecl{what: "func Programs in ops.go, the program table"})
+	declare("Load", goDecl{what: "func Load in ops.go"})
+	for _, f := range o.Fields {
+		declare(f.GoName(), goDecl{what: fmt.Sprintf("var %s in ops.go, the kernel field %s", f.GoName(), f.Path)})
+	}
+	impl := map[string]bool{}
+	for _, m := range o.ImplementedCallbacks() {
+		impl[m.Name] = true
+	}
+	for i := range o.Members {
+		m := &o.Members[i]
+		if m.Func == nil {
+			continue
+		}
+		declare(sigName(*m), goDecl{m: m, what: fmt.Sprintf("var %s in ops.go, the signature of member %s", sigName(*m), m.Name)})
+		if impl[m.Name] {
+			declare(GoName(m.Name), goDecl{m: m, what: fmt.Sprintf("func %s in callbacks.go, the program of member %s", GoName(m.Name), m.Name)})
+		}
+	}
 }
 
 // GoName converts a C identifier to an exported Go one: test_1 -> Test1,

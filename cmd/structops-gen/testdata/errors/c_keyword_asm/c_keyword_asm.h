@@ -1,0 +1,3 @@
+struct kw_ops {
+	int (*asm)(int a);
+};

@@ -1,0 +1,3 @@
+struct kw_ops {
+	int (*run)(u32 inline);
+};

@@ -1,0 +1,3 @@
+struct kw_ops {
+	int (*run)(int a, int typeof);
+};

@@ -1,0 +1,3 @@
+struct net_ops {
+	int (*ops)(int a);
+};

@@ -1,0 +1,4 @@
+struct list_ops {
+	int (*count)(int a);
+	int (*programs)(void);
+};

@@ -1,0 +1,4 @@
+struct sig_ops {
+	int (*x)(int a);
+	int (*x_sig)(int a);
+};

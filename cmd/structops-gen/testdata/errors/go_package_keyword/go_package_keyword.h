@@ -1,0 +1,3 @@
+struct go {
+	int (*run)(int a);
+};

@@ -1,0 +1,3 @@
+struct buf_ops {
+	int (*ARRAY_SIZE)(int n);
+};

@@ -1,0 +1,3 @@
+struct task_ops {
+	int (*current)(int pid);
+};

@@ -1,0 +1,4 @@
+struct range_ops {
+	int (*min)(int a, int b);
+	int (*max)(int a, int b);
+};

@@ -1,0 +1,3 @@
+struct task_ops {
+	int (*switch_to)(int prev, int current);
+};

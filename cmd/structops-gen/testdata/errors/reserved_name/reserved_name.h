@@ -1,0 +1,3 @@
+struct buf_ops {
+	int (*__size)(int n);
+};
