@@ -25,6 +25,7 @@ import (
 	"github.com/cilium/ebpf/btf"
 
 	sasm "github.com/structops/structops-gen/asm"
+	"github.com/structops/structops-gen/bpftestmodops"
 )
 
 var sigDummy2 = sasm.Sig{Name: "test_2", Return: sasm.S32,
@@ -222,18 +223,16 @@ func TestKernelVerifierHelpers(t *testing.T) {
 	loadOps(t, "tcp_congestion_ops", member, progs)
 }
 
-// TestKernelTutorial verifies the tutorial's bodies against
-// tcp_congestion_ops callbacks with matching argument shapes:
-// test_1 as ssthresh, test_3 (const char *buf, int len) as
-// cwnd_event(struct sock *, enum tcp_ca_event), test_2's (int a, int b) as
-// arguments 1 and 2 of cong_control(struct sock *, u32 ack, int flag, ...).
+// TestKernelTutorial verifies the generated default stack's programs
+// (bpftestmodops, what structops-gen writes for the tutorial) against
+// tcp_congestion_ops callbacks with matching argument shapes: test_1 as
+// ssthresh, test_3 (const char *buf, int len) as cwnd_event(struct sock *,
+// enum tcp_ca_event), and test_2's (int a, int b) as arguments 1 and 2 of
+// cong_control(struct sock *, u32 ack, int flag, ...), so its two argument
+// loads are moved one slot up (shiftArgs).
 func TestKernelTutorial(t *testing.T) {
 	needBPF(t)
-	sigCongControl := sasm.Sig{Name: "cong_control", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr, sasm.S32, sasm.S32, sasm.Ptr}}
-	progs := map[string]asm.Instructions{
-		"test_1": test1(sigTest1),
-		"test_2": test2At(sigCongControl, 1, 2),
-		"test_3": test3(sigTest3),
-	}
+	progs := bpftestmodops.Programs()
+	progs["test_2"] = shiftArgs(t, progs["test_2"], 1)
 	loadOps(t, "tcp_congestion_ops", map[string]string{"test_1": "ssthresh", "test_2": "cong_control", "test_3": "cwnd_event"}, progs)
 }
