@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/format"
 	"strings"
+	"sync"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -44,26 +45,42 @@ func newFile(importPath, pkg string) *jen.File {
 
 // renderGo returns the Go files, keyed by path relative to the output dir.
 // goImport is the import path of the output dir.
+//
+// Each file is built and formatted in its own goroutine: go/format is most
+// of the cost of a large spec (its printer measures every element of a
+// multi-line list by printing it), the files are independent, and the
+// output does not depend on the order they finish in.
 func renderGo(o *Ops, goImport string) (map[string][]byte, error) {
 	pkg := GoPackage(o.Name)
 	pkgPath := strings.TrimSuffix(goImport, "/") + "/" + pkg
+	files := []struct {
+		path  string
+		build func(o *Ops, pkgPath, pkg string) *jen.File
+	}{
+		{CallbacksFile(o), callbacksFile},
+		{pkg + "/ops.go", opsFile},
+		{pkg + "/loader/main.go", loaderFile},
+	}
+	srcs := make([][]byte, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Go(func() { srcs[i], errs[i] = renderJen(f.path, f.build(o, pkgPath, pkg)) })
+	}
+	wg.Wait()
 	out := map[string][]byte{}
-	for path, f := range map[string]*jen.File{
-		pkg + "/ops.go":         opsFile(o, pkgPath, pkg),
-		CallbacksFile(o):        callbacksFile(o, pkgPath, pkg),
-		pkg + "/loader/main.go": loaderFile(o, pkgPath, pkg),
-	} {
-		b, err := renderJen(path, f)
-		if err != nil {
-			return nil, err
+	for i, f := range files {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		out[path] = b
+		out[f.path] = srcs[i]
 	}
 	return out, nil
 }
 
-// renderJen renders and formats f. If the generator produced Go that does
-// not format, the error carries the numbered source, so the bug is visible.
+// renderJen renders f without jennifer's own formatting (NoFormat) and
+// formats it here, once. If the generator produced Go that does not
+// format, the error carries the numbered source, so the bug is visible.
 func renderJen(path string, f *jen.File) ([]byte, error) {
 	f.NoFormat = true
 	var b bytes.Buffer
