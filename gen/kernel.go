@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/structops/structops-gen/internal/kernelrules"
 )
 
 // What the kernel demands of an implementation of one of its own struct_ops
@@ -36,13 +38,10 @@ type KernelRules struct {
 	Source string
 }
 
-// DataRule is what the kernel accepts in one data member.
-type DataRule struct {
-	Required bool   // must be set (the kernel refuses an empty or zero value)
-	Charset  string // strings: the only bytes allowed; "" allows any but NUL
-	Mask     uint64 // integers: the only bits allowed; 0 allows any value that fits
-	Doc      string
-}
+// DataRule is what the kernel accepts in one data member; the rules are
+// shared with the runtime (bpf checks Ops.Data and Options.Data against the
+// same table before the map update).
+type DataRule = kernelrules.Data
 
 // FieldRule is one field of a kernel struct the generated package exposes.
 type FieldRule struct {
@@ -52,8 +51,6 @@ type FieldRule struct {
 	// (only fields the user asks for with --fields must resolve)
 	optional bool
 }
-
-const objNameChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
 
 // kernelRules is keyed by ops name. Types not listed get the generic rules:
 // no required callbacks, integer and char-array data members settable.
@@ -66,14 +63,7 @@ var kernelRules = map[string]KernelRules{
 			{"cong_avoid", "cong_control"},
 		},
 		Unsupported: []string{"get_info"},
-		Data: map[string]DataRule{
-			// bpf_obj_name_cpy: 1..15 chars of [A-Za-z0-9_.], unique among
-			// the registered congestion controls
-			"name": {Required: true, Charset: objNameChars,
-				Doc: "the congestion control's name in tcp_available_congestion_control and TCP_CONGESTION"},
-			// TCP_CONG_NON_RESTRICTED | TCP_CONG_NEEDS_ECN
-			"flags": {Mask: 0x3, Doc: "TCP_CONG_NON_RESTRICTED (1) | TCP_CONG_NEEDS_ECN (2)"},
-		},
+		Data:        kernelData("tcp_congestion_ops"),
 		Delegate: map[string]string{
 			"ssthresh":   "tcp_reno_ssthresh",
 			"undo_cwnd":  "tcp_reno_undo_cwnd",
@@ -93,8 +83,18 @@ var kernelRules = map[string]KernelRules{
 	},
 	"bpf_dummy_ops": {
 		Source: "net/bpf/bpf_dummy_struct_ops.c",
+		Data:   kernelData("bpf_dummy_ops"),
 		Fields: []FieldRule{{Path: "bpf_dummy_ops_state.val"}},
 	},
+}
+
+// kernelData is the shared table's data members of a type (internal/kernelrules).
+func kernelData(ops string) map[string]DataRule {
+	d, ok := kernelrules.Members(ops)
+	if !ok {
+		panic("internal/kernelrules has no data rules for " + ops)
+	}
+	return d
 }
 
 // RulesFor returns the kernel's rules of a type and whether it has any
@@ -111,6 +111,9 @@ func (o *Ops) settable(m *Member) (DataRule, error) {
 	}
 	if r, ok := kernelRules[o.Name]; ok {
 		if dr, ok := r.Data[m.Name]; ok {
+			if str := m.Data.Kind == Array && m.Data.Elem.Kind == Int && m.Data.Elem.Size == 1; str != dr.String || !str && m.Data.Kind != Int {
+				return DataRule{}, fmt.Errorf("%s.%s is %s here, not what the kernel's rules expect: regenerate from the running kernel's BTF", o.Name, m.Name, m.Data.Decl(m.Name))
+			}
 			return dr, nil
 		}
 		return DataRule{}, fmt.Errorf("%s.%s (%s) is owned by the kernel and must stay zero; settable: %s",
@@ -167,20 +170,8 @@ func (o *Ops) Set(assign string) error {
 func encodeData(m *Member, rule DataRule, value string) ([]byte, error) {
 	t := m.Data
 	if t.Kind == Array {
-		switch {
-		case strings.IndexByte(value, 0) >= 0:
-			return nil, errors.New("contains a NUL byte")
-		case len(value)+1 > t.Size:
-			return nil, fmt.Errorf("%d bytes do not fit %s with its NUL: at most %d characters", len(value), t.Decl(m.Name), t.Size-1)
-		case rule.Required && value == "":
-			return nil, errors.New("must not be empty")
-		}
-		if rule.Charset != "" {
-			for _, c := range []byte(value) {
-				if strings.IndexByte(rule.Charset, c) < 0 {
-					return nil, fmt.Errorf("character %q is not allowed: use letters, digits, '_' and '.'", c)
-				}
-			}
+		if err := rule.CheckString(value, t.Size, t.Decl(m.Name)); err != nil {
+			return nil, err
 		}
 		return []byte(value), nil
 	}
@@ -199,8 +190,8 @@ func encodeData(m *Member, rule DataRule, value string) ([]byte, error) {
 		}
 		u = v
 	}
-	if rule.Mask != 0 && u&^rule.Mask != 0 {
-		return nil, fmt.Errorf("bits %#x are not allowed (allowed: %#x, %s)", u&^rule.Mask, rule.Mask, rule.Doc)
+	if err := rule.CheckInt(u); err != nil {
+		return nil, err
 	}
 	b := make([]byte, 8)
 	binary.LittleEndian.PutUint64(b, u)

@@ -150,7 +150,7 @@ func TestKernelErrors(t *testing.T) {
 		{Spec{Set: []string{"owner=1"}}, []string{"owned by the kernel", "settable: flags, name"}},
 		{Spec{Set: []string{"key=1"}}, []string{"owned by the kernel"}},
 		{Spec{Set: []string{"ssthresh=1"}}, []string{"is a callback"}},
-		{Spec{Set: []string{"flags=4"}}, []string{"bits 0x4 are not allowed"}},
+		{Spec{Set: []string{"flags=0x20"}}, []string{"bits 0x20 are not allowed (allowed: 0x1f: TCP_CONG_NON_RESTRICTED 0x1, TCP_CONG_NEEDS_ECN 0x2, TCP_CONG_NEEDS_ACCECN 0x4 (6.18+)"}},
 		{Spec{Set: []string{"flags=0x100000000"}}, []string{"not a u32 (0 to 4294967295)", "out of range"}},
 		{Spec{Set: []string{"flags=-1"}}, []string{"not a u32"}},
 		{Spec{Set: []string{"flags"}}, []string{"want member=value"}},
@@ -169,6 +169,11 @@ func TestKernelErrors(t *testing.T) {
 				t.Errorf("%+v: %v\nwant it to say %q", c.spec, err, w)
 			}
 		}
+	}
+	// every TCP_CONG_* bit any kernel has is accepted at generation time
+	// (6.18 added the AccECN ones; an older kernel refuses them at load)
+	if o, err := loadKernel(t, Spec{Set: []string{"name=x", "flags=0x1f"}}); err != nil || !bytes.Equal(o.Data["flags"], []byte{0x1f, 0, 0, 0}) {
+		t.Errorf("flags=0x1f: %v", err)
 	}
 	// a name of exactly 15 characters fits with its NUL
 	if _, err := loadKernel(t, Spec{Set: []string{"name=" + strings.Repeat("a", 15)}}); err != nil {

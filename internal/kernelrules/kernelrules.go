@@ -1,0 +1,180 @@
+// Package kernelrules holds what the kernel accepts in the data members of
+// its own struct_ops types (the name and flags of a tcp_congestion_ops, and
+// which members the kernel owns). The generator (gen, for --set) and the
+// runtime (bpf, for Ops.Data and Options.Data) both check against it, so a
+// value the kernel would refuse with a bare EINVAL at the map update is
+// refused first, with the same words, naming the member and the fix.
+//
+// It is data and a few checks only: generated loaders link it, so it must
+// stay small and import nothing heavy.
+package kernelrules
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Data is what the kernel accepts in one data member.
+type Data struct {
+	// Required: the kernel refuses an empty or zero value.
+	Required bool
+	// String: a char array holding a NUL-terminated string.
+	String bool
+	// Charset: strings: the only bytes allowed ("" allows any but NUL);
+	// CharsetDoc says them in words.
+	Charset, CharsetDoc string
+	// Bits: integers: every bit some kernel accepts, oldest first; nil
+	// allows any value that fits. A kernel older than a bit's Since refuses
+	// it at load time (the map update fails with EINVAL).
+	Bits []Bit
+	// Doc says what the member is for.
+	Doc string
+}
+
+// Bit is one flag bit of an integer data member.
+type Bit struct {
+	Value uint64
+	Name  string
+	// Since is the first kernel release that accepts the bit ("" for every
+	// kernel that has the type).
+	Since string
+}
+
+// ObjNameChars are the bytes bpf_obj_name_cpy accepts.
+const ObjNameChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
+
+// types lists, per kernel struct_ops type whose rules are known, the data
+// members the kernel's init_member copies from the user's struct: only these
+// may be set. Every other data member is the kernel's (owner, list, key,
+// ...) and must stay zero: the map update refuses anything else.
+var types = map[string]map[string]Data{
+	// net/ipv4/bpf_tcp_ca.c bpf_tcp_ca_init_member
+	"tcp_congestion_ops": {
+		// bpf_obj_name_cpy: 1..15 chars of [A-Za-z0-9_.], unique among
+		// the registered congestion controls
+		"name": {Required: true, String: true, Charset: ObjNameChars, CharsetDoc: "letters, digits, '_' and '.'",
+			Doc: "the congestion control's name in tcp_available_congestion_control and TCP_CONGESTION"},
+		// include/net/tcp.h TCP_CONG_MASK: flags & ~TCP_CONG_MASK is EINVAL
+		"flags": {Doc: "TCP_CONG_* flags", Bits: []Bit{
+			{Value: 0x1, Name: "TCP_CONG_NON_RESTRICTED"},
+			{Value: 0x2, Name: "TCP_CONG_NEEDS_ECN"},
+			{Value: 0x4, Name: "TCP_CONG_NEEDS_ACCECN", Since: "6.18"},
+			{Value: 0x8, Name: "TCP_CONG_ECT_1_NEGOTIATION", Since: "6.18"},
+			{Value: 0x10, Name: "TCP_CONG_NO_FALLBACK_RFC3168", Since: "6.18"},
+		}},
+	},
+	// net/bpf/bpf_dummy_struct_ops.c: no data member is copied
+	"bpf_dummy_ops": {},
+}
+
+// Members returns the data members the kernel copies from the user's
+// struct for struct_ops type ops, and whether its rules are known (for
+// other types any integer or char array may be set).
+func Members(ops string) (map[string]Data, bool) {
+	m, ok := types[ops]
+	return m, ok
+}
+
+// Settable returns the names of the members of ops that may be set, sorted.
+func Settable(ops string) []string {
+	var names []string
+	for n := range types[ops] {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Mask is every bit of Bits; 0 when any value is allowed.
+func (d Data) Mask() uint64 {
+	var m uint64
+	for _, b := range d.Bits {
+		m |= b.Value
+	}
+	return m
+}
+
+// Newer returns the bits of v that only kernels since some release accept,
+// with their names and releases ("TCP_CONG_NEEDS_ACCECN 0x4 since 6.18").
+func (d Data) Newer(v uint64) (uint64, []string) {
+	var bits uint64
+	var names []string
+	for _, b := range d.Bits {
+		if v&b.Value != 0 && b.Since != "" {
+			bits |= b.Value
+			names = append(names, fmt.Sprintf("%s %#x since %s", b.Name, b.Value, b.Since))
+		}
+	}
+	return bits, names
+}
+
+// describeBits lists Bits for an error message.
+func (d Data) describeBits() string {
+	var parts []string
+	for _, b := range d.Bits {
+		s := fmt.Sprintf("%s %#x", b.Name, b.Value)
+		if b.Since != "" {
+			s += " (" + b.Since + "+)"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// CheckString checks a string for a char array member of size bytes; decl
+// names the member in errors ("char name[16]").
+func (d Data) CheckString(value string, size int, decl string) error {
+	switch {
+	case strings.IndexByte(value, 0) >= 0:
+		return errors.New("contains a NUL byte")
+	case len(value)+1 > size:
+		return fmt.Errorf("%d bytes do not fit %s with its NUL: at most %d characters", len(value), decl, size-1)
+	case d.Required && value == "":
+		return errors.New("must not be empty")
+	}
+	if d.Charset != "" {
+		for _, c := range []byte(value) {
+			if strings.IndexByte(d.Charset, c) < 0 {
+				return fmt.Errorf("character %q is not allowed: use %s", c, d.CharsetDoc)
+			}
+		}
+	}
+	return nil
+}
+
+// CheckInt checks an integer value against Bits and Required.
+func (d Data) CheckInt(v uint64) error {
+	if m := d.Mask(); m != 0 && v&^m != 0 {
+		return fmt.Errorf("bits %#x are not allowed (allowed: %#x: %s)", v&^m, m, d.describeBits())
+	}
+	if d.Required && v == 0 {
+		return errors.New("must not be zero")
+	}
+	return nil
+}
+
+// Check checks the bytes a loader puts in a member of size bytes (at most
+// size: the caller checks that), as the kernel reads them: a string may
+// end in NULs, but needs room for one; an integer is little-endian.
+func (d Data) Check(b []byte, size int, decl string) error {
+	if d.String {
+		s := b
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			if len(bytes.TrimRight(b[i:], "\x00")) != 0 {
+				return fmt.Errorf("has bytes after its NUL at byte %d: the kernel reads only up to the NUL", i)
+			}
+			s = b[:i]
+		}
+		return d.CheckString(string(s), size, decl)
+	}
+	if len(b) > 8 {
+		return fmt.Errorf("%d bytes: an integer member has at most 8", len(b))
+	}
+	var buf [8]byte
+	copy(buf[:], b)
+	return d.CheckInt(binary.LittleEndian.Uint64(buf[:]))
+}
