@@ -162,6 +162,11 @@ func loadError(ops *Ops, spec *ebpf.CollectionSpec, opts *Options, err error) er
 	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) && !errors.As(err, new(*ebpf.VerifierError)) || bpfIncapable() {
 		return fmt.Errorf("load struct_ops %s: permission denied: run as root or with CAP_BPF and CAP_SYS_ADMIN: %w", ops.Name, err)
 	}
+	// flag bits newer than the running kernel (spec.go)
+	release, _ := kernelRelease()
+	if e := refusedData(ops, opts.data(ops), release, err); e != nil {
+		return e
+	}
 	var ve *ebpf.VerifierError
 	if errors.As(err, &ve) {
 		member := "a callback"

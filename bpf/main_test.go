@@ -302,7 +302,7 @@ func TestSpec(t *testing.T) {
 
 	// strings make a frozen .rodata; the caller's programs are not modified
 	with := map[string]asm.Instructions{"ssthresh": append(sasm.String(asm.R1, "hi"), asm.Return())}
-	spec, err = Spec(ops, with, nil)
+	spec, err = Spec(ops, with, &Options{Data: map[string][]byte{"name": []byte("cc")}})
 	if err != nil {
 		t.Fatal(err)
 	}

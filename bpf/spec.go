@@ -10,16 +10,21 @@
 package bpf
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/btf"
+	"golang.org/x/sys/unix"
 
 	sasm "github.com/structops/structops-gen/asm"
+	"github.com/structops/structops-gen/internal/kernelrules"
 )
 
 // BPF map flags.
@@ -48,7 +53,10 @@ type Ops struct {
 	Members []Member
 	// Data are the default bytes of data members (as set at generation
 	// time, e.g. the name of a tcp_congestion_ops); Options.Data overrides
-	// them member by member.
+	// them member by member. For a kernel type whose rules are known
+	// (tcp_congestion_ops, bpf_dummy_ops) Spec checks the merged data as
+	// the generator checks --set: only the members the kernel copies, a
+	// string with room for its NUL and allowed characters, known flag bits.
 	Data map[string][]byte
 	// Instances is how many implementations the module accepts at once
 	// (0 means 1); the trigger addresses slot K with an "@K " prefix.
@@ -144,6 +152,84 @@ func (ops *Ops) validate(progs map[string]asm.Instructions, data map[string][]by
 		if len(data[name]) > m.Size {
 			return fmt.Errorf("data for %s.%s: %d bytes do not fit the %d-byte member", ops.Name, name, len(data[name]), m.Size)
 		}
+	}
+	return ops.checkKernelData(data)
+}
+
+// checkKernelData checks the data of a kernel type whose rules are known
+// against them (internal/kernelrules, the table the generator's --set uses):
+// what the kernel's init_member would refuse with a bare EINVAL at the map
+// update is refused here, naming the member and the fix.
+func (ops *Ops) checkKernelData(data map[string][]byte) error {
+	if ops.Module != "" {
+		return nil
+	}
+	rules, ok := kernelrules.Members(ops.Name)
+	if !ok {
+		return nil
+	}
+	settable := strings.Join(kernelrules.Settable(ops.Name), ", ")
+	if settable == "" {
+		settable = "none"
+	}
+	for _, name := range sortedKeys(data) {
+		rule, ok := rules[name]
+		if !ok {
+			return fmt.Errorf("data for %s.%s: the kernel owns this member and it must stay zero: remove %q from Ops.Data and Options.Data (settable: %s)",
+				ops.Name, name, name, settable)
+		}
+		m, _ := ops.member(name)
+		if err := rule.Check(data[name], m.Size, fmt.Sprintf("char %s[%d]", name, m.Size)); err != nil {
+			return fmt.Errorf("data for %s.%s: %w", ops.Name, name, err)
+		}
+	}
+	for _, name := range sortedKeys(rules) {
+		if _, ok := ops.member(name); ok && rules[name].Required && len(data[name]) == 0 {
+			return fmt.Errorf("data for %s.%s: missing, and the kernel requires it (%s): set Options.Data[%q] (or regenerate with --set %s=VALUE)",
+				ops.Name, name, rules[name].Doc, name, name)
+		}
+	}
+	return nil
+}
+
+// refusedData explains an EINVAL from loading a kernel type whose data
+// holds flag bits that only kernels since some release accept, when the
+// running kernel is older (or its release unreadable): the map update's
+// bare "invalid argument" then says which bits and what to do. nil when
+// that cannot be the reason.
+func refusedData(ops *Ops, data map[string][]byte, release string, err error) error {
+	if ops.Module != "" || !errors.Is(err, unix.EINVAL) {
+		return nil
+	}
+	rules, _ := kernelrules.Members(ops.Name)
+	running, rerr := ParseKernelRelease(release)
+	for _, name := range sortedKeys(data) {
+		rule, ok := rules[name]
+		if !ok || rule.String || len(data[name]) > 8 {
+			continue
+		}
+		var buf [8]byte
+		copy(buf[:], data[name])
+		v := binary.LittleEndian.Uint64(buf[:])
+		var bits uint64
+		var names []string
+		for _, b := range rule.Bits {
+			since, serr := ParseKernelRelease(b.Since)
+			if v&b.Value == 0 || serr != nil || rerr == nil && !running.Less(since) {
+				continue
+			}
+			bits |= b.Value
+			names = append(names, fmt.Sprintf("%s %#x needs Linux %s", b.Name, b.Value, b.Since))
+		}
+		if bits == 0 {
+			continue
+		}
+		this := "this kernel is " + release
+		if rerr != nil {
+			this = "this kernel's release is unknown"
+		}
+		return fmt.Errorf("load struct_ops %s: the kernel refused %s %#x: %s; %s: clear bits %#x (--set %s=%#x, or Options.Data[%q]): %w",
+			ops.Name, name, v, strings.Join(names, ", "), this, bits, name, v&^bits, name, err)
 	}
 	return nil
 }
