@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -102,10 +108,23 @@ var renameFile = os.Rename
 // next to its destination, and only when all are staged are they renamed
 // into place. On error nothing in dir has changed (renames already made are
 // undone, directories it created are removed again). User-owned files that
-// exist are left alone.
+// exist are left alone; when one no longer fits the package generated
+// around it (see userGoProblems), Write writes nothing and says so.
 func (fs Files) Write(dir string) (err error) {
 	if err := checkOutDir(dir); err != nil {
 		return err
+	}
+	// a kept callbacks.go must still fit the package around it
+	probs, err := fs.userGoProblems(dir)
+	if err != nil {
+		return err
+	}
+	if len(probs) > 0 {
+		var errs []error
+		for _, p := range probs {
+			errs = append(errs, errors.New(p.describe(filepath.Join(dir, filepath.FromSlash(p.Path)))))
+		}
+		return errors.Join(errs...)
 	}
 	var created []string // directories made here, parents first
 	type stage struct{ tmp, dst, bak string }
@@ -227,7 +246,8 @@ func kbuildOutput(name string) bool {
 
 // Check compares the set with what is in dir and returns one line per
 // drift: a file missing, differing, or extra (in a generated directory).
-// User-owned files only need to exist.
+// User-owned files only need to exist and fit the generated package (a
+// callbacks.go that lacks a callback the spec gained, or uses one it lost).
 func (fs Files) Check(dir string) ([]string, error) {
 	if err := checkOutDir(dir); err != nil {
 		return nil, err
@@ -245,6 +265,13 @@ func (fs Files) Check(dir string) ([]string, error) {
 		case !f.UserOwned && !bytes.Equal(got, f.Data):
 			drift = append(drift, f.Path+": differs from what would be generated")
 		}
+	}
+	probs, err := fs.userGoProblems(dir)
+	if err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	for _, p := range probs {
+		drift = append(drift, p.describe(p.Path))
 	}
 	for _, d := range fs.dirs() {
 		entries, err := os.ReadDir(filepath.Join(dir, d))
@@ -298,4 +325,261 @@ func goModPath(gomod []byte) string {
 		}
 	}
 	return ""
+}
+
+// A userGoProblem is a user-owned Go file (callbacks.go) that exists in the
+// output dir and no longer fits the package generated around it: the spec
+// gained callbacks it lacks, or lost ones it still uses. Regeneration keeps
+// the file, so without this check the package would just not compile.
+type userGoProblem struct {
+	Path    string   // slash-separated, relative to the output dir
+	Missing []string // functions the generated files call that no user file declares ("Test4 (member test_4)")
+	Stale   []string // names the user files use that nothing declares any more ("Test3 uses Test3Sig")
+	Dup     []string // names a user file declares that a generated file now declares too
+	Parse   error    // the file does not parse
+}
+
+// describe says what is wrong, naming the file as name.
+func (p userGoProblem) describe(name string) string {
+	if p.Parse != nil {
+		return fmt.Sprintf("%s (yours: regeneration keeps it) does not parse: %v: fix it, or delete it to get the default callbacks", name, p.Parse)
+	}
+	var what, fix []string
+	if len(p.Missing) > 0 {
+		them := "them"
+		if len(p.Missing) == 1 {
+			them = "it"
+		}
+		what = append(what, "it lacks "+strings.Join(p.Missing, ", ")+", which ops.go calls")
+		fix = append(fix, "add "+them+" (generating into an empty directory writes the default bodies)")
+	}
+	if len(p.Stale) > 0 {
+		what = append(what, strings.Join(p.Stale, ", ")+", which the spec no longer declares")
+		fix = append(fix, "delete or update the stale code")
+	}
+	if len(p.Dup) > 0 {
+		what = append(what, "it declares "+strings.Join(p.Dup, ", ")+", which ops.go now declares too")
+		fix = append(fix, "rename yours")
+	}
+	return fmt.Sprintf("%s (yours: regeneration keeps it) does not fit the spec any more: %s: %s, or delete the file to get the default callbacks",
+		name, strings.Join(what, "; "), strings.Join(fix, " and "))
+}
+
+// userGoProblems checks every user-owned Go file that exists below dir
+// against the Go files the set generates into its package.
+func (fs Files) userGoProblems(dir string) ([]userGoProblem, error) {
+	var out []userGoProblem
+	for _, uf := range fs {
+		if !uf.UserOwned || !strings.HasSuffix(uf.Path, ".go") {
+			continue
+		}
+		src, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(uf.Path)))
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EISDIR) {
+			continue // nothing of the user's to keep (Write reports what is in the way)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w: make it readable, or delete it to get the default callbacks", filepath.Join(dir, filepath.FromSlash(uf.Path)), err)
+		}
+		p, err := fs.userGoProblem(dir, uf.Path, uf.Data, src)
+		if err != nil {
+			return nil, err
+		}
+		if p.Parse != nil || len(p.Missing)+len(p.Stale)+len(p.Dup) > 0 {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// userGoProblem compares one existing user file (src) with the package;
+// defaults is what the set would write in its place.
+func (fs Files) userGoProblem(dir, rel string, defaults, src []byte) (userGoProblem, error) {
+	p := userGoProblem{Path: rel}
+	pkgDir := path.Dir(rel)
+	fset := token.NewFileSet()
+	if _, err := parser.ParseFile(fset, rel, defaults, parser.PackageClauseOnly); err != nil {
+		return p, nil // not Go: nothing to compare
+	}
+	user, err := parser.ParseFile(fset, rel, src, 0)
+	if err != nil {
+		p.Parse = firstLine(err)
+		return p, nil
+	}
+	// the generated files of the package, as they will be written
+	genDecls := map[string]bool{}
+	var gen []*ast.File
+	inSet := map[string]bool{}
+	for _, f := range fs {
+		if path.Dir(f.Path) != pkgDir || !strings.HasSuffix(f.Path, ".go") {
+			continue
+		}
+		inSet[path.Base(f.Path)] = true
+		if f.UserOwned {
+			continue
+		}
+		af, err := parser.ParseFile(fset, f.Path, f.Data, 0)
+		if err != nil {
+			return p, nil // not Go: nothing to compare
+		}
+		gen = append(gen, af)
+		for _, n := range goTopLevel(af) {
+			genDecls[n] = true
+		}
+	}
+	// the user's files: this one, and any other non-test Go file the user
+	// added to the package directory
+	users := []*ast.File{user}
+	entries, _ := os.ReadDir(filepath.Join(dir, filepath.FromSlash(pkgDir)))
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || inSet[n] {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(pkgDir), n))
+		if err != nil {
+			continue
+		}
+		if af, err := parser.ParseFile(fset, n, data, 0); err == nil {
+			users = append(users, af)
+		}
+	}
+	userDecls := map[string]bool{}
+	for _, u := range users {
+		for _, n := range goTopLevel(u) {
+			userDecls[n] = true
+		}
+	}
+	for _, n := range goTopLevel(user) {
+		if genDecls[n] {
+			p.Dup = append(p.Dup, n)
+		}
+	}
+	// what the generated files need from the user's
+	missing := map[string]string{}
+	for _, g := range gen {
+		members := programKeys(g)
+		for _, id := range goUnresolved(g) {
+			if !genDecls[id] && !userDecls[id] {
+				if m := members[id]; m != "" {
+					missing[id] = id + " (member " + m + ")"
+				} else {
+					missing[id] = id
+				}
+			}
+		}
+	}
+	for _, k := range sortedKeys(missing) {
+		p.Missing = append(p.Missing, missing[k])
+	}
+	// what the user's file needs from the generated ones
+	stale := map[string]bool{}
+	for _, d := range user.Decls {
+		for _, id := range goUnresolvedIn(user, d) {
+			if !genDecls[id] && !userDecls[id] {
+				what := id
+				if fd, ok := d.(*ast.FuncDecl); ok {
+					what = fd.Name.Name + " uses " + id
+				}
+				stale[what] = true
+			}
+		}
+	}
+	p.Stale = sortedKeys(stale)
+	return p, nil
+}
+
+// firstLine is err's first line, for one-line messages.
+func firstLine(err error) error {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return errors.New(msg)
+}
+
+// goTopLevel lists the names a file declares in its package's scope.
+func goTopLevel(f *ast.File) []string {
+	var out []string
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil && d.Name.Name != "init" && d.Name.Name != "_" {
+				out = append(out, d.Name.Name)
+			}
+		case *ast.GenDecl:
+			for _, spec := range d.Specs {
+				switch spec := spec.(type) {
+				case *ast.ValueSpec:
+					for _, n := range spec.Names {
+						if n.Name != "_" {
+							out = append(out, n.Name)
+						}
+					}
+				case *ast.TypeSpec:
+					out = append(out, spec.Name.Name)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// goImportNames are the names a file's imports bind.
+func goImportNames(f *ast.File) map[string]bool {
+	out := map[string]bool{}
+	for _, spec := range f.Imports {
+		p, _ := strconv.Unquote(spec.Path.Value)
+		name := path.Base(p)
+		if spec.Name != nil {
+			name = spec.Name.Name
+		}
+		out[name] = true
+	}
+	return out
+}
+
+// goUnresolved lists the package-level names a file uses but does not
+// declare itself: not its imports, not predeclared names.
+func goUnresolved(f *ast.File) []string {
+	imports := goImportNames(f)
+	var out []string
+	for _, id := range f.Unresolved {
+		if !imports[id.Name] && types.Universe.Lookup(id.Name) == nil {
+			out = append(out, id.Name)
+		}
+	}
+	return out
+}
+
+// goUnresolvedIn is goUnresolved for the names used inside one declaration.
+func goUnresolvedIn(f *ast.File, d ast.Decl) []string {
+	imports := goImportNames(f)
+	var out []string
+	for _, id := range f.Unresolved {
+		if id.Pos() >= d.Pos() && id.End() <= d.End() && !imports[id.Name] && types.Universe.Lookup(id.Name) == nil {
+			out = append(out, id.Name)
+		}
+	}
+	return out
+}
+
+// programKeys maps the functions called in the generated program table
+// ("test_1": Test1()) to their member names.
+func programKeys(f *ast.File) map[string]string {
+	out := map[string]string{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		kv, ok := n.(*ast.KeyValueExpr)
+		if !ok {
+			return true
+		}
+		lit, ok := kv.Key.(*ast.BasicLit)
+		call, ok2 := kv.Value.(*ast.CallExpr)
+		if !ok || !ok2 || lit.Kind != token.STRING {
+			return true
+		}
+		if id, ok := call.Fun.(*ast.Ident); ok {
+			if m, err := strconv.Unquote(lit.Value); err == nil {
+				out[id.Name] = m
+			}
+		}
+		return true
+	})
+	return out
 }

@@ -1,15 +1,23 @@
 package gen
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"go/ast"
+	goimporter "go/importer"
 	"go/parser"
 	"go/token"
+	"go/types"
+	"io"
 	"os"
+	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -137,22 +145,201 @@ func FuzzPipeline(f *testing.F) {
 	})
 }
 
-// checkGo parses every generated Go file.
+
+// checkGo checks that the generated Go compiles: every file parses, and
+// the ops package (ops.go and callbacks.go) and the loader type-check with
+// go/types against the export data of their real imports. Without the go
+// tool it checks what it can from the syntax alone: the package's
+// top-level names are unique and every name ops.go uses from callbacks.go
+// is declared there.
 func checkGo(t *testing.T, fs Files) {
 	t.Helper()
-	n := 0
+	if err := goCompiles(fs, testing.Verbose()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// goCompiles is checkGo's check; logNoTypes reports when the type check
+// cannot run.
+func goCompiles(fs Files, logNoTypes bool) error {
+	fset := token.NewFileSet()
+	pkgs := map[string][]*ast.File{} // by directory
 	for _, f := range fs {
 		if !strings.HasSuffix(f.Path, ".go") {
 			continue
 		}
-		n++
-		if _, err := parser.ParseFile(token.NewFileSet(), f.Path, f.Data, parser.AllErrors); err != nil {
-			t.Fatalf("generated %s does not parse: %v\n%s", f.Path, err, f.Data)
+		af, err := parser.ParseFile(fset, f.Path, f.Data, parser.AllErrors)
+		if err != nil {
+			return fmt.Errorf("generated %s does not parse: %v\n%s", f.Path, err, f.Data)
+		}
+		dir := path.Dir(f.Path)
+		pkgs[dir] = append(pkgs[dir], af)
+	}
+	if len(pkgs) == 0 {
+		return errors.New("no Go files rendered")
+	}
+	var opsDir string
+	for dir := range pkgs {
+		if !strings.Contains(dir, "/") {
+			opsDir = dir
 		}
 	}
-	if n == 0 {
-		t.Fatal("no Go files rendered")
+	if opsDir == "" || len(pkgs[opsDir]) != 2 || len(pkgs[opsDir+"/loader"]) != 1 {
+		return fmt.Errorf("generated Go files: want <pkg>/ops.go, callbacks.go and loader/main.go, have %v", fs.paths())
 	}
+	if err := checkDecls(fset, pkgs[opsDir]); err != nil {
+		return fmt.Errorf("generated package %s: %v\n%s", opsDir, err, fs.source(opsDir))
+	}
+	imp, err := exportImporter()
+	if err != nil {
+		if logNoTypes {
+			fmt.Fprintf(os.Stderr, "no type check of the generated Go: %v\n", err)
+		}
+		return nil
+	}
+	importer.mu.Lock()
+	defer importer.mu.Unlock()
+	opsPath := fuzzGoImport + "/" + opsDir
+	conf := types.Config{Importer: imp}
+	opsPkg, err := conf.Check(opsPath, fset, pkgs[opsDir], nil)
+	if err != nil {
+		return fmt.Errorf("generated package %s does not compile: %v\n%s", opsDir, err, fs.source(opsDir))
+	}
+	conf.Importer = importerFunc(func(p string) (*types.Package, error) {
+		if p == opsPath {
+			return opsPkg, nil
+		}
+		return imp.Import(p)
+	})
+	if _, err := conf.Check(opsPath+"/loader", fset, pkgs[opsDir+"/loader"], nil); err != nil {
+		return fmt.Errorf("generated loader does not compile: %v\n%s", err, fs.source(opsDir+"/loader"))
+	}
+	return nil
+}
+
+// paths lists the files' paths, for messages.
+func (fs Files) paths() []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Path)
+	}
+	return out
+}
+
+// source is the Go source of the files in dir, for messages.
+func (fs Files) source(dir string) string {
+	var b strings.Builder
+	for _, f := range fs {
+		if path.Dir(f.Path) == dir && strings.HasSuffix(f.Path, ".go") {
+			fmt.Fprintf(&b, "--- %s\n%s", f.Path, f.Data)
+		}
+	}
+	return b.String()
+}
+
+// checkDecls checks one package from its syntax: no top-level name is
+// declared twice across its files, and every package-level name a file
+// uses is declared in one of them (or is an import or a predeclared name).
+func checkDecls(fset *token.FileSet, files []*ast.File) error {
+	decls := map[string]token.Pos{}
+	for _, f := range files {
+		for _, name := range topLevelNames(f) {
+			if prev, ok := decls[name.Name]; ok {
+				return fmt.Errorf("%s redeclared at %s (first at %s)", name.Name, fset.Position(name.Pos()), fset.Position(prev))
+			}
+			decls[name.Name] = name.Pos()
+		}
+	}
+	for _, f := range files {
+		imports := map[string]bool{}
+		for _, spec := range f.Imports {
+			p, _ := strconv.Unquote(spec.Path.Value)
+			name := path.Base(p)
+			if spec.Name != nil {
+				name = spec.Name.Name
+			}
+			imports[name] = true
+		}
+		for _, id := range f.Unresolved {
+			if _, ok := decls[id.Name]; !ok && !imports[id.Name] && types.Universe.Lookup(id.Name) == nil {
+				return fmt.Errorf("%s: undefined: %s", fset.Position(id.Pos()), id.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// topLevelNames are the names a file declares in its package's scope.
+func topLevelNames(f *ast.File) []*ast.Ident {
+	var out []*ast.Ident
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil && d.Name.Name != "init" && d.Name.Name != "_" {
+				out = append(out, d.Name)
+			}
+		case *ast.GenDecl:
+			for _, spec := range d.Specs {
+				switch spec := spec.(type) {
+				case *ast.ValueSpec:
+					for _, n := range spec.Names {
+						if n.Name != "_" {
+							out = append(out, n)
+						}
+					}
+				case *ast.TypeSpec:
+					out = append(out, spec.Name)
+				}
+			}
+		}
+	}
+	return out
+}
+
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
+
+// importer reads the export data the go tool builds for the generated
+// code's imports (go list -export, once per process), so type-checking a
+// generated package costs milliseconds. mu serialises its use.
+var importer struct {
+	mu   sync.Mutex
+	once sync.Once
+	imp  types.Importer
+	err  error
+}
+
+func exportImporter() (types.Importer, error) {
+	importer.once.Do(func() {
+		if _, err := exec.LookPath("go"); err != nil {
+			importer.err = err
+			return
+		}
+		cmd := exec.Command("go", "list", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}", ebpfAsm, sasmPath, bpfPath, "os")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			importer.err = fmt.Errorf("go list -export: %v: %s", err, stderr.String())
+			return
+		}
+		exports := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if p, file, ok := strings.Cut(line, "\t"); ok && file != "" {
+				exports[p] = file
+			}
+		}
+		importer.imp = goimporter.ForCompiler(token.NewFileSet(), "gc", func(p string) (io.ReadCloser, error) {
+			file, ok := exports[p]
+			if !ok {
+				return nil, fmt.Errorf("no export data for %s (generated code imports an unexpected package)", p)
+			}
+			return os.Open(file)
+		})
+	})
+	return importer.imp, importer.err
 }
 
 var (
@@ -288,6 +475,85 @@ func TestCLayoutGolden(t *testing.T) {
 		}
 		if err := checkCLayout(o, bad); err == nil {
 			t.Errorf("%s: a padded struct passes the layout check", file)
+		}
+	}
+}
+
+// TestCheckGoCatches: the fuzz targets' Go check fails on the generated Go
+// of models Validate refuses (rendered here without it), so the fuzzers
+// would find a name Validate let through; and on hand-broken files, with
+// and without the type checker.
+func TestCheckGoCatches(t *testing.T) {
+	if _, err := exportImporter(); err != nil {
+		t.Logf("type check unavailable (%v): only the syntax check runs", err)
+	}
+	cb := func(name string, off int) Member {
+		return Member{Name: name, Offset: off, Size: 8, Func: &Func{Return: cInt, Params: []Param{{Name: "a", Type: cInt}}}}
+	}
+	render := func(t *testing.T, o *Ops) Files {
+		t.Helper()
+		g, err := renderGo(o, fuzzGoImport)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fs Files
+		for p, d := range g {
+			fs = append(fs, File{Path: p, Data: d})
+		}
+		return fs
+	}
+	for _, names := range [][]string{{"load"}, {"programs"}, {"ops"}, {"x", "x_sig"}} {
+		o := &Ops{Name: "t_ops", Size: 8 * len(names)}
+		for i, n := range names {
+			o.Members = append(o.Members, cb(n, 8*i))
+		}
+		if Validate(o) == nil {
+			t.Errorf("%v: Validate accepts it", names)
+		}
+		fs := render(t, o)
+		if err := goCompiles(fs, false); err == nil {
+			t.Errorf("%v: the generated Go passes the check", names)
+		}
+		var opsFiles []*ast.File
+		fset := token.NewFileSet()
+		for _, f := range fs {
+			if path.Dir(f.Path) == "tops" {
+				af, err := parser.ParseFile(fset, f.Path, f.Data, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				opsFiles = append(opsFiles, af)
+			}
+		}
+		if err := checkDecls(fset, opsFiles); err == nil || !strings.Contains(err.Error(), "redeclared") {
+			t.Errorf("%v: syntax check: %v, want a redeclaration", names, err)
+		}
+	}
+	// a valid model passes; without one of its callbacks it does not
+	o := &Ops{Name: "t_ops", Size: 16, Members: []Member{cb("run", 0), cb("stop", 8)}}
+	fs := render(t, o)
+	if err := goCompiles(fs, false); err != nil {
+		t.Fatalf("valid model: %v", err)
+	}
+	for i, f := range fs {
+		if strings.HasSuffix(f.Path, "/callbacks.go") {
+			fs[i].Data = regexp.MustCompile(`(?s)// Stop implements.*`).ReplaceAll(f.Data, nil)
+		}
+	}
+	err := goCompiles(fs, false)
+	if err == nil || !strings.Contains(err.Error(), "Stop") {
+		t.Errorf("callbacks.go without Stop: %v, want an undefined Stop", err)
+	}
+	// a type error only the type checker sees
+	if _, err := exportImporter(); err == nil {
+		fs := render(t, o)
+		for i, f := range fs {
+			if strings.HasSuffix(f.Path, "/callbacks.go") {
+				fs[i].Data = bytes.Replace(f.Data, []byte("func Stop() asm.Instructions"), []byte("func Stop() int"), 1)
+			}
+		}
+		if err := goCompiles(fs, false); err == nil || !strings.Contains(err.Error(), "does not compile") {
+			t.Errorf("Stop returning int: %v, want a type error", err)
 		}
 	}
 }

@@ -105,8 +105,14 @@ func generate(stdout io.Writer, spec gen.Spec, out, goImport string, check bool)
 			return err
 		}
 		if len(drift) > 0 {
-			return fmt.Errorf("%s drifted from the generator (run again without --check to regenerate):\n  %s",
-				out, strings.Join(drift, "\n  "))
+			fix := "run again without --check to regenerate"
+			for _, d := range drift {
+				if strings.Contains(d, "(yours") {
+					fix += "; first fix the files marked yours, which regeneration keeps"
+					break
+				}
+			}
+			return fmt.Errorf("%s drifted from the generator (%s):\n  %s", out, fix, strings.Join(drift, "\n  "))
 		}
 		fmt.Fprintf(stdout, "%s: %d files up to date\n", out, len(files))
 		return nil

@@ -1,0 +1,4 @@
+struct job_ops {
+	int (*run)(int a);
+	int (*stop)(int a);
+};

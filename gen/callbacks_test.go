@@ -1,0 +1,209 @@
+package gen
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// renderHeader renders a header spec for the import path of dir.
+func renderHeader(t *testing.T, src string) Files {
+	t.Helper()
+	o, err := ParseHeader("spec.h", []byte(src), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := Render(o, Options{GoImport: fuzzGoImport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+const (
+	specRunStop      = "struct job_ops {\n\tint (*run)(int a);\n\tint (*stop)(int a);\n};\n"
+	specRunStopPause = "struct job_ops {\n\tint (*run)(int a);\n\tint (*stop)(int a);\n\tint (*pause)(u32 ms);\n};\n"
+	specRun          = "struct job_ops {\n\tint (*run)(int a);\n};\n"
+)
+
+// generated writes a generation of spec into a fresh dir, with the user's
+// edit to callbacks.go, and returns the dir.
+func generated(t *testing.T, spec string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := renderHeader(t, spec).Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	cb := filepath.Join(dir, "jobops", "callbacks.go")
+	data, err := os.ReadFile(cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), "// Run implements", "// Run is mine now.\n// Run implements", 1)
+	if edited == string(data) {
+		t.Fatal("no Run in callbacks.go")
+	}
+	if err := os.WriteFile(cb, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// writeFails checks that writing fs into dir fails with every one of want
+// in the message, changes nothing, and that Check reports the same.
+func writeFails(t *testing.T, fs Files, dir string, want ...string) {
+	t.Helper()
+	before := dirState(t, dir)
+	err := fs.Write(dir)
+	if err == nil {
+		t.Fatal("Write succeeded")
+	}
+	checkMessage(t, err)
+	for _, w := range append(want, filepath.Join(dir, "jobops", "callbacks.go")+" (yours", "delete the file to get the default callbacks") {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("Write: %v\nwant %q in it", err, w)
+		}
+	}
+	sameState(t, before, dirState(t, dir))
+	drift, err := fs.Check(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, d := range drift {
+		if strings.HasPrefix(d, "jobops/callbacks.go (yours") {
+			found = true
+			for _, w := range want {
+				if !strings.Contains(d, w) {
+					t.Errorf("Check: %q, want %q in it", d, w)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Errorf("Check does not report callbacks.go: %q", drift)
+	}
+}
+
+// TestCallbacksFitSpec: regenerating keeps the user's callbacks.go, so a
+// spec that gained or lost callbacks must be refused with what to do, not
+// turned into a package that does not compile.
+func TestCallbacksFitSpec(t *testing.T) {
+	t.Run("spec gained a callback", func(t *testing.T) {
+		dir := generated(t, specRunStop)
+		writeFails(t, renderHeader(t, specRunStopPause), dir,
+			"it lacks Pause (member pause), which ops.go calls: add it (generating into an empty directory writes the default bodies)")
+	})
+	t.Run("spec lost a callback", func(t *testing.T) {
+		dir := generated(t, specRunStop)
+		writeFails(t, renderHeader(t, specRun), dir, "Stop uses StopSig, which the spec no longer declares", "delete or update the stale code")
+	})
+	t.Run("user declares a name ops.go now declares", func(t *testing.T) {
+		dir := generated(t, specRunStop)
+		cb := filepath.Join(dir, "jobops", "callbacks.go")
+		data, _ := os.ReadFile(cb)
+		if err := os.WriteFile(cb, append(data, "\n// PauseSig is my helper.\nvar PauseSig = RunSig\n"...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		writeFails(t, renderHeader(t, specRunStopPause), dir, "it declares PauseSig, which ops.go now declares too", "rename yours", "it lacks Pause (member pause)")
+	})
+	t.Run("does not parse", func(t *testing.T) {
+		dir := generated(t, specRunStop)
+		cb := filepath.Join(dir, "jobops", "callbacks.go")
+		data, _ := os.ReadFile(cb)
+		if err := os.WriteFile(cb, append(data, "func Broken( {\n"...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		before := dirState(t, dir)
+		err := renderHeader(t, specRunStop).Write(dir)
+		if err == nil || !strings.Contains(err.Error(), "callbacks.go (yours: regeneration keeps it) does not parse: ") ||
+			!strings.Contains(err.Error(), "fix it, or delete it to get the default callbacks") {
+			t.Fatalf("Write: %v", err)
+		}
+		checkMessage(t, err)
+		sameState(t, before, dirState(t, dir))
+	})
+	t.Run("following the advice", func(t *testing.T) {
+		next := renderHeader(t, specRunStopPause)
+		// delete the file: the defaults come back and the package compiles
+		dir := generated(t, specRunStop)
+		if err := os.Remove(filepath.Join(dir, "jobops", "callbacks.go")); err != nil {
+			t.Fatal(err)
+		}
+		if err := next.Write(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := goCompiles(onDisk(t, next, dir), false); err != nil {
+			t.Fatal(err)
+		}
+		// or add the function from a fresh generation: the edit is kept
+		dir = generated(t, specRunStop)
+		fresh := t.TempDir()
+		if err := next.Write(fresh); err != nil {
+			t.Fatal(err)
+		}
+		body, _ := os.ReadFile(filepath.Join(fresh, "jobops", "callbacks.go"))
+		i := strings.Index(string(body), "// Pause implements")
+		if i < 0 {
+			t.Fatal("no Pause in a fresh callbacks.go")
+		}
+		cb := filepath.Join(dir, "jobops", "callbacks.go")
+		mine, _ := os.ReadFile(cb)
+		if err := os.WriteFile(cb, append(mine, "\n"+string(body[i:])...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := next.Write(dir); err != nil {
+			t.Fatal(err)
+		}
+		got := onDisk(t, next, dir)
+		if err := goCompiles(got, false); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(got.file("jobops/callbacks.go")), "// Run is mine now.") {
+			t.Error("the user's edit is gone")
+		}
+		if drift, err := next.Check(dir); err != nil || len(drift) > 0 {
+			t.Errorf("Check: %v %q", err, drift)
+		}
+	})
+	t.Run("helpers in another file", func(t *testing.T) {
+		dir := generated(t, specRunStop)
+		cb := filepath.Join(dir, "jobops", "callbacks.go")
+		data, _ := os.ReadFile(cb)
+		edited := strings.Replace(string(data), "func Run() asm.Instructions {", "func Run() asm.Instructions {\n\t_ = helperLimit", 1)
+		if err := os.WriteFile(cb, []byte(edited), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "jobops", "helpers.go"), []byte("package jobops\n\nconst helperLimit = 3\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := renderHeader(t, specRunStop).Write(dir); err != nil {
+			t.Fatalf("a helper in helpers.go: %v", err)
+		}
+	})
+}
+
+// onDisk is fs with each file's contents as dir holds them.
+func onDisk(t *testing.T, fs Files, dir string) Files {
+	t.Helper()
+	var out Files
+	for _, f := range fs {
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Data = data
+		out = append(out, f)
+	}
+	return out
+}
+
+func (fs Files) file(p string) []byte {
+	for _, f := range fs {
+		if f.Path == p {
+			return f.Data
+		}
+	}
+	return nil
+}
