@@ -145,7 +145,6 @@ func FuzzPipeline(f *testing.F) {
 	})
 }
 
-
 // checkGo checks that the generated Go compiles: every file parses, and
 // the ops package (ops.go and callbacks.go) and the loader type-check with
 // go/types against the export data of their real imports. Without the go
