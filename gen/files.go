@@ -101,6 +101,36 @@ func checkOutDir(dir string) error {
 	return nil
 }
 
+// errno drops the path an *os.PathError or *os.LinkError names (a random
+// temp file's): messages name the file and directory themselves.
+func errno(err error) error {
+	var pe *os.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
+}
+
+// writeFix is what to do when the output dir cannot be written.
+const writeFix = "pass -o with a directory you can write"
+
+// fixFor is the fix for a failure to write into the output dir.
+func fixFor(err error) string {
+	switch {
+	case errors.Is(err, syscall.EROFS):
+		return "pass -o with a directory on a writable file system"
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return "free some space, or pass -o with a directory on another file system"
+	case errors.Is(err, fs.ErrPermission):
+		return writeFix + " (or give yourself write permission on it)"
+	}
+	return writeFix
+}
+
 // renameFile is os.Rename; tests make it fail midway.
 var renameFile = os.Rename
 
@@ -157,7 +187,7 @@ func (fs Files) Write(dir string) (err error) {
 			os.Remove(created[i])
 		}
 	}()
-	const fix = "pass -o with a directory you can write"
+	const fix = writeFix
 	mkdir := func(d string) error {
 		var missing []string
 		for p := d; ; p = filepath.Dir(p) {
@@ -174,7 +204,7 @@ func (fs Files) Write(dir string) (err error) {
 		}
 		for i := len(missing) - 1; i >= 0; i-- {
 			if err := os.Mkdir(missing[i], 0o755); err != nil {
-				return fmt.Errorf("create output dir: %w: %s", err, fix)
+				return fmt.Errorf("create output dir %s: %w: %s", missing[i], errno(err), fixFor(err))
 			}
 			created = append(created, missing[i])
 		}
@@ -194,16 +224,16 @@ func (fs Files) Write(dir string) (err error) {
 		}
 		tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp*")
 		if err != nil {
-			return fmt.Errorf("write %s: %w: %s", f.Path, err, fix)
+			return fmt.Errorf("write %s: cannot create a file in %s: %w: %s", f.Path, filepath.Dir(dst), errno(err), fixFor(err))
 		}
 		staged = append(staged, stage{tmp: tmp.Name(), dst: dst})
 		_, werr := tmp.Write(f.Data)
 		cerr := tmp.Close()
 		if err := errors.Join(werr, cerr); err != nil {
-			return fmt.Errorf("write %s: %w: %s", f.Path, err, fix)
+			return fmt.Errorf("write %s in %s: %w: %s", f.Path, filepath.Dir(dst), errno(err), fixFor(err))
 		}
 		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-			return fmt.Errorf("write %s: %w: %s", f.Path, err, fix)
+			return fmt.Errorf("write %s in %s: %w: %s", f.Path, filepath.Dir(dst), errno(err), fixFor(err))
 		}
 	}
 	// Keep each file being replaced under a second name until all are in
@@ -221,12 +251,12 @@ func (fs Files) Write(dir string) (err error) {
 				if rerr != nil {
 					os.Remove(s.bak)
 					s.bak = ""
-					return fmt.Errorf("write %s: keep the previous version: %w: %s", s.dst, rerr, fix)
+					return fmt.Errorf("write %s: keep the previous version: %w: %s", s.dst, errno(rerr), fixFor(rerr))
 				}
 			}
 		}
 		if err := renameFile(s.tmp, s.dst); err != nil {
-			return fmt.Errorf("write %s: %w: %s", s.dst, err, fix)
+			return fmt.Errorf("write %s: rename into place: %w: %s", s.dst, errno(err), fixFor(err))
 		}
 		committed++
 	}

@@ -128,7 +128,7 @@ func TestWriteFailsMidway(t *testing.T) {
 	})
 	t.Run("read-only subdirectory", func(t *testing.T) {
 		if os.Geteuid() == 0 {
-			t.Skip("root writes into a 0555 directory anyway (the file-in-the-way cases cover root)")
+			t.Skip("root writes into a 0555 directory anyway: TestWriteReadOnlyDir covers root with a read-only mount")
 		}
 		dir, next := seedDir(t)
 		m := filepath.Join(dir, "m")

@@ -24,6 +24,9 @@ var update = flag.Bool("update", false, "rewrite testdata/errors/*/stderr.txt fr
 //	            $OUT with a previous generation first
 //	out/        optional: files copied over $OUT after seeding (a file
 //	            where a dir must go, a user-edited callbacks.go, ...)
+//	readonly    optional: $OUT is then bind-mounted read-only, so writes
+//	            fail even as root (the case is skipped where mounting is
+//	            not allowed)
 //	stderr.txt  what structops-gen prints on stderr, with $OUT for the
 //	            output dir (go test ./cmd/structops-gen -update rewrites it)
 //
@@ -48,6 +51,9 @@ func TestErrors(t *testing.T) {
 			}
 			if err := copyTree(filepath.Join(dir, "out"), out); err != nil && !os.IsNotExist(err) {
 				t.Fatal(err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "readonly")); err == nil {
+				mountReadOnly(t, out)
 			}
 			args, err := os.ReadFile(filepath.Join(dir, "args"))
 			if err != nil {
