@@ -189,9 +189,64 @@ func TestRepoDrift(t *testing.T) {
 	}
 }
 
-// TestSpecsAgree: the built-in model, the same struct parsed from a
-// header, and (when the golden module was built with BTF) the module's
-// BTF describe the same ABI.
+// TestDefaultCallbacks: the checked-in callbacks.go files that are the
+// generator's default bodies, unedited, are byte for byte what a fresh
+// generation writes. TestRepoDrift and --check only require a user-owned
+// file to exist (and fit), so without this test these could rot.
+// examples/tcpreno's callbacks.go is hand-written on purpose and not
+// compared.
+func TestDefaultCallbacks(t *testing.T) {
+	for _, c := range []struct {
+		name, dir, goImport string
+		spec                *Spec // nil: the built-in spec
+	}{
+		{"bpftestmodops (the default stack)", "..", modulePath, nil},
+		// examples/dummyops/doc.go: "structops-gen's default bodies, unedited"
+		{"examples/dummyops", "../examples/dummyops", modulePath + "/examples/dummyops",
+			&Spec{BTF: "/sys/kernel/btf/vmlinux", Ops: "bpf_dummy_ops", Members: []string{"test_1", "test_2"}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := DefaultOps()
+			if c.spec != nil {
+				if _, err := os.Stat(c.spec.BTF); err != nil {
+					t.Skipf("%s: %v (the example is generated from the running kernel's BTF)", c.spec.BTF, err)
+				}
+				var err error
+				if o, err = Load(*c.spec); err != nil {
+					t.Fatal(err)
+				}
+			}
+			fs, err := Render(o, Options{GoImport: c.goImport})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, f := range fs {
+				if !f.UserOwned {
+					continue
+				}
+				n++
+				got, err := os.ReadFile(filepath.Join(c.dir, f.Path))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, f.Data) {
+					t.Errorf("%s differs from the default bodies the generator writes (delete it and regenerate, or, if it is meant to be edited, drop it from this test)",
+						filepath.Join(c.dir, f.Path))
+				}
+			}
+			if n == 0 {
+				t.Fatal("no user-owned file rendered")
+			}
+		})
+	}
+}
+
+// TestSpecsAgree: the built-in model and the same struct parsed from
+// DefaultHeader describe the same ABI, and the module header generated for
+// every golden spec parses back to the model it came from. (That the BTF
+// of the built module agrees too is checked where modules are built:
+// TestGeneratedStacksInVM in e2e/e2e_test.go.)
 func TestSpecsAgree(t *testing.T) {
 	h, err := ParseHeader("default.h", []byte(DefaultHeader), "")
 	if err != nil {
