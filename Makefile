@@ -10,7 +10,7 @@ TEST_FLAGS ?= -timeout 40m
 # every fuzz target runs this long in make test (by hand: make fuzz FUZZTIME=10m)
 CI_FUZZTIME ?= 20s
 
-.PHONY: all generate test deps check-format vet fuzz bench
+.PHONY: all generate test deps check-format vet fuzz bench bench-table
 
 all: generate
 
@@ -43,8 +43,18 @@ test: deps check-format vet
 	STRUCTOPS_VM=1 STRUCTOPS_VM_SERIES2=1 CGO_ENABLED=0 $(GO) test $(TEST_FLAGS) ./...
 	$(MAKE) fuzz FUZZTIME=$(CI_FUZZTIME)
 
+# Every benchmark, -count BENCH_COUNT, each package in turn, then the
+# tables of BENCHMARKS.md rewritten from the medians (internal/benchtable;
+# the output is kept in bench.txt). ./bpf needs root. The VM benchmarks of
+# ./e2e run only with STRUCTOPS_VM=1, once each, into the BENCH_VMRUN
+# column (warm or cold). bench-table redoes the tables from bench.txt.
+BENCH_COUNT ?= 5
+BENCH_VMRUN ?= warm
 bench:
-	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem ./...
+	CGO_ENABLED=0 $(GO) run ./internal/benchtable -count $(BENCH_COUNT) -vmrun $(BENCH_VMRUN) -raw bench.txt -md BENCHMARKS.md
+
+bench-table:
+	CGO_ENABLED=0 $(GO) run ./internal/benchtable -in bench.txt -md BENCHMARKS.md
 
 # Each fuzz target for FUZZTIME (go test -fuzz runs one target at a time);
 # a crash is saved under gen/testdata/fuzz/<Target>/ and fails the run.

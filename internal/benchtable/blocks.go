@@ -1,0 +1,301 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// block is the text between <!-- bench:NAME --> and <!-- /bench:NAME -->.
+type block struct {
+	name       string
+	start, end int // byte offsets of the text between the two marker lines
+}
+
+var marker = regexp.MustCompile(`(?m)^<!-- (/?)bench:([a-z0-9-]+) -->[ \t]*$`)
+
+// splitBlocks finds the marker pairs of doc; they must not nest or repeat.
+func splitBlocks(doc []byte) ([]block, error) {
+	var out []block
+	var open *block
+	seen := map[string]bool{}
+	for _, m := range marker.FindAllSubmatchIndex(doc, -1) {
+		closing, name := len(doc[m[2]:m[3]]) > 0, string(doc[m[4]:m[5]])
+		line := bytes.Count(doc[:m[0]], []byte("\n")) + 1
+		switch {
+		case !closing && open != nil:
+			return nil, fmt.Errorf("line %d: <!-- bench:%s --> inside bench:%s: close it first with <!-- /bench:%s -->", line, name, open.name, open.name)
+		case !closing && seen[name]:
+			return nil, fmt.Errorf("line %d: a second <!-- bench:%s -->: each table appears once", line, name)
+		case !closing:
+			end := m[1]
+			if end < len(doc) && doc[end] == '\n' {
+				end++
+			}
+			open = &block{name: name, start: end}
+			seen[name] = true
+		case open == nil || open.name != name:
+			return nil, fmt.Errorf("line %d: <!-- /bench:%s --> without its <!-- bench:%s -->", line, name, name)
+		default:
+			open.end = m[0]
+			out = append(out, *open)
+			open = nil
+		}
+	}
+	if open != nil {
+		return nil, fmt.Errorf("<!-- bench:%s --> is never closed: add <!-- /bench:%s --> after its table", open.name, open.name)
+	}
+	return out, nil
+}
+
+// rewrite replaces the content of every block of doc by its table built
+// from d, merged with the rows already there.
+func rewrite(doc []byte, d *data, date string) ([]byte, error) {
+	blocks, err := splitBlocks(doc)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	last := 0
+	for _, b := range blocks {
+		def, ok := tables[b.name]
+		if !ok {
+			return nil, fmt.Errorf("unknown table <!-- bench:%s -->: the tables are %s", b.name, strings.Join(tableNames(), ", "))
+		}
+		content, err := merge(def(d), string(doc[b.start:b.end]), d, date)
+		if err != nil {
+			return nil, fmt.Errorf("table %s: %w", b.name, err)
+		}
+		out.Write(doc[last:b.start])
+		out.WriteString(content)
+		last = b.end
+	}
+	out.Write(doc[last:])
+	return out.Bytes(), nil
+}
+
+func tableNames() []string {
+	var ns []string
+	for n := range tables {
+		ns = append(ns, n)
+	}
+	sort.Strings(ns)
+	return ns
+}
+
+// table is one table as this run measured it; an empty cell has no value
+// from this run.
+type table struct {
+	header  []string
+	keys    int // the leading columns that name a row
+	rows    [][]string
+	sources []source
+	note    string // appended to the status line
+	// check, if set, looks at the merged rows and returns a warning for
+	// the status line ("" for none)
+	check func(rows [][]string) string
+}
+
+// source is a benchmark and the columns (or, with no columns, the rows)
+// its results fill.
+type source struct {
+	bench string   // top-level name without the Benchmark prefix
+	cols  []string // header names; nil: the whole table
+}
+
+// oldTable is a table as the file has it.
+type oldTable struct {
+	header []string
+	rows   [][]string
+	status string // the status line, without its underscores
+	body   string // everything before the status line
+}
+
+func parseOld(content string) oldTable {
+	var t oldTable
+	lines := strings.Split(strings.TrimRight(content, "\n"), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		ln := strings.TrimSpace(lines[i])
+		if ln == "" {
+			continue
+		}
+		if strings.HasPrefix(ln, "_") && strings.HasSuffix(ln, "_") && len(ln) > 1 {
+			t.status = strings.Trim(ln, "_")
+			lines = lines[:i]
+		}
+		break
+	}
+	t.body = strings.TrimRight(strings.Join(lines, "\n"), "\n")
+	for _, ln := range lines {
+		ln = strings.TrimSpace(ln)
+		if !strings.HasPrefix(ln, "|") {
+			continue
+		}
+		cells := splitRow(ln)
+		switch {
+		case t.header == nil:
+			t.header = cells
+		case len(cells) > 0 && strings.Trim(cells[0], ":-") == "" && strings.Contains(ln, "-"):
+			// the |---| line
+		default:
+			t.rows = append(t.rows, cells)
+		}
+	}
+	return t
+}
+
+// splitRow splits a markdown table row; \| is a literal bar.
+func splitRow(ln string) []string {
+	ln = strings.TrimSuffix(strings.TrimPrefix(ln, "|"), "|")
+	var cells []string
+	var cur strings.Builder
+	for i := 0; i < len(ln); i++ {
+		switch {
+		case ln[i] == '\\' && i+1 < len(ln) && ln[i+1] == '|':
+			cur.WriteString(`\|`)
+			i++
+		case ln[i] == '|':
+			cells = append(cells, strings.TrimSpace(cur.String()))
+			cur.Reset()
+		default:
+			cur.WriteByte(ln[i])
+		}
+	}
+	return append(cells, strings.TrimSpace(cur.String()))
+}
+
+// merge renders t, filling the cells this run has no value for from the
+// old table, and writes the status line.
+func merge(t *table, content string, d *data, date string) (string, error) {
+	old := parseOld(content)
+	var missing []source
+	for _, s := range t.sources {
+		if !d.ran(s.bench) {
+			missing = append(missing, s)
+		}
+	}
+	if len(missing) == len(t.sources) {
+		// nothing behind this table ran: keep it as it is
+		if old.header == nil {
+			return "", fmt.Errorf("none of its benchmarks ran (%s) and the file has no rows to keep", reasons(missing, d))
+		}
+		prev := old.status
+		if _, rest, ok := strings.Cut(prev, earlier); ok {
+			prev = rest
+		}
+		status := fmt.Sprintf("Not refreshed on %s: %s.%s%s", date, reasons(missing, d), earlier, prev)
+		return old.body + "\n\n_" + status + "_\n", nil
+	}
+	oldRow := map[string][]string{}
+	for _, r := range old.rows {
+		oldRow[rowKey(r, t.keys)] = r
+	}
+	keptCols := map[string]bool{}
+	for _, r := range t.rows {
+		for i := range r {
+			if r[i] != "" {
+				continue
+			}
+			r[i] = "–"
+			o := oldRow[rowKey(r, t.keys)]
+			if j := slices.Index(old.header, t.header[i]); o != nil && j >= 0 && j < len(o) && o[j] != "" {
+				r[i] = o[j]
+				keptCols[t.header[i]] = true
+			}
+		}
+	}
+	var sb strings.Builder
+	sb.WriteString("| " + strings.Join(t.header, " | ") + " |\n|")
+	for i := range t.header {
+		if i < t.keys {
+			sb.WriteString("---|")
+		} else {
+			sb.WriteString("---:|")
+		}
+	}
+	sb.WriteString("\n")
+	for _, r := range t.rows {
+		sb.WriteString(strings.ReplaceAll("| "+strings.Join(r, " | ")+" |\n", blank, ""))
+	}
+	runs := "one run"
+	if d.count > 1 {
+		runs = fmt.Sprintf("median of %d runs", d.count)
+	}
+	status := fmt.Sprintf("Refreshed on %s: %s; %s.", date, runs, loadText(d))
+	if len(missing) > 0 {
+		var cols []string
+		for _, s := range missing {
+			for _, c := range s.cols {
+				if keptCols[c] {
+					cols = append(cols, c)
+				}
+			}
+		}
+		switch {
+		case len(cols) > 0:
+			status += fmt.Sprintf(" Column %s from an earlier run (%s).", strings.Join(cols, ", "), reasons(missing, d))
+		case len(keptCols) > 0:
+			status += fmt.Sprintf(" Rows of benchmarks that did not run are from an earlier run (%s).", reasons(missing, d))
+		default:
+			status += fmt.Sprintf(" Not measured: %s.", reasons(missing, d))
+		}
+	}
+	if t.note != "" {
+		status += " " + t.note
+	}
+	if t.check != nil {
+		if w := t.check(t.rows); w != "" {
+			status += " " + w
+		}
+	}
+	return sb.String() + "\n_" + status + "_\n", nil
+}
+
+// earlier separates a status line from the status of the run its rows are from.
+const earlier = " The rows are from an earlier run: "
+
+func rowKey(r []string, keys int) string {
+	return strings.Join(r[:min(keys, len(r))], "\x00")
+}
+
+// reasons says why each source has no results.
+func reasons(ss []source, d *data) string {
+	var out []string
+	for _, s := range ss {
+		if why, ok := d.skipped[s.bench]; ok {
+			out = append(out, fmt.Sprintf("Benchmark%s skipped: %s", s.bench, strings.TrimSuffix(why, ".")))
+		} else {
+			out = append(out, fmt.Sprintf("Benchmark%s is not in the benchmark output", s.bench))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+func cpus(d *data) string {
+	if d.cpus == "" {
+		return ""
+	}
+	return " on " + d.cpus + " CPUs"
+}
+
+// loadText gives the range of the 1-minute load averages of the run.
+func loadText(d *data) string {
+	var vs []float64
+	for _, s := range d.loadavgs {
+		if v, err := strconv.ParseFloat(s, 64); err == nil {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) == 0 {
+		return "load average not recorded"
+	}
+	lo, hi := slices.Min(vs), slices.Max(vs)
+	if lo == hi {
+		return fmt.Sprintf("load average %.2f%s", lo, cpus(d))
+	}
+	return fmt.Sprintf("load average %.2f–%.2f at the start of each package%s", lo, hi, cpus(d))
+}

@@ -1,0 +1,367 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// tables are the tables BENCHMARKS.md may hold, by marker name.
+var tables = map[string]func(*data) *table{
+	"size":         sizeTable,
+	"size-tcp":     sizeTCPTable,
+	"default-body": defaultBodyTable,
+	"gen":          genTable,
+	"loader-host":  loaderHostTable,
+	"loader-vm":    loaderVMTable,
+	"e2e":          e2eTable,
+}
+
+// clang is clang -O2's size of the tutorial's callbacks (Debian clang 14,
+// llvm-objdump; ../shared/reference/README.md): a one-off measurement.
+var clang = map[string][2]int{"test_1": {5, 6}, "test_2": {10, 11}, "test_3": {65, 69}}
+
+// sizeTable: e2e BenchmarkProgramSize (host) and BenchmarkVerifierInVM (VM).
+func sizeTable(d *data) *table {
+	t := &table{
+		header: []string{"spec", "callback", "insns", "slots", "verified", "clang -O2 insns / slots"},
+		keys:   2,
+		sources: []source{
+			{bench: "ProgramSize", cols: []string{"insns", "slots"}},
+			{bench: "VerifierInVM", cols: []string{"verified"}},
+		},
+	}
+	for _, n := range d.sub("ProgramSize") {
+		spec, cb := split2(n)
+		insns, _ := d.median(n, "insns")
+		slots, _ := d.median(n, "slots")
+		ref := blank
+		if c, ok := clang[cb]; ok && spec == "default" {
+			ref = fmt.Sprintf("%d / %d %s", c[0], c[1], mark(insns <= float64(c[0]) && slots <= float64(c[1])))
+		}
+		t.rows = append(t.rows, []string{spec, cb, count(insns), count(slots), metric(d, "VerifierInVM/"+spec+"/"+cb, "verified-insns"), ref})
+	}
+	return t
+}
+
+// sizeTCPTable: bpf BenchmarkVerifierStats (host, root).
+func sizeTCPTable(d *data) *table {
+	t := &table{
+		header:  []string{"callback", "insns", "slots", "verified"},
+		keys:    1,
+		sources: []source{{bench: "VerifierStats"}},
+	}
+	for _, n := range d.sub("VerifierStats") {
+		_, cb := split2(n)
+		t.rows = append(t.rows, []string{cb, metric(d, n, "insns"), metric(d, n, "slots"), metric(d, n, "verified-insns")})
+	}
+	return t
+}
+
+// defaultBodyTable: the default bodies of e2e BenchmarkProgramSize.
+func defaultBodyTable(d *data) *table {
+	t := &table{
+		header:  []string{"spec", "callback", "N", "insns", "printk", "insns − printk", "N + 2", "over N + 2"},
+		keys:    2,
+		sources: []source{{bench: "ProgramSize"}},
+	}
+	for _, n := range d.sub("ProgramSize") {
+		args, ok := d.median(n, "int-args")
+		if !ok {
+			continue
+		}
+		spec, cb := split2(n)
+		insns, _ := d.median(n, "insns")
+		printk, _ := d.median(n, "printk-insns")
+		rest := insns - printk
+		t.rows = append(t.rows, []string{spec, cb, count(args), count(insns), count(printk), count(rest), count(args + 2), fmt.Sprintf("%+.0f", rest-args-2)})
+	}
+	return t
+}
+
+// genTable: gen BenchmarkDefaultStack, BenchmarkMembers, BenchmarkList and
+// cmd/structops-gen BenchmarkProcessDefault, BenchmarkProcessList.
+func genTable(d *data) *table {
+	t := &table{
+		header: []string{"what", "median", "min – max", "memory", "target"},
+		keys:   1,
+		sources: []source{
+			{bench: "DefaultStack"}, {bench: "Members"}, {bench: "List"},
+			{bench: "ProcessDefault"}, {bench: "ProcessList"},
+		},
+	}
+	inMem := func(label, name string, target float64) {
+		med, rng := timeCells(d, name, "sec/op", 1)
+		tc := blank
+		if target > 0 {
+			tc = targetCell(d, name, "sec/op", 1, target, "")
+		}
+		t.rows = append(t.rows, []string{label, med, rng, memCell(d, name), tc})
+	}
+	inMem("default stack in memory (`Load` + `Render`, every file)", "DefaultStack", 5e-3)
+	for _, n := range []int{8, 16, 32, 64} {
+		target := 0.0
+		if n == 64 {
+			target = 20e-3
+		}
+		inMem(fmt.Sprintf("header spec, %d callbacks (`ParseHeader` + `Render`)", n), fmt.Sprintf("Members/n=%d", n), target)
+	}
+	growth := []string{"growth per callback, 8 → 64 (slope of the medians)", "", "", "", blank}
+	if a, ok := d.median("Members/n=8", "sec/op"); ok {
+		if b, ok := d.median("Members/n=64", "sec/op"); ok {
+			growth[1] = duration((b - a) / 56)
+			ba, _ := d.median("Members/n=8", "B/op")
+			bb, _ := d.median("Members/n=64", "B/op")
+			aa, _ := d.median("Members/n=8", "allocs/op")
+			ab, _ := d.median("Members/n=64", "allocs/op")
+			growth[2] = "—"
+			growth[3] = fmt.Sprintf("%s, %.0f allocs", size((bb-ba)/56), (ab-aa)/56)
+		}
+	}
+	t.rows = append(t.rows, growth)
+	inMem("`list` over the running kernel's vmlinux BTF, in process", "List", 0)
+	process := func(label, name string, ms, rssMB float64) {
+		med, rng := timeCells(d, name, "wall-ms", 1e-3)
+		mem, extra := "", ""
+		if v, ok := d.median(name, "maxrss-B"); ok { // benchfmt tidies maxrss-MB into bytes
+			v /= 1e6
+			mem = fmt.Sprintf("%.0f MB peak RSS", v)
+			if rssMB > 0 {
+				extra = fmt.Sprintf("< %.0f MB %s", rssMB, mark(v < rssMB))
+			}
+		}
+		t.rows = append(t.rows, []string{label, med, rng, mem, targetCell(d, name, "wall-ms", 1e-3, ms*1e-3, extra)})
+	}
+	process("`structops-gen list --btf /sys/kernel/btf/vmlinux`, process", "ProcessList", 500, 200)
+	process("`structops-gen -o DIR` (default spec), process", "ProcessDefault", 100, 0)
+	return t
+}
+
+// loaderHostTable: bpf BenchmarkLoadAttachDetach and BenchmarkLoadPhases (host, root).
+func loaderHostTable(d *data) *table {
+	t := &table{
+		header:  []string{"phase", "median", "min – max", "memory"},
+		keys:    1,
+		sources: []source{{bench: "LoadAttachDetach"}, {bench: "LoadPhases"}},
+	}
+	row := func(label, name, unit string, scale float64, mem bool) {
+		med, rng := timeCells(d, name, unit, scale)
+		m := blank
+		if mem {
+			m = memCell(d, name)
+		}
+		t.rows = append(t.rows, []string{label, med, rng, m})
+	}
+	row("load + attach + detach + close (`BenchmarkLoadAttachDetach`)", "LoadAttachDetach", "sec/op", 1, true)
+	row("kernel BTF: decode /sys/kernel/btf/vmlinux + find the value type", "LoadPhases/btf-vmlinux", "sec/op", 1, true)
+	row("program loads + struct_ops map create/update (`NewCollection`, BTF warm)", "LoadPhases/collection", "sec/op", 1, true)
+	// benchfmt tidies the benchmark's attach-ns and detach-ns into seconds
+	row("attach (link create)", "LoadPhases/attach-detach", "attach-sec", 1, false)
+	row("detach (link close)", "LoadPhases/attach-detach", "detach-sec", 1, false)
+	return t
+}
+
+// vmColumns are the two columns a VM table has: the run label of the
+// results fills one.
+var vmColumns = map[string]int{"warm": 1, "cold": 2}
+
+// vmTable builds a table whose rows are ms-valued metrics of
+// BenchmarkSpecToVerdict, in the column of its run label.
+func vmTable(d *data, header []string, rows [][2]string, total bool) *table {
+	t := &table{header: header, keys: 1, sources: []source{{bench: "SpecToVerdict", cols: header[1:]}}}
+	col := 1
+	if r := d.results["SpecToVerdict"]; r != nil && vmColumns[r.vmrun] != 0 {
+		col = vmColumns[r.vmrun]
+	}
+	var sum float64
+	have := false
+	for _, r := range rows {
+		cells := []string{r[0], "", ""}
+		if v, ok := d.median("SpecToVerdict", r[1]); ok {
+			cells[col] = duration(v / 1e3)
+			sum += v
+			have = true
+		}
+		t.rows = append(t.rows, cells)
+	}
+	if total {
+		cells := []string{"**total**", "", ""}
+		if have {
+			cells[col] = "**" + duration(sum/1e3) + "**"
+		}
+		t.rows = append(t.rows, cells)
+	}
+	t.check = func(rows [][]string) string {
+		// the rows both runs have
+		var warm, cold float64
+		for _, r := range rows {
+			w, okw := parseDuration(r[1])
+			c, okc := parseDuration(r[2])
+			if okw && okc && !strings.Contains(r[0], "total") {
+				warm, cold = warm+w, cold+c
+			}
+		}
+		if warm > cold {
+			return "**Needs a refresh**: the warm run is slower than the cold one, so the two ran under different load; rerun both on a quiet host."
+		}
+		return ""
+	}
+	return t
+}
+
+// parseDuration reads what duration writes (and "**...**").
+func parseDuration(s string) (float64, bool) {
+	num, unit, ok := strings.Cut(strings.Trim(s, "* "), " ")
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, false
+	}
+	switch unit {
+	case "µs":
+		return v / 1e6, true
+	case "ms":
+		return v / 1e3, true
+	case "s":
+		return v, true
+	}
+	return 0, false
+}
+
+func loaderVMTable(d *data) *table {
+	return vmTable(d, []string{"phase in the guest", "warm run", "cold run"}, [][2]string{
+		{"load: kernel BTF (vmlinux + bpf_testmod)", "guest-btf-ms"},
+		{"load: programs + map (`NewCollection`)", "guest-coll-ms"},
+		{"attach", "guest-attach-ms"},
+		{"trigger (write + read /proc)", "guest-trigger-ms"},
+		{"detach", "guest-detach-ms"},
+	}, false)
+}
+
+func e2eTable(d *data) *table {
+	return vmTable(d, []string{"step", "warm (cached kernel, warm Go cache)", "cold (empty VM cache and GOCACHE)"}, [][2]string{
+		{"fetch kernel (download + extract; 0 when cached)", "fetch-ms"},
+		{"generate", "gen-ms"},
+		{"build module (kbuild, gcc-12, pahole BTF)", "module-ms"},
+		{"build loader (`go build`)", "loader-ms"},
+		{"VM: /init build + initramfs + boot + `--once`", "vm-ms"},
+	}, true)
+}
+
+// ---- cells -------------------------------------------------------------
+
+// split2 splits "Bench/a/b" into a and b ("Bench/b" into "" and b).
+func split2(name string) (string, string) {
+	parts := strings.Split(name, "/")
+	switch len(parts) {
+	case 1:
+		return "", parts[0]
+	case 2:
+		return "", parts[1]
+	}
+	return parts[1], strings.Join(parts[2:], "/")
+}
+
+// mark is ✔ for a target met, ✘ for one missed.
+func mark(met bool) string {
+	if met {
+		return "✔"
+	}
+	return "✘"
+}
+
+// blank is a cell left empty on purpose (an empty string is a value this
+// run did not measure).
+const blank = "\x01"
+
+func count(v float64) string { return fmt.Sprintf("%.0f", v) }
+
+func metric(d *data, name, unit string) string {
+	if v, ok := d.median(name, unit); ok {
+		return count(v)
+	}
+	return ""
+}
+
+// timeCells are the median and the min – max of a time in unit (scale
+// converts it to seconds).
+func timeCells(d *data, name, unit string, scale float64) (string, string) {
+	med, ok := d.median(name, unit)
+	if !ok {
+		return "", ""
+	}
+	vs := d.values(name, unit)
+	rng := "—"
+	if len(vs) > 1 {
+		rng = duration(slices.Min(vs)*scale) + " – " + duration(slices.Max(vs)*scale)
+	}
+	return duration(med * scale), rng
+}
+
+func memCell(d *data, name string) string {
+	b, ok := d.median(name, "B/op")
+	if !ok {
+		return ""
+	}
+	a, _ := d.median(name, "allocs/op")
+	return fmt.Sprintf("%s, %s allocs", size(b), thousands(a))
+}
+
+// targetCell is "< target ✔" or "< target ✘" for the median against
+// target seconds (none if target is 0), with extra appended.
+func targetCell(d *data, name, unit string, scale, target float64, extra string) string {
+	var parts []string
+	if target > 0 {
+		med, ok := d.median(name, unit)
+		if !ok {
+			return ""
+		}
+		parts = append(parts, "< "+duration(target)+" "+mark(med*scale < target))
+	}
+	if extra != "" {
+		parts = append(parts, extra)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// duration formats seconds with three significant digits.
+func duration(s float64) string {
+	switch {
+	case s < 1e-3:
+		return sig3(s*1e6) + " µs"
+	case s < 1:
+		return sig3(s*1e3) + " ms"
+	}
+	return sig3(s) + " s"
+}
+
+func sig3(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 10:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func size(b float64) string {
+	switch {
+	case b >= 1e6:
+		return sig3(b/1e6) + " MB"
+	case b >= 1e3:
+		return sig3(b/1e3) + " KB"
+	}
+	return fmt.Sprintf("%.0f B", b)
+}
+
+func thousands(v float64) string {
+	if v >= 1e3 {
+		return sig3(v/1e3) + " k"
+	}
+	return fmt.Sprintf("%.0f", v)
+}
