@@ -2,13 +2,14 @@ package bpf_test
 
 // Benchmarks of loading a struct_ops implementation on the host, through
 // the built-in tcp_congestion_ops (see kernel_test.go). They need root and
-// skip without it. BENCHMARKS.md has the table; regenerate it with
-//
-//	go test -run '^$' -bench . -benchmem ./bpf
+// skip without it. BENCHMARKS.md has the tables; `make bench` (as root)
+// rewrites them.
 
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/cilium/ebpf/btf"
 
 	"github.com/structops/structops-gen/bpf"
+	"github.com/structops/structops-gen/gen"
 )
 
 func benchRoot(b *testing.B) {
@@ -125,36 +127,120 @@ func BenchmarkLoadPhases(b *testing.B) {
 	})
 }
 
-var processed = regexp.MustCompile(`processed (\d+) insns`)
+var vstatsLine = regexp.MustCompile(`(?m)^VSTATS (\S+) insns=(\d+) slots=(\d+) processed=(\d+)$`)
 
-// BenchmarkVerifierStats reports the verifier's processed-instruction count
-// of each tcp_congestion_ops callback (LogLevelStats), as the metric
-// "verified-insns", with the program's instruction count and 8-byte slots.
+// vstatsMain is the program BenchmarkVerifierStats builds next to the
+// generated package: it loads the implementation with bpf.Load (which
+// resolves the kfunc calls) and prints each program's size and the
+// verifier's processed-instruction count (bpf_prog_info.verified_insns, the
+// "processed N insns" of the verifier log).
+const vstatsMain = `package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/structops/structops-gen/bpf"
+	ops %q
+)
+
+func main() {
+	spec, err := bpf.Spec(ops.Ops, ops.Programs(), nil)
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	impl, err := bpf.Load(ops.Ops, ops.Programs(), nil)
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	defer impl.Close()
+	var names []string
+	for n := range spec.Programs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		info, err := impl.Program(n).Info()
+		if err != nil {
+			fmt.Printf("%%s: %%v\n", n, err)
+			os.Exit(1)
+		}
+		v, ok := info.VerifiedInstructions()
+		if !ok {
+			fmt.Printf("%%s: the kernel does not report verified instructions\n", n)
+			os.Exit(1)
+		}
+		ps := spec.Programs[n]
+		fmt.Printf("VSTATS %%s insns=%%d slots=%%d processed=%%d\n", n, len(ps.Instructions), ps.Instructions.Size()/8, v)
+	}
+}
+`
+
+// BenchmarkVerifierStats reports, for each callback of the tcp_congestion_ops
+// implementation structops-gen generates from the running kernel's BTF
+// (structops-gen --btf /sys/kernel/btf/vmlinux --ops tcp_congestion_ops: its
+// default bodies call the kernel's tcp_reno_* kfuncs), the program's
+// instructions and 8-byte slots as loaded and the verifier's
+// processed-instruction count (bpf_prog_info.verified_insns) as verified-insns. The stack
+// is generated into a temporary directory under testdata (which ./...
+// skips) and loaded by a small program built there, as root. It measures
+// nothing: each sub-benchmark only reports.
 func BenchmarkVerifierStats(b *testing.B) {
 	benchRoot(b)
-	spec, err := bpf.Spec(tcpOps, minimalCC(), ccOpts())
+	const vmlinux = "/sys/kernel/btf/vmlinux"
+	o, err := gen.Load(gen.Spec{BTF: vmlinux, Ops: "tcp_congestion_ops", Set: []string{fmt.Sprintf("name=sobv%d", os.Getpid()%100000)}})
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, name := range []string{"cong_avoid", "ssthresh", "undo_cwnd"} {
-		b.Run(name, func(b *testing.B) {
-			ps := spec.Programs[name]
-			var n int
-			for b.Loop() {
-				p, err := ebpf.NewProgramWithOptions(ps, ebpf.ProgramOptions{LogLevel: ebpf.LogLevelStats})
-				if err != nil {
-					b.Fatal(err)
-				}
-				m := processed.FindStringSubmatch(p.VerifierLog)
-				p.Close()
-				if m == nil {
-					b.Fatalf("no 'processed N insns' in the verifier log %q", p.VerifierLog)
-				}
-				n, _ = strconv.Atoi(m[1])
+	if err := os.MkdirAll("testdata", 0o755); err != nil {
+		b.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("testdata", "gentcp-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		os.RemoveAll(dir)
+		os.Remove("testdata") // only if empty: it is not in the repository
+	})
+	goImport := "github.com/structops/structops-gen/bpf/" + filepath.ToSlash(dir)
+	fs, err := gen.Render(o, gen.Options{GoImport: goImport})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := fs.Write(dir); err != nil {
+		b.Fatal(err)
+	}
+	main := filepath.Join(dir, "vstats", "main.go")
+	if err := os.MkdirAll(filepath.Dir(main), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(main, fmt.Appendf(nil, vstatsMain, goImport+"/"+gen.GoPackage(o.Name)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	bin := filepath.Join(b.TempDir(), "vstats")
+	build := exec.Command("go", "build", "-o", bin, "./"+filepath.ToSlash(filepath.Dir(main)))
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build of the generated tcp_congestion_ops stack: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin).CombinedOutput()
+	if err != nil {
+		b.Fatalf("loading the generated tcp_congestion_ops programs: %v\n%s", err, out)
+	}
+	ms := vstatsLine.FindAllStringSubmatch(string(out), -1)
+	if len(ms) != len(o.ImplementedCallbacks()) {
+		b.Fatalf("%d VSTATS lines for %d callbacks:\n%s", len(ms), len(o.ImplementedCallbacks()), out)
+	}
+	for _, m := range ms {
+		b.Run(m[1], func(b *testing.B) {
+			for i, unit := range []string{"insns", "slots", "verified-insns"} {
+				n, _ := strconv.Atoi(m[2+i])
+				b.ReportMetric(float64(n), unit)
 			}
-			b.ReportMetric(float64(n), "verified-insns")
-			b.ReportMetric(float64(len(ps.Instructions)), "insns")
-			b.ReportMetric(float64(ps.Instructions.Size()/8), "slots")
 		})
 	}
 }
