@@ -109,7 +109,10 @@ func List(w io.Writer, path, base string) error {
 	for _, n := range names {
 		o, err := FromBTF(f, n)
 		if err != nil {
-			return err
+			// say why and go on: one unusable type hides no other
+			why := strings.TrimPrefix(err.Error(), f.Path+": struct "+n+": ")
+			fmt.Fprintf(w, "struct %s;\t/* not usable: %s */\n", n, why)
+			continue
 		}
 		fmt.Fprintf(w, "struct %s {\t/* %d bytes */\n", o.Name, o.Size)
 		for _, m := range o.Members {

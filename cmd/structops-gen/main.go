@@ -48,7 +48,6 @@ func run(stdout, stderr io.Writer, args []string) int {
 		return list(stdout, stderr, args[1:])
 	}
 	fs := pflag.NewFlagSet("structops-gen", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var spec gen.Spec
 	var out, goImport string
 	var check bool
@@ -63,12 +62,8 @@ func run(stdout, stderr io.Writer, args []string) int {
 	fs.StringVarP(&out, "out", "o", "out", "output directory")
 	fs.StringVar(&goImport, "go-import", "", "Go import path of the output directory (default: from the go.mod above it)")
 	fs.BoolVar(&check, "check", false, "write nothing; exit 1 naming each file that differs from what would be generated")
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args, stdout, stderr, usage); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "structops-gen: unexpected argument %q (see --help)\n", fs.Arg(0))
@@ -124,16 +119,45 @@ func generate(stdout io.Writer, spec gen.Spec, out, goImport string, check bool)
 	return nil
 }
 
+const listUsage = `usage:
+  structops-gen list [--btf FILE] [--btf-base FILE]
+
+Prints the struct_ops types a BTF registers (a bpf_struct_ops_<name> value
+type), each with its members' C declarations.
+
+Examples:
+  structops-gen list                                                  # the running kernel's types
+  structops-gen list --btf /sys/kernel/btf/bpf_testmod                # a loaded module's types
+  structops-gen list --btf module/bpf_testmod.ko --btf-base vmlinux   # a built module
+
+Flags:
+`
+
+// parseFlags parses args; done reports that run must return code: 0 after
+// --help (the usage on stdout), 2 for bad flags (one line on stderr).
+func parseFlags(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer, usage string) (code int, done bool) {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, pflag.ErrHelp):
+		fmt.Fprint(stdout, usage)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return 0, true
+	case err != nil:
+		fmt.Fprintf(stderr, "%s: %v (see --help)\n", fs.Name(), err)
+		return 2, true
+	}
+	return 0, false
+}
+
 func list(stdout, stderr io.Writer, args []string) int {
 	fs := pflag.NewFlagSet("structops-gen list", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
 	path := fs.String("btf", gen.DefaultBTFBase, "ELF object with .BTF or raw BTF")
 	base := fs.String("btf-base", "", "base BTF for split (module) BTF (default "+gen.DefaultBTFBase+")")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args, stdout, stderr, listUsage); done {
+		return code
 	}
 	if err := gen.List(stdout, *path, *base); err != nil {
 		fmt.Fprintf(stderr, "structops-gen list: %v\n", err)
