@@ -214,4 +214,3 @@ func TestGenerateAndCheck(t *testing.T) {
 		})
 	}
 }
-
