@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -221,11 +220,17 @@ func merge(t *table, content string, d *data, date string) (string, error) {
 	for _, r := range t.rows {
 		sb.WriteString(strings.ReplaceAll("| "+strings.Join(r, " | ")+" |\n", blank, ""))
 	}
-	runs := "one run"
-	if d.count > 1 {
-		runs = fmt.Sprintf("median of %d runs", d.count)
+	n := 0
+	for _, name := range resultsOf(t, d) {
+		for _, vs := range d.results[name].values {
+			n = max(n, len(vs))
+		}
 	}
-	status := fmt.Sprintf("Refreshed on %s: %s; %s.", date, runs, loadText(d))
+	runs := "one run"
+	if n > 1 {
+		runs = fmt.Sprintf("median of %d runs", n)
+	}
+	status := fmt.Sprintf("Refreshed on %s: %s; %s.", date, runs, loadText(t, d))
 	if len(missing) > 0 {
 		var cols []string
 		for _, s := range missing {
@@ -282,12 +287,27 @@ func cpus(d *data) string {
 	return " on " + d.cpus + " CPUs"
 }
 
-// loadText gives the range of the 1-minute load averages of the run.
-func loadText(d *data) string {
+// resultsOf names the results of t's benchmarks.
+func resultsOf(t *table, d *data) []string {
+	var names []string
+	for _, s := range t.sources {
+		if d.results[s.bench] != nil {
+			names = append(names, s.bench)
+		}
+		names = append(names, d.sub(s.bench)...)
+	}
+	return names
+}
+
+// loadText gives the range of the 1-minute load averages before and
+// after the packages whose results fill t.
+func loadText(t *table, d *data) string {
 	var vs []float64
-	for _, s := range d.loadavgs {
-		if v, err := strconv.ParseFloat(s, 64); err == nil {
-			vs = append(vs, v)
+	seen := map[int]bool{}
+	for _, n := range resultsOf(t, d) {
+		if b := d.results[n].block; b >= 0 && !seen[b] {
+			seen[b] = true
+			vs = append(vs, d.loads[b]...)
 		}
 	}
 	if len(vs) == 0 {
@@ -297,5 +317,5 @@ func loadText(d *data) string {
 	if lo == hi {
 		return fmt.Sprintf("load average %.2f%s", lo, cpus(d))
 	}
-	return fmt.Sprintf("load average %.2f–%.2f at the start of each package%s", lo, hi, cpus(d))
+	return fmt.Sprintf("load average %.2f–%.2f (1 min, before and after)%s", lo, hi, cpus(d))
 }

@@ -40,6 +40,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -148,10 +149,14 @@ func runBenchmarks(count int, vmrun string, w io.Writer) ([]byte, error) {
 // goBench runs go test -json with the benchmark flags on pkg and appends
 // its output (as go test -v prints it) to out and w, after the load average.
 func goBench(out *bytes.Buffer, w io.Writer, env []string, pkg string, flags ...string) error {
-	la, _ := os.ReadFile("/proc/loadavg")
-	head := fmt.Sprintf("# loadavg %s\n", strings.Join(strings.Fields(string(la))[:min(3, len(strings.Fields(string(la))))], " "))
+	head := "# loadavg " + loadavg() + "\n"
 	out.WriteString(head)
 	io.WriteString(w, head)
+	defer func() {
+		tail := "# loadavg-after " + loadavg() + "\n"
+		out.WriteString(tail)
+		io.WriteString(w, tail)
+	}()
 	args := append([]string{"test", "-json", "-run", "^$"}, flags...)
 	cmd := exec.Command("go", append(args, pkg)...)
 	cmd.Env = env
@@ -178,6 +183,16 @@ func goBench(out *bytes.Buffer, w io.Writer, env []string, pkg string, flags ...
 	return cmd.Wait()
 }
 
+// loadavg is the first three fields of /proc/loadavg.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
+}
+
 // testEvent is the part of a go test -json (test2json) event used here.
 type testEvent struct {
 	Action string
@@ -189,25 +204,28 @@ type testEvent struct {
 // the Benchmark prefix and the -GOMAXPROCS suffix), the skipped benchmarks
 // with their reasons, and the load averages seen.
 type data struct {
-	results  map[string]*result
-	skipped  map[string]string // benchmark (top level, no prefix) -> reason
-	loadavgs []string          // 1-minute load averages, in order
-	count    int               // the most runs of any benchmark
-	order    []string          // result names in the order of the input
-	cpus     string            // from the # cpus line
+	results map[string]*result
+	skipped map[string]string // benchmark (top level, no prefix) -> reason
+	// the 1-minute load averages before and after each package (block):
+	// a result's block is the last "# loadavg" before it
+	loads [][]float64
+	order []string // result names in the order of the input
+	cpus  string   // from the # cpus line
 }
 
-// result holds every run's value of each unit, and the run label
-// ("warm"/"cold") of the VM run it came from, if any.
+// result holds every run's value of each unit, the run label
+// ("warm"/"cold") of the VM run it came from, if any, and its block in
+// data.loads (-1: none).
 type result struct {
 	values map[string][]float64
 	vmrun  string
+	block  int
 }
 
 var (
 	skipLine    = regexp.MustCompile(`^\s*--- SKIP: Benchmark(\S+)`)
 	reasonLine  = regexp.MustCompile(`^\s+(?:\S+\.go:\d+: )?(.+)$`)
-	loadavgLine = regexp.MustCompile(`^# loadavg (\S+)`)
+	loadavgLine = regexp.MustCompile(`^# loadavg(-after)? (\S+)`)
 	vmrunLine   = regexp.MustCompile(`^# vmrun (\S+)`)
 	cpusLine    = regexp.MustCompile(`^# cpus (\d+)`)
 )
@@ -221,12 +239,21 @@ func parse(out []byte) (*data, error) {
 	d := &data{results: map[string]*result{}, skipped: map[string]string{}}
 	lines := strings.Split(text, "\n")
 	vmrun := ""
-	// the label of each line's VM run, for the results below
+	// the label of each line's VM run and its load block, for the results below
 	labels := make([]string, len(lines)+1)
+	blocks := make([]int, len(lines)+1)
+	block := -1
 	for i, ln := range lines {
 		if m := loadavgLine.FindStringSubmatch(ln); m != nil {
-			d.loadavgs = append(d.loadavgs, m[1])
+			if m[1] == "" {
+				d.loads = append(d.loads, nil)
+				block = len(d.loads) - 1
+			}
+			if v, err := strconv.ParseFloat(m[2], 64); err == nil && block >= 0 {
+				d.loads[block] = append(d.loads[block], v)
+			}
 		}
+		blocks[i+1] = block
 		if m := vmrunLine.FindStringSubmatch(ln); m != nil {
 			vmrun = m[1]
 		}
@@ -254,17 +281,16 @@ func parse(out []byte) (*data, error) {
 		}
 		res := d.results[name]
 		if res == nil {
-			res = &result{values: map[string][]float64{}}
+			res = &result{values: map[string][]float64{}, block: -1}
 			d.results[name] = res
 			d.order = append(d.order, name)
 		}
 		_, line := r.Pos()
 		if line < len(labels) {
-			res.vmrun = labels[line]
+			res.vmrun, res.block = labels[line], blocks[line]
 		}
 		for _, v := range r.Values {
 			res.values[v.Unit] = append(res.values[v.Unit], v.Value)
-			d.count = max(d.count, len(res.values[v.Unit]))
 		}
 	}
 	if err := rd.Err(); err != nil {
