@@ -257,8 +257,41 @@ func moduleNameRule(name string) bool {
 
 // A goDecl is one top-level identifier the generated Go package declares.
 type goDecl struct {
+	name string
 	m    *Member // the member it is generated for; nil for the package's own
 	what string  // "var RunSig in ops.go, the signature of member run"
+}
+
+// goDecls lists the top-level identifiers the generated ops package
+// (ops.go and callbacks.go) declares, in the order the files declare them,
+// duplicates included. It follows opsFile and callbacksFile in golang.go;
+// TestGoDeclsMatchRendered keeps the two in step.
+func goDecls(o *Ops) []goDecl {
+	out := []goDecl{
+		{name: "Ops", what: "var Ops in ops.go, the type's layout"},
+	}
+	for _, f := range o.Fields {
+		out = append(out, goDecl{name: f.GoName(), what: fmt.Sprintf("var %s in ops.go, the kernel field %s", f.GoName(), f.Path)})
+	}
+	impl := map[string]bool{}
+	for _, m := range o.ImplementedCallbacks() {
+		impl[m.Name] = true
+	}
+	var funcs []goDecl
+	for i := range o.Members {
+		m := &o.Members[i]
+		if m.Func == nil {
+			continue
+		}
+		out = append(out, goDecl{name: sigName(*m), m: m, what: fmt.Sprintf("var %s in ops.go, the signature of member %s", sigName(*m), m.Name)})
+		if impl[m.Name] {
+			funcs = append(funcs, goDecl{name: GoName(m.Name), m: m, what: fmt.Sprintf("func %s in callbacks.go, the program of member %s", GoName(m.Name), m.Name)})
+		}
+	}
+	out = append(out,
+		goDecl{name: "Programs", what: "func Programs in ops.go, the program table"},
+		goDecl{name: "Load", what: "func Load in ops.go"})
+	return append(out, funcs...)
 }
 
 // validateGoNames checks that the identifiers the generated Go package
@@ -278,11 +311,11 @@ func validateGoNames(o *Ops, bad func(*Member, string, ...any)) {
 		bad(nil, "struct %s: its Go package would go into module/, the directory of the module's C (Go refuses .c files without cgo): rename the struct", o.Name)
 	}
 	decls := map[string]goDecl{}
-	declare := func(name string, d goDecl) {
-		prev, ok := decls[name]
+	for _, d := range goDecls(o) {
+		prev, ok := decls[d.name]
 		if !ok {
-			decls[name] = d
-			return
+			decls[d.name] = d
+			continue
 		}
 		m := d.m
 		if m == nil {
@@ -301,27 +334,7 @@ func validateGoNames(o *Ops, bad func(*Member, string, ...any)) {
 		if prev.m != nil && prev.m != d.m && prev.m.Pos.String() != "" {
 			first += " (" + prev.m.Pos.String() + ")"
 		}
-		bad(m, "the generated Go would declare %s twice (%s; %s), and the package would not compile: %s", name, first, d.what, fix)
-	}
-	declare("Ops", goDecl{what: "var Ops in ops.go, the type's layout"})
-	declare("Programs", goDecl{what: "func Programs in ops.go, the program table"})
-	declare("Load", goDecl{what: "func Load in ops.go"})
-	for _, f := range o.Fields {
-		declare(f.GoName(), goDecl{what: fmt.Sprintf("var %s in ops.go, the kernel field %s", f.GoName(), f.Path)})
-	}
-	impl := map[string]bool{}
-	for _, m := range o.ImplementedCallbacks() {
-		impl[m.Name] = true
-	}
-	for i := range o.Members {
-		m := &o.Members[i]
-		if m.Func == nil {
-			continue
-		}
-		declare(sigName(*m), goDecl{m: m, what: fmt.Sprintf("var %s in ops.go, the signature of member %s", sigName(*m), m.Name)})
-		if impl[m.Name] {
-			declare(GoName(m.Name), goDecl{m: m, what: fmt.Sprintf("func %s in callbacks.go, the program of member %s", GoName(m.Name), m.Name)})
-		}
+		bad(m, "the generated Go would declare %s twice (%s; %s), and the package would not compile: %s", d.name, first, d.what, fix)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -218,7 +220,7 @@ func TestValidateGoNames(t *testing.T) {
 		{ops(false, nil, "programs"), "declare Programs twice"},
 		{ops(false, nil, "ops"), "declare Ops twice"},
 		{ops(false, nil, "x", "x_sig"), "member x_sig: the generated Go would declare XSig twice (var XSig in ops.go, the signature of member x; func XSig in callbacks.go, the program of member x_sig), and the package would not compile: rename one of the members"},
-		{ops(false, nil, "x_sig", "x"), "member x: the generated Go would declare XSig twice (func XSig in callbacks.go, the program of member x_sig; var XSig in ops.go, the signature of member x)"},
+		{ops(false, nil, "x_sig", "x"), "member x_sig: the generated Go would declare XSig twice (var XSig in ops.go, the signature of member x; func XSig in callbacks.go, the program of member x_sig)"},
 		// a kernel type's member only gets a function when it is implemented
 		{ops(true, []string{"run"}, "run", "load"), ""},
 		{ops(true, []string{"run", "load"}, "run", "load"), "leave member load out of --members"},
@@ -258,4 +260,52 @@ func names(o *Ops) []string {
 		out = append(out, m.Name)
 	}
 	return out
+}
+
+// TestGoDeclsMatchRendered: the names Validate checks for clashes are the
+// top-level names the rendered ops.go and callbacks.go declare, for every
+// golden spec and for a kernel type with field descriptors and callbacks
+// left out.
+func TestGoDeclsMatchRendered(t *testing.T) {
+	var models []*Ops
+	for _, c := range goldenCases(t) {
+		o, err := Load(c.spec())
+		if err != nil {
+			t.Fatal(err)
+		}
+		models = append(models, o)
+	}
+	sockPtr := Type{Kind: StructPtr, Size: 8, C: "struct sock *", Struct: "sock"}
+	models = append(models, &Ops{Name: "t_ops", Size: 24, Kernel: true, Implemented: []string{"run", "stop"},
+		Members: []Member{
+			{Name: "run", Size: 8, Func: &Func{Return: cInt, Params: []Param{{Name: "sk", Type: sockPtr}}}},
+			{Name: "stop", Offset: 8, Size: 8, Func: &Func{Return: cInt}},
+			{Name: "idle", Offset: 16, Size: 8, Func: &Func{Return: cInt}},
+		},
+		Fields: []Field{{Path: "sock.sk_mark", Struct: "sock", Member: "sk_mark", Offset: 8, Size: 4}}})
+	for _, o := range models {
+		fs, err := Render(o, Options{GoImport: fuzzGoImport})
+		if err != nil {
+			t.Fatalf("%s: %v", o.Name, err)
+		}
+		var got []string
+		for _, f := range fs {
+			if f.Path == GoPackage(o.Name)+"/ops.go" || f.Path == CallbacksFile(o) {
+				af, err := parser.ParseFile(token.NewFileSet(), f.Path, f.Data, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, goTopLevel(af)...)
+			}
+		}
+		var want []string
+		for _, d := range goDecls(o) {
+			want = append(want, d.name)
+		}
+		sort.Strings(got)
+		sort.Strings(want)
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: the rendered package declares %v, goDecls lists %v", o.Name, got, want)
+		}
+	}
 }
