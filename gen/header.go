@@ -322,7 +322,9 @@ func hdrSyntaxError(filename string, src []byte, err error, unknown []string) er
 		fix = ": end each member declaration with ';', e.g. int (*run)(int arg);"
 	case msg == "comment not terminated":
 		fix = ": close it with */"
-	case strings.HasPrefix(msg, "invalid combination"), strings.HasPrefix(msg, "unexpected end of file"):
+	case strings.HasPrefix(msg, "unexpected end of file"):
+		fix = ": the header ends inside a declaration: finish it and close the struct with };"
+	case strings.HasPrefix(msg, "invalid combination"):
 	default:
 		fix = ": " + hdrMustContain
 	}
