@@ -94,6 +94,9 @@ type table struct {
 	rows    [][]string
 	sources []source
 	note    string // appended to the status line
+	// counts: the values are fixed by the code (sizes), not timings, so
+	// the status line gives no runs or load
+	counts bool
 	// check, if set, looks at the merged rows and returns a warning for
 	// the status line ("" for none)
 	check func(rows [][]string) string
@@ -231,6 +234,9 @@ func merge(t *table, content string, d *data, date string) (string, error) {
 		runs = fmt.Sprintf("median of %d runs", n)
 	}
 	status := fmt.Sprintf("Refreshed on %s: %s; %s.", date, runs, loadText(t, d))
+	if t.counts {
+		status = fmt.Sprintf("Refreshed on %s.", date)
+	}
 	if len(missing) > 0 {
 		var cols []string
 		for _, s := range missing {

@@ -116,7 +116,7 @@ func TestRewrite(t *testing.T) {
 		"# title\n\nprose before\n\n<!-- bench:size -->\n", "\n<!-- /bench:size -->\n\nprose between\n\n", "prose after\n",
 		// insns and slots from this run, verified kept from the old table
 		"| default | test_1 | 5 | 6 | 5 | 5 / 6 ✔ |\n", "| widths | ints | 11 | 12 | 11 |  |\n",
-		"_Refreshed on DATE: median of 2 runs; load average 0.50–0.70 (1 min, before and after) on 2 CPUs. Column verified from an earlier run (BenchmarkVerifierInVM skipped: boots a VM: optional, set STRUCTOPS_VM=1 to run it)._\n",
+		"_Refreshed on DATE. Column verified from an earlier run (BenchmarkVerifierInVM skipped: boots a VM: optional, set STRUCTOPS_VM=1 to run it)._\n",
 		// the loader table did not run at all: rows kept, and said so
 		"| load + attach + detach + close (`BenchmarkLoadAttachDetach`) | 30 ms | 26 ms – 32 ms | 4 MB |\n",
 		"_Not refreshed on DATE: BenchmarkLoadAttachDetach is not in the benchmark output; BenchmarkLoadPhases is not in the benchmark output. The rows are from an earlier run: Refreshed on 2026-11-24: median of 5 runs._\n",

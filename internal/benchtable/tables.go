@@ -28,6 +28,7 @@ func sizeTable(d *data) *table {
 	t := &table{
 		header: []string{"spec", "callback", "insns", "slots", "verified", "clang -O2 insns / slots"},
 		keys:   2,
+		counts: true,
 		sources: []source{
 			{bench: "ProgramSize", cols: []string{"insns", "slots"}},
 			{bench: "VerifierInVM", cols: []string{"verified"}},
@@ -51,6 +52,7 @@ func sizeTCPTable(d *data) *table {
 	t := &table{
 		header:  []string{"callback", "insns", "slots", "verified"},
 		keys:    1,
+		counts:  true,
 		sources: []source{{bench: "VerifierStats"}},
 	}
 	for _, n := range d.sub("VerifierStats") {
@@ -65,6 +67,7 @@ func defaultBodyTable(d *data) *table {
 	t := &table{
 		header:  []string{"spec", "callback", "N", "insns", "printk", "insns − printk", "N + 2", "over N + 2"},
 		keys:    2,
+		counts:  true,
 		sources: []source{{bench: "ProgramSize"}},
 	}
 	for _, n := range d.sub("ProgramSize") {
