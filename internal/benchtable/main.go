@@ -83,7 +83,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	var out []byte
 	if *in != "" {
 		if out, err = os.ReadFile(*in); err != nil {
-			return fmt.Errorf("read benchmark output: %w", err)
+			return fmt.Errorf("read benchmark output: %w (make bench writes it; or pass -in FILE)", err)
 		}
 	} else {
 		out, err = runBenchmarks(*count, *vmrun, stdout)
