@@ -174,9 +174,14 @@ static void bpf_testmod_record(int idx, s64 value)
 	spin_unlock(&bpf_testmod_results_lock);
 }
 
-/* Splits the next space-separated word off *args; NULL at the end. */
+/*
+ * Splits the next space-separated word off *args; NULL at the end. strsep()
+ * leaves *args NULL after the last word.
+ */
 static char *bpf_testmod_next_word(char **args)
 {
+	if (!*args)
+		return NULL;
 	*args = skip_spaces(*args);
 	if (!**args)
 		return NULL;
@@ -316,14 +321,20 @@ static int bpf_testmod_demo(const char *buf, size_t len)
 	if (c1) {
 		bpf_testmod_record(0, r1);
 		pr_info("test_1() returned: %d\n", r1);
+	} else {
+		pr_info("test_1() not called: not implemented by the attached bpf_testmod_ops\n");
 	}
 	if (c2) {
 		bpf_testmod_record(1, r2);
 		pr_info("test_2(10, 20) returned: %d\n", r2);
+	} else {
+		pr_info("test_2() not called: not implemented by the attached bpf_testmod_ops\n");
 	}
 	if (c3) {
 		bpf_testmod_record(2, r3);
 		pr_info("test_3() called with buffer\n");
+	} else {
+		pr_info("test_3() not called: not implemented by the attached bpf_testmod_ops\n");
 	}
 	return 0;
 }

@@ -178,9 +178,14 @@ static void kn_record(int idx, s64 value)
 	spin_unlock(&kn_results_lock);
 }
 
-/* Splits the next space-separated word off *args; NULL at the end. */
+/*
+ * Splits the next space-separated word off *args; NULL at the end. strsep()
+ * leaves *args NULL after the last word.
+ */
 static char *kn_next_word(char **args)
 {
+	if (!*args)
+		return NULL;
 	*args = skip_spaces(*args);
 	if (!**args)
 		return NULL;

@@ -179,9 +179,14 @@ static void manyargs_record(int idx, s64 value)
 	spin_unlock(&manyargs_results_lock);
 }
 
-/* Splits the next space-separated word off *args; NULL at the end. */
+/*
+ * Splits the next space-separated word off *args; NULL at the end. strsep()
+ * leaves *args NULL after the last word.
+ */
 static char *manyargs_next_word(char **args)
 {
+	if (!*args)
+		return NULL;
 	*args = skip_spaces(*args);
 	if (!**args)
 		return NULL;
@@ -258,7 +263,7 @@ static int manyargs_call_mixed(char *args)
 		err = -EINVAL;
 	}
 	err = err ?: manyargs_parse(&args, "mixed", "len", false, 0, U32_MAX, &v[0]);
-	str_comm = strim(args);
+	str_comm = args ? strim(args) : "";
 	if (err)
 		return err;
 

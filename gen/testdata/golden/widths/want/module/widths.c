@@ -237,9 +237,14 @@ static void widths_record(int idx, s64 value)
 	spin_unlock(&widths_results_lock);
 }
 
-/* Splits the next space-separated word off *args; NULL at the end. */
+/*
+ * Splits the next space-separated word off *args; NULL at the end. strsep()
+ * leaves *args NULL after the last word.
+ */
 static char *widths_next_word(char **args)
 {
+	if (!*args)
+		return NULL;
 	*args = skip_spaces(*args);
 	if (!**args)
 		return NULL;
