@@ -99,11 +99,13 @@ func parseFlags(name string, args []string, stderr io.Writer) (config, error) {
 // after the program name. It returns the exit status: 0 on success and a
 // clean detach, 1 on a failure, 2 on a usage error.
 //
-//	(default)        load, attach, write "Hello from userspace!" to
+//	(default)        load, attach, write "Hello from userspace!" (or, for a
+//	                 spec other than the tutorial's, each of ops.DemoCalls) to
 //	                 /proc/<module>_trigger and print what reading it returns,
-//	                 repeat with "Periodic trigger" every --interval until
-//	                 SIGINT/SIGTERM, then detach. A vmlinux type (no module)
-//	                 has no trigger: attach and wait for the signal.
+//	                 repeat with "Periodic trigger" (the DemoCalls) every
+//	                 --interval until SIGINT/SIGTERM, then detach. A vmlinux
+//	                 type (no module) has no trigger: attach and wait for
+//	                 the signal.
 //	--once           attach, trigger once, print, detach
 //	--call "m a b"   attach, write the line to the trigger, print the value
 //	                 the module reports for callback m, detach
@@ -219,7 +221,23 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 		return nil
 	}
 
-	out, err := callSlot(firstMessage)
+	// The tutorial's texts, or one call of every callback: the output is
+	// what the trigger reads after the last.
+	first, periodic := []string{firstMessage}, []string{periodicMessage}
+	if len(ops.DemoCalls) > 0 {
+		first, periodic = ops.DemoCalls, ops.DemoCalls
+	}
+	callAll := func(lines []string) ([]byte, error) {
+		var out []byte
+		for _, line := range lines {
+			var err error
+			if out, err = callSlot(line); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	out, err := callAll(first)
 	if err != nil {
 		return err
 	}
@@ -235,7 +253,7 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 		case <-stop:
 			return nil
 		case <-tick:
-			out, err := callSlot(periodicMessage)
+			out, err := callAll(periodic)
 			if err != nil {
 				return err
 			}

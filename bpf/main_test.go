@@ -384,3 +384,47 @@ func TestMainInstance(t *testing.T) {
 		t.Errorf("no slots: exit %d, stdout %q, stderr %q, wrote %q, events %v", code, out, errOut, f.last, f.events)
 	}
 }
+
+// TestMainDemoCalls: for a spec other than the tutorial's the default mode
+// writes every DemoCalls line, first and then every interval, and prints
+// what the trigger reads after the last one.
+func TestMainDemoCalls(t *testing.T) {
+	ops := *testmodOps
+	ops.DemoCalls = []string{"test_2 1 2", "test_1"}
+	reads := 0
+	f := &fake{answer: func(line string) string {
+		if line == "" {
+			return ""
+		}
+		reads++
+		return fmt.Sprintf("test_1 %d\ntest_2 3\n", reads)
+	}}
+	f.install(t)
+	// one periodic round is due; SIGINT comes with the round's last write
+	f.tick <- time.Time{}
+	write := writeTrigger
+	writeTrigger = func(path string, b []byte) error {
+		err := write(path, b)
+		if f.writes == 4 {
+			f.stop <- unix.SIGINT
+		}
+		return err
+	}
+	code, out, errOut := runMain(t, &ops, "--interval", "5s")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	var writes []string
+	for _, e := range f.events {
+		if w, ok := strings.CutPrefix(e, "write /proc/bpf_testmod_trigger "); ok {
+			writes = append(writes, w)
+		}
+	}
+	if want := []string{`"test_2 1 2"`, `"test_1"`, `"test_2 1 2"`, `"test_1"`}; !slices.Equal(writes, want) {
+		t.Errorf("writes %q, want %q", writes, want)
+	}
+	// one print per round, of the read after its last call
+	if want := "test_1 2\ntest_2 3\ntest_1 4\ntest_2 3\n"; out != want {
+		t.Errorf("stdout %q, want %q", out, want)
+	}
+}

@@ -61,6 +61,10 @@ type Ops struct {
 	// Instances is how many implementations the module accepts at once
 	// (0 means 1); the trigger addresses slot K with an "@K " prefix.
 	Instances int
+	// DemoCalls are the trigger lines Main's default and --once modes
+	// write ("<member> <arg>...", one per callback); empty: the tutorial's
+	// "Hello from userspace!" and "Periodic trigger".
+	DemoCalls []string
 }
 
 // Options tune Spec and Load. The zero value (or nil) is fine.

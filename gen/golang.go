@@ -141,6 +141,13 @@ func opsFile(o *Ops, pkgPath, pkg string) *jen.File {
 	if o.NumInstances() > 1 {
 		opsFields = append(opsFields, field("Instances", jen.Lit(o.NumInstances())))
 	}
+	if calls := o.DemoCalls(); len(calls) > 0 {
+		var lits []jen.Code
+		for _, c := range calls {
+			lits = append(lits, jen.Lit(c))
+		}
+		opsFields = append(opsFields, field("DemoCalls", jen.Index().String().Custom(multi("{", "}"), lits...)))
+	}
 	if len(o.Data) > 0 {
 		f.Comment("Ops.Data holds the data members set with --set; change them before Load, or pass")
 		f.Comment("bpf.Options.Data, which overrides them member by member.")

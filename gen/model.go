@@ -9,6 +9,7 @@ package gen
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -212,6 +213,33 @@ func (o *Ops) ModuleName() string {
 		return o.KernelModule
 	}
 	return o.BaseName()
+}
+
+// DemoCalls are the trigger lines the loader's default mode writes for a
+// generated module other than the tutorial's: one call of every callback
+// with small arguments (integers 1, 2, ... by position, bools 1, strings
+// "hello"; struct pointers take no word). Nil for the tutorial's spec,
+// whose module keeps the tutorial's trigger text, and for kernel types.
+func (o *Ops) DemoCalls() []string {
+	if o.Kernel || o.IsDefault() {
+		return nil
+	}
+	var lines []string
+	for _, m := range o.Callbacks() {
+		words := []string{m.Name}
+		for j, p := range m.Func.Params {
+			switch p.Type.Kind {
+			case Int:
+				words = append(words, strconv.Itoa(j+1))
+			case Bool:
+				words = append(words, "1")
+			case CharPtr:
+				words = append(words, "hello")
+			}
+		}
+		lines = append(lines, strings.Join(words, " "))
+	}
+	return lines
 }
 
 // TriggerPath is the proc file the generated module creates.

@@ -22,6 +22,12 @@ var Ops = &bpf.Ops{
 		{Name: "hash", Offset: 16, Size: 8, Func: true},
 		{Name: "stats", Offset: 24, Size: 8, Func: true},
 	},
+	DemoCalls: []string{
+		"rx 3",
+		"tx_done 2",
+		"hash hello 2 3",
+		"stats",
+	},
 }
 
 // The callbacks' signatures, for loading arguments and returning values.

@@ -22,6 +22,12 @@ var Ops = &bpf.Ops{
 		{Name: "pick", Offset: 16, Size: 8, Func: true},
 		{Name: "describe", Offset: 24, Size: 8, Func: true},
 	},
+	DemoCalls: []string{
+		"six 1 2 3 4 5 6",
+		"mixed hello 3 hello",
+		"pick 2",
+		"describe",
+	},
 }
 
 // The callbacks' signatures, for loading arguments and returning values.

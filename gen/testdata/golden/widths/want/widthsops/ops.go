@@ -32,6 +32,22 @@ var Ops = &bpf.Ops{
 		{Name: "fixed_u", Offset: 96, Size: 8, Func: true},
 		{Name: "done", Offset: 104, Size: 8, Func: true},
 	},
+	DemoCalls: []string{
+		"set_bool 1 1",
+		"is_ready 1",
+		"get_char 1 2 3",
+		"shorts 1 2",
+		"ints 1 2 3",
+		"longs 1 2",
+		"long_longs 1 2",
+		"kernel_u 1 2 3 4",
+		"kernel_s 1 2 3 4",
+		"uapi_u 1 2 3 4",
+		"uapi_s 1 2 3 4",
+		"fixed_s 1 2 3 4",
+		"fixed_u 1 2 3 4",
+		"done",
+	},
 }
 
 // The callbacks' signatures, for loading arguments and returning values.
