@@ -233,16 +233,17 @@ func cachedKernel(kernels, kver, cache string, prog io.Writer) (*Kernel, error) 
 
 // selectKernel picks the newest linux-headers-<series>.N+debNN-amd64 from a
 // list of package names (other flavours such as -cloud or -rt are ignored)
-// and returns its kernel release, e.g. "6.12.95+deb12-amd64".
+// and returns its kernel release, e.g. "6.12.95+deb12-amd64". Older series
+// carry an ABI number instead (linux-headers-6.1.0-NN-amd64: "6.1.0-NN-amd64").
 func selectKernel(series string, names []string) (string, error) {
-	re := regexp.MustCompile(`^linux-headers-(` + regexp.QuoteMeta(series) + `\.([0-9]+)\+(?:deb[0-9]+|bpo)-amd64)$`)
+	re := regexp.MustCompile(`^linux-headers-(` + regexp.QuoteMeta(series) + `(?:\.([0-9]+)\+(?:deb[0-9]+|bpo)|\.0-([0-9]+))-amd64)$`)
 	best, bestN := "", -1
 	for _, n := range names {
 		m := re.FindStringSubmatch(n)
 		if m == nil {
 			continue
 		}
-		if p, _ := strconv.Atoi(m[2]); p > bestN {
+		if p, _ := strconv.Atoi(m[2] + m[3]); p > bestN {
 			best, bestN = m[1], p
 		}
 	}

@@ -78,8 +78,14 @@ func TestSelectKernel(t *testing.T) {
 	if got, err := selectKernel("6.13", names); err != nil || got != "6.13.4+deb12-amd64" {
 		t.Errorf("selectKernel(6.13) = %q, %v", got, err)
 	}
-	if _, err := selectKernel("6.1", names); err == nil {
-		t.Error("6.1 (no +deb12 ABI name) selected something")
+	if _, err := selectKernel("6.2", names); err == nil {
+		t.Error("6.2 (not in the list) selected something")
+	}
+	// 6.1 has ABI-numbered names: the newest ABI wins, not the longest name
+	abi := []string{"linux-headers-6.1.0-9-amd64", "linux-headers-6.1.0-41-amd64", "linux-headers-6.1.0-41-common",
+		"linux-headers-6.1.0-41-cloud-amd64", "linux-headers-6.1.0-40-amd64"}
+	if got, err := selectKernel("6.1", abi); err != nil || got != "6.1.0-41-amd64" {
+		t.Errorf("selectKernel(6.1) = %q, %v; want 6.1.0-41-amd64", got, err)
 	}
 }
 
