@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,6 +90,38 @@ func generated(t *testing.T, name, header string) stack {
 	return stack{name: name, ops: o, dir: dir, loader: "/bin/" + name + "-loader"}
 }
 
+// malformed writes Malformed lines to the stack's trigger: any answer is
+// fine, a crash is not (the test checks the kernel log for oopses).
+func malformed(s stack) []Step {
+	var steps []Step
+	for i, line := range Malformed(s.ops) {
+		steps = append(steps, Step{Name: fmt.Sprintf("%s-malformed-%d", s.name, i), Write: s.ops.TriggerPath(), Data: line, AnyResult: true})
+	}
+	return steps
+}
+
+// breakTest2 makes the test_2 program of a default stack read a third
+// argument test_2 does not have (ctx[2]): the module's verifier ops
+// (bpf_tracing_btf_ctx_access) must refuse it.
+func breakTest2(t *testing.T, s stack) {
+	t.Helper()
+	name := filepath.Join(s.dir, gen.GoPackage(s.ops.Name), "callbacks.go")
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, ok := strings.Cut(string(b), "func Test2()")
+	const arg = "s.Arg(asm.R4, 1),"
+	if !ok || !strings.Contains(body, arg) {
+		t.Fatalf("%s: no %q in Test2: the default body changed, update breakTest2", name, arg)
+	}
+	body = strings.Replace(body, arg, "asm.Instructions{asm.LoadMem(asm.R4, asm.R1, 16, asm.DWord)}, // ctx[2]: past the arguments", 1)
+	head, _, _ := strings.Cut(string(b), "func Test2()")
+	if err := os.WriteFile(name, []byte(head+"func Test2()"+body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func goBuild(t *testing.T, out, pkg string) {
 	t.Helper()
 	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
@@ -115,6 +149,9 @@ func TestGeneratedStacksInVM(t *testing.T) {
 	}
 	mismatchMember := generated(t, "mismatch_member", "testdata/mismatch_member.h")
 	mismatchSig := generated(t, "mismatch_sig", "testdata/mismatch_sig.h")
+	subset := generated(t, "subset", "testdata/subset.h")
+	badProg := generated(t, "badprog", "")
+	breakTest2(t, badProg)
 
 	var kos []string
 	var files []vm.File
@@ -137,12 +174,13 @@ func TestGeneratedStacksInVM(t *testing.T) {
 			t.Errorf("%s: the spec and the built module's BTF disagree: %s", s.name, d)
 		}
 	}
-	for _, s := range append(stacks, mismatchMember, mismatchSig) {
+	for _, s := range append(stacks, mismatchMember, mismatchSig, subset, badProg) {
 		bin := filepath.Join(work, s.name+"-loader")
 		goBuild(t, bin, "./"+filepath.ToSlash(filepath.Join(s.dir, gen.GoPackage(s.ops.Name), "loader")))
 		files = append(files, vm.File{HostPath: bin, GuestPath: s.loader})
 	}
 	def := stacks[0]
+	trigger := def.ops.TriggerPath()
 	plan := Plan{Steps: []Step{
 		{Name: "default-once", Argv: []string{def.loader, "--once"},
 			WantStdout: []string{"test_1 42", "test_2 30", "test_3 21"}, WantStderr: []string{"attached", "detached"}},
@@ -157,8 +195,33 @@ func TestGeneratedStacksInVM(t *testing.T) {
 		{Name: "sigkill-unregisters", WaitKmsg: "bpf_testmod_ops unregistered", Count: 4},
 		{Name: "wrong-spec-member", Argv: []string{mismatchMember.loader, "--once"}, WantExit: 1, WantStderr: []string{"test_4"}},
 		{Name: "wrong-spec-signature", Argv: []string{mismatchSig.loader, "--once"}, WantExit: 1, WantStderr: []string{"test_2"}},
-		{Name: "rmmod-default", Rmmod: "bpf_testmod"},
+		{Name: "verifier-rejects-ctx-read-past-args", Argv: []string{badProg.loader, "--once"}, WantExit: 1,
+			WantStderr: []string{"the verifier rejected callback test_2 of bpf_testmod_ops", "verifier log"}},
+		{Name: "no-cap-bpf", Argv: []string{def.loader, "--once"}, Uid: 65534, WantExit: 1,
+			WantStderr: []string{"permission denied: run as root or with CAP_BPF and CAP_SYS_ADMIN"}},
+		// the trigger, by hand, while the default loader stays attached
+		{Name: "default-attached", Argv: []string{def.loader, "--interval", "1h"}, Background: "def", Ready: "attached"},
+		{Name: "trigger-mode", Stat: trigger, WantMode: "0600"},
+		{Name: "trigger-hex", Write: trigger, Data: "test_2 0x10 -0x3", WantLines: []string{"test_2 13"}},
+		{Name: "trigger-out-of-range", Write: trigger, Data: "test_2 2147483648 1", WantErrno: "ERANGE"},
+		{Name: "trigger-out-of-range-log", WaitKmsg: `test_2: argument a: "2147483648" is not a number in [-2147483648, 2147483647]`, Count: 1},
+		{Name: "trigger-not-a-number", Write: trigger, Data: "test_2 ten 1", WantErrno: "ERANGE"},
+		{Name: "trigger-missing-argument", Write: trigger, Data: "test_2 1", WantErrno: "EINVAL"},
+		{Name: "default-detach", Stop: "def", WantStdout: []string{"test_1 42", "test_2 30", "test_3 21"}, WantStderr: []string{"detached"}},
+		// a loader implementing test_1 and test_2 only: test_3 stays unset
+		{Name: "subset-attached", Argv: []string{subset.loader, "--interval", "1h"}, Background: "subset", Ready: "attached"},
+		{Name: "unset-callback", Write: trigger, Data: "test_3 hi 2", WantErrno: "ENOTSUP"}, // = EOPNOTSUPP on Linux
+		{Name: "unset-callback-demo", Write: trigger, Data: "Hello from userspace!", WantLines: []string{"test_2 30"}},
+		{Name: "unset-callback-reported", WaitKmsg: "test_3() not called: not implemented by the attached bpf_testmod_ops", Count: 1},
+		{Name: "subset-detach", Stop: "subset", WantStderr: []string{"detached"}},
+		{Name: "all-unregistered", WaitKmsg: "bpf_testmod_ops unregistered", Count: 6},
 	}}
+	plan.Steps = append(plan.Steps, malformed(def)...)
+	plan.Steps = append(plan.Steps, []Step{
+		{Name: "rmmod-default", Rmmod: "bpf_testmod"},
+		{Name: "module-not-loaded", Argv: []string{def.loader, "--once"}, WantExit: 1,
+			WantStderr: []string{"struct_ops type bpf_testmod_ops not found: load the module first: insmod module/bpf_testmod.ko"}},
+	}...)
 	for _, s := range stacks[1:] {
 		calls := Calls(s.ops)
 		argv := []string{s.loader}
@@ -167,8 +230,20 @@ func TestGeneratedStacksInVM(t *testing.T) {
 			argv = append(argv, "--call", c.Line)
 			want = append(want, c.Want)
 		}
+		// --once calls every callback with the spec's demo arguments
+		var once []string
+		for _, line := range s.ops.DemoCalls() {
+			member, v, err := Expect(s.ops, line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			once = append(once, member+" "+v)
+		}
 		plan.Steps = append(plan.Steps,
-			Step{Name: s.name + "-calls", Argv: argv, WantStdout: want},
+			Step{Name: s.name + "-once", Argv: []string{s.loader, "--once"}, WantStdout: once, WantStderr: []string{"detached"}},
+			Step{Name: s.name + "-calls", Argv: argv, WantStdout: want})
+		plan.Steps = append(plan.Steps, malformed(s)...)
+		plan.Steps = append(plan.Steps,
 			Step{Name: s.name + "-rmmod", Rmmod: s.ops.ModuleName()})
 	}
 	res := runPlan(t, k, kos, files, plan, work)
@@ -194,8 +269,17 @@ func runPlan(t *testing.T, k *vm.Kernel, kos []string, files []vm.File, plan Pla
 		t.Fatal(err)
 	}
 	files = append(files, vm.File{HostPath: guestBin, GuestPath: "/bin/e2e-guest"}, vm.File{HostPath: planFile, GuestPath: "/plan.json"})
+	var console io.Writer // STRUCTOPS_E2E_CONSOLE=<file> keeps the whole console
+	if name := os.Getenv("STRUCTOPS_E2E_CONSOLE"); name != "" {
+		f, err := os.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		console = f
+	}
 	res, err := vm.Run(context.Background(), k, vm.RunSpec{Modules: kos, Files: files, Command: []string{"/bin/e2e-guest", "/plan.json"},
-		NoTrace: true, Timeout: 10 * time.Minute}, nil)
+		NoTrace: true, Timeout: 10 * time.Minute}, console)
 	if err != nil {
 		t.Fatal(err)
 	}

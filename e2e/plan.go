@@ -15,7 +15,7 @@ import (
 )
 
 // Step is one action of the guest runner. Exactly one of Argv, Stop,
-// Write, Rmmod, WaitKmsg and Trace is set.
+// Write, Stat, Rmmod, WaitKmsg and Trace is set.
 type Step struct {
 	Name string `json:"name"`
 	// Argv runs a command; its exit status must be WantExit and its stdout
@@ -29,6 +29,8 @@ type Step struct {
 	// after running While (if set) while the command still runs.
 	KillOn string `json:"kill_on,omitempty"`
 	While  *Step  `json:"while,omitempty"`
+	// Uid, with Argv: run the command as this user and group id (0: root).
+	Uid int `json:"uid,omitempty"`
 	// Background, with Argv: start the command as this name and go on once
 	// its stderr contains Ready (within 30 s), leaving it running. Stop
 	// (with the name) sends it SIGTERM and checks its exit and output as
@@ -42,6 +44,12 @@ type Step struct {
 	Write     string   `json:"write,omitempty"`
 	Data      string   `json:"data,omitempty"`
 	WantLines []string `json:"want_lines,omitempty"`
+	// AnyResult, with Write: any errno is fine (the kernel log is checked
+	// afterwards: malformed lines must not crash the module).
+	AnyResult bool `json:"any_result,omitempty"`
+	// Stat checks that a file's permission bits are WantMode (e.g. "0600").
+	Stat     string `json:"stat,omitempty"`
+	WantMode string `json:"want_mode,omitempty"`
 	// Rmmod unloads a module; WantErrno ("" for success, e.g. "EBUSY").
 	Rmmod     string `json:"rmmod,omitempty"`
 	WantErrno string `json:"want_errno,omitempty"`
@@ -110,6 +118,75 @@ func Calls(o *gen.Ops) []Call {
 		calls = append(calls, Call{Line: strings.Join(words, " "), Want: convert(m.Func.Return, sum)})
 	}
 	return calls
+}
+
+// Expect computes, in Go, what the default body of the callback a trigger
+// line calls returns, as the module prints it: the line's integer and bool
+// words summed and converted to the return type. Words are decimal or
+// 0x-hex; a const char * takes one word (the rest of the line when it is
+// the last parameter); struct pointers take none.
+func Expect(o *gen.Ops, line string) (member, want string, err error) {
+	words := strings.Fields(line)
+	if len(words) == 0 {
+		return "", "", fmt.Errorf("empty trigger line")
+	}
+	var m *gen.Member
+	for _, c := range o.Callbacks() {
+		if c.Name == words[0] {
+			m = &c
+		}
+	}
+	if m == nil {
+		return "", "", fmt.Errorf("%q: struct %s has no callback %s", line, o.Name, words[0])
+	}
+	words = words[1:]
+	var sum uint64
+	for j, p := range m.Func.Params {
+		switch p.Type.Kind {
+		case gen.Int, gen.Bool, gen.CharPtr:
+		default:
+			continue
+		}
+		if len(words) == 0 {
+			return "", "", fmt.Errorf("%q: no word for parameter %s", line, p.Name)
+		}
+		w := words[0]
+		words = words[1:]
+		if p.Type.Kind == gen.CharPtr {
+			if j == len(m.Func.Params)-1 {
+				words = nil
+			}
+			continue
+		}
+		neg := strings.HasPrefix(w, "-")
+		v, err := strconv.ParseUint(strings.TrimPrefix(w, "-"), 0, 64)
+		if err != nil {
+			return "", "", fmt.Errorf("%q: parameter %s: %w", line, p.Name, err)
+		}
+		if neg {
+			v = -v
+		}
+		sum += v
+	}
+	return m.Name, convert(m.Func.Return, sum), nil
+}
+
+// Malformed returns trigger lines that a module must refuse or take
+// without crashing: every prefix of each callback's argument list (so each
+// parser meets the end of the line), the whole line with extra words, and
+// lines that are not calls at all.
+func Malformed(o *gen.Ops) []string {
+	lines := []string{"", " ", "\n", "\t\t", "@", "@1 ", "@x test", "-", "0x", strings.Repeat("x", 300),
+		"nosuchmember 1 2"}
+	for _, c := range Calls(o) {
+		w := strings.Fields(c.Line)
+		for k := 1; k < len(w); k++ {
+			lines = append(lines, strings.Join(w[:k], " "), strings.Join(w[:k], " ")+" ")
+		}
+		lines = append(lines, c.Line+" extra words 1 2", w[0]+" - 0x -0x --1 99999999999999999999999",
+			w[0]+strings.Repeat(" 1", 40))
+	}
+	return lines
 }
 
 // pick chooses a value of type t: alternately the extreme (min for signed,
