@@ -184,10 +184,10 @@ func main() {
 // (structops-gen --btf /sys/kernel/btf/vmlinux --ops tcp_congestion_ops: its
 // default bodies call the kernel's tcp_reno_* kfuncs), the program's
 // instructions and 8-byte slots as loaded and the verifier's
-// processed-instruction count (bpf_prog_info.verified_insns) as verified-insns. The stack
-// is generated into a temporary directory under testdata (which ./...
-// skips) and loaded by a small program built there, as root. It measures
-// nothing: each sub-benchmark only reports.
+// processed-instruction count (bpf_prog_info.verified_insns) as
+// verified-insns. The stack is generated into a temporary directory under
+// testdata (which ./... skips) and loaded by a small program built there,
+// as root. It measures nothing: each sub-benchmark only reports.
 func BenchmarkVerifierStats(b *testing.B) {
 	benchRoot(b)
 	const vmlinux = "/sys/kernel/btf/vmlinux"
