@@ -97,7 +97,11 @@ func BuildModuleOpts(ctx context.Context, kdir, srcDir string, o BuildOptions) (
 		if o.Chroot != "" {
 			where = "(built in the chroot " + o.Chroot + ")"
 		}
-		return nil, fmt.Errorf("build module %s: make %s: %w\n--- last lines of %s ---\n%s%s", srcDir, strings.Join(args, " "), runErr, logPath, tail(log.String(), 30), where)
+		first := ""
+		if e := firstError(log.String()); e != "" {
+			first = "\nfirst error: " + e
+		}
+		return nil, fmt.Errorf("build module %s: make %s: %w%s\n--- last lines of %s ---\n%s%s", srcDir, strings.Join(args, " "), runErr, first, logPath, tail(log.String(), 30), where)
 	}
 	t.done()
 	var kos []string
@@ -120,6 +124,18 @@ func BuildModuleOpts(ctx context.Context, kdir, srcDir string, o BuildOptions) (
 		}
 	}
 	return kos, nil
+}
+
+// firstError returns the first compiler error line of a kbuild log (often
+// the one that explains the rest, such as a module's #error on an old
+// kernel), or "".
+func firstError(log string) string {
+	for _, ln := range strings.Split(log, "\n") {
+		if strings.Contains(ln, ": error: ") || strings.Contains(ln, ": fatal error: ") {
+			return strings.TrimSpace(ln)
+		}
+	}
+	return ""
 }
 
 // checkBTF fails unless the module has a non-empty .BTF section.

@@ -58,3 +58,13 @@ func TestTail(t *testing.T) {
 		t.Errorf("tail of empty = %q", got)
 	}
 }
+
+func TestFirstError(t *testing.T) {
+	log := "  CC [M]  /m/a.o\n/m/a.c:38:2: error: #error \"a needs Linux 6.11 or newer\"\n/m/a.c:73:16: error: too many arguments\nmake: *** Error 1\n"
+	if got := firstError(log); got != `/m/a.c:38:2: error: #error "a needs Linux 6.11 or newer"` {
+		t.Errorf("firstError = %q", got)
+	}
+	if got := firstError("make: *** Error 2\n"); got != "" {
+		t.Errorf("firstError without a compiler error = %q", got)
+	}
+}
