@@ -51,6 +51,24 @@ func loadBTF(path string, data []byte, basePath string) (*BTFFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	if isELF {
+		// Out-of-tree modules of newer kernels (pahole's distilled_base)
+		// carry their own base: .BTF is split on the small .BTF.base,
+		// whatever vmlinux the module was built against.
+		if base, ok, err := readSection(path, data, ".BTF.base"); err != nil {
+			return nil, err
+		} else if ok {
+			bspec, err := btf.LoadSpecFromReader(bytes.NewReader(base))
+			if err != nil {
+				return nil, fmt.Errorf("%s: corrupt .BTF.base section: %w: rebuild the module", path, err)
+			}
+			spec, err := btf.LoadSplitSpecFromReader(bytes.NewReader(raw), bspec)
+			if err != nil {
+				return nil, fmt.Errorf("%s: corrupt BTF (split on its .BTF.base): %w: rebuild the module", path, err)
+			}
+			return &BTFFile{Path: path, Spec: spec, Module: moduleName(path, true)}, nil
+		}
+	}
 	spec, standaloneErr := btf.LoadSpecFromReader(bytes.NewReader(raw))
 	ko := isELF && strings.HasSuffix(path, ".ko")
 	if standaloneErr == nil && !ko {
@@ -115,6 +133,24 @@ func readBTF(path string, data []byte) (raw []byte, isELF bool, err error) {
 		return nil, true, fmt.Errorf("%s: read .BTF section: %w: pass an intact object (rebuild it) or raw BTF (/sys/kernel/btf/<name>)", path, err)
 	}
 	return raw, true, nil
+}
+
+// readSection returns the contents of the named section of the ELF object
+// data, if it has one.
+func readSection(path string, data []byte, name string) ([]byte, bool, error) {
+	f, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: corrupt ELF: %w: pass an intact object (rebuild it)", path, err)
+	}
+	sec := f.Section(name)
+	if sec == nil {
+		return nil, false, nil
+	}
+	b, err := io.ReadAll(sec.Open())
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: read %s section: %w: pass an intact object (rebuild it)", path, name, err)
+	}
+	return b, true, nil
 }
 
 // btfLooksSplit reports whether raw is split (module) BTF: its header is
@@ -305,11 +341,14 @@ func btfFunc(fp *btf.FuncProto, stub []btf.FuncParam) (*Func, error) {
 		if _, ok := p.Type.(*btf.Void); ok && p.Name == "" && i == len(fp.Params)-1 {
 			return nil, errors.New("variadic callback: struct_ops callbacks take a fixed argument list, so BPF cannot implement this type: pick another ops type")
 		}
-		name, nullable := p.Name, false
+		name, nullable, ref := p.Name, false, false
 		if len(stub) == len(fp.Params) {
-			// the stub's names, and its __nullable marks even when the
-			// prototype has names of its own
+			// the stub's names, and its __nullable and __ref marks even
+			// when the prototype has names of its own
 			sname, null := strings.CutSuffix(stub[i].Name, "__nullable")
+			if !null {
+				sname, ref = strings.CutSuffix(sname, "__ref")
+			}
 			if name == "" {
 				name = sname
 			}
@@ -322,7 +361,7 @@ func btfFunc(fp *btf.FuncProto, stub []btf.FuncParam) (*Func, error) {
 		if pt.Kind == Opaque || pt.Kind == Array {
 			return nil, fmt.Errorf("parameter %s: %s passed by value is not supported, so BPF cannot implement this type: pick another ops type", name, pt.C)
 		}
-		fn.Params = append(fn.Params, Param{Name: name, Type: pt, Nullable: nullable})
+		fn.Params = append(fn.Params, Param{Name: name, Type: pt, Nullable: nullable, Ref: ref && pt.Kind == StructPtr})
 	}
 	return fn, nil
 }

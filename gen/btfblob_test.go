@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
@@ -221,6 +222,61 @@ func TestBTFBlobs(t *testing.T) {
 	for _, bad := range []string{"nobtf.o", "truncated.btf", "corrupt.btf", "badkind.btf"} {
 		if _, err := LoadBTF(filepath.Join(btfBlobDir, bad), filepath.Join(btfBlobDir, "base.btf")); err == nil {
 			t.Errorf("%s: loaded, want an error", bad)
+		}
+	}
+}
+
+// TestDistilledBaseModule: a module built out of tree for Debian's 7.3
+// kernel (bpf_testmod.ko from module/, reduced to its .BTF and .BTF.base
+// sections with objcopy --only-section) carries pahole's distilled base:
+// its .BTF is split on .BTF.base, not on any vmlinux, and reads back as
+// the spec it was generated from even with a --btf-base that does not
+// exist.
+func TestDistilledBaseModule(t *testing.T) {
+	f, err := LoadBTF(filepath.Join(btfBlobDir, "distilled.ko"), filepath.Join(t.TempDir(), "no-such-vmlinux"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Module != "distilled" {
+		t.Errorf("module name %q, want distilled (from the file name)", f.Module)
+	}
+	o, err := FromBTF(f, "bpf_testmod_ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := DefaultOps().Equal(o); d != "" {
+		t.Errorf("distilled.ko's bpf_testmod_ops differs from the built-in spec: %s", d)
+	}
+}
+
+// TestRefStubsFromBTF: the __ref marks of a generated module live only on
+// its CFI stubs; reading the built module's BTF (refs.ko: the golden refs
+// module built for Debian's 7.3 kernel, reduced with objcopy
+// --only-section=.BTF --only-section=.BTF.base) finds them again.
+func TestRefStubsFromBTF(t *testing.T) {
+	spec, err := Load(Spec{Header: "testdata/headers/refs.h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := LoadBTF(filepath.Join(btfBlobDir, "refs.ko"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	built, err := FromBTF(f, "refs_ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := spec.Equal(built); d != "" {
+		t.Errorf("refs.ko's refs_ops differs from refs.h: %s", d)
+	}
+	if got, want := strings.Join(built.Refs(), ","), "on_task.task,on_cgroup.cgrp,both.t,both.c"; got != want {
+		t.Errorf("__ref arguments from the BTF: %q, want %q", got, want)
+	}
+	for _, m := range built.Callbacks() {
+		for _, p := range m.Func.Params {
+			if p.Ref && p.RefRelease() == "" {
+				t.Errorf("%s.%s: __ref without a release kfunc", m.Name, p.Name)
+			}
 		}
 	}
 }
