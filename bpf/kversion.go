@@ -53,6 +53,9 @@ func ParseKernelRelease(release string) (KernelVersion, error) {
 // MinKernel is the oldest kernel that can attach a struct_ops type like
 // ops, and the features that set the bound.
 func MinKernel(ops *Ops) (KernelVersion, string) {
+	if ops.Module != "" && len(ops.Refs) > 0 {
+		return KernelVersion{6, 15, 0}, "callback arguments marked __ref (" + strings.Join(ops.Refs, ", ") + ") need 6.15"
+	}
 	if ops.Module != "" {
 		return KernelVersion{6, 11, 0}, "struct_ops types defined by modules need 6.9, and reg/unreg callbacks taking the struct bpf_link * (as generated modules have) need 6.11"
 	}

@@ -44,6 +44,7 @@ func TestKernelVersionLess(t *testing.T) {
 func TestCompareKernel(t *testing.T) {
 	mod := &Ops{Name: "bpf_testmod_ops", Module: "bpf_testmod"}
 	vml := &Ops{Name: "tcp_congestion_ops"}
+	refs := &Ops{Name: "refs_ops", Module: "refs", Refs: []string{"on_task.task"}}
 	for _, c := range []struct {
 		ops     *Ops
 		release string
@@ -56,6 +57,9 @@ func TestCompareKernel(t *testing.T) {
 		{vml, "6.8.0-45-generic", ""},
 		{vml, "6.1.0-26-amd64", "struct_ops type tcp_congestion_ops needs Linux 6.4 or newer, this is 6.1.0-26-amd64: struct_ops maps attached through a link (BPF_F_LINK)"},
 		{mod, "unparsable", ""},
+		{refs, "7.3.4+deb13-amd64", ""},
+		{refs, "6.15.0", ""},
+		{refs, "6.12.117+deb12-amd64", "struct_ops type refs_ops needs Linux 6.15 or newer, this is 6.12.117+deb12-amd64: callback arguments marked __ref (on_task.task) need 6.15"},
 	} {
 		err := compareKernel(c.ops, c.release)
 		switch {

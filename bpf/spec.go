@@ -65,6 +65,9 @@ type Ops struct {
 	// write ("<member> <arg>...", one per callback); empty: the tutorial's
 	// "Hello from userspace!" and "Periodic trigger".
 	DemoCalls []string
+	// Refs are the callback arguments marked __ref ("member.param") in a
+	// generated module: they need Linux 6.15.
+	Refs []string
 }
 
 // Options tune Spec and Load. The zero value (or nil) is fine.

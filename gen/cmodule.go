@@ -18,6 +18,10 @@ type cModule struct {
 	Trigger, TriggerName     string
 	Tutorial                 bool
 	NeedToken, NeedBool      bool
+	// NeedRefs: a callback takes a __ref argument; Refs lists them
+	// ("member.param", for the version check's message).
+	NeedRefs bool
+	Refs     string
 	// Instances > 1: the module keeps one implementation per slot;
 	// Active, SlotParam and SlotArg spell the slot in the
 	// code both layouts share ("" for one instance).
@@ -41,6 +45,9 @@ type cMember struct {
 	NVals                 int
 	Strings               []string
 	Params                []cParam
+	// RefVars are locals holding references for __ref arguments, Acquire
+	// the statements that take them right before the call.
+	RefVars, Acquire []string
 }
 
 type cParam struct {
@@ -87,11 +94,7 @@ func newCModule(o *Ops) *cModule {
 		f := m.Func
 		var stubParams, callArgs, logParts []string
 		for j, p := range f.Params {
-			name := p.Name
-			if p.Nullable {
-				name += "__nullable"
-			}
-			stubParams = append(stubParams, p.Type.Decl(name))
+			stubParams = append(stubParams, p.Type.Decl(p.StubName()))
 			if p.Type.Kind == StructPtr {
 				fwd[p.Type.Struct] = true
 			}
@@ -133,8 +136,27 @@ func newCModule(o *Ops) *cModule {
 				cm.LogArgs = append(cm.LogArgs, cp.Var)
 			case StructPtr:
 				cp.Parse = "null"
-				callArgs = append(callArgs, "NULL")
-				logParts = append(logParts, "NULL")
+				switch {
+				case p.Ref && p.Type.Struct == "task_struct":
+					// the caller's task, with a reference bpf_task_release
+					// drops (it puts rcu_users, as bpf_task_acquire takes it)
+					cp.Parse, v.NeedRefs = "ref", true
+					cm.Acquire = append(cm.Acquire, "refcount_inc(&current->rcu_users);")
+					callArgs = append(callArgs, "current")
+					logParts = append(logParts, "current")
+				case p.Ref && p.Type.Struct == "cgroup":
+					// the caller's default-hierarchy cgroup, with a reference
+					// bpf_cgroup_release drops (cgroup_put)
+					cp.Parse, v.NeedRefs = "ref", true
+					ref := "cgrp_" + p.Name
+					cm.RefVars = append(cm.RefVars, "struct cgroup *"+ref)
+					cm.Acquire = append(cm.Acquire, ref+" = task_dfl_cgroup(current);", "cgroup_get("+ref+");")
+					callArgs = append(callArgs, ref)
+					logParts = append(logParts, "cgroup")
+				default:
+					callArgs = append(callArgs, "NULL")
+					logParts = append(logParts, "NULL")
+				}
 			}
 			cm.Params = append(cm.Params, cp)
 		}
@@ -172,6 +194,7 @@ func newCModule(o *Ops) *cModule {
 		v.Members = append(v.Members, cm)
 	}
 	v.Forwards = sortedNames(fwd)
+	v.Refs = strings.Join(o.Refs(), ", ")
 	return v
 }
 

@@ -141,6 +141,13 @@ func opsFile(o *Ops, pkgPath, pkg string) *jen.File {
 	if o.NumInstances() > 1 {
 		opsFields = append(opsFields, field("Instances", jen.Lit(o.NumInstances())))
 	}
+	if refs := o.Refs(); len(refs) > 0 && !o.Kernel {
+		var lits []jen.Code
+		for _, r := range refs {
+			lits = append(lits, jen.Lit(r))
+		}
+		opsFields = append(opsFields, field("Refs", jen.Index().String().Values(lits...)))
+	}
 	if calls := o.DemoCalls(); len(calls) > 0 {
 		var lits []jen.Code
 		for _, c := range calls {
@@ -189,6 +196,9 @@ func opsFile(o *Ops, pkgPath, pkg string) *jen.File {
 		for _, p := range m.Func.Params {
 			if p.Nullable {
 				sigDoc += fmt.Sprintf(" %s is __nullable: check it for NULL before use.", p.Name)
+			}
+			if p.Ref {
+				sigDoc += fmt.Sprintf(" %s is __ref: the program owns a reference and must release it (%s).", p.Name, p.RefRelease())
 			}
 		}
 		sigs = append(sigs, jen.Comment(sigDoc).Line().
@@ -268,6 +278,32 @@ func seq(items ...jen.Code) jen.Code {
 	return jen.Qual(sasmPath, "Seq").Custom(multi("(", ")"), items...)
 }
 
+// releaseRefs releases every __ref argument of m with its kfunc, reading
+// the arguments through the ctx in register ctx (not r1..r5, which the
+// calls clobber). It returns the instructions and, for the doc, what they
+// release.
+func releaseRefs(m Member, ctx int) ([]jen.Code, string) {
+	var items []jen.Code
+	var what []string
+	for i, p := range m.Func.Params {
+		kf := p.RefRelease()
+		if kf == "" {
+			continue
+		}
+		items = append(items,
+			ins(fmt.Sprintf("r1 = %s: a reference the program owns (__ref)", p.Name), jen.Id("s").Dot("ArgFrom").Call(reg(1), reg(ctx), jen.Lit(i))),
+			ins(fmt.Sprintf("%s(%s): released, as the verifier requires", kf, p.Name), jen.Qual(sasmPath, "Kfunc").Call(jen.Lit(kf))))
+		what = append(what, fmt.Sprintf("%s with %s", p.Name, kf))
+	}
+	if len(what) == 0 {
+		return nil, ""
+	}
+	if len(what) == 1 {
+		return items, "\nIt releases its __ref argument " + what[0] + "."
+	}
+	return items, "\nIt releases its __ref arguments: " + strings.Join(what, ", ") + "."
+}
+
 func asmCall(sel string, args ...jen.Code) *jen.Statement {
 	return jen.Qual(ebpfAsm, sel).Call(args...)
 }
@@ -339,11 +375,18 @@ func defaultBody(m Member) (string, jen.Code) {
 		ret = "0 (it has no integer arguments)"
 	}
 	doc := "it printks its name and integer arguments and returns " + ret + "."
+	var items []jen.Code
+	if rel, what := releaseRefs(m, 6); rel != nil {
+		// first, while nothing lives in r6: the ctx waits there
+		items = append(items, insns(ins("r6 = ctx, kept across the release calls", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(6), reg(1)))))
+		items = append(items, rel...)
+		items = append(items, insns(ins("r1 = ctx again", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(1), reg(6)))))
+		doc += what
+	}
 	finish := jen.Id("s").Dot("RetImm").Call(jen.Lit(0))
 	if sums {
 		finish = jen.Id("s").Dot("Ret").Call(reg(6))
 	}
-	var items []jen.Code
 	if len(scalars) <= 3 {
 		// arguments straight into printk's value registers r3..r5
 		var regs []jen.Code
@@ -563,6 +606,15 @@ func kernelBody(o *Ops, m Member) (string, jen.Code) {
 	}
 	if len(parts) > 0 && strings.Contains(what, "->") {
 		doc += "\nA NULL struct pointer counts 0."
+	}
+	if rel, relDoc := releaseRefs(m, 7); rel != nil {
+		// last, once the fields are read: the sum waits in r6, the ctx in r7
+		items = append(items, insns(
+			ins("r6 = the sum, kept across the release calls", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(6), reg(0))),
+			ins("r7 = ctx", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(7), reg(1)))))
+		items = append(items, rel...)
+		items = append(items, insns(ins("r0 = the sum again", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(0), reg(6)))))
+		doc += relDoc
 	}
 	items = append(items, ins("return "+what, s("Ret", reg(0))))
 	return doc, seq(items...)

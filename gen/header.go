@@ -893,6 +893,11 @@ func hdrFunc(m hdrMember, fn *cc.FunctionType, errf func(error, string, ...any) 
 				return nil, perrf(ErrHeaderUnsupported, "__nullable applies only to pointer parameters: drop the suffix")
 			}
 			pm.Name, pm.Nullable = base, true
+		} else if base, ok := strings.CutSuffix(name, "__ref"); ok {
+			if typ.Kind != StructPtr {
+				return nil, perrf(ErrHeaderUnsupported, "__ref applies only to struct pointer parameters: drop the suffix")
+			}
+			pm.Name, pm.Ref = base, true
 		}
 		if err := hdrCheckName(pm.Name, "parameter"); err != nil {
 			return nil, perrf(ErrHeaderName, "%s", err)

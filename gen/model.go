@@ -106,6 +106,48 @@ type Param struct {
 	// Nullable marks a pointer argument the kernel may pass as NULL; the CFI
 	// stub names it <name>__nullable so the verifier forces a NULL check.
 	Nullable bool
+	// Ref marks a struct pointer argument that hands the program a
+	// reference (Linux 6.15+): the CFI stub names it <name>__ref, and the
+	// verifier refuses a program that neither releases it nor returns it.
+	Ref bool
+}
+
+// StubName is the parameter's name on the CFI stub, with the suffix that
+// carries its kernel semantics (__nullable, __ref).
+func (p Param) StubName() string {
+	switch {
+	case p.Nullable:
+		return p.Name + "__nullable"
+	case p.Ref:
+		return p.Name + "__ref"
+	}
+	return p.Name
+}
+
+// refReleases are the structs a __ref argument may point to in a generated
+// module, with the kfunc a program releases the reference with.
+var refReleases = map[string]string{"task_struct": "bpf_task_release", "cgroup": "bpf_cgroup_release"}
+
+// RefRelease returns the kfunc that releases a __ref argument of this
+// parameter's struct type, or "".
+func (p Param) RefRelease() string {
+	if !p.Ref || p.Type.Kind != StructPtr {
+		return ""
+	}
+	return refReleases[p.Type.Struct]
+}
+
+// Refs lists the __ref arguments of the callbacks as "member.param".
+func (o *Ops) Refs() []string {
+	var refs []string
+	for _, m := range o.Callbacks() {
+		for _, p := range m.Func.Params {
+			if p.Ref {
+				refs = append(refs, m.Name+"."+p.Name)
+			}
+		}
+	}
+	return refs
 }
 
 // Func is a callback signature.

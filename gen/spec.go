@@ -118,9 +118,7 @@ func List(w io.Writer, path, base string) error {
 		for _, m := range o.Members {
 			if m.Func != nil {
 				for i, p := range m.Func.Params {
-					if p.Nullable {
-						m.Func.Params[i].Name += "__nullable"
-					}
+					m.Func.Params[i].Name = p.StubName()
 				}
 				fmt.Fprintf(w, "\t%s;\n", declOf(m))
 			} else {

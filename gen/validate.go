@@ -159,6 +159,30 @@ func validateFunc(o *Ops, m *Member, bad func(*Member, string, ...any)) {
 		if p.Nullable && !p.Type.IsPointer() {
 			bad(m, "parameter %s is marked __nullable but is not a pointer", p.Name)
 		}
+		if p.Ref {
+			validateRef(o, m, p, bad)
+		}
+	}
+}
+
+// validateRef checks a __ref argument: the body must release the
+// reference (so a kfunc must exist for its struct), and for a generated
+// module the trigger must be able to take one to hand over.
+func validateRef(o *Ops, m *Member, p Param, bad func(*Member, string, ...any)) {
+	switch {
+	case p.Type.Kind != StructPtr:
+		bad(m, "parameter %s is marked __ref but is not a struct pointer", p.Name)
+	case o.Kernel && o.Implements(m.Name) && p.RefRelease() == "":
+		bad(m, "parameter %s is __ref (struct %s), and the default body knows no kfunc that releases one: leave %s out of --members",
+			p.Name, p.Type.Struct, m.Name)
+	case o.Kernel:
+	case p.RefRelease() == "":
+		bad(m, "parameter %s__ref points to struct %s: a generated module hands BPF references only to struct task_struct "+
+			"(the caller's task) and struct cgroup (its cgroup), which the bodies release with bpf_task_release and "+
+			"bpf_cgroup_release: use one of them or drop __ref", p.Name, p.Type.Struct)
+	case m.Func.Return.IsPointer():
+		bad(m, "returns %s and takes %s__ref: a program may return the reference, which the generated trigger cannot "+
+			"release: return an integer or drop __ref", m.Func.Return.Describe(), p.Name)
 	}
 }
 

@@ -1,0 +1,4 @@
+struct sock;
+struct r_ops {
+	int (*f)(struct sock *sk__ref);
+};

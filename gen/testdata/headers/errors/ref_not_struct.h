@@ -1,0 +1,3 @@
+struct r_ops {
+	int (*f)(int n__ref);
+};
