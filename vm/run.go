@@ -93,8 +93,10 @@ func Run(ctx context.Context, k *Kernel, spec RunSpec, console io.Writer) (*Resu
 	// the guest watchdog fires first so that a hang still reports a marker
 	guestTimeout := timeout - min(30*time.Second, timeout/5)
 	// no_timer_check: under TCG on a loaded host the kernel's IO-APIC timer
-	// check can fail and panic the boot ("IO-APIC + timer doesn't work")
-	cmdline := fmt.Sprintf("console=ttyS0 panic=-1 quiet no_timer_check rdinit=/init %s=%s", guest.TimeoutParam, guestTimeout)
+	// check can fail and panic the boot ("IO-APIC + timer doesn't work").
+	// oops=panic with panic=-1: an oops stops the VM at once (with the
+	// console showing it) instead of leaving a half-dead guest to time out.
+	cmdline := fmt.Sprintf("console=ttyS0 panic=-1 oops=panic quiet no_timer_check rdinit=/init %s=%s", guest.TimeoutParam, guestTimeout)
 	if spec.Append != "" {
 		cmdline += " " + spec.Append
 	}

@@ -64,10 +64,15 @@ func buildEnvDir(cache string, r release) string {
 	return filepath.Join(cache, "buildenv", r.codename)
 }
 
-// cachedBuildEnv returns the build chroot of r if it is complete.
+// marker is what the "complete" file of a finished build chroot of r
+// holds: a chroot made with another package list is made again.
+func (r release) marker() string { return r.codename + " " + strings.Join(r.include, ",") + "\n" }
+
+// cachedBuildEnv returns the build chroot of r if it is complete and has
+// r's packages.
 func cachedBuildEnv(cache string, r release) (string, bool) {
 	dir := buildEnvDir(cache, r)
-	if _, err := os.Stat(filepath.Join(dir, "complete")); err != nil {
+	if b, err := os.ReadFile(filepath.Join(dir, "complete")); err != nil || string(b) != r.marker() {
 		return "", false
 	}
 	return filepath.Join(dir, "root"), true
@@ -111,7 +116,7 @@ func ensureBuildEnv(ctx context.Context, cache, srcDir string, r release, p prog
 		_ = os.WriteFile(filepath.Join(dir, "debootstrap.log"), out.Bytes(), 0o644)
 		return "", fmt.Errorf("debootstrap %s: %w\n%s(see also %s/debootstrap/debootstrap.log)", strings.Join(args, " "), err, tail(out.String(), 20), root)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "complete"), []byte(r.codename+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "complete"), []byte(r.marker()), 0o644); err != nil {
 		return "", err
 	}
 	t.done()
