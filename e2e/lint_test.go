@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/structops/structops-gen/gen"
 	"github.com/structops/structops-gen/vm"
 )
 
@@ -35,7 +36,25 @@ func TestGoldenModulesLint(t *testing.T) {
 		name := filepath.Base(filepath.Dir(filepath.Dir(mod)))
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(work, name)
-			if _, err := vm.BuildModuleOpts(context.Background(), k.KDir, mod, vm.BuildOptions{Dir: dir, W1: true, C1: true}); err != nil {
+			// a module for a newer kernel than k builds for the second series,
+			// in its chroot, with W=1 only: 7.x's kbuild turns C=1 off for
+			// any sparse older than one that knows __typeof_unqual__, and
+			// Debian's (0.6.4) is
+			bk, opts := k, vm.BuildOptions{Dir: dir, W1: true, C1: true}
+			header := filepath.Join("..", "gen", "testdata", "headers", name+".h")
+			if _, err := os.Stat(header); err != nil {
+				header = ""
+			}
+			o, err := gen.Load(gen.Spec{Header: header})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if why := tooNew(o, k); why != "" {
+				t.Logf("not for %s: %s: linting it for the second kernel series", k.Version, why)
+				bk = series2Kernel(t)
+				opts.Chroot, opts.C1 = bk.BuildEnv, false
+			}
+			if _, err := vm.BuildModuleOpts(context.Background(), bk.KDir, mod, opts); err != nil {
 				t.Fatal(err)
 			}
 			b, err := os.ReadFile(filepath.Join(dir, "build.log"))
@@ -47,7 +66,7 @@ func TestGoldenModulesLint(t *testing.T) {
 			// it the test would pass on a build sparse never saw.
 			srcs, _ := filepath.Glob(filepath.Join(mod, "*.c"))
 			for _, src := range srcs {
-				if !strings.Contains(log, "CHECK   "+filepath.Join(dir, filepath.Base(src))) {
+				if opts.C1 && !strings.Contains(log, "CHECK   "+filepath.Join(dir, filepath.Base(src))) {
 					t.Errorf("sparse did not check %s; build log:\n%s", filepath.Base(src), log)
 				}
 			}
