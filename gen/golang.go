@@ -483,10 +483,10 @@ func tutorialBody(m Member) (string, jen.Code) {
 				jen.Qual(sasmPath, "ProbeReadKernelReg").Call(jen.Lit(-64), reg(2), reg(6))),
 			insns(
 				ins("if (ret != 0) goto failed", jmp("JNE", 0, 0, "failed")),
-				ins("the four %c values as u64 at fp-96, fp-88, fp-80, fp-72", ldb(-64)), std(-96),
-				ldb(-63), std(-88),
-				ldb(-62), std(-80),
-				ldb(-61), std(-72),
+				ins("r1 = read_buf[0]", ldb(-64)), ins("the first %c value, as u64 at fp-96", std(-96)),
+				ins("r1 = read_buf[1]", ldb(-63)), ins("the second, at fp-88", std(-88)),
+				ins("r1 = read_buf[2]", ldb(-62)), ins("the third, at fp-80", std(-80)),
+				ins("r1 = read_buf[3]", ldb(-61)), ins("the fourth, at fp-72", std(-72)),
 			),
 			jen.Qual(sasmPath, "PrintkStack").Call(jen.Lit("Buffer content: '%c%c%c%c'\n"), jen.Lit(-96), jen.Lit(4)),
 			insns(

@@ -73,14 +73,21 @@ func Test3() asm.Instructions {
 		asm.Instructions{
 			// if (ret != 0) goto failed
 			asm.JNE.Imm(asm.R0, 0, "failed"),
-			// the four %c values as u64 at fp-96, fp-88, fp-80, fp-72
+			// r1 = read_buf[0]
 			asm.LoadMem(asm.R1, asm.RFP, -64, asm.Byte),
+			// the first %c value, as u64 at fp-96
 			asm.StoreMem(asm.RFP, -96, asm.R1, asm.DWord),
+			// r1 = read_buf[1]
 			asm.LoadMem(asm.R1, asm.RFP, -63, asm.Byte),
+			// the second, at fp-88
 			asm.StoreMem(asm.RFP, -88, asm.R1, asm.DWord),
+			// r1 = read_buf[2]
 			asm.LoadMem(asm.R1, asm.RFP, -62, asm.Byte),
+			// the third, at fp-80
 			asm.StoreMem(asm.RFP, -80, asm.R1, asm.DWord),
+			// r1 = read_buf[3]
 			asm.LoadMem(asm.R1, asm.RFP, -61, asm.Byte),
+			// the fourth, at fp-72
 			asm.StoreMem(asm.RFP, -72, asm.R1, asm.DWord),
 		},
 		sasm.PrintkStack("Buffer content: '%c%c%c%c'\n", -96, 4),
