@@ -12,6 +12,8 @@ import (
 	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
+
+	sasm "github.com/structops/structops-gen/asm"
 )
 
 // verifierTail is how many lines of the verifier log a rejection shows.
@@ -134,11 +136,78 @@ func checkKernelType(ops *Ops, spec *ebpf.CollectionSpec, cache *btf.Cache) erro
 		if size != m.Size {
 			return fmt.Errorf("struct_ops type %s: %s %s is %d bytes in the kernel, %d in the spec: regenerate from the running kernel's type", ops.Name, what, um.Name, size, m.Size)
 		}
+		if m.Func && m.Sig != nil {
+			if err := checkSig(ops, *m.Sig, km.Type); err != nil {
+				return err
+			}
+		}
 		if !m.Func {
 			user.Members[i].Type = km.Type
 		}
 	}
 	return nil
+}
+
+// checkSig compares the signature a callback's program was written for
+// with the kernel's function pointer type: a program reading its
+// arguments with other widths or signedness than the kernel passes them
+// would compute garbage (or be refused by the verifier for a reason far
+// from the cause).
+func checkSig(ops *Ops, sig sasm.Sig, kt btf.Type) error {
+	fix := "regenerate from the running kernel's type"
+	if ops.Module != "" {
+		fix = fmt.Sprintf("the module and the loader come from different specs: rebuild both from one (structops-gen --btf %s/%s reads the loaded module's)", btfDir, ops.Module)
+	}
+	ptr, ok := btf.UnderlyingType(kt).(*btf.Pointer)
+	var fp *btf.FuncProto
+	if ok {
+		fp, ok = btf.UnderlyingType(ptr.Target).(*btf.FuncProto)
+	}
+	if !ok {
+		return fmt.Errorf("struct_ops type %s: the kernel's %s is not a function pointer: %s", ops.Name, sig.Name, fix)
+	}
+	kernel := sasm.Sig{Name: sig.Name, Return: sasmType(fp.Return)}
+	for _, p := range fp.Params {
+		kernel.Args = append(kernel.Args, sasmType(p.Type))
+	}
+	same := kernel.Return == sig.Return && len(kernel.Args) == len(sig.Args)
+	for i := 0; same && i < len(sig.Args); i++ {
+		same = kernel.Args[i] == sig.Args[i]
+	}
+	if !same {
+		return fmt.Errorf("struct_ops type %s: callback %s is %s in the kernel, %s in the spec: %s", ops.Name, sig.Name, sigString(kernel), sigString(sig), fix)
+	}
+	return nil
+}
+
+// sasmType is the asm layer's view of a BTF type: its kind, size and
+// signedness (typedefs, qualifiers and enums resolved; plain char is
+// unsigned, as the kernel builds with -funsigned-char).
+func sasmType(t btf.Type) sasm.Type {
+	switch u := btf.UnderlyingType(t).(type) {
+	case nil, *btf.Void:
+		return sasm.Void
+	case *btf.Int:
+		if u.Encoding == btf.Bool {
+			return sasm.Bool
+		}
+		return sasm.Type{Kind: sasm.KindInt, Size: int(u.Size), Signed: u.Encoding == btf.Signed}
+	case *btf.Enum:
+		return sasm.Type{Kind: sasm.KindInt, Size: int(u.Size), Signed: u.Signed}
+	case *btf.Pointer:
+		return sasm.Ptr
+	}
+	return sasm.Type{Kind: -1} // a struct or union by value: never equal to a spec's type
+}
+
+// sigString renders a signature with the asm layer's type names:
+// "s32 test_2(s32, s32)".
+func sigString(s sasm.Sig) string {
+	args := make([]string, len(s.Args))
+	for i, a := range s.Args {
+		args[i] = a.String()
+	}
+	return fmt.Sprintf("%s %s(%s)", s.Return, s.Name, strings.Join(args, ", "))
 }
 
 // bpfIncapable reports whether the process has neither CAP_BPF nor

@@ -43,6 +43,9 @@ type Member struct {
 	Offset int  // bytes from the start of the struct
 	Size   int  // bytes: 8 for a function pointer, the field's size for data
 	Func   bool // a callback (function pointer) rather than data
+	// Sig is the callback's signature the programs were written for; Load
+	// compares it with the kernel's (nil: not checked).
+	Sig *sasm.Sig
 }
 
 // Ops is a struct_ops type as the loader sees it.

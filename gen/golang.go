@@ -124,7 +124,7 @@ func opsFile(o *Ops, pkgPath, pkg string) *jen.File {
 	for _, m := range o.Members {
 		kv := []jen.Code{field("Name", jen.Lit(m.Name)), field("Offset", jen.Lit(m.Offset)), field("Size", jen.Lit(m.Size))}
 		if m.Func != nil {
-			kv = append(kv, field("Func", jen.True()))
+			kv = append(kv, field("Func", jen.True()), field("Sig", jen.Op("&").Id(sigName(m))))
 		}
 		members = append(members, jen.Values(kv...))
 	}

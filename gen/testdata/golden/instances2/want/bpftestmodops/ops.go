@@ -17,9 +17,9 @@ var Ops = &bpf.Ops{
 	Module: "bpf_testmod",
 	Size:   24,
 	Members: []bpf.Member{
-		{Name: "test_1", Offset: 0, Size: 8, Func: true},
-		{Name: "test_2", Offset: 8, Size: 8, Func: true},
-		{Name: "test_3", Offset: 16, Size: 8, Func: true},
+		{Name: "test_1", Offset: 0, Size: 8, Func: true, Sig: &Test1Sig},
+		{Name: "test_2", Offset: 8, Size: 8, Func: true, Sig: &Test2Sig},
+		{Name: "test_3", Offset: 16, Size: 8, Func: true, Sig: &Test3Sig},
 	},
 	Instances: 2,
 }

@@ -17,10 +17,10 @@ var Ops = &bpf.Ops{
 	Module: "kn",
 	Size:   32,
 	Members: []bpf.Member{
-		{Name: "rx", Offset: 0, Size: 8, Func: true},
-		{Name: "tx_done", Offset: 8, Size: 8, Func: true},
-		{Name: "hash", Offset: 16, Size: 8, Func: true},
-		{Name: "stats", Offset: 24, Size: 8, Func: true},
+		{Name: "rx", Offset: 0, Size: 8, Func: true, Sig: &RxSig},
+		{Name: "tx_done", Offset: 8, Size: 8, Func: true, Sig: &TxDoneSig},
+		{Name: "hash", Offset: 16, Size: 8, Func: true, Sig: &HashSig},
+		{Name: "stats", Offset: 24, Size: 8, Func: true, Sig: &StatsSig},
 	},
 	DemoCalls: []string{
 		"rx 3",

@@ -17,10 +17,10 @@ var Ops = &bpf.Ops{
 	Module: "manyargs",
 	Size:   32,
 	Members: []bpf.Member{
-		{Name: "six", Offset: 0, Size: 8, Func: true},
-		{Name: "mixed", Offset: 8, Size: 8, Func: true},
-		{Name: "pick", Offset: 16, Size: 8, Func: true},
-		{Name: "describe", Offset: 24, Size: 8, Func: true},
+		{Name: "six", Offset: 0, Size: 8, Func: true, Sig: &SixSig},
+		{Name: "mixed", Offset: 8, Size: 8, Func: true, Sig: &MixedSig},
+		{Name: "pick", Offset: 16, Size: 8, Func: true, Sig: &PickSig},
+		{Name: "describe", Offset: 24, Size: 8, Func: true, Sig: &DescribeSig},
 	},
 	DemoCalls: []string{
 		"six 1 2 3 4 5 6",

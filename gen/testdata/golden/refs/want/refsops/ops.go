@@ -17,10 +17,10 @@ var Ops = &bpf.Ops{
 	Module: "refs",
 	Size:   32,
 	Members: []bpf.Member{
-		{Name: "on_task", Offset: 0, Size: 8, Func: true},
-		{Name: "on_cgroup", Offset: 8, Size: 8, Func: true},
-		{Name: "both", Offset: 16, Size: 8, Func: true},
-		{Name: "plain", Offset: 24, Size: 8, Func: true},
+		{Name: "on_task", Offset: 0, Size: 8, Func: true, Sig: &OnTaskSig},
+		{Name: "on_cgroup", Offset: 8, Size: 8, Func: true, Sig: &OnCgroupSig},
+		{Name: "both", Offset: 16, Size: 8, Func: true, Sig: &BothSig},
+		{Name: "plain", Offset: 24, Size: 8, Func: true, Sig: &PlainSig},
 	},
 	Refs: []string{"on_task.task", "on_cgroup.cgrp", "both.t", "both.c"},
 	DemoCalls: []string{
