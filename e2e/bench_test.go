@@ -229,7 +229,17 @@ var timingLine = regexp.MustCompile(`timing: load (\S+) \(kernel BTF (\S+), prog
 // (guest-*-ms), and fetch-ms, the time to get the kernel before the first
 // iteration (a download on an empty VM cache). The Go build cache and the
 // VM cache decide warm or cold.
+//
+// STRUCTOPS_BENCH_COLD=1 (make bench with BENCH_VMRUN=cold) makes the
+// builds those of a fresh machine: an empty Go build cache and module cache
+// for the loader's and /init's go build (the test binary itself was built
+// with the warm ones), so every module is downloaded and compiled.
 func BenchmarkSpecToVerdict(b *testing.B) {
+	if os.Getenv("STRUCTOPS_BENCH_COLD") == "1" {
+		b.Setenv("GOCACHE", b.TempDir())
+		b.Setenv("GOMODCACHE", b.TempDir())
+		b.Setenv("GOFLAGS", "-modcacherw") // so that TempDir can remove it
+	}
 	k, fetch := benchKernel(b)
 	ctx := context.Background()
 	work := b.TempDir()

@@ -136,8 +136,17 @@ func runBenchmarks(count int, vmrun string, w io.Writer) ([]byte, error) {
 	if os.Getenv("STRUCTOPS_VM") == "1" {
 		fmt.Fprintf(&out, "# vmrun %s\n", vmrun)
 		env := append(os.Environ(), "CGO_ENABLED=0")
-		if err := goBench(&out, w, env, "./e2e", "-bench", vmBenchmarks, "-benchmem", "-benchtime", "1x", "-count", "1", "-timeout", "60m"); err != nil {
-			failed = append(failed, "./e2e (VM)")
+		runs := []string{vmBenchmarks}
+		if vmrun == "cold" {
+			// spec to verdict first, on the empty VM cache (its fetch is the
+			// download), with empty Go caches for its builds
+			runs = []string{"SpecToVerdict", "VerifierInVM"}
+			env = append(env, "STRUCTOPS_BENCH_COLD=1")
+		}
+		for _, re := range runs {
+			if err := goBench(&out, w, env, "./e2e", "-bench", re, "-benchmem", "-benchtime", "1x", "-count", "1", "-timeout", "60m"); err != nil {
+				failed = append(failed, "./e2e (VM)")
+			}
 		}
 	}
 	if len(failed) > 0 {

@@ -246,7 +246,7 @@ func loaderVMTable(d *data) *table {
 }
 
 func e2eTable(d *data) *table {
-	return vmTable(d, []string{"step", "warm (cached kernel, warm Go cache)", "cold (empty VM cache and GOCACHE)"}, [][2]string{
+	return vmTable(d, []string{"step", "warm (cached kernel, warm Go cache)", "cold (empty VM cache, Go build and module caches)"}, [][2]string{
 		{"fetch kernel (download + extract; 0 when cached)", "fetch-ms"},
 		{"generate", "gen-ms"},
 		{"build module (kbuild, gcc-12, pahole BTF)", "module-ms"},
