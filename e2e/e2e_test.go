@@ -24,6 +24,13 @@ const modulePath = "github.com/structops/structops-gen"
 // skips unless a kernel is cached and qemu installed.
 func kernel(t *testing.T) *vm.Kernel {
 	t.Helper()
+	return kernelSeries(t, "")
+}
+
+// kernelSeries is kernel for a given Debian kernel series ("" for the
+// default, 6.12).
+func kernelSeries(t *testing.T, series string) *vm.Kernel {
+	t.Helper()
 	required := os.Getenv("STRUCTOPS_VM") == "1"
 	if !required {
 		if testing.Short() {
@@ -35,10 +42,14 @@ func kernel(t *testing.T) *vm.Kernel {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	k, err := vm.Prepare(ctx, vm.Config{CacheDir: os.Getenv("STRUCTOPS_VM_CACHE"), Offline: !required, Progress: logWriter{t}})
+	k, err := vm.Prepare(ctx, vm.Config{Series: series, CacheDir: os.Getenv("STRUCTOPS_VM_CACHE"), Offline: !required, Progress: logWriter{t}})
 	if err != nil {
 		if !required {
-			t.Skipf("no cached kernel (%v): run `go run ./cmd/structops-vm fetch` or set STRUCTOPS_VM=1", err)
+			fetch := "go run ./cmd/structops-vm fetch"
+			if series != "" {
+				fetch += " --series " + series
+			}
+			t.Skipf("no cached kernel (%v): run `%s` or set STRUCTOPS_VM=1", err, fetch)
 		}
 		t.Fatal(err)
 	}
@@ -117,6 +128,27 @@ func stackSteps(t *testing.T, s stack) []Step {
 		{Name: s.name + "-calls", Argv: argv, WantStdout: want},
 	}
 	return append(steps, malformed(s)...)
+}
+
+// checkModuleBTF reads a built module's BTF back: it must describe the
+// same struct as the spec it came from, with the same CFI stub names.
+func checkModuleBTF(t *testing.T, s stack, ko string, k *vm.Kernel) *gen.Ops {
+	t.Helper()
+	bf, err := gen.LoadBTF(ko, filepath.Join(k.KDir, "vmlinux"))
+	if err != nil {
+		t.Fatalf("%s: %v", s.name, err)
+	}
+	fromBTF, err := gen.FromBTF(bf, s.ops.Name)
+	if err != nil {
+		t.Fatalf("%s: %v", s.name, err)
+	}
+	if d := s.ops.Equal(fromBTF); d != "" {
+		t.Errorf("%s: the spec and the built module's BTF disagree: %s", s.name, d)
+	}
+	if d := stubNamesDiffer(s.ops, fromBTF); d != "" {
+		t.Errorf("%s: the spec and the built module's CFI stubs disagree: %s", s.name, d)
+	}
+	return fromBTF
 }
 
 // stubNamesDiffer compares the parameters' CFI stub names (with their
@@ -228,21 +260,7 @@ func TestGeneratedStacksInVM(t *testing.T) {
 			t.Fatalf("%s: %v", s.name, err)
 		}
 		kos = append(kos, built...)
-		// the module's BTF describes the same struct as the spec it came from
-		bf, err := gen.LoadBTF(built[0], filepath.Join(k.KDir, "vmlinux"))
-		if err != nil {
-			t.Fatalf("%s: %v", s.name, err)
-		}
-		fromBTF, err := gen.FromBTF(bf, s.ops.Name)
-		if err != nil {
-			t.Fatalf("%s: %v", s.name, err)
-		}
-		if d := s.ops.Equal(fromBTF); d != "" {
-			t.Errorf("%s: the spec and the built module's BTF disagree: %s", s.name, d)
-		}
-		if d := stubNamesDiffer(s.ops, fromBTF); d != "" {
-			t.Errorf("%s: the spec and the built module's CFI stubs disagree: %s", s.name, d)
-		}
+		checkModuleBTF(t, s, built[0], k)
 	}
 	for _, s := range append(append(stacks, newer...), mismatchMember, mismatchSig, subset, badProg) {
 		bin := filepath.Join(work, s.name+"-loader")

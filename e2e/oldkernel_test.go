@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,28 +21,12 @@ const oldSeries = "6.1"
 // module type and for tcp_congestion_ops, say which kernel they need
 // instead of failing in the kernel.
 func TestOldKernelInVM(t *testing.T) {
-	required := os.Getenv("STRUCTOPS_VM") == "1"
-	if !required {
-		if testing.Short() {
-			t.Skip("boots a VM: skipped in -short mode (STRUCTOPS_VM=1 forces it)")
-		}
-		if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
-			t.Skip("qemu-system-x86_64 not installed; STRUCTOPS_VM=1 (make test) makes this a failure")
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	defer cancel()
-	k, err := vm.Prepare(ctx, vm.Config{Series: oldSeries, CacheDir: os.Getenv("STRUCTOPS_VM_CACHE"), Offline: !required, Progress: logWriter{t}})
-	if err != nil {
-		if !required {
-			t.Skipf("no cached %s kernel (%v): run `go run ./cmd/structops-vm fetch --series %s` or set STRUCTOPS_VM=1", oldSeries, err, oldSeries)
-		}
-		t.Fatal(err)
-	}
+	k := kernelSeries(t, oldSeries)
+	ctx := context.Background()
 	work := t.TempDir()
 	def := goldenStack(t, "default", "")
 
-	_, err = vm.BuildModuleOpts(ctx, k.KDir, filepath.Join(def.dir, "module"), vm.BuildOptions{Dir: filepath.Join(work, "build")})
+	_, err := vm.BuildModuleOpts(ctx, k.KDir, filepath.Join(def.dir, "module"), vm.BuildOptions{Dir: filepath.Join(work, "build")})
 	if err == nil || !strings.Contains(err.Error(), "bpf_testmod needs Linux 6.11 or newer") {
 		t.Errorf("building the module against %s: got %v, want the module's #error \"bpf_testmod needs Linux 6.11 or newer\"", k.Version, err)
 	}

@@ -66,20 +66,7 @@ func TestDefaultStackSeries2InVM(t *testing.T) {
 			t.Fatal(err)
 		}
 		kos = append(kos, built...)
-		bf, err := gen.LoadBTF(built[0], filepath.Join(k.KDir, "vmlinux"))
-		if err != nil {
-			t.Fatalf("%s: %v", s.name, err)
-		}
-		fromBTF, err := gen.FromBTF(bf, s.ops.Name)
-		if err != nil {
-			t.Fatalf("%s: %v", s.name, err)
-		}
-		if d := s.ops.Equal(fromBTF); d != "" {
-			t.Errorf("%s: the spec and the built module's BTF disagree: %s", s.name, d)
-		}
-		if d := stubNamesDiffer(s.ops, fromBTF); d != "" {
-			t.Errorf("%s: the spec and the built module's CFI stubs disagree: %s", s.name, d)
-		}
+		fromBTF := checkModuleBTF(t, s, built[0], k)
 		if got, want := strings.Join(fromBTF.Refs(), ","), strings.Join(s.ops.Refs(), ","); got != want {
 			t.Errorf("%s: __ref arguments in the built module's BTF: %q, want %q", s.name, got, want)
 		}

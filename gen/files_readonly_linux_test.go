@@ -8,32 +8,8 @@ import (
 	"syscall"
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"github.com/structops/structops-gen/internal/testfs"
 )
-
-// mountReadOnly bind-mounts dir read-only onto itself until the test ends,
-// so that writes fail even for root (CI runs the tests as root, and root
-// writes into a 0555 directory anyway). It skips the test when this process
-// cannot mount.
-func mountReadOnly(t *testing.T, dir string) {
-	t.Helper()
-	if err := unix.Mount(dir, dir, "", unix.MS_BIND, ""); err != nil {
-		t.Skipf("cannot bind-mount %s: %v (needs CAP_SYS_ADMIN)", dir, err)
-	}
-	t.Cleanup(func() {
-		if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	if err := unix.Mount("", dir, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
-		t.Skipf("cannot remount %s read-only: %v", dir, err)
-	}
-	if f, err := os.CreateTemp(dir, "probe"); err == nil {
-		f.Close()
-		os.Remove(f.Name())
-		t.Fatalf("%s is still writable after the read-only remount", dir)
-	}
-}
 
 // TestWriteReadOnlyDir: an output dir on a read-only file system, with a
 // previous generation in it or empty, gives an error naming the directory
@@ -41,7 +17,7 @@ func mountReadOnly(t *testing.T, dir string) {
 func TestWriteReadOnlyDir(t *testing.T) {
 	t.Run("previous generation", func(t *testing.T) {
 		dir, next := seedDir(t)
-		mountReadOnly(t, dir)
+		testfs.MountReadOnly(t, dir)
 		before := dirState(t, dir)
 		err := next.Write(dir)
 		if !errors.Is(err, syscall.EROFS) {
@@ -61,7 +37,7 @@ func TestWriteReadOnlyDir(t *testing.T) {
 		if err := next.Write(dir); err != nil {
 			t.Fatal(err)
 		}
-		mountReadOnly(t, dir)
+		testfs.MountReadOnly(t, dir)
 		before := dirState(t, dir)
 		err := next.Write(dir)
 		want := "write a/loader/main.go: cannot create a file in " + filepath.Join(dir, "a", "loader") + ": read-only file system: pass -o with a directory on a writable file system"
@@ -72,7 +48,7 @@ func TestWriteReadOnlyDir(t *testing.T) {
 	})
 	t.Run("empty", func(t *testing.T) {
 		dir := t.TempDir()
-		mountReadOnly(t, dir)
+		testfs.MountReadOnly(t, dir)
 		_, next := seedDir(t)
 		err := next.Write(dir)
 		if !errors.Is(err, syscall.EROFS) || !strings.Contains(err.Error(), "create output dir "+filepath.Join(dir, "a")+": read-only file system") {

@@ -250,15 +250,7 @@ func checkDecls(fset *token.FileSet, files []*ast.File) error {
 		}
 	}
 	for _, f := range files {
-		imports := map[string]bool{}
-		for _, spec := range f.Imports {
-			p, _ := strconv.Unquote(spec.Path.Value)
-			name := path.Base(p)
-			if spec.Name != nil {
-				name = spec.Name.Name
-			}
-			imports[name] = true
-		}
+		imports := goImportNames(f)
 		for _, id := range f.Unresolved {
 			if _, ok := decls[id.Name]; !ok && !imports[id.Name] && types.Universe.Lookup(id.Name) == nil {
 				return fmt.Errorf("%s: undefined: %s", fset.Position(id.Pos()), id.Name)
