@@ -144,6 +144,9 @@ func validateFunc(o *Ops, m *Member, bad func(*Member, string, ...any)) {
 	default:
 		bad(m, "returns %s: a callback returns void, bool, an integer or a pointer", f.Return.Describe())
 	}
+	if why := scalarSize(f.Return); why != "" {
+		bad(m, "returns %s", why)
+	}
 	seen := map[string]string{}
 	for _, p := range f.Params {
 		checkName(o, m, p.Name, "parameter", seen, bad)
@@ -159,10 +162,32 @@ func validateFunc(o *Ops, m *Member, bad func(*Member, string, ...any)) {
 		if p.Nullable && !p.Type.IsPointer() {
 			bad(m, "parameter %s is marked __nullable but is not a pointer", p.Name)
 		}
+		if why := scalarSize(p.Type); why != "" {
+			bad(m, "parameter %s is %s", p.Name, why)
+		}
 		if p.Ref {
 			validateRef(o, m, p, bad)
 		}
 	}
+}
+
+// scalarSize says what is wrong with the size of an integer, bool or
+// pointer type ("" when nothing is): BPF loads and returns 1, 2, 4 and
+// 8 bytes; other sizes come only from corrupt or exotic BTF.
+func scalarSize(t Type) string {
+	ok := true
+	switch t.Kind {
+	case Int:
+		ok = t.Size == 1 || t.Size == 2 || t.Size == 4 || t.Size == 8
+	case Bool:
+		ok = t.Size == 1
+	case CharPtr, StructPtr, Ptr:
+		ok = t.Size == 8
+	}
+	if ok {
+		return ""
+	}
+	return fmt.Sprintf("a %d-byte %s: BPF reads 1, 2, 4 or 8 bytes (8 for pointers): is the BTF corrupt? regenerate it", t.Size, t.Describe())
 }
 
 // validateRef checks a __ref argument: the body must release the
