@@ -311,7 +311,7 @@ func (i *Impl) LinkID() (uint32, error) {
 // it keeps several (generated with --instances): the K to write as "@K "
 // before a line to the trigger. -1: the module has no slots.
 func (i *Impl) Slot() (int, error) {
-	if i.ops.Module == "" {
+	if !i.ops.hasTrigger() {
 		return -1, nil
 	}
 	if i.link == nil {

@@ -130,8 +130,12 @@ func Main(args []string, stdout, stderr io.Writer, ops *Ops, progs func() map[st
 }
 
 func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string]asm.Instructions) (err error) {
-	if ops.Module == "" && len(cfg.calls) > 0 {
-		return fmt.Errorf("--call: %s is a vmlinux type: there is no trigger file to call it through", ops.Name)
+	if !ops.hasTrigger() && len(cfg.calls) > 0 {
+		what := "a vmlinux type"
+		if ops.Module != "" {
+			what = "defined by module " + ops.Module + ", which structops-gen did not generate"
+		}
+		return fmt.Errorf("--call: %s is %s: there is no trigger file to call it through", ops.Name, what)
 	}
 	// Catch the signals before attaching, so an early Ctrl-C still detaches.
 	stop, unnotify := notifyStop()
@@ -163,7 +167,7 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 	tm.attach = time.Since(t1)
 	trigger := TriggerPath(ops.Module)
 	slot := -1
-	if ops.Module != "" {
+	if ops.hasTrigger() {
 		// A module generated with --instances keeps several
 		// implementations: find the slot of ours.
 		if slot, err = findSlot(impl, trigger); err != nil {
@@ -188,11 +192,11 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 	t2 := time.Now()
 	defer func() { tm.trigger = time.Since(t2) }() // runs before the detach above
 
-	if ops.Module == "" {
+	if !ops.hasTrigger() {
 		if cfg.once {
 			return nil
 		}
-		fmt.Fprintf(stderr, "%s: no trigger for a vmlinux type; press Ctrl-C to detach\n", ops.Name)
+		fmt.Fprintf(stderr, "%s: no trigger (not a module structops-gen generated); press Ctrl-C to detach\n", ops.Name)
 		<-stop
 		return nil
 	}

@@ -428,3 +428,20 @@ func TestMainDemoCalls(t *testing.T) {
 		t.Errorf("stdout %q, want %q", out, want)
 	}
 }
+
+// TestMainModuleWithoutTrigger: a type read from the BTF of a module
+// structops-gen did not generate has no trigger: Main attaches and waits
+// for the signal without touching /proc, and --call says why it cannot.
+func TestMainModuleWithoutTrigger(t *testing.T) {
+	ops := &Ops{Name: "hid_bpf_ops", Module: "hid", NoTrigger: true, Size: 8, Members: []Member{{Name: "hid_device_event", Size: 8, Func: true}}}
+	f := &fake{}
+	f.install(t)
+	f.stop <- unix.SIGTERM
+	if code, _, errOut := runMain(t, ops); code != 0 || strings.Join(f.events, ",") != "load hid_bpf_ops,attach,detach,close" {
+		t.Errorf("exit %d, stderr %q, events %v", code, errOut, f.events)
+	}
+	if code, _, errOut := runMain(t, ops, "--call", "hid_device_event"); code != 1 ||
+		!strings.Contains(errOut, "defined by module hid, which structops-gen did not generate: there is no trigger file") {
+		t.Errorf("--call: exit %d, stderr %q", code, errOut)
+	}
+}

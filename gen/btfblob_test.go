@@ -279,4 +279,18 @@ func TestRefStubsFromBTF(t *testing.T) {
 			}
 		}
 	}
+	// read from a module's BTF, the type is an existing one: no module is
+	// generated, and its loader looks for no trigger
+	fs, err := Render(built, Options{GoImport: "example.com/refs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		if strings.HasPrefix(f.Path, "module/") {
+			t.Errorf("an existing type got a module file %s", f.Path)
+		}
+		if strings.HasSuffix(f.Path, "/ops.go") && !strings.Contains(string(f.Data), "NoTrigger: true") {
+			t.Errorf("%s lacks NoTrigger: true:\n%s", f.Path, f.Data)
+		}
+	}
 }

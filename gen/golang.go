@@ -138,6 +138,9 @@ func opsFile(o *Ops, pkgPath, pkg string) *jen.File {
 	if len(o.Data) > 0 {
 		opsFields = append(opsFields, field("Data", dataLit(o)))
 	}
+	if o.Kernel && o.ModuleName() != "" {
+		opsFields = append(opsFields, field("NoTrigger", jen.True()))
+	}
 	if o.NumInstances() > 1 {
 		opsFields = append(opsFields, field("Instances", jen.Lit(o.NumInstances())))
 	}
