@@ -1,14 +1,20 @@
-// Package readme runs the README's two commands for an existing kernel
-// type on the host: generate a TCP congestion control from vmlinux BTF,
-// run its loader, use it, stop it.
+// Package readme runs the commands the documentation shows, word for
+// word: every command block of README.md, and the TCP congestion control
+// of docs/kernel-types.md (as root, on the host). Each command maps to a
+// check here; a command the documentation shows without a check, or a
+// check whose command the documentation no longer shows, fails the test,
+// so neither can change without the other.
 package readme
 
 import (
+	"bufio"
 	"bytes"
-	"fmt"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,7 +23,7 @@ import (
 	"github.com/structops/structops-gen/examples/internal/hosttest"
 )
 
-// moduleRoot is the directory of go.mod: the README's commands run there.
+// moduleRoot is the directory of go.mod: the commands run there.
 func moduleRoot(t *testing.T) string {
 	t.Helper()
 	out, err := exec.Command("go", "env", "GOMOD").Output()
@@ -27,49 +33,166 @@ func moduleRoot(t *testing.T) string {
 	return filepath.Dir(strings.TrimSpace(string(out)))
 }
 
-func run(t *testing.T, dir string, name string, args ...string) {
+var (
+	fence   = regexp.MustCompile("^\\s*```")
+	comment = regexp.MustCompile(`\s+#\s.*$`)
+)
+
+// commands returns the command lines of every fenced block of the
+// markdown file (relative to the module root): blank lines and trailing
+// "# comments" dropped, backslash continuations joined.
+func commands(t *testing.T, root, file string) []string {
 	t.Helper()
-	cmd := exec.Command(name, args...)
+	b, err := os.ReadFile(filepath.Join(root, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	in, cont := false, ""
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for n := 1; sc.Scan(); n++ {
+		ln := sc.Text()
+		if fence.MatchString(ln) {
+			if in && cont != "" {
+				t.Fatalf("%s:%d: the block ends in a continuation line", file, n)
+			}
+			in = !in
+			continue
+		}
+		if !in {
+			continue
+		}
+		ln = strings.TrimSpace(comment.ReplaceAllString(ln, ""))
+		if strings.HasSuffix(ln, `\`) {
+			cont += strings.TrimSuffix(ln, `\`) + " "
+			continue
+		}
+		if ln = strings.TrimSpace(cont + ln); ln != "" {
+			out = append(out, ln)
+		}
+		cont = ""
+	}
+	if in {
+		t.Fatalf("%s: a code block is never closed", file)
+	}
+	return out
+}
+
+// shell runs line with sh -c in dir, as it is written, and fails the test
+// with its output if it exits non-zero.
+func shell(t *testing.T, dir, line string) string {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", line)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", line, err, out)
+	}
+	return string(out)
+}
+
+// readmeChecks maps each command README.md shows to what the test does
+// with it.
+var readmeChecks = map[string]func(t *testing.T, root, line string){
+	// run word for word: out/ is the README's own (and ignored by git)
+	"go run ./cmd/structops-gen -o out": func(t *testing.T, root, line string) {
+		shell(t, root, line)
+		for _, f := range []string{"out/module/Makefile", "out/module/bpf_testmod.c", "out/module/bpf_testmod_ops.h",
+			"out/bpftestmodops/ops.go", "out/bpftestmodops/callbacks.go", "out/bpftestmodops/loader/main.go"} {
+			if _, err := os.Stat(filepath.Join(root, f)); err != nil {
+				t.Errorf("after %q: %v", line, err)
+			}
+		}
+		// what it wrote is the default stack, and its loader builds
+		shell(t, root, line+" --check")
+		shell(t, root, "go build -o /dev/null ./out/bpftestmodops/loader")
+	},
+	// make test runs the whole suite, this test included: it is not run
+	// here. The check is that it is what the README says: the target CI
+	// calls, running go test over every package with the VM tests on.
+	"make test": func(t *testing.T, root, line string) {
+		ci, err := os.ReadFile(filepath.Join(root, ".ci", "run"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(strings.Split(string(ci), "\n"), line) {
+			t.Errorf(".ci/run does not run %q:\n%s", line, ci)
+		}
+		out := shell(t, root, "make -n test")
+		for _, want := range []string{"STRUCTOPS_VM=1", "go test", "./...", "make fuzz"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("make -n test does not show %q:\n%s", want, out)
+			}
+		}
+	},
+}
+
+// TestReadmeCommands runs (or checks) every command of README.md.
+func TestReadmeCommands(t *testing.T) {
+	root := moduleRoot(t)
+	shown := commands(t, root, "README.md")
+	for _, line := range shown {
+		check, ok := readmeChecks[line]
+		if !ok {
+			t.Errorf("README.md shows %q, which no check in readme_test.go runs: add one to readmeChecks", line)
+			continue
+		}
+		t.Run(line, func(t *testing.T) { check(t, root, line) })
+	}
+	for line := range readmeChecks {
+		if !slices.Contains(shown, line) {
+			t.Errorf("readme_test.go checks %q, which README.md no longer shows: drop or update the check", line)
+		}
 	}
 }
 
-// TestReadmeTCP follows "Existing kernel types: a TCP congestion control in
-// Go": structops-gen --btf /sys/kernel/btf/vmlinux --ops tcp_congestion_ops
-// --set name=NAME into a directory of this module, then the generated
-// loader, whose default bodies call the kernel's tcp_reno_* kfuncs
-// (resolved against the running kernel's BTF at load). While it runs, NAME
-// is listed and a loopback connection with TCP_CONGESTION=NAME moves data
-// intact with Reno's behaviour (the window grows in slow start, a lost
-// segment halves it into ssthresh); SIGINT (Ctrl-C) detaches: the loader
-// exits 0 and NAME is gone.
+// The TCP congestion control commands of docs/kernel-types.md.
+const (
+	tcpName  = "mycc"
+	tcpGen   = "go run ./cmd/structops-gen --btf /sys/kernel/btf/vmlinux --ops tcp_congestion_ops --set name=" + tcpName + " -o " + tcpName
+	tcpLoad  = "go run ./" + tcpName + "/tcpcongestionops/loader"
+	tcpDoc   = "docs/kernel-types.md"
+	tcpStart = 3 * time.Minute // go run builds the loader first
+)
+
+// TestReadmeTCP runs the two commands of "A TCP congestion control in Go"
+// word for word in the module root, as a shell would: structops-gen
+// writes ./mycc, and the generated loader, whose default bodies call the
+// kernel's tcp_reno_* kfuncs, registers "mycc". While it runs, a loopback
+// connection with TCP_CONGESTION=mycc moves data intact with Reno's
+// behaviour (the window grows in slow start, a lost segment halves it
+// into ssthresh); SIGINT to the process group (Ctrl-C) detaches: the
+// loader says so, and mycc is gone.
 func TestReadmeTCP(t *testing.T) {
-	hosttest.NeedBPF(t)
-	name := fmt.Sprintf("readme%d", os.Getpid()%100000)
 	root := moduleRoot(t)
-	// inside the module, so the generated package builds with it; under
-	// testdata, so go test ./... and go vet ./... never see it
-	rel := filepath.Join("examples", "internal", "readme", "testdata", "out", name)
-	out := filepath.Join(root, rel)
-	if err := os.RemoveAll(out); err != nil {
-		t.Fatal(err)
+	var shown []string
+	for _, c := range commands(t, root, tcpDoc) {
+		if strings.Contains(c, "tcp_congestion_ops") || strings.Contains(c, "tcpcongestionops") {
+			shown = append(shown, c)
+		}
+	}
+	if want := []string{tcpGen, tcpLoad}; !slices.Equal(shown, want) {
+		t.Fatalf("%s shows the TCP commands\n%q\nthe test runs\n%q\nupdate the one that is wrong", tcpDoc, shown, want)
+	}
+	hosttest.NeedBPF(t)
+	out := filepath.Join(root, tcpName)
+	if _, err := os.Stat(out); err == nil {
+		t.Fatalf("%s exists: the test writes it with %q and removes it after; move it away", out, tcpGen)
 	}
 	t.Cleanup(func() { os.RemoveAll(out) })
-
-	// the first command
-	run(t, root, "go", "run", "./cmd/structops-gen", "--btf", hosttest.VmlinuxBTF, "--ops", "tcp_congestion_ops", "--set", "name="+name, "-o", rel)
-	// the second, built first so that SIGINT goes to the loader itself
-	// rather than to go run
-	bin := filepath.Join(t.TempDir(), "loader")
-	run(t, root, "go", "build", "-o", bin, "./"+filepath.ToSlash(rel)+"/tcpcongestionops/loader")
-
-	if hosttest.Registered(t, name) {
-		t.Fatalf("%s is registered before its loader runs", name)
+	if hosttest.Registered(t, tcpName) {
+		t.Fatalf("%s is registered before its loader runs: another loader holds the name", tcpName)
 	}
-	cmd := exec.Command(bin)
+
+	shell(t, root, tcpGen)
+
+	// exec: the shell becomes go run, whose process group gets the SIGINT
+	// a terminal's Ctrl-C sends; go run passes on the loader's status
+	cmd := exec.Command("sh", "-c", "exec "+tcpLoad)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -80,25 +203,25 @@ func TestReadmeTCP(t *testing.T) {
 	stopped := false
 	defer func() {
 		if !stopped {
-			cmd.Process.Kill()
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			<-exited
 		}
 	}()
-	for deadline := time.Now().Add(60 * time.Second); !hosttest.Registered(t, name); {
+	for deadline := time.Now().Add(tcpStart); !hosttest.Registered(t, tcpName); {
 		select {
 		case err := <-exited:
 			stopped = true
-			t.Fatalf("the loader exited before %s was registered: %v\n%s", name, err, stderr.String())
+			t.Fatalf("the loader exited before %s was registered: %v\n%s", tcpName, err, stderr.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s not in %s 60s after the loader started:\n%s", name, hosttest.Available, stderr.String())
+			t.Fatalf("%s not in %s %v after %q started:\n%s", tcpName, hosttest.Available, tcpStart, tcpLoad, stderr.String())
 		}
 	}
 
 	ns := hosttest.NewTCPNetns(t)
 	var drop *hosttest.Dropper
-	l := hosttest.Dial(t, name, ns, func(port int) { drop = ns.NewDropper(t, port) })
+	l := hosttest.Dial(t, tcpName, ns, func(port int) { drop = ns.NewDropper(t, port) })
 	before := l.Info(t)
 	grown := l.Send(t, 8<<20)
 	if grown.Snd_cwnd <= before.Snd_cwnd {
@@ -111,25 +234,31 @@ func TestReadmeTCP(t *testing.T) {
 			drop.Counts(t), lost.Snd_ssthresh, lost.Total_retrans-grown.Total_retrans, grown.Snd_cwnd, want)
 	}
 	t.Logf("moved 16 MiB intact over %s: snd_cwnd %d -> %d, then one loss: snd_ssthresh %d, snd_cwnd %d",
-		name, before.Snd_cwnd, grown.Snd_cwnd, lost.Snd_ssthresh, lost.Snd_cwnd)
+		tcpName, before.Snd_cwnd, grown.Snd_cwnd, lost.Snd_ssthresh, lost.Snd_cwnd)
 	l.Client.Close()
 	l.Server.Close()
 
 	// Ctrl-C
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case err := <-exited:
 		stopped = true
-		if err != nil {
-			t.Fatalf("the loader exited with %v after SIGINT, want 0:\n%s", err, stderr.String())
+		// go run exits 1 once it has seen an interrupt, whatever its
+		// child's status; the loader says whether it detached
+		var ee *exec.ExitError
+		if err != nil && (!errors.As(err, &ee) || ee.ExitCode() != 1) {
+			t.Fatalf("%q exited with %v after SIGINT, want 0 or go run's 1:\n%s", tcpLoad, err, stderr.String())
+		}
+		if !strings.Contains(stderr.String()+stdout.String(), "tcp_congestion_ops: detached\n") {
+			t.Fatalf("%q did not detach after SIGINT:\n%s%s", tcpLoad, stdout.String(), stderr.String())
 		}
 	case <-time.After(60 * time.Second):
-		t.Fatalf("the loader still runs 60s after SIGINT:\n%s", stderr.String())
+		t.Fatalf("%q still runs 60s after SIGINT:\n%s", tcpLoad, stderr.String())
 	}
 	// the loader detached before it exited; the wait only covers another
 	// process (a test listing links) holding the link a moment longer
-	hosttest.WaitRegistered(t, name, false)
+	hosttest.WaitRegistered(t, tcpName, false)
 	t.Logf("loader output:\n%s%s", stdout.String(), stderr.String())
 }
