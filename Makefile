@@ -44,11 +44,12 @@ test: deps check-format vet
 	$(MAKE) fuzz FUZZTIME=$(CI_FUZZTIME)
 
 # Every benchmark, -count BENCH_COUNT, each package in turn, then the
-# tables of BENCHMARKS.md rewritten from the medians (internal/benchtable;
-# the output is kept in bench.txt). ./bpf needs root. The VM benchmarks of
-# ./e2e run only with STRUCTOPS_VM=1, once each, into the BENCH_VMRUN
+# tables of BENCHMARKS.md rewritten from benchstat's medians and 95%
+# confidence intervals (internal/benchtable; 6 runs is the least that gives
+# one; the output is kept in bench.txt). ./bpf needs root. The VM benchmarks
+# of ./e2e run only with STRUCTOPS_VM=1, once each, into the BENCH_VMRUN
 # column (warm or cold). bench-table redoes the tables from bench.txt.
-BENCH_COUNT ?= 5
+BENCH_COUNT ?= 6
 BENCH_VMRUN ?= warm
 bench:
 	CGO_ENABLED=0 $(GO) run ./internal/benchtable -count $(BENCH_COUNT) -vmrun $(BENCH_VMRUN) -raw bench.txt -md BENCHMARKS.md

@@ -53,7 +53,7 @@ func splitBlocks(doc []byte) ([]block, error) {
 
 // rewrite replaces the content of every block of doc by its table built
 // from d, merged with the rows already there.
-func rewrite(doc []byte, d *data, date string) ([]byte, error) {
+func rewrite(doc []byte, d *data) ([]byte, error) {
 	blocks, err := splitBlocks(doc)
 	if err != nil {
 		return nil, err
@@ -65,7 +65,7 @@ func rewrite(doc []byte, d *data, date string) ([]byte, error) {
 		if !ok {
 			return nil, fmt.Errorf("unknown table <!-- bench:%s -->: the tables are %s", b.name, strings.Join(tableNames(), ", "))
 		}
-		content, err := merge(def(d), string(doc[b.start:b.end]), d, date)
+		content, err := merge(def(d), string(doc[b.start:b.end]), d)
 		if err != nil {
 			return nil, fmt.Errorf("table %s: %w", b.name, err)
 		}
@@ -93,13 +93,9 @@ type table struct {
 	keys    int // the leading columns that name a row
 	rows    [][]string
 	sources []source
-	note    string // appended to the status line
 	// counts: the values are fixed by the code (sizes), not timings, so
-	// the status line gives no runs or load
+	// the status line gives no runs
 	counts bool
-	// check, if set, looks at the merged rows and returns a warning for
-	// the status line ("" for none)
-	check func(rows [][]string) string
 }
 
 // source is a benchmark and the columns (or, with no columns, the rows)
@@ -172,7 +168,7 @@ func splitRow(ln string) []string {
 
 // merge renders t, filling the cells this run has no value for from the
 // old table, and writes the status line.
-func merge(t *table, content string, d *data, date string) (string, error) {
+func merge(t *table, content string, d *data) (string, error) {
 	old := parseOld(content)
 	var missing []source
 	for _, s := range t.sources {
@@ -189,7 +185,10 @@ func merge(t *table, content string, d *data, date string) (string, error) {
 		if _, rest, ok := strings.Cut(prev, earlier); ok {
 			prev = rest
 		}
-		status := fmt.Sprintf("Not refreshed on %s: %s.%s%s", date, reasons(missing, d), earlier, prev)
+		status := fmt.Sprintf("Not refreshed: %s.", reasons(missing, d))
+		if prev != "" {
+			status += earlier + prev
+		}
 		return old.body + "\n\n_" + status + "_\n", nil
 	}
 	oldRow := map[string][]string{}
@@ -223,19 +222,9 @@ func merge(t *table, content string, d *data, date string) (string, error) {
 	for _, r := range t.rows {
 		sb.WriteString(strings.ReplaceAll("| "+strings.Join(r, " | ")+" |\n", blank, ""))
 	}
-	n := 0
-	for _, name := range resultsOf(t, d) {
-		for _, vs := range d.results[name].values {
-			n = max(n, len(vs))
-		}
-	}
-	runs := "one run"
-	if n > 1 {
-		runs = fmt.Sprintf("median of %d runs", n)
-	}
-	status := fmt.Sprintf("Refreshed on %s: %s; %s.", date, runs, loadText(t, d))
-	if t.counts {
-		status = fmt.Sprintf("Refreshed on %s.", date)
+	var status []string
+	if !t.counts {
+		status = append(status, runsText(t, d))
 	}
 	if len(missing) > 0 {
 		var cols []string
@@ -248,23 +237,31 @@ func merge(t *table, content string, d *data, date string) (string, error) {
 		}
 		switch {
 		case len(cols) > 0:
-			status += fmt.Sprintf(" Column %s from an earlier run (%s).", strings.Join(cols, ", "), reasons(missing, d))
+			status = append(status, fmt.Sprintf("Column %s from an earlier run (%s).", strings.Join(cols, ", "), reasons(missing, d)))
 		case len(keptCols) > 0:
-			status += fmt.Sprintf(" Rows of benchmarks that did not run are from an earlier run (%s).", reasons(missing, d))
+			status = append(status, fmt.Sprintf("Rows of benchmarks that did not run are from an earlier run (%s).", reasons(missing, d)))
 		default:
-			status += fmt.Sprintf(" Not measured: %s.", reasons(missing, d))
+			status = append(status, fmt.Sprintf("Not measured: %s.", reasons(missing, d)))
 		}
 	}
-	if t.note != "" {
-		status += " " + t.note
-	}
-	if t.check != nil {
-		if w := t.check(t.rows); w != "" {
-			status += " " + w
+	if len(missing) == 0 && len(keptCols) > 0 {
+		// a VM table: this run fills one column, the other is kept
+		var cols []string
+		for _, h := range t.header {
+			if keptCols[h] {
+				cols = append(cols, h)
+			}
 		}
+		status = append(status, fmt.Sprintf("Column %s from an earlier run.", strings.Join(cols, ", ")))
 	}
-	return sb.String() + "\n_" + status + "_\n", nil
+	if len(status) == 0 {
+		return sb.String(), nil
+	}
+	return sb.String() + "\n_" + strings.Join(status, " ") + "_\n", nil
 }
+
+// ciHeader is the header of the confidence interval columns.
+const ciHeader = "95% CI"
 
 // earlier separates a status line from the status of the run its rows are from.
 const earlier = " The rows are from an earlier run: "
@@ -286,42 +283,35 @@ func reasons(ss []source, d *data) string {
 	return strings.Join(out, "; ")
 }
 
-func cpus(d *data) string {
-	if d.cpus == "" {
-		return ""
-	}
-	return " on " + d.cpus + " CPUs"
-}
-
-// resultsOf names the results of t's benchmarks.
-func resultsOf(t *table, d *data) []string {
-	var names []string
+// runsText says how many runs the medians of t are of, and passes on
+// benchmath's warnings about their confidence intervals.
+func runsText(t *table, d *data) string {
+	n := 0
+	var warnings []string
 	for _, s := range t.sources {
-		if d.results[s.bench] != nil {
+		names := d.sub(s.bench)
+		if d.samples[s.bench] != nil {
 			names = append(names, s.bench)
 		}
-		names = append(names, d.sub(s.bench)...)
-	}
-	return names
-}
-
-// loadText gives the range of the 1-minute load averages before and
-// after the packages whose results fill t.
-func loadText(t *table, d *data) string {
-	var vs []float64
-	seen := map[int]bool{}
-	for _, n := range resultsOf(t, d) {
-		if b := d.results[n].block; b >= 0 && !seen[b] {
-			seen[b] = true
-			vs = append(vs, d.loads[b]...)
+		for _, name := range names {
+			for unit := range d.samples[name] {
+				sum, runs, _ := d.summary(name, unit)
+				n = max(n, runs)
+				for _, w := range sum.Warnings {
+					if !slices.Contains(warnings, w.Error()) {
+						warnings = append(warnings, w.Error())
+					}
+				}
+			}
 		}
 	}
-	if len(vs) == 0 {
-		return "load average not recorded"
+	text := "One run."
+	if n > 1 {
+		text = fmt.Sprintf("Median of %d runs, ± its %.0f%% confidence interval (benchstat).", n, confidence*100)
 	}
-	lo, hi := slices.Min(vs), slices.Max(vs)
-	if lo == hi {
-		return fmt.Sprintf("load average %.2f%s", lo, cpus(d))
+	if len(warnings) > 0 && slices.Contains(t.header, ciHeader) {
+		slices.Sort(warnings)
+		text += " benchstat: " + strings.Join(warnings, "; ") + "."
 	}
-	return fmt.Sprintf("load average %.2f–%.2f (1 min, before and after)%s", lo, hi, cpus(d))
+	return text
 }

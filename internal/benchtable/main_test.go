@@ -2,18 +2,16 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // output is benchmark output as runBenchmarks saves it: -v lines, a skip
-// with its reason, load averages, and three runs of each benchmark.
-const output = `# cpus 2
-# loadavg 0.50 1.00 1.00
-goos: linux
+// with its reason, and several runs of each benchmark.
+const output = `goos: linux
 pkg: github.com/structops/structops-gen/e2e
 === RUN   BenchmarkProgramSize
 BenchmarkProgramSize/default/test_1-2   	1000000000	         0.0000027 ns/op	         5.000 insns	         6.000 slots
@@ -24,13 +22,16 @@ BenchmarkProgramSize/widths/ints-2      	1000000000	         0.0000039 ns/op	   
 BenchmarkVerifierInVM
     bench_test.go:37: boots a VM: optional, set STRUCTOPS_VM=1 to run it
 --- SKIP: BenchmarkVerifierInVM
-# loadavg-after 0.70 1.00 1.00
-# loadavg 1.50 1.00 1.00
 pkg: github.com/structops/structops-gen/gen
 BenchmarkDefaultStack-2   	     913	   1000000 ns/op	  266435 B/op	    6147 allocs/op
 BenchmarkDefaultStack-2   	     913	   3000000 ns/op	  266435 B/op	    6147 allocs/op
 BenchmarkDefaultStack-2   	     913	   2000000 ns/op	  266435 B/op	    6147 allocs/op
+BenchmarkDefaultStack-2   	     913	   6000000 ns/op	  266435 B/op	    6147 allocs/op
+BenchmarkDefaultStack-2   	     913	   5000000 ns/op	  266435 B/op	    6147 allocs/op
+BenchmarkDefaultStack-2   	     913	   4000000 ns/op	  266435 B/op	    6147 allocs/op
 BenchmarkMembers/n=64-2   	      79	  25000000 ns/op	 5305695 B/op	  104914 allocs/op
+BenchmarkMembers/n=64-2   	      79	  27000000 ns/op	 5305695 B/op	  104914 allocs/op
+BenchmarkMembers/n=64-2   	      79	  23000000 ns/op	 5305695 B/op	  104914 allocs/op
 `
 
 const doc = `# title
@@ -43,7 +44,7 @@ prose before
 | default | test_1 | 9 | 9 | 5 | |
 | widths | ints | 9 | 9 | 11 | |
 
-_VM run of 2026-11-25._
+_An earlier run._
 <!-- /bench:size -->
 
 prose between
@@ -53,7 +54,7 @@ prose between
 |---|---:|---:|---:|
 | load + attach + detach + close (` + "`BenchmarkLoadAttachDetach`" + `) | 30 ms | 26 ms – 32 ms | 4 MB |
 
-_Refreshed on 2026-11-24: median of 5 runs._
+_Median of 5 runs._
 <!-- /bench:loader-host -->
 
 prose after
@@ -70,17 +71,15 @@ func mustParse(t *testing.T, s string) *data {
 
 func TestParse(t *testing.T) {
 	d := mustParse(t, output)
-	if got, _ := d.median("DefaultStack", "sec/op"); got != 2e-3 {
-		t.Errorf("DefaultStack median %v s, want 0.002 (of 1, 3 and 2 ms)", got)
+	// benchmath's median of 1..6 ms
+	if got, _ := d.median("DefaultStack", "sec/op"); got != 3.5e-3 {
+		t.Errorf("DefaultStack median %v s, want 0.0035", got)
 	}
-	if got := d.values("ProgramSize/widths/ints", "int-args"); len(got) != 2 || got[0] != 3 {
-		t.Errorf("ProgramSize/widths/ints int-args %v, want two runs of 3", got)
+	if s := d.samples["ProgramSize/widths/ints"]["int-args"]; s == nil || !slices.Equal(s.Values, []float64{3, 3}) {
+		t.Errorf("ProgramSize/widths/ints int-args %v, want two runs of 3", s)
 	}
 	if r := d.skipped["VerifierInVM"]; r != "boots a VM: optional, set STRUCTOPS_VM=1 to run it" {
 		t.Errorf("skip reason %q", r)
-	}
-	if fmt.Sprint(d.loads) != "[[0.5 0.7] [1.5]]" || d.cpus != "2" {
-		t.Errorf("loads %v, cpus %q", d.loads, d.cpus)
 	}
 	if got := strings.Join(d.sub("ProgramSize"), " "); got != "ProgramSize/default/test_1 ProgramSize/widths/ints" {
 		t.Errorf("sub: %s", got)
@@ -105,8 +104,35 @@ func TestParseJSON(t *testing.T) {
 	}
 }
 
+// TestFormat: cells read as benchstat prints its values (benchunit), with
+// the unit's base after them.
+func TestFormat(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		unit string
+		want string
+	}{
+		{783e-6, "sec/op", "783.0µs"},
+		{0.0135, "sec/op", "13.50ms"},
+		{31.5, "sec", "31.50s"},
+		{7050, "wall-ms", "7.050s"},
+		{4.46, "gen-ms", "4.460ms"},
+		{276e3, "B/op", "269.5KiB"},
+		{56e6, "maxrss-B", "53.41MiB"},
+		{6410, "allocs/op", "6.410k allocs"},
+		{40.2e-6, "attach-sec", "40.20µs"},
+	} {
+		if got := format(c.v, c.unit); got != c.want {
+			t.Errorf("format(%v, %q) = %q, want %q", c.v, c.unit, got, c.want)
+		}
+	}
+	if got := count(54); got != "54" {
+		t.Errorf("count(54) = %q", got)
+	}
+}
+
 func TestRewrite(t *testing.T) {
-	got, err := rewrite([]byte(doc), mustParse(t, output), "DATE")
+	got, err := rewrite([]byte(doc), mustParse(t, output))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,38 +142,41 @@ func TestRewrite(t *testing.T) {
 		"# title\n\nprose before\n\n<!-- bench:size -->\n", "\n<!-- /bench:size -->\n\nprose between\n\n", "prose after\n",
 		// insns and slots from this run, verified kept from the old table
 		"| default | test_1 | 5 | 6 | 5 | 5 / 6 ✔ |\n", "| widths | ints | 11 | 12 | 11 |  |\n",
-		"_Refreshed on DATE. Column verified from an earlier run (BenchmarkVerifierInVM skipped: boots a VM: optional, set STRUCTOPS_VM=1 to run it)._\n",
+		"_Column verified from an earlier run (BenchmarkVerifierInVM skipped: boots a VM: optional, set STRUCTOPS_VM=1 to run it)._\n",
 		// the loader table did not run at all: rows kept, and said so
 		"| load + attach + detach + close (`BenchmarkLoadAttachDetach`) | 30 ms | 26 ms – 32 ms | 4 MB |\n",
-		"_Not refreshed on DATE: BenchmarkLoadAttachDetach is not in the benchmark output; BenchmarkLoadPhases is not in the benchmark output. The rows are from an earlier run: Refreshed on 2026-11-24: median of 5 runs._\n",
+		"_Not refreshed: BenchmarkLoadAttachDetach is not in the benchmark output; BenchmarkLoadPhases is not in the benchmark output. The rows are from an earlier run: Median of 5 runs._\n",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("missing %q in\n%s", want, s)
 		}
 	}
-	// a second run without the benchmarks does not stack up "not refreshed"
-	again, err := rewrite(got, mustParse(t, output), "DATE2")
+	// a second run without the benchmarks changes nothing
+	again, err := rewrite(got, mustParse(t, output))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Count(string(again), "Not refreshed") != 1 || !strings.Contains(string(again), "Not refreshed on DATE2: BenchmarkLoadAttachDetach is not in the benchmark output; BenchmarkLoadPhases is not in the benchmark output. The rows are from an earlier run: Refreshed on 2026-11-24") {
-		t.Errorf("second rewrite:\n%s", again)
+	if string(again) != s {
+		t.Errorf("second rewrite differs:\n%s", again)
 	}
 }
 
 func TestRewriteNewTable(t *testing.T) {
 	in := "<!-- bench:gen -->\n<!-- /bench:gen -->\n"
-	got, err := rewrite([]byte(in), mustParse(t, output), "DATE")
+	got, err := rewrite([]byte(in), mustParse(t, output))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"| default stack in memory (`Load` + `Render`, every file) | 2.00 ms | 1.00 ms – 3.00 ms | 266 KB, 6.15 k allocs | < 5.00 ms ✔ |\n",
-		"| header spec, 64 callbacks (`ParseHeader` + `Render`) | 25.0 ms | — | 5.31 MB, 105 k allocs | < 20.0 ms ✘ |\n",
+		"| what | median | 95% CI | memory | target |\n",
+		// 1..6 ms: the median 3.5 ms; with 6 runs the 95% interval is min to
+		// max, 1 to 6 ms, 71% either side
+		"| default stack in memory (`Load` + `Render`, every file) | 3.500ms | ± 71% | 260.2KiB, 6.147k allocs | < 5.000ms ✔ |\n",
+		// 3 runs: too few for an interval
+		"| header spec, 64 callbacks (`ParseHeader` + `Render`) | 25.00ms | ± ∞ | 5.060MiB, 104.9k allocs | < 20.00ms ✘ |\n",
 		// no result and no old row
 		"| header spec, 8 callbacks (`ParseHeader` + `Render`) | – | – | – |  |\n",
-		// the runs and the load of the gen package only
-		"_Refreshed on DATE: median of 3 runs; load average 1.50 on 2 CPUs. Not measured: BenchmarkList is not in the benchmark output; BenchmarkProcessDefault",
+		"_Median of 6 runs, ± its 95% confidence interval (benchstat). benchstat: need >= 6 samples for confidence interval at level 0.95. Not measured: BenchmarkList is not in the benchmark output; BenchmarkProcessDefault",
 	} {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("missing %q in\n%s", want, got)
@@ -155,25 +184,23 @@ func TestRewriteNewTable(t *testing.T) {
 	}
 }
 
-func TestVMRefreshWarning(t *testing.T) {
+// TestVMColumns: the vmrun configuration line picks the column; the other
+// keeps its old values.
+func TestVMColumns(t *testing.T) {
 	in := "<!-- bench:loader-vm -->\n| phase in the guest | warm run | cold run |\n|---|---:|---:|\n" +
 		"| load: kernel BTF (vmlinux + bpf_testmod) | 2319 ms | 1157 ms |\n<!-- /bench:loader-vm -->\n"
-	out := "# vmrun cold\nBenchmarkSpecToVerdict-2 1 40000000000 ns/op 3000 guest-btf-ms\n"
-	got, err := rewrite([]byte(in), mustParse(t, out), "DATE")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(got)
-	if !strings.Contains(s, "| load: kernel BTF (vmlinux + bpf_testmod) | 2319 ms | 3.00 s |") {
-		t.Errorf("cold column not filled, warm not kept:\n%s", s)
-	}
-	if strings.Contains(s, "Needs a refresh") {
-		t.Errorf("warning although warm < cold:\n%s", s)
-	}
-	out = "# vmrun cold\nBenchmarkSpecToVerdict-2 1 40000000000 ns/op 2000 guest-btf-ms\n"
-	got, _ = rewrite([]byte(in), mustParse(t, out), "DATE")
-	if !strings.Contains(string(got), "**Needs a refresh**: the warm run is slower than the cold one") {
-		t.Errorf("no warning although warm > cold:\n%s", got)
+	for vmrun, want := range map[string]string{
+		"cold": "| load: kernel BTF (vmlinux + bpf_testmod) | 2319 ms | 3.000s |",
+		"warm": "| load: kernel BTF (vmlinux + bpf_testmod) | 3.000s | 1157 ms |",
+	} {
+		out := "vmrun: " + vmrun + "\nBenchmarkSpecToVerdict-2 1 40000000000 ns/op 3000 guest-btf-ms\n"
+		got, err := rewrite([]byte(in), mustParse(t, out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(got), want) || !strings.Contains(string(got), "_One run. Column ") {
+			t.Errorf("vmrun %s: want %q and a status naming the kept column in\n%s", vmrun, want, got)
+		}
 	}
 }
 
@@ -186,7 +213,7 @@ func TestBadMarkers(t *testing.T) {
 		{"<!-- bench:nope -->\n<!-- /bench:nope -->\n", "unknown table <!-- bench:nope -->"},
 		{"<!-- bench:loader-host -->\n<!-- /bench:loader-host -->\n", "none of its benchmarks ran"},
 	} {
-		_, err := rewrite([]byte(c.doc), d, "DATE")
+		_, err := rewrite([]byte(c.doc), d)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: error %v, want one with %q", c.doc, err, c.want)
 		}
@@ -211,7 +238,7 @@ func TestRunLeavesFileOnError(t *testing.T) {
 	}
 	// and a good one rewrites it
 	os.WriteFile(md, []byte(doc), 0o644)
-	if err := run([]string{"-md", md, "-in", in, "-date", "D"}, &stderr, &stderr); err != nil {
+	if err := run([]string{"-md", md, "-in", in}, &stderr, &stderr); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(md); !bytes.Contains(b, []byte("| default | test_1 | 5 | 6 | 5 | 5 / 6 ✔ |")) {

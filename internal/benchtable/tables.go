@@ -2,9 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math"
-	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -20,7 +17,7 @@ var tables = map[string]func(*data) *table{
 }
 
 // clang is clang -O2's size of the tutorial's callbacks (Debian clang 14,
-// llvm-objdump; ../shared/reference/README.md): a one-off measurement.
+// counted with llvm-objdump): a fixed reference, no benchmark runs clang.
 var clang = map[string][2]int{"test_1": {5, 6}, "test_2": {10, 11}, "test_3": {65, 69}}
 
 // sizeTable: e2e BenchmarkProgramSize (host) and BenchmarkVerifierInVM (VM).
@@ -88,7 +85,7 @@ func defaultBodyTable(d *data) *table {
 // cmd/structops-gen BenchmarkProcessDefault, BenchmarkProcessList.
 func genTable(d *data) *table {
 	t := &table{
-		header: []string{"what", "median", "min – max", "memory", "target"},
+		header: []string{"what", "median", ciHeader, "memory", "target"},
 		keys:   1,
 		sources: []source{
 			{bench: "DefaultStack"}, {bench: "Members"}, {bench: "List"},
@@ -96,12 +93,12 @@ func genTable(d *data) *table {
 		},
 	}
 	inMem := func(label, name string, target float64) {
-		med, rng := timeCells(d, name, "sec/op", 1)
+		med, ci := timeCells(d, name, "sec/op")
 		tc := blank
 		if target > 0 {
-			tc = targetCell(d, name, "sec/op", 1, target, "")
+			tc = targetCell(d, name, "sec/op", target, "")
 		}
-		t.rows = append(t.rows, []string{label, med, rng, memCell(d, name), tc})
+		t.rows = append(t.rows, []string{label, med, ci, memCell(d, name), tc})
 	}
 	inMem("default stack in memory (`Load` + `Render`, every file)", "DefaultStack", 5e-3)
 	for _, n := range []int{8, 16, 32, 64} {
@@ -111,31 +108,31 @@ func genTable(d *data) *table {
 		}
 		inMem(fmt.Sprintf("header spec, %d callbacks (`ParseHeader` + `Render`)", n), fmt.Sprintf("Members/n=%d", n), target)
 	}
+	// the slope between the medians of 8 and 64 callbacks
 	growth := []string{"growth per callback, 8 → 64 (slope of the medians)", "", "", "", blank}
 	if a, ok := d.median("Members/n=8", "sec/op"); ok {
 		if b, ok := d.median("Members/n=64", "sec/op"); ok {
-			growth[1] = duration((b - a) / 56)
+			growth[1] = format((b-a)/56, "sec/op")
 			ba, _ := d.median("Members/n=8", "B/op")
 			bb, _ := d.median("Members/n=64", "B/op")
 			aa, _ := d.median("Members/n=8", "allocs/op")
 			ab, _ := d.median("Members/n=64", "allocs/op")
 			growth[2] = "—"
-			growth[3] = fmt.Sprintf("%s, %.0f allocs", size((bb-ba)/56), (ab-aa)/56)
+			growth[3] = format((bb-ba)/56, "B/op") + ", " + format((ab-aa)/56, "allocs/op")
 		}
 	}
 	t.rows = append(t.rows, growth)
 	inMem("`list` over the running kernel's vmlinux BTF, in process", "List", 0)
 	process := func(label, name string, ms, rssMB float64) {
-		med, rng := timeCells(d, name, "wall-ms", 1e-3)
+		med, ci := timeCells(d, name, "wall-ms")
 		mem, extra := "", ""
 		if v, ok := d.median(name, "maxrss-B"); ok { // benchfmt tidies maxrss-MB into bytes
-			v /= 1e6
-			mem = fmt.Sprintf("%.0f MB peak RSS", v)
+			mem = format(v, "maxrss-B") + " peak RSS"
 			if rssMB > 0 {
-				extra = fmt.Sprintf("< %.0f MB %s", rssMB, mark(v < rssMB))
+				extra = fmt.Sprintf("< %s %s", format(rssMB*1e6, "B"), mark(v < rssMB*1e6))
 			}
 		}
-		t.rows = append(t.rows, []string{label, med, rng, mem, targetCell(d, name, "wall-ms", 1e-3, ms*1e-3, extra)})
+		t.rows = append(t.rows, []string{label, med, ci, mem, targetCell(d, name, "wall-ms", ms*1e-3, extra)})
 	}
 	process("`structops-gen list --btf /sys/kernel/btf/vmlinux`, process", "ProcessList", 500, 200)
 	process("`structops-gen -o DIR` (default spec), process", "ProcessDefault", 100, 0)
@@ -145,45 +142,45 @@ func genTable(d *data) *table {
 // loaderHostTable: bpf BenchmarkLoadAttachDetach and BenchmarkLoadPhases (host, root).
 func loaderHostTable(d *data) *table {
 	t := &table{
-		header:  []string{"phase", "median", "min – max", "memory"},
+		header:  []string{"phase", "median", ciHeader, "memory"},
 		keys:    1,
 		sources: []source{{bench: "LoadAttachDetach"}, {bench: "LoadPhases"}},
 	}
-	row := func(label, name, unit string, scale float64, mem bool) {
-		med, rng := timeCells(d, name, unit, scale)
+	row := func(label, name, unit string, mem bool) {
+		med, ci := timeCells(d, name, unit)
 		m := blank
 		if mem {
 			m = memCell(d, name)
 		}
-		t.rows = append(t.rows, []string{label, med, rng, m})
+		t.rows = append(t.rows, []string{label, med, ci, m})
 	}
-	row("load + attach + detach + close (`BenchmarkLoadAttachDetach`)", "LoadAttachDetach", "sec/op", 1, true)
-	row("kernel BTF: decode /sys/kernel/btf/vmlinux + find the value type", "LoadPhases/btf-vmlinux", "sec/op", 1, true)
-	row("program loads + struct_ops map create/update (`NewCollection`, BTF warm)", "LoadPhases/collection", "sec/op", 1, true)
+	row("load + attach + detach + close (`BenchmarkLoadAttachDetach`)", "LoadAttachDetach", "sec/op", true)
+	row("kernel BTF: decode /sys/kernel/btf/vmlinux + find the value type", "LoadPhases/btf-vmlinux", "sec/op", true)
+	row("program loads + struct_ops map create/update (`NewCollection`, BTF warm)", "LoadPhases/collection", "sec/op", true)
 	// benchfmt tidies the benchmark's attach-ns and detach-ns into seconds
-	row("attach (link create)", "LoadPhases/attach-detach", "attach-sec", 1, false)
-	row("detach (link close)", "LoadPhases/attach-detach", "detach-sec", 1, false)
+	row("attach (link create)", "LoadPhases/attach-detach", "attach-sec", false)
+	row("detach (link close)", "LoadPhases/attach-detach", "detach-sec", false)
 	return t
 }
 
-// vmColumns are the two columns a VM table has: the run label of the
-// results fills one.
+// vmColumns are the two columns a VM table has: the vmrun configuration
+// of the results fills one.
 var vmColumns = map[string]int{"warm": 1, "cold": 2}
 
 // vmTable builds a table whose rows are ms-valued metrics of
-// BenchmarkSpecToVerdict, in the column of its run label.
+// BenchmarkSpecToVerdict, in the column of its vmrun.
 func vmTable(d *data, header []string, rows [][2]string, total bool) *table {
 	t := &table{header: header, keys: 1, sources: []source{{bench: "SpecToVerdict", cols: header[1:]}}}
 	col := 1
-	if r := d.results["SpecToVerdict"]; r != nil && vmColumns[r.vmrun] != 0 {
-		col = vmColumns[r.vmrun]
+	if c := vmColumns[d.vmrun["SpecToVerdict"]]; c != 0 {
+		col = c
 	}
 	var sum float64
 	have := false
 	for _, r := range rows {
 		cells := []string{r[0], "", ""}
 		if v, ok := d.median("SpecToVerdict", r[1]); ok {
-			cells[col] = duration(v / 1e3)
+			cells[col] = format(v, r[1])
 			sum += v
 			have = true
 		}
@@ -192,47 +189,11 @@ func vmTable(d *data, header []string, rows [][2]string, total bool) *table {
 	if total {
 		cells := []string{"**total**", "", ""}
 		if have {
-			cells[col] = "**" + duration(sum/1e3) + "**"
+			cells[col] = "**" + format(sum, "total-ms") + "**"
 		}
 		t.rows = append(t.rows, cells)
 	}
-	t.check = func(rows [][]string) string {
-		// the rows both runs have
-		var warm, cold float64
-		for _, r := range rows {
-			w, okw := parseDuration(r[1])
-			c, okc := parseDuration(r[2])
-			if okw && okc && !strings.Contains(r[0], "total") {
-				warm, cold = warm+w, cold+c
-			}
-		}
-		if warm > cold {
-			return "**Needs a refresh**: the warm run is slower than the cold one, so the two ran under different load; rerun both on a quiet host."
-		}
-		return ""
-	}
 	return t
-}
-
-// parseDuration reads what duration writes (and "**...**").
-func parseDuration(s string) (float64, bool) {
-	num, unit, ok := strings.Cut(strings.Trim(s, "* "), " ")
-	if !ok {
-		return 0, false
-	}
-	v, err := strconv.ParseFloat(num, 64)
-	if err != nil {
-		return 0, false
-	}
-	switch unit {
-	case "µs":
-		return v / 1e6, true
-	case "ms":
-		return v / 1e3, true
-	case "s":
-		return v, true
-	}
-	return 0, false
 }
 
 func loaderVMTable(d *data) *table {
@@ -281,8 +242,6 @@ func mark(met bool) string {
 // run did not measure).
 const blank = "\x01"
 
-func count(v float64) string { return fmt.Sprintf("%.0f", v) }
-
 func metric(d *data, name, unit string) string {
 	if v, ok := d.median(name, unit); ok {
 		return count(v)
@@ -290,19 +249,14 @@ func metric(d *data, name, unit string) string {
 	return ""
 }
 
-// timeCells are the median and the min – max of a time in unit (scale
-// converts it to seconds).
-func timeCells(d *data, name, unit string, scale float64) (string, string) {
-	med, ok := d.median(name, unit)
+// timeCells are benchstat's median and confidence interval ("± 3%"; "± ∞"
+// when there are too few runs for one) of a time in unit.
+func timeCells(d *data, name, unit string) (string, string) {
+	s, _, ok := d.summary(name, unit)
 	if !ok {
 		return "", ""
 	}
-	vs := d.values(name, unit)
-	rng := "—"
-	if len(vs) > 1 {
-		rng = duration(slices.Min(vs)*scale) + " – " + duration(slices.Max(vs)*scale)
-	}
-	return duration(med * scale), rng
+	return format(s.Center, unit), "± " + s.PctRangeString()
 }
 
 func memCell(d *data, name string) string {
@@ -311,60 +265,25 @@ func memCell(d *data, name string) string {
 		return ""
 	}
 	a, _ := d.median(name, "allocs/op")
-	return fmt.Sprintf("%s, %s allocs", size(b), thousands(a))
+	return format(b, "B/op") + ", " + format(a, "allocs/op")
 }
 
 // targetCell is "< target ✔" or "< target ✘" for the median against
 // target seconds (none if target is 0), with extra appended.
-func targetCell(d *data, name, unit string, scale, target float64, extra string) string {
+func targetCell(d *data, name, unit string, target float64, extra string) string {
 	var parts []string
 	if target > 0 {
 		med, ok := d.median(name, unit)
 		if !ok {
 			return ""
 		}
-		parts = append(parts, "< "+duration(target)+" "+mark(med*scale < target))
+		if strings.HasSuffix(unit, "-ms") {
+			med /= 1e3
+		}
+		parts = append(parts, "< "+format(target, "sec")+" "+mark(med < target))
 	}
 	if extra != "" {
 		parts = append(parts, extra)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// duration formats seconds with three significant digits.
-func duration(s float64) string {
-	switch {
-	case s < 1e-3:
-		return sig3(s*1e6) + " µs"
-	case s < 1:
-		return sig3(s*1e3) + " ms"
-	}
-	return sig3(s) + " s"
-}
-
-func sig3(v float64) string {
-	switch a := math.Abs(v); {
-	case a >= 100:
-		return fmt.Sprintf("%.0f", v)
-	case a >= 10:
-		return fmt.Sprintf("%.1f", v)
-	}
-	return fmt.Sprintf("%.2f", v)
-}
-
-func size(b float64) string {
-	switch {
-	case b >= 1e6:
-		return sig3(b/1e6) + " MB"
-	case b >= 1e3:
-		return sig3(b/1e3) + " KB"
-	}
-	return fmt.Sprintf("%.0f B", b)
-}
-
-func thousands(v float64) string {
-	if v >= 1e3 {
-		return sig3(v/1e3) + " k"
-	}
-	return fmt.Sprintf("%.0f", v)
 }
