@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"debug/elf"
 	"os"
+	"path/filepath"
 	"os/exec"
 	"strings"
 	"testing"
@@ -15,8 +17,10 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{nil, "Usage:"},
 		{[]string{"bogus"}, "unknown command"},
+		{[]string{"help", "bogus"}, "unknown command"},
 		{[]string{"run"}, "nothing to do"},
 		{[]string{"run", "--no-such-flag", "--", "/bin/x"}, "unknown flag"},
+		{[]string{"fetch", "--module", "x"}, "unknown flag"},
 		{[]string{"run", "--file", "nocolon", "--", "/bin/x"}, "HOSTPATH:/GUEST/PATH"},
 		{[]string{"run", "--file", "a:relative", "--", "/bin/x"}, "HOSTPATH:/GUEST/PATH"},
 		{[]string{"fetch", "extra"}, "unexpected arguments"},
@@ -30,17 +34,109 @@ func TestUsageErrors(t *testing.T) {
 		if !strings.Contains(errb.String(), c.want) {
 			t.Errorf("%q: stderr lacks %q:\n%s", c.args, c.want, errb.String())
 		}
+		if out.Len() != 0 {
+			t.Errorf("%q: a usage error wrote to stdout: %q", c.args, out.String())
+		}
 	}
 }
 
 func TestHelp(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run(&out, &errb, []string{"run", "--help"}); code != 0 {
-		t.Errorf("--help: exit %d", code)
+	runFlags := []string{"--module", "--ko", "--file", "--go", "--no-module-cache", "--timeout", "--kernel", "--kdir", "--cache", "--series", "--w1"}
+	cases := []struct {
+		args          []string
+		want, notWant []string
+	}{
+		{[]string{"--help"}, []string{"structops-vm run", "--go PKG", "build-module", "Examples:"}, nil},
+		{[]string{"help"}, []string{"structops-vm run", "Examples:"}, nil},
+		{[]string{"run", "--help"}, append([]string{"structops-vm run [flags] --go PKG"}, runFlags...), []string{"Examples:", "fetch [flags]"}},
+		{[]string{"help", "run"}, runFlags, []string{"Examples:"}},
+		{[]string{"fetch", "-h"}, []string{"structops-vm fetch", "--series", "--offline"}, []string{"--module", "--go", "--w1"}},
+		{[]string{"build-module", "--help"}, []string{"structops-vm build-module", "--w1", "--kdir"}, []string{"--module", "--go"}},
 	}
-	for _, want := range []string{"structops-vm run", "--module", "--ko", "--file", "--timeout", "--kernel", "--kdir", "--cache", "--series", "Examples:"} {
-		if !strings.Contains(errb.String(), want) {
-			t.Errorf("help lacks %q", want)
+	for _, c := range cases {
+		var out, errb bytes.Buffer
+		if code := run(&out, &errb, c.args); code != 0 {
+			t.Errorf("%q: exit %d, want 0", c.args, code)
+		}
+		if errb.Len() != 0 {
+			t.Errorf("%q: help wrote to stderr: %q", c.args, errb.String())
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%q: stdout lacks %q:\n%s", c.args, w, out.String())
+			}
+		}
+		for _, w := range c.notWant {
+			if strings.Contains(out.String(), w) {
+				t.Errorf("%q: stdout has %q:\n%s", c.args, w, out.String())
+			}
+		}
+	}
+}
+
+// TestInputsCheckedFirst gives bad inputs with an empty cache and
+// --offline: the input errors, all of them, must come before any kernel
+// lookup, Go build or module build.
+func TestInputsCheckedFirst(t *testing.T) {
+	mod := t.TempDir()
+	if err := os.WriteFile(filepath.Join(mod, "Kbuild"), []byte("obj-m := x.o\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--module", mod, "--file", "/nonexistent/loader:/bin/loader", "--", "/bin/loader"},
+			[]string{"--file /nonexistent/loader:/bin/loader", "no such file"}},
+		{[]string{"--module", t.TempDir(), "--", "/bin/x"}, []string{"no Kbuild or Makefile"}},
+		{[]string{"--module", "/nonexistent/mod", "--ko", "/nonexistent/x.ko", "--go", "./nonexistent", "--file", "/nonexistent/a:/a", "--", "x"},
+			[]string{"module /nonexistent/mod", "--ko", "/nonexistent/x.ko", "--go: go package ./nonexistent", "--file /nonexistent/a:/a"}},
+		{[]string{"--go", "fmt"}, []string{"--go: go package fmt (fmt) is package fmt, not a command"}},
+	}
+	for _, c := range cases {
+		var out, errb bytes.Buffer
+		args := append([]string{"run", "--offline", "--cache", t.TempDir()}, c.args...)
+		if code := run(&out, &errb, args); code != 1 {
+			t.Errorf("%q: exit %d, want 1; stderr:\n%s", c.args, code, errb.String())
+		}
+		for _, w := range c.want {
+			if !strings.Contains(errb.String(), w) {
+				t.Errorf("%q: stderr lacks %q:\n%s", c.args, w, errb.String())
+			}
+		}
+		for _, late := range []string{"offline", "building"} {
+			if strings.Contains(errb.String(), late) {
+				t.Errorf("%q: got to %q before reporting the bad input:\n%s", c.args, late, errb.String())
+			}
+		}
+	}
+}
+
+func TestDynamicFileRefused(t *testing.T) {
+	bin, err := exec.LookPath("true")
+	if err != nil {
+		t.Skip("no true(1) on the host")
+	}
+	if f, err := elf.Open(bin); err != nil {
+		t.Skipf("%s: %v", bin, err)
+	} else {
+		dynamic := false
+		for _, p := range f.Progs {
+			dynamic = dynamic || p.Type == elf.PT_INTERP
+		}
+		f.Close()
+		if !dynamic {
+			t.Skipf("%s is static", bin)
+		}
+	}
+	var out, errb bytes.Buffer
+	code := run(&out, &errb, []string{"run", "--offline", "--cache", t.TempDir(), "--file", bin + ":/bin/true", "--", "/bin/true"})
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	for _, w := range []string{bin + " is dynamically linked", "CGO_ENABLED=0 go build", "--go PKG"} {
+		if !strings.Contains(errb.String(), w) {
+			t.Errorf("stderr lacks %q:\n%s", w, errb.String())
 		}
 	}
 }
