@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"debug/elf"
 	"os"
-	"path/filepath"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -185,6 +185,82 @@ func TestRunEndToEnd(t *testing.T) {
 	for _, want := range []string{"\ncli says hi\n", "kmsg: hellomod: hello from the structops-vm test module"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("console lacks %q", want)
+		}
+	}
+}
+
+// TestRunGoOutsideCheckout is the go install scenario: structops-vm built
+// with cgo on (dynamically linked, as go install makes it by default), run
+// from a module of the user's outside the checkout, builds the user's
+// command with --go and runs it in the guest with the arguments after --.
+func TestRunGoOutsideCheckout(t *testing.T) {
+	if os.Getenv("STRUCTOPS_VM") != "1" {
+		t.Skip("boots a VM: set STRUCTOPS_VM=1")
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "structops-vm")
+	cgo := "1"
+	if _, err := exec.LookPath("gcc"); err != nil {
+		cgo = "0"
+	}
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build structops-vm: %v\n%s", err, out)
+	}
+	if f, err := elf.Open(bin); err == nil {
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP {
+				t.Logf("structops-vm is dynamically linked (CGO_ENABLED=%s)", cgo)
+			}
+		}
+		f.Close()
+	}
+	mod, err := filepath.Abs("../../vm/testdata/hellomod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proj := filepath.Join(tmp, "proj")
+	for name, data := range map[string]string{
+		"go.mod": "module example.com/proj\n\ngo 1.25\n",
+		"hello/main.go": `package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	fmt.Printf("hello args %q\n", os.Args[1:])
+	os.Exit(3)
+}
+`,
+	} {
+		p := filepath.Join(proj, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"run", "--offline", "--timeout", "4m", "--module", mod, "--go", "./hello", "--", "a", "b c"}
+	if c := os.Getenv("STRUCTOPS_VM_CACHE"); c != "" {
+		args = append([]string{args[0], "--cache", c}, args[1:]...)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = proj
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	code := cmd.ProcessState.ExitCode()
+	if code != 3 {
+		t.Fatalf("exit %d (%v), want 3; stderr:\n%s\nconsole:\n%s", code, err, errb.String(), out.String())
+	}
+	t.Logf("progress:\n%s", errb.String())
+	for _, want := range []string{`hello args ["a" "b c"]`, "kmsg: hellomod: hello from the structops-vm test module"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("console lacks %q:\n%s", want, out.String())
 		}
 	}
 }
