@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // modCacheVersion changes when the cache key or layout does.
@@ -33,9 +34,12 @@ func BuildModuleCached(ctx context.Context, k *Kernel, srcDir string, o BuildOpt
 	root := filepath.Join(k.CacheDir, "modules")
 	dir := filepath.Join(root, key)
 	if kos, ok := cachedKos(dir); ok {
+		now := time.Now()
+		_ = os.Chtimes(dir, now, now) // in use: not pruned
 		progress{o.Progress}.printf("module %s unchanged: using the build cached in %s", srcDir, dir)
 		return kos, true, nil
 	}
+	pruneModules(root)
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, false, err
 	}
@@ -77,6 +81,24 @@ func BuildModuleCached(ctx context.Context, k *Kernel, srcDir string, o BuildOpt
 	}
 	kos, _ = cachedKos(dir)
 	return kos, false, nil
+}
+
+// modCacheMaxAge is how long a module build unused stays in the cache.
+const modCacheMaxAge = 14 * 24 * time.Hour
+
+// pruneModules removes the cached module builds unused for modCacheMaxAge
+// (and build dirs left by failed builds as old), so that a module edited
+// often does not fill the disk.
+func pruneModules(root string) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && e.IsDir() && time.Since(info.ModTime()) > modCacheMaxAge {
+			os.RemoveAll(filepath.Join(root, e.Name()))
+		}
+	}
 }
 
 // cachedKos returns the .ko files of a complete cache entry.

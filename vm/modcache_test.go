@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fakeKbuild makes a kbuild dir whose `make modules` copies a prebuilt
@@ -79,6 +80,22 @@ func TestBuildModuleCached(t *testing.T) {
 	}
 	if n := builds(t, count); n != 4 {
 		t.Errorf("%d builds, want 4", n)
+	}
+
+	// an entry unused for longer than modCacheMaxAge goes at the next build
+	old := time.Now().Add(-modCacheMaxAge - time.Hour)
+	stale := filepath.Dir(kos1[0])
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "hello.c"), []byte("int z;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := BuildModuleCached(ctx, k, src, BuildOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale cache entry %s kept: %v", stale, err)
 	}
 }
 
