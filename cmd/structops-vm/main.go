@@ -226,6 +226,11 @@ func run(stdout, stderr io.Writer, args []string) int {
 		if prog, err = vm.CheckGoProgram(ctx, "", o.goPkg); err != nil {
 			errs = append(errs, fmt.Errorf("--go: %w", err))
 		}
+		for _, f := range files {
+			if err == nil && f.GuestPath == prog.GuestPath() {
+				errs = append(errs, fmt.Errorf("--file %s:%s: --go %s goes to %s too", f.HostPath, f.GuestPath, o.goPkg, f.GuestPath))
+			}
+		}
 	}
 	if len(errs) > 0 {
 		return fail(errors.Join(errs...))

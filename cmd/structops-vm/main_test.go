@@ -92,6 +92,7 @@ func TestInputsCheckedFirst(t *testing.T) {
 		{[]string{"--module", "/nonexistent/mod", "--ko", "/nonexistent/x.ko", "--go", "./nonexistent", "--file", "/nonexistent/a:/a", "--", "x"},
 			[]string{"module /nonexistent/mod", "--ko", "/nonexistent/x.ko", "--go: go package ./nonexistent", "--file /nonexistent/a:/a"}},
 		{[]string{"--go", "fmt"}, []string{"--go: go package fmt (fmt) is package fmt, not a command"}},
+		{[]string{"--go", "../structops-vm", "--file", "main.go:/bin/structops-vm"}, []string{"--go ../structops-vm goes to /bin/structops-vm too"}},
 	}
 	for _, c := range cases {
 		var out, errb bytes.Buffer
