@@ -14,6 +14,7 @@ import (
 
 	sasm "github.com/structops/structops-gen/asm"
 	"github.com/structops/structops-gen/bpf"
+	"github.com/structops/structops-gen/bpftestmodops"
 )
 
 // line is the line of its caller.
@@ -155,4 +156,25 @@ func TestBuildPositions(t *testing.T) {
 			t.Errorf("instruction %d: source %#v, want srcpos_test.go:%d %q", i, insns[i].Source(), want.line, want.text)
 		}
 	}
+}
+
+// BenchmarkBuild measures what Build adds to calling the callback
+// functions (recover, function positions, line info from the source
+// files): compare with BenchmarkBuild/direct.
+func BenchmarkBuild(b *testing.B) {
+	callbacks := map[string]func() asm.Instructions{"test_1": bpftestmodops.Test1, "test_2": bpftestmodops.Test2, "test_3": bpftestmodops.Test3}
+	b.Run("direct", func(b *testing.B) {
+		for b.Loop() {
+			for _, f := range callbacks {
+				f()
+			}
+		}
+	})
+	b.Run("Build", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := bpf.Build(callbacks); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
