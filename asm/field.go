@@ -1,8 +1,6 @@
 package asm
 
 import (
-	"fmt"
-
 	"github.com/cilium/ebpf/asm"
 )
 
@@ -37,13 +35,13 @@ func FieldOf(ins asm.Instruction) (Field, bool) {
 
 func (f Field) check(what string, ptr asm.Register) {
 	if f.Size != 1 && f.Size != 2 && f.Size != 4 && f.Size != 8 {
-		panic(fmt.Sprintf("sasm: %s %s: size %d, want 1, 2, 4 or 8", what, f, f.Size))
+		misuse("", "%s %s: size %d, want 1, 2, 4 or 8", what, f, f.Size)
 	}
 	if f.Offset < 0 || f.Offset > 1<<15-1 {
-		panic(fmt.Sprintf("sasm: %s %s: offset %d does not fit an instruction's 16-bit offset", what, f, f.Offset))
+		misuse("", "%s %s: offset %d does not fit an instruction's 16-bit offset", what, f, f.Offset)
 	}
 	if ptr == asm.RFP {
-		panic(fmt.Sprintf("sasm: %s %s: the pointer cannot be the frame pointer R10", what, f))
+		misuse("", "%s %s: the pointer cannot be the frame pointer R10", what, f)
 	}
 }
 
@@ -53,7 +51,7 @@ func (f Field) check(what string, ptr asm.Register) {
 func (f Field) Load(dst, ptr asm.Register) asm.Instructions {
 	f.check("Load", ptr)
 	if dst == asm.RFP {
-		panic(fmt.Sprintf("sasm: Load %s: the destination cannot be R10", f))
+		misuse("", "Load %s: the destination cannot be R10", f)
 	}
 	// dst = *(u8/u16/u32/u64 *)(ptr + offset): a zero-extending load
 	ins := asm.LoadMem(dst, ptr, int16(f.Offset), memSize(f.Size))
@@ -63,7 +61,7 @@ func (f Field) Load(dst, ptr asm.Register) asm.Instructions {
 		op := map[int]asm.ALUOp{1: asm.MovSX8, 2: asm.MovSX16, 4: asm.MovSX32}[f.Size]
 		insns = append(insns, op.Reg(dst, dst)) // dst = (s8/s16/s32)dst, sign-extended
 	}
-	return insns
+	return at(insns)
 }
 
 // Store writes the low Size bytes of src to the field of the struct ptr
@@ -72,12 +70,12 @@ func (f Field) Load(dst, ptr asm.Register) asm.Instructions {
 func (f Field) Store(ptr, src asm.Register) asm.Instructions {
 	f.check("Store", ptr)
 	if !f.Writable {
-		panic(fmt.Sprintf("sasm: Store %s: the kernel lets struct_ops programs of this type only read it (see its btf_struct_access)", f))
+		misuse("", "Store %s: the kernel lets struct_ops programs of this type only read it (see its btf_struct_access)", f)
 	}
 	// *(u8/u16/u32/u64 *)(ptr + offset) = src
 	ins := asm.StoreMem(ptr, int16(f.Offset), src, memSize(f.Size))
 	ins.Metadata.Set(fieldMeta{}, f)
-	return asm.Instructions{ins}
+	return at(asm.Instructions{ins})
 }
 
 // IfNotNull runs body only when ptr is not NULL: a jump over body when ptr
@@ -89,10 +87,10 @@ func IfNotNull(ptr asm.Register, body asm.Instructions) asm.Instructions {
 		slots += int(ins.Size() / asm.InstructionSize)
 	}
 	if slots > 1<<15-1 {
-		panic(fmt.Sprintf("sasm: IfNotNull: body of %d slots is too long to jump over", slots))
+		misuse("", "IfNotNull: body of %d slots is too long to jump over", slots)
 	}
 	// if ptr == NULL skip the body
-	return append(asm.Instructions{jumpImm(asm.JEq, ptr, 0, int16(slots))}, body...)
+	return append(at(asm.Instructions{jumpImm(asm.JEq, ptr, 0, int16(slots))}), body...)
 }
 
 // kfuncMeta is the Metadata key of the kfunc a call instruction calls.
@@ -109,7 +107,7 @@ type kfuncMeta struct{}
 // (kfuncs of modules, which need an fd_array, are not supported).
 func Kfunc(name string) asm.Instructions {
 	if name == "" {
-		panic("sasm: Kfunc: empty name")
+		misuse("", "Kfunc: empty name")
 	}
 	ins := asm.Instruction{
 		OpCode:   asm.OpCode(asm.JumpClass).SetJumpOp(asm.Call),
@@ -117,7 +115,7 @@ func Kfunc(name string) asm.Instructions {
 		Constant: -1, // the kfunc's BTF id, set at load time
 	}
 	ins.Metadata.Set(kfuncMeta{}, name)
-	return asm.Instructions{ins}
+	return at(asm.Instructions{ins})
 }
 
 // KfuncOf returns the name of the kfunc a Kfunc instruction calls.

@@ -1,6 +1,7 @@
 package asm
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -30,7 +31,7 @@ func TestFieldLoadStore(t *testing.T) {
 		if !f.Writable {
 			func() {
 				defer func() {
-					if r := recover(); r == nil || !strings.Contains(r.(string), "only read") {
+					if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "only read") {
 						t.Errorf("%s: Store of a read-only field: %v", f, r)
 					}
 				}()

@@ -36,7 +36,7 @@ type stringMeta struct{}
 // It panics if s contains a NUL byte.
 func String(dst asm.Register, s string) asm.Instructions {
 	if strings.IndexByte(s, 0) >= 0 {
-		panic(fmt.Sprintf("sasm: string %q contains a NUL byte", s))
+		misuse("", "String: %q contains a NUL byte", s)
 	}
 	// dst = &.rodata[offset of s]; map and offset are filled in by Link
 	ins := asm.Instruction{
@@ -45,7 +45,7 @@ func String(dst asm.Register, s string) asm.Instructions {
 		Src:    asm.PseudoMapValue,
 	}
 	ins.Metadata.Set(stringMeta{}, s)
-	return asm.Instructions{ins}
+	return at(asm.Instructions{ins})
 }
 
 // StringOf returns the string a String instruction points at.
@@ -64,23 +64,23 @@ func StringOf(ins asm.Instruction) (string, bool) {
 // It panics with more than 3 args: use PrintkStack.
 func Printk(format string, args ...asm.Register) asm.Instructions {
 	if len(args) > 3 {
-		panic(fmt.Sprintf("sasm: Printk(%q): %d args, bpf_trace_printk takes at most 3: use PrintkStack", format, len(args)))
+		misuse("", "Printk(%q): %d args, bpf_trace_printk takes at most 3: use PrintkStack", format, len(args))
 	}
 	var moves []move
 	for i, r := range args {
 		if r < asm.R3 || r > asm.R9 {
-			panic(fmt.Sprintf("sasm: Printk(%q): arg %d is in %s, want one of R3..R9", format, i, r))
+			misuse("", "Printk(%q): arg %d is in %s, want one of R3..R9", format, i, r)
 		}
 		moves = append(moves, move{dst: asm.R3 + asm.Register(i), src: r})
 	}
-	return Seq(
+	return at(Seq(
 		parallelMove(moves, asm.R0, asm.R1, asm.R2), // R3..R5 = args
 		String(asm.R1, format),                      // r1 = format in .rodata
 		asm.Instructions{
 			asm.Mov.Imm(asm.R2, int32(len(format)+1)), // r2 = sizeof(format), NUL included
 			asm.FnTracePrintk.Call(),                  // bpf_trace_printk(r1, r2, r3, r4, r5)
 		},
-	)
+	))
 }
 
 // PrintkStack calls bpf_trace_vprintk(format, sizeof(format), fp+off, n*8):
@@ -89,7 +89,7 @@ func Printk(format string, args ...asm.Register) asm.Instructions {
 // clobbered.
 func PrintkStack(format string, off int16, n int) asm.Instructions {
 	if n < 0 || n > maxVprintkArgs {
-		panic(fmt.Sprintf("sasm: PrintkStack(%q): %d values, bpf_trace_vprintk takes 0..%d", format, n, maxVprintkArgs))
+		misuse("", "PrintkStack(%q): %d values, bpf_trace_vprintk takes 0..%d", format, n, maxVprintkArgs)
 	}
 	checkStack(fmt.Sprintf("PrintkStack(%q)", format), off, n*8)
 	insns := Seq(
@@ -104,10 +104,10 @@ func PrintkStack(format string, off int16, n int) asm.Instructions {
 			asm.Add.Imm(asm.R3, int32(off)), // r3 = fp + off: the u64 values
 		)
 	}
-	return append(insns,
+	return at(append(insns,
 		asm.Mov.Imm(asm.R4, int32(n*8)), // r4 = n * 8 bytes
 		asm.FnTraceVprintk.Call(),       // bpf_trace_vprintk(r1, r2, r3, r4)
-	)
+	))
 }
 
 // ZeroStack zeroes [fp+off, fp+off+size) with 8-byte stores of the
@@ -115,7 +115,7 @@ func PrintkStack(format string, off int16, n int) asm.Instructions {
 // of 8). off must be 8-aligned and the range must lie below fp.
 func ZeroStack(off int16, size int) asm.Instructions {
 	if off%8 != 0 {
-		panic(fmt.Sprintf("sasm: ZeroStack: offset %d is not 8-aligned", off))
+		misuse("", "ZeroStack: offset %d is not 8-aligned", off)
 	}
 	checkStack("ZeroStack", off, size)
 	var insns asm.Instructions
@@ -129,7 +129,7 @@ func ZeroStack(off int16, size int) asm.Instructions {
 			o += w
 		}
 	}
-	return insns
+	return at(insns)
 }
 
 // ProbeReadKernel calls bpf_probe_read_kernel(fp+dstOff, size, src): it
@@ -138,12 +138,12 @@ func ZeroStack(off int16, size int) asm.Instructions {
 func ProbeReadKernel(dstOff int16, size int32, src asm.Register) asm.Instructions {
 	checkStack("ProbeReadKernel", dstOff, int(size))
 	insns := parallelMove([]move{{dst: asm.R3, src: src}}) // r3 = src
-	return append(insns,
+	return at(append(insns,
 		asm.Mov.Reg(asm.R1, asm.RFP),       // r1 = fp
 		asm.Add.Imm(asm.R1, int32(dstOff)), // r1 = fp + dstOff: destination
 		asm.Mov.Imm(asm.R2, size),          // r2 = size
 		asm.FnProbeReadKernel.Call(),       // bpf_probe_read_kernel(r1, r2, r3)
-	)
+	))
 }
 
 // ProbeReadKernelReg is ProbeReadKernel with the size in a register. The
@@ -151,22 +151,22 @@ func ProbeReadKernel(dstOff int16, size int32, src asm.Register) asm.Instruction
 // left at fp+dstOff (bound it with conditional jumps first).
 func ProbeReadKernelReg(dstOff int16, size, src asm.Register) asm.Instructions {
 	if size == asm.RFP {
-		panic("sasm: ProbeReadKernelReg: the size cannot be in R10")
+		misuse("", "ProbeReadKernelReg: the size cannot be in R10")
 	}
 	checkStack("ProbeReadKernelReg", dstOff, 0)
 	insns := parallelMove([]move{{dst: asm.R2, src: size}, {dst: asm.R3, src: src}}, asm.R0, asm.R1) // r2 = size, r3 = src
-	return append(insns,
+	return at(append(insns,
 		asm.Mov.Reg(asm.R1, asm.RFP),       // r1 = fp
 		asm.Add.Imm(asm.R1, int32(dstOff)), // r1 = fp + dstOff: destination
 		asm.FnProbeReadKernel.Call(),       // bpf_probe_read_kernel(r1, r2, r3)
-	)
+	))
 }
 
 // checkStack panics unless [fp+off, fp+off+size) lies within the 512-byte
 // BPF stack.
 func checkStack(what string, off int16, size int) {
 	if off >= 0 || int(off) < -512 || size < 0 || int(off)+size > 0 {
-		panic(fmt.Sprintf("sasm: %s: stack range fp%+d, %d bytes, is outside [fp-512, fp)", what, off, size))
+		misuse("", "%s: stack range fp%+d, %d bytes, is outside [fp-512, fp)", what, off, size)
 	}
 }
 
@@ -242,7 +242,7 @@ func pickScratch(moves []move, scratch []asm.Register) asm.Register {
 // copied, not modified. It panics on an empty sequence.
 func Label(sym string, insns asm.Instructions) asm.Instructions {
 	if len(insns) == 0 {
-		panic(fmt.Sprintf("sasm: Label(%q): no instruction to label", sym))
+		misuse("", "Label(%q): no instruction to label", sym)
 	}
 	out := append(asm.Instructions(nil), insns...)
 	out[0] = out[0].WithSymbol(sym)

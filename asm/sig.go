@@ -10,9 +10,11 @@
 // Link collects the strings of a set of programs into one read-only .rodata
 // map.
 //
-// Every function here panics on a generation-time programming error (an
-// argument index out of range, a register that cannot be used, an invalid
-// type): the generator, not the end user, has to fix those.
+// Every helper records on the instructions it returns where the user's Go
+// code called it (PosOf), so that a verifier refusal names that line, and
+// panics with a *MisuseError on a programming error (an argument index out
+// of range, a register that cannot be used, an invalid type), which package
+// bpf's Build turns into an error naming the callback and the line.
 //
 // Generated code imports this package as sasm next to cilium's asm.
 package asm
@@ -100,7 +102,7 @@ func (t Type) check(what string) {
 		ok = t.Size == 8 && !t.Signed
 	}
 	if !ok {
-		panic(fmt.Sprintf("sasm: %s: invalid type %s", what, t))
+		misuse("", "%s: invalid type %s", what, t)
 	}
 }
 
@@ -145,27 +147,26 @@ func (s Sig) Arg(dst asm.Register, n int) asm.Instructions {
 // It panics if n is out of range or ctx is the frame pointer.
 func (s Sig) ArgFrom(dst, ctx asm.Register, n int) asm.Instructions {
 	if n < 0 || n >= len(s.Args) {
-		panic(fmt.Sprintf("sasm: %s: argument %d out of range (%d arguments)", s.Name, n, len(s.Args)))
+		misuse(s.Name, "argument %d out of range (%d arguments)", n, len(s.Args))
 	}
 	if ctx == asm.RFP || dst == asm.RFP {
-		panic(fmt.Sprintf("sasm: %s: argument %d: the frame pointer R10 cannot be the ctx or the destination", s.Name, n))
+		misuse(s.Name, "argument %d: the frame pointer R10 cannot be the ctx or the destination", n)
 	}
 	t := s.Args[n]
 	t.check(fmt.Sprintf("%s argument %d", s.Name, n))
 	off := int16(8 * n)
 	switch {
 	case t.Kind == KindVoid:
-		panic(fmt.Sprintf("sasm: %s: argument %d is void", s.Name, n))
+		misuse(s.Name, "argument %d is void", n)
 	case t.Size == 8:
 		// dst = *(u64 *)(ctx + 8n): pointer or 64-bit integer
-		return asm.Instructions{asm.LoadMem(dst, ctx, off, asm.DWord)}
+		return at(asm.Instructions{asm.LoadMem(dst, ctx, off, asm.DWord)})
 	case t.Signed:
 		// dst = *(s8/s16/s32 *)(ctx + 8n), sign-extended to 64 bits
-		return asm.Instructions{asm.LoadMemSX(dst, ctx, off, memSize(t.Size))}
-	default:
-		// dst = *(u8/u16/u32 *)(ctx + 8n), zero-extended to 64 bits
-		return asm.Instructions{asm.LoadMem(dst, ctx, off, memSize(t.Size))}
+		return at(asm.Instructions{asm.LoadMemSX(dst, ctx, off, memSize(t.Size))})
 	}
+	// dst = *(u8/u16/u32 *)(ctx + 8n), zero-extended to 64 bits
+	return at(asm.Instructions{asm.LoadMem(dst, ctx, off, memSize(t.Size))})
 }
 
 // Ret sets R0 to src converted to the return type and exits:
@@ -210,7 +211,7 @@ func (s Sig) Ret(src asm.Register) asm.Instructions {
 		}
 		insns = append(insns, asm.And.Imm32(asm.R0, mask)) // w0 &= 0xff / 0xffff: zero-extend the low bytes
 	}
-	return append(insns, asm.Return())
+	return at(append(insns, asm.Return()))
 }
 
 // RetImm sets R0 to v converted to the return type at generation time (see
@@ -220,7 +221,7 @@ func (s Sig) RetImm(v int64) asm.Instructions {
 	t := s.Return
 	t.check(s.Name + " return type")
 	v = convert(t, v)
-	return append(movImm(asm.R0, v), asm.Return())
+	return at(append(movImm(asm.R0, v), asm.Return()))
 }
 
 // convert applies the C conversion to type t to v.

@@ -248,8 +248,8 @@ func loadError(ops *Ops, spec *ebpf.CollectionSpec, opts *Options, err error) er
 		if !(opts != nil && opts.VerifierLog) && len(lines) > verifierTail {
 			lines, label = lines[len(lines)-verifierTail:], "verifier log, last lines (--verifier-log for all)"
 		}
-		return &wrapped{err: err, msg: fmt.Sprintf("the verifier rejected %s of %s: %v\n%s:\n\t%s",
-			member, ops.Name, ve.Cause, label, strings.Join(lines, "\n\t"))}
+		return &wrapped{err: err, msg: fmt.Sprintf("the verifier rejected %s of %s: %v\n%s%s:\n\t%s",
+			member, ops.Name, ve.Cause, refusedAt(spec, err, ve.Log), label, strings.Join(lines, "\n\t"))}
 	}
 	return fmt.Errorf("load struct_ops %s: %w", ops.Name, err)
 }

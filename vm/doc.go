@@ -21,16 +21,20 @@
 // derived from the host's /etc/apt/sources.list.d/*.sources. The headers
 // ship a BTF-only vmlinux, so modules built against them get module BTF.
 //
-// Run packs an initramfs (Initramfs: reproducible gzip'd newc cpio) with a
-// static /init (package vm/guest, see InitBinary), the modules, the files
-// and the command, and boots it with qemu-system-x86_64 under TCG, or KVM
-// when a one-time probe (cached in the cache dir) shows that KVM works. The
+// Run packs an initramfs (Initramfs: reproducible gzip'd newc cpio) with
+// an /init running package vm/guest (the running executable after
+// UseExecutableAsInit, with its shared objects if it is dynamically linked,
+// see SelfInit; else InitBinary), the modules, the files and the command,
+// and boots it with qemu-system-x86_64 under TCG, or KVM when a one-time
+// probe (cached in the cache dir) shows that KVM works. The
 // init streams the command's output, the kernel log ("kmsg: ") and the
 // trace_pipe ("trace: ", bpf_printk output) to the console and ends with
 // the guest.Marker line, from which Run takes the exit status.
 //
 // Host tools: qemu-system-x86 (qemu-system-x86_64), make, gcc-12 (the
 // compiler the Debian kernel was built with), dwarves (pahole, for module
-// BTF), apt-get and dpkg-deb, and the Go toolchain when the running binary
-// cannot serve as /init.
+// BTF), apt-get and dpkg-deb, and the Go toolchain for InitBinary and
+// BuildGo. BuildModuleCached keeps module builds by content in the cache
+// dir; CheckGuestFile, CheckModuleDir and CheckGoProgram check inputs
+// before anything is built.
 package vm

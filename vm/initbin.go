@@ -1,7 +1,9 @@
 package vm
 
 import (
+	"bufio"
 	"context"
+	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,25 +17,100 @@ const InitPackage = "github.com/structops/structops-gen/cmd/structops-vm"
 
 var selfIsInit bool
 
-// UseExecutableAsInit tells InitBinary that the running executable runs
-// guest.Main when it is PID 1 (cmd/structops-vm does), so that, if it is
-// statically linked, it can be its own /init.
+// UseExecutableAsInit tells Run that the running executable runs
+// guest.Main when it is PID 1 (cmd/structops-vm does), so that it is its own
+// /init: as is when it is static, with its shared objects when it is
+// dynamically linked (see SelfInit).
 func UseExecutableAsInit() { selfIsInit = true }
 
-// InitBinary returns a static binary to use as /init: the running
-// executable if UseExecutableAsInit was called and it is static, else
-// InitPackage built with CGO_ENABLED=0 into cacheDir/init (this needs the
-// Go toolchain and a working directory inside the structops-gen module).
+// InitBinary returns a static binary to use as /init: InitPackage built
+// with CGO_ENABLED=0 into cacheDir/init. This needs the Go toolchain and a
+// working directory inside the structops-gen module; a program that runs
+// guest.Main as PID 1 itself calls UseExecutableAsInit instead, and needs
+// neither.
 func InitBinary(ctx context.Context, cacheDir string) (string, error) {
-	return initBinary(ctx, cacheDir, progress{})
+	return buildInit(ctx, cacheDir, progress{})
 }
 
-func initBinary(ctx context.Context, cacheDir string, p progress) (string, error) {
-	if selfIsInit {
-		if self, err := os.Executable(); err == nil && checkStatic(self) == nil {
-			return self, nil
+// SelfInit returns the running executable as /init and, if it is
+// dynamically linked (a Go binary built with cgo enabled, the default of
+// `go install`, links libc because pflag imports net and archive/tar
+// imports os/user), the shared objects it runs with, to be put into the
+// initramfs at their host paths: its program interpreter and every shared
+// object /proc/self/maps shows mapped, which are exactly the files the host's
+// dynamic linker chose, plus /etc/ld.so.cache. The guest then runs the very
+// binary the user installed, with no toolchain, source or network needed.
+func SelfInit() (init string, libs []File, err error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, fmt.Errorf("guest /init: %w", err)
+	}
+	interp, err := interpreter(self)
+	if err != nil || interp == "" {
+		return self, nil, err
+	}
+	return self, sharedObjects(self, interp), nil
+}
+
+// interpreter returns the PT_INTERP path of an ELF executable, "" if it is
+// static.
+func interpreter(bin string) (string, error) {
+	f, err := elf.Open(bin)
+	if err != nil {
+		return "", fmt.Errorf("binary %s: %w", bin, err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			b := make([]byte, p.Filesz)
+			if _, err := p.ReadAt(b, 0); err != nil {
+				return "", fmt.Errorf("binary %s: program interpreter: %w", bin, err)
+			}
+			return strings.TrimRight(string(b), "\x00"), nil
 		}
 	}
+	return "", nil
+}
+
+// sharedObjects lists the files a dynamically linked running executable
+// self needs in the guest: its interpreter at the path the ELF names (a
+// copy of the symlink's target), each shared object mapped into this
+// process at its path, and the linker cache.
+func sharedObjects(self, interp string) []File {
+	seen := map[string]bool{interp: true}
+	libs := []File{{HostPath: interp, GuestPath: interp}}
+	if f, err := os.Open("/proc/self/maps"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) < 6 {
+				continue
+			}
+			p := fields[5]
+			if !strings.HasPrefix(p, "/") || p == self || seen[p] || !strings.Contains(filepath.Base(p), ".so") {
+				continue
+			}
+			seen[p] = true
+			libs = append(libs, File{HostPath: p, GuestPath: p})
+		}
+		f.Close()
+	}
+	if _, err := os.Stat("/etc/ld.so.cache"); err == nil {
+		libs = append(libs, File{HostPath: "/etc/ld.so.cache", GuestPath: "/etc/ld.so.cache"})
+	}
+	return libs
+}
+
+// initFiles returns the /init binary and the shared objects it needs.
+func initFiles(ctx context.Context, cacheDir string, p progress) (string, []File, error) {
+	if selfIsInit {
+		return SelfInit()
+	}
+	bin, err := buildInit(ctx, cacheDir, p)
+	return bin, nil, err
+}
+
+func buildInit(ctx context.Context, cacheDir string, p progress) (string, error) {
 	dir := filepath.Join(cacheDir, "init")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
@@ -48,7 +125,7 @@ func initBinary(ctx context.Context, cacheDir string, p progress) (string, error
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", tmp.Name(), InitPackage)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build the guest /init (go build %s): %w\n%s\nrun from the structops-gen checkout, or build structops-vm with CGO_ENABLED=0 so it is its own /init", InitPackage, err, strings.TrimSpace(string(out)))
+		return "", fmt.Errorf("build the guest /init (go build %s): %w\n%s\nrun from the structops-gen checkout, or call vm.UseExecutableAsInit from a binary that runs guest.Main as PID 1", InitPackage, err, strings.TrimSpace(string(out)))
 	}
 	t.done()
 	bin := filepath.Join(dir, "structops-vm-init")

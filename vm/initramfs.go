@@ -27,8 +27,12 @@ type File struct {
 
 // Initramfs describes the guest's root file system.
 type Initramfs struct {
-	// Init is a static binary that runs guest.Main as PID 1 (see InitBinary).
+	// Init is a binary that runs guest.Main as PID 1: static (see
+	// InitBinary), or dynamically linked with InitLibs (see SelfInit).
 	Init string
+	// InitLibs are the shared objects a dynamically linked Init runs
+	// with, at their guest paths (SelfInit). Empty: Init must be static.
+	InitLibs []File
 	// Modules are .ko files, copied to /modules/ and loaded in this order.
 	Modules []string
 	// Files are extra files (mode taken from the host file).
@@ -43,8 +47,10 @@ type Initramfs struct {
 // depends only on the inputs' contents, names and permissions: entries are
 // sorted, mtimes are 0 and owners are root.
 func (r Initramfs) Write(w io.Writer) error {
-	if err := checkStatic(r.Init); err != nil {
-		return err
+	if len(r.InitLibs) == 0 {
+		if err := checkStatic(r.Init); err != nil {
+			return err
+		}
 	}
 	type entry struct {
 		data []byte
@@ -99,6 +105,11 @@ func (r Initramfs) Write(w io.Writer) error {
 			return fmt.Errorf("module: %w", err)
 		}
 		cfg.Modules = append(cfg.Modules, guest.Module{Path: gp, Name: name})
+	}
+	for _, f := range r.InitLibs {
+		if err := addHost(f.HostPath, f.GuestPath); err != nil {
+			return fmt.Errorf("shared object of the init binary: %w", err)
+		}
 	}
 	for _, f := range r.Files {
 		if !strings.HasPrefix(f.GuestPath, "/") {

@@ -27,7 +27,9 @@ type RunSpec struct {
 	Files   []File        // extra files
 	Command []string      // guest command argv; empty: only load the modules
 	Timeout time.Duration // wall-clock limit for qemu; default DefaultTimeout
-	// Init is the static /init binary; default InitBinary(ctx, k.CacheDir).
+	// Init is the static /init binary. Default: the running executable
+	// (with its shared objects, see SelfInit) if UseExecutableAsInit was
+	// called, else InitBinary(ctx, k.CacheDir).
 	Init string
 	// Accel is "auto" (default: KVM if a cached probe says it works, else
 	// TCG), "kvm" or "tcg".
@@ -63,9 +65,10 @@ func Run(ctx context.Context, k *Kernel, spec RunSpec, console io.Writer) (*Resu
 		timeout = DefaultTimeout
 	}
 	init := spec.Init
+	var initLibs []File
 	if init == "" {
 		var err error
-		if init, err = initBinary(ctx, k.CacheDir, p); err != nil {
+		if init, initLibs, err = initFiles(ctx, k.CacheDir, p); err != nil {
 			return nil, err
 		}
 	}
@@ -75,7 +78,7 @@ func Run(ctx context.Context, k *Kernel, spec RunSpec, console io.Writer) (*Resu
 	}
 	defer os.RemoveAll(work)
 	initrd := filepath.Join(work, "initramfs.cpio.gz")
-	ir := Initramfs{Init: init, Modules: spec.Modules, Files: spec.Files, Command: spec.Command, NoTrace: spec.NoTrace}
+	ir := Initramfs{Init: init, InitLibs: initLibs, Modules: spec.Modules, Files: spec.Files, Command: spec.Command, NoTrace: spec.NoTrace}
 	if err := ir.WriteFile(initrd); err != nil {
 		return nil, fmt.Errorf("initramfs: %w", err)
 	}
