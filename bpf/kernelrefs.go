@@ -119,5 +119,8 @@ func resolveKernelRefsCached(ops *Ops, spec *ebpf.CollectionSpec, cache *btf.Cac
 			return fmt.Errorf("struct_ops type %s: read module %s's BTF: %w", ops.Name, ops.Module, permissionHint(err))
 		}
 	}
-	return resolveKernelRefs(ops, spec, vmlinux, typeSpec)
+	if err := resolveKernelRefs(ops, spec, vmlinux, typeSpec); err != nil {
+		return err
+	}
+	return checkEnumData(ops, spec, vmlinux)
 }
