@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/cilium/ebpf/btf"
 )
 
 // SchedExtDir is where the kernel shows the state of sched_ext (a variable
@@ -108,4 +110,22 @@ func (e SchedExtExit) String() string {
 		s += fmt.Sprintf(" (exit code %#x)", e.ExitCode)
 	}
 	return s
+}
+
+// KernelFuncs reports which of names the running kernel's vmlinux BTF has
+// as functions (kfuncs among them): schedulers pick the kfunc names of the
+// kernel they run on (sched_ext renamed scx_bpf_dispatch to
+// scx_bpf_dsq_insert and scx_bpf_consume to scx_bpf_dsq_move_to_local in
+// 6.13).
+func KernelFuncs(names ...string) (map[string]bool, error) {
+	spec, err := btf.LoadKernelSpec()
+	if err != nil {
+		return nil, fmt.Errorf("read the kernel's BTF: %w", permissionHint(err))
+	}
+	has := make(map[string]bool, len(names))
+	for _, n := range names {
+		var fn *btf.Func
+		has[n] = spec.TypeByName(n, &fn) == nil
+	}
+	return has, nil
 }
