@@ -124,8 +124,25 @@ func KernelFuncs(names ...string) (map[string]bool, error) {
 	}
 	has := make(map[string]bool, len(names))
 	for _, n := range names {
-		var fn *btf.Func
-		has[n] = spec.TypeByName(n, &fn) == nil
+		_, err := kernelFunc(spec, n)
+		has[n] = err == nil
 	}
 	return has, nil
+}
+
+// kernelFunc finds the function called exactly name in spec. TypeByName
+// would not do: cilium/ebpf matches names without their "___flavor" suffix,
+// so scx_bpf_dsq_insert also matches the 6.19+ scx_bpf_dsq_insert___v2_impl
+// and the lookup fails with "multiple matching types".
+func kernelFunc(spec *btf.Spec, name string) (*btf.Func, error) {
+	types, err := spec.AnyTypesByName(name)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range types {
+		if fn, ok := t.(*btf.Func); ok && fn.Name == name {
+			return fn, nil
+		}
+	}
+	return nil, fmt.Errorf("no function %s: %w", name, btf.ErrNotFound)
 }
