@@ -55,7 +55,7 @@ func TestSchedExtInVM(t *testing.T) {
 			t.Logf("step %s: PASS%s", m[1], m[3])
 		}
 	}
-	const want = 9
+	const want = 10
 	if len(steps) != want {
 		t.Errorf("%d of %d steps reported; console tail:\n%s", len(steps), want, tail(res.Console, 60))
 	}
