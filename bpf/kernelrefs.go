@@ -36,8 +36,8 @@ func resolveKernelRefs(ops *Ops, spec *ebpf.CollectionSpec, vmlinux, typeSpec *b
 			if !ok {
 				continue
 			}
-			var fn *btf.Func
-			if err := vmlinux.TypeByName(kf, &fn); err != nil {
+			fn, err := kernelFunc(vmlinux, kf)
+			if err != nil {
 				return fmt.Errorf("program %s of %s: kfunc %s: not in the running kernel's vmlinux BTF (%w): use a kfunc this kernel has (kfuncs of modules are not supported)", name, ops.Name, kf, err)
 			}
 			id, err := vmlinux.TypeID(fn)
@@ -119,5 +119,8 @@ func resolveKernelRefsCached(ops *Ops, spec *ebpf.CollectionSpec, cache *btf.Cac
 			return fmt.Errorf("struct_ops type %s: read module %s's BTF: %w", ops.Name, ops.Module, permissionHint(err))
 		}
 	}
-	return resolveKernelRefs(ops, spec, vmlinux, typeSpec)
+	if err := resolveKernelRefs(ops, spec, vmlinux, typeSpec); err != nil {
+		return err
+	}
+	return checkEnumData(ops, spec, vmlinux)
 }

@@ -46,6 +46,10 @@ type Member struct {
 	// Sig is the callback's signature the programs were written for; Load
 	// compares it with the kernel's (nil: not checked).
 	Sig *sasm.Sig
+	// Sleepable loads the callback's program with BPF_F_SLEEPABLE: it may
+	// call kfuncs that sleep (sched_ext's init calls scx_bpf_create_dsq).
+	// Only members whose kernel check_member allows it may be sleepable.
+	Sleepable bool
 }
 
 // Ops is a struct_ops type as the loader sees it.
@@ -331,6 +335,7 @@ func Spec(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*ebpf.Col
 			Type:         ebpf.StructOps,
 			AttachTo:     ops.Name + ":" + name, // ExpectedAttachType becomes the member's index
 			License:      "GPL",                 // struct_ops programs must be GPL compatible
+			Flags:        progFlags(ops, name),
 			Instructions: insns,
 		}
 	}

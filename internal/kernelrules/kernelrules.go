@@ -31,6 +31,14 @@ type Data struct {
 	// allows any value that fits. A kernel older than a bit's Since refuses
 	// it at load time (the map update fails with EINVAL).
 	Bits []Bit
+	// Max: integers: the largest value the kernel accepts (0: no limit
+	// beyond the member's width).
+	Max uint64
+	// Enum, EnumAll: integers: the allowed bits are those of the kernel's
+	// BTF enum Enum (the value of its member EnumAll where it has one, else
+	// every single-bit value not named with a "__" prefix), read from the
+	// BTF of the kernel the implementation is for (EnumBits); Bits is nil.
+	Enum, EnumAll string
 	// Doc says what the member is for.
 	Doc string
 }
@@ -69,6 +77,57 @@ var types = map[string]map[string]Data{
 	},
 	// net/bpf/bpf_dummy_struct_ops.c: no data member is copied
 	"bpf_dummy_ops": {},
+	// kernel/sched/ext.c bpf_scx_init_member (the members it copies on
+	// every kernel with sched_ext; later members such as sub_cgroup_id are
+	// left out until their rules are known)
+	"sched_ext_ops": {
+		// bpf_obj_name_cpy into char name[SCX_OPS_NAME_LEN]; 0 copied is
+		// EINVAL
+		"name": {Required: true, String: true, Charset: ObjNameChars, CharsetDoc: "letters, digits, '_' and '.'",
+			Doc: "the scheduler's name in /sys/kernel/sched_ext/root/ops and the kernel log"},
+		// flags & ~SCX_OPS_ALL_FLAGS is EINVAL; the flags differ between
+		// kernels, so they are read from the kernel's enum scx_ops_flags
+		"flags": {Doc: "SCX_OPS_* flags", Enum: "scx_ops_flags", EnumAll: "SCX_OPS_ALL_FLAGS"},
+		// msecs_to_jiffies(timeout_ms) > SCX_WATCHDOG_MAX_TIMEOUT (30 s) is
+		// E2BIG; 0 means the 30 s maximum
+		"timeout_ms": {Max: 30000, Doc: "the watchdog timeout in ms: a runnable task not run within it ejects the scheduler (0: 30000)"},
+		// > INT_MAX is E2BIG; 0 means SCX_DSP_DFL_MAX_BATCH
+		"dispatch_max_batch": {Max: 1<<31 - 1, Doc: "the most tasks ops.dispatch may insert at once (0: 32)"},
+		"exit_dump_len":      {Doc: "bytes of the debug dump on an error exit (0: 32768)"},
+		"hotplug_seq":        {Doc: "the /sys/kernel/sched_ext/hotplug_seq the scheduler was set up for (0: not checked)"},
+	},
+}
+
+// EnumBits returns the bits the kernel's enum allows for a member with
+// Enum set, from that enum's values by name: the value of EnumAll when the
+// enum has it (one Bit per single-bit value inside it), else every
+// single-bit value whose name does not start with "__".
+func (d Data) EnumBits(values map[string]uint64) []Bit {
+	all, hasAll := values[d.EnumAll]
+	names := make([]string, 0, len(values))
+	for n := range values {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if values[names[i]] != values[names[j]] {
+			return values[names[i]] < values[names[j]]
+		}
+		return names[i] < names[j]
+	})
+	var bits []Bit
+	seen := map[uint64]bool{}
+	for _, n := range names {
+		v := values[n]
+		if v == 0 || v&(v-1) != 0 || seen[v] || strings.HasPrefix(n, "__") {
+			continue
+		}
+		if hasAll && v&^all != 0 {
+			continue
+		}
+		seen[v] = true
+		bits = append(bits, Bit{Value: v, Name: n})
+	}
+	return bits
 }
 
 // Members returns the data members the kernel copies from the user's
@@ -153,6 +212,9 @@ func (d Data) CheckInt(v uint64) error {
 	}
 	if d.Required && v == 0 {
 		return errors.New("must not be zero")
+	}
+	if d.Max != 0 && v > d.Max {
+		return fmt.Errorf("%d is more than the kernel accepts: at most %d", v, d.Max)
 	}
 	return nil
 }
