@@ -230,10 +230,10 @@ func TestMainVmlinuxType(t *testing.T) {
 }
 
 func TestMainErrors(t *testing.T) {
-	f := &fake{loadErr: errors.New("struct_ops type bpf_testmod_ops not found: load the module first: insmod module/bpf_testmod.ko")}
+	f := &fake{loadErr: errors.New("struct_ops type bpf_testmod_ops not found in any loaded module's BTF: load the module first: insmod OUT/module/bpf_testmod.ko (OUT: the directory structops-gen wrote)")}
 	f.install(t)
 	code, _, errOut := runMain(t, testmodOps, "--once", "--verifier-log")
-	if code != 1 || !strings.Contains(errOut, "insmod module/bpf_testmod.ko") {
+	if code != 1 || !strings.Contains(errOut, "insmod OUT/module/bpf_testmod.ko") {
 		t.Errorf("load error: exit %d, stderr %q", code, errOut)
 	}
 	if f.opts == nil || !f.opts.VerifierLog {
