@@ -7,8 +7,8 @@ import (
 )
 
 // TestRuntimeLinksNoCLI: the runtime every generated package imports
-// links no command-line library; the loader's command line is package
-// loadercmd.
+// links neither spf13/pflag nor the loader's command line (package
+// loadercmd).
 func TestRuntimeLinksNoCLI(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip(err)

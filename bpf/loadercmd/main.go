@@ -201,6 +201,9 @@ func run(cfg config, stdout, stderr io.Writer, ops *bpf.Ops, progs func() map[st
 	by := ""
 	if m := impl.Module(); m != ops.Module {
 		by = " (registered by module " + m + ")"
+		if m == "" {
+			by = " (registered by the kernel itself, vmlinux)"
+		}
 	}
 	if trig.Slot >= 0 {
 		fmt.Fprintf(stderr, "%s: attached in slot %d%s\n", ops.Name, trig.Slot, by)
