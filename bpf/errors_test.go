@@ -41,8 +41,8 @@ func TestLoadErrorMapping(t *testing.T) {
 		{name: "EPERM from a program", err: fmt.Errorf("program test_1: load program: %w", &ebpf.VerifierError{Cause: unix.EPERM}), is: unix.EPERM, ve: true,
 			want: []string{"permission denied: run as root or with CAP_BPF and CAP_SYS_ADMIN"}},
 		{name: "verifier, tail", err: verr("test_2", long), ve: true, is: unix.EACCES,
-			want: []string{"the verifier rejected callback test_2 of bpf_testmod_ops", "last lines (--verifier-log for all)", "\n\t26: (b7)", "\n\tR0 !read_ok"},
-			not:  []string{"\t25: (b7)", "permission denied: run as root"}},
+			want: []string{"the verifier rejected callback test_2 of bpf_testmod_ops", "last lines (Options.VerifierLog for all)", "\n\t26: (b7)", "\n\tR0 !read_ok"},
+			not:  []string{"\t25: (b7)", "permission denied: run as root", "--verifier-log"}},
 		{name: "verifier, whole log", err: verr("test_1", long), opts: &Options{VerifierLog: true}, ve: true,
 			want: []string{"the verifier rejected callback test_1 of bpf_testmod_ops", "verifier log:", "\n\t0: (b7) r0 = 0", "\n\tR0 !read_ok"},
 			not:  []string{"last lines"}},
@@ -80,6 +80,14 @@ func TestLoadErrorMapping(t *testing.T) {
 			}
 			if !tc.ve && strings.Contains(msg, "\n") {
 				t.Errorf("not one line:\n%s", msg)
+			}
+			// a rejection is structured: the callback, the cause and the
+			// whole log, whatever the message shows
+			var rej *VerifierError
+			if found := errors.As(got, &rej); found != strings.HasPrefix(tc.name, "verifier") {
+				t.Errorf("errors.As(*bpf.VerifierError) = %v", found)
+			} else if found && (len(rej.Log) != len(long) && len(rej.Log) != 1 || rej.Ops != ops.Name || rej.Cause == nil) {
+				t.Errorf("VerifierError %+v does not carry the cause and the whole log", rej)
 			}
 		})
 	}

@@ -223,9 +223,42 @@ func TestModuleNotLoaded(t *testing.T) {
 		{Name: "test_1", Offset: 0, Size: 8, Func: true},
 	}}
 	_, err := bpf.Load(ops, map[string]asm.Instructions{"test_1": {asm.Mov.Imm(asm.R0, 42), asm.Return()}}, nil)
-	want := "struct_ops type bpf_testmod_ops not found: load the module first: insmod module/bpf_testmod.ko"
+	want := "struct_ops type bpf_testmod_ops not found in any loaded module's BTF: load the module first: insmod OUT/module/bpf_testmod.ko (OUT: the directory structops-gen wrote)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("Load: %v, want %q", err, want)
+	}
+	// a type read from a module's BTF names the module, not a build
+	ops.NoTrigger = true
+	_, err = bpf.Load(ops, map[string]asm.Instructions{"test_1": {asm.Mov.Imm(asm.R0, 42), asm.Return()}}, nil)
+	want = "struct_ops type bpf_testmod_ops not found in any loaded module's BTF: load module bpf_testmod first"
+	if err == nil || err.Error() != want {
+		t.Fatalf("Load: %v, want %q", err, want)
+	}
+}
+
+// TestLoadFindsDefiningModule: the kernel defines a type where the spec
+// did not say (here a spec naming a module for tcp_congestion_ops, which
+// vmlinux defines): Load checks against and loads into where the kernel
+// has it, as cilium/ebpf creates the map there, and Module names it.
+func TestLoadFindsDefiningModule(t *testing.T) {
+	needRoot(t)
+	ops := *tcpOps
+	ops.Module = "no_such_module"
+	impl, err := bpf.Load(&ops, minimalCC(), &bpf.Options{Data: map[string][]byte{"name": []byte(ccName("d"))}})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	defer impl.Close()
+	if m := impl.Module(); m != "" {
+		t.Errorf("Module() = %q, want \"\" (vmlinux)", m)
+	}
+	impl, err = bpf.Load(tcpOps, minimalCC(), &bpf.Options{Data: map[string][]byte{"name": []byte(ccName("e"))}})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	defer impl.Close()
+	if m := impl.Module(); m != "" {
+		t.Errorf("Module() = %q for a vmlinux type", m)
 	}
 }
 

@@ -96,14 +96,18 @@ func LoadPrograms(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*
 	}
 	delete(spec.Maps, ops.Name)
 	cache := btf.NewCache()
-	if err := resolveKernelRefsCached(ops, spec, cache); err != nil {
+	kops, err := located(ops, cache)
+	if err != nil {
+		return nil, err
+	}
+	if err := resolveKernelRefsCached(kops, spec, cache); err != nil {
 		return nil, err
 	}
 	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{Cache: cache})
 	if err != nil {
 		return nil, loadError(ops, spec, opts, err)
 	}
-	return &Impl{ops: ops, coll: coll, progsOnly: true}, nil
+	return &Impl{ops: ops, coll: coll, progsOnly: true, module: kops.Module}, nil
 }
 
 // resolveKernelRefsCached is resolveKernelRefs with the BTF from cache

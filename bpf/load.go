@@ -3,7 +3,6 @@ package bpf
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	sasm "github.com/structops/structops-gen/asm"
+	"github.com/structops/structops-gen/bpf/trigger"
 )
 
 // verifierTail is how many lines of the verifier log a rejection shows.
@@ -34,6 +34,8 @@ type Impl struct {
 	btfTime, collTime time.Duration
 	// progsOnly: loaded by LoadPrograms, without the struct_ops map
 	progsOnly bool
+	// module: the loaded module whose BTF defines the type (module.go)
+	module string
 }
 
 // Load checks that the kernel knows the struct_ops type and every member the
@@ -53,10 +55,14 @@ func Load(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*Impl, er
 	// the slowest part of loading, is decoded once instead of twice.
 	cache := btf.NewCache()
 	t0 := time.Now()
-	if err := checkKernelType(ops, spec, cache); err != nil {
+	kops, err := located(ops, cache)
+	if err != nil {
 		return nil, err
 	}
-	if err := resolveKernelRefsCached(ops, spec, cache); err != nil {
+	if err := checkKernelType(kops, spec, cache); err != nil {
+		return nil, err
+	}
+	if err := resolveKernelRefsCached(kops, spec, cache); err != nil {
 		return nil, err
 	}
 	t1 := time.Now()
@@ -68,7 +74,7 @@ func Load(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*Impl, er
 	if opts != nil && opts.LogWriter != nil {
 		fmt.Fprintf(opts.LogWriter, "%s: loaded %d programs (%s)\n", ops.Name, len(coll.Programs), strings.Join(sortedKeys(coll.Programs), ", "))
 	}
-	return &Impl{ops: ops, coll: coll, btfTime: t1.Sub(t0), collTime: t2.Sub(t1)}, nil
+	return &Impl{ops: ops, coll: coll, btfTime: t1.Sub(t0), collTime: t2.Sub(t1), module: kops.Module}, nil
 }
 
 // checkKernelType finds the kernel's struct_ops value type of ops, makes
@@ -81,9 +87,6 @@ func checkKernelType(ops *Ops, spec *ebpf.CollectionSpec, cache *btf.Cache) erro
 		err   error
 	)
 	if ops.Module != "" {
-		if _, serr := os.Stat(btfDir + "/" + ops.Module); serr != nil {
-			return fmt.Errorf("struct_ops type %s not found: load the module first: insmod module/%s.ko", ops.Name, ops.Module)
-		}
 		kspec, err = cache.Module(ops.Module)
 	} else {
 		kspec, err = cache.Kernel()
@@ -238,18 +241,14 @@ func loadError(ops *Ops, spec *ebpf.CollectionSpec, opts *Options, err error) er
 	}
 	var ve *ebpf.VerifierError
 	if errors.As(err, &ve) {
-		member := "a callback"
+		e := &VerifierError{Ops: ops.Name, Cause: ve.Cause, Log: ve.Log, Full: opts != nil && opts.VerifierLog, err: err}
 		for _, name := range sortedKeys(spec.Programs) {
 			if strings.HasPrefix(err.Error(), "program "+name+":") {
-				member = "callback " + name
+				e.Member = name
 			}
 		}
-		lines, label := ve.Log, "verifier log"
-		if !(opts != nil && opts.VerifierLog) && len(lines) > verifierTail {
-			lines, label = lines[len(lines)-verifierTail:], "verifier log, last lines (--verifier-log for all)"
-		}
-		return &wrapped{err: err, msg: fmt.Sprintf("the verifier rejected %s of %s: %v\n%s%s:\n\t%s",
-			member, ops.Name, ve.Cause, refusedAt(spec, err, ve.Log), label, strings.Join(lines, "\n\t"))}
+		e.At = refusedAt(spec, err, ve.Log)
+		return e
 	}
 	return fmt.Errorf("load struct_ops %s: %w", ops.Name, err)
 }
@@ -311,13 +310,13 @@ func (i *Impl) LinkID() (uint32, error) {
 // it keeps several (generated with --instances): the K to write as "@K "
 // before a line to the trigger. -1: the module has no slots.
 func (i *Impl) Slot() (int, error) {
-	if !i.ops.hasTrigger() {
+	if !i.ops.HasTrigger() {
 		return -1, nil
 	}
 	if i.link == nil {
 		return -1, fmt.Errorf("slot of %s: not attached: Attach it first", i.ops.Name)
 	}
-	return findSlot(i, TriggerPath(i.ops.Module))
+	return trigger.New(trigger.Path(i.ops.Module)).FindSlot(i.LinkID)
 }
 
 // Detach unregisters the implementation; the programs stay loaded and can
@@ -362,13 +361,3 @@ func (i *Impl) Map(name string) *ebpf.Map {
 	}
 	return i.coll.Maps[name]
 }
-
-// wrapped is an error with its own message that still unwraps to the
-// original (errors.As finds the *ebpf.VerifierError).
-type wrapped struct {
-	err error
-	msg string
-}
-
-func (w *wrapped) Error() string { return w.msg }
-func (w *wrapped) Unwrap() error { return w.err }

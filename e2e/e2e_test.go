@@ -310,7 +310,7 @@ func TestGeneratedStacksInVM(t *testing.T) {
 	plan.Steps = append(plan.Steps, []Step{
 		{Name: "rmmod-default", Rmmod: "bpf_testmod"},
 		{Name: "module-not-loaded", Argv: []string{def.loader, "--once"}, WantExit: 1,
-			WantStderr: []string{"struct_ops type bpf_testmod_ops not found: load the module first: insmod module/bpf_testmod.ko"}},
+			WantStderr: []string{"struct_ops type bpf_testmod_ops not found in any loaded module's BTF: load the module first: insmod OUT/module/bpf_testmod.ko"}},
 	}...)
 	for _, s := range newer {
 		plan.Steps = append(plan.Steps, Step{Name: s.name + "-kernel-too-old", Argv: []string{s.loader, "--once"}, WantExit: 1,

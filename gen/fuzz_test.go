@@ -307,7 +307,7 @@ func exportImporter() (types.Importer, error) {
 			importer.err = err
 			return
 		}
-		cmd := exec.Command("go", "list", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}", ebpfAsm, sasmPath, bpfPath, "os")
+		cmd := exec.Command("go", "list", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}", ebpfAsm, sasmPath, bpfPath, bpfPath+"/loadercmd", "os")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		var stderr strings.Builder
 		cmd.Stderr = &stderr

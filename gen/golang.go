@@ -242,8 +242,9 @@ func multi(open, close string) jen.Options {
 }
 
 func loaderFile(o *Ops, pkgPath, pkg string) *jen.File {
+	const loadercmd = bpfPath + "/loadercmd"
 	f := jen.NewFilePathName(pkgPath+"/loader", "main")
-	f.ImportName(bpfPath, "bpf")
+	f.ImportName(loadercmd, "loadercmd")
 	f.ImportName(pkgPath, pkg)
 	f.HeaderComment(genHeader)
 	what := "waits until it is interrupted"
@@ -252,7 +253,7 @@ func loaderFile(o *Ops, pkgPath, pkg string) *jen.File {
 	}
 	f.PackageComment(fmt.Sprintf("Command loader loads the BPF implementation of struct %s in package %s, attaches it and %s; --help lists the modes.", o.Name, pkg, what))
 	f.Func().Id("main").Params().Block(
-		jen.Qual("os", "Exit").Call(jen.Qual(bpfPath, "Main").Call(
+		jen.Qual("os", "Exit").Call(jen.Qual(loadercmd, "Main").Call(
 			jen.Qual("os", "Args").Index(jen.Lit(1).Op(":")), jen.Qual("os", "Stdout"), jen.Qual("os", "Stderr"),
 			jen.Qual(pkgPath, "Ops"), jen.Qual(pkgPath, "Programs"))),
 	)

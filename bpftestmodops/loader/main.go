@@ -4,11 +4,11 @@
 package main
 
 import (
-	"github.com/structops/structops-gen/bpf"
+	"github.com/structops/structops-gen/bpf/loadercmd"
 	"github.com/structops/structops-gen/bpftestmodops"
 	"os"
 )
 
 func main() {
-	os.Exit(bpf.Main(os.Args[1:], os.Stdout, os.Stderr, bpftestmodops.Ops, bpftestmodops.Programs))
+	os.Exit(loadercmd.Main(os.Args[1:], os.Stdout, os.Stderr, bpftestmodops.Ops, bpftestmodops.Programs))
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/structops/structops-gen/bpf"
+	"github.com/structops/structops-gen/bpf/trigger"
 	"github.com/structops/structops-gen/gen/testdata/golden/instances2/want/bpftestmodops"
 )
 
@@ -36,11 +37,11 @@ func load(v int64) (*bpf.Impl, error) {
 
 // test1 calls test_1 in slot k and returns the value slot k reports.
 func test1(k int) (string, error) {
-	trigger := bpf.TriggerPath(bpftestmodops.Ops.Module)
-	if err := os.WriteFile(trigger, fmt.Appendf(nil, "@%d test_1", k), 0); err != nil {
+	path := trigger.Path(bpftestmodops.Ops.Module)
+	if err := os.WriteFile(path, fmt.Appendf(nil, "@%d test_1", k), 0); err != nil {
 		return "", err
 	}
-	b, err := os.ReadFile(trigger)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", err
 	}
@@ -53,7 +54,7 @@ func test1(k int) (string, error) {
 			return v, nil
 		}
 	}
-	return "", fmt.Errorf("%s has no %q line: %q", trigger, prefix, b)
+	return "", fmt.Errorf("%s has no %q line: %q", path, prefix, b)
 }
 
 // expect checks that slot k's test_1 answers want.

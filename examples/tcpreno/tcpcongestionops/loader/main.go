@@ -4,11 +4,11 @@
 package main
 
 import (
-	"github.com/structops/structops-gen/bpf"
+	"github.com/structops/structops-gen/bpf/loadercmd"
 	"github.com/structops/structops-gen/examples/tcpreno/tcpcongestionops"
 	"os"
 )
 
 func main() {
-	os.Exit(bpf.Main(os.Args[1:], os.Stdout, os.Stderr, tcpcongestionops.Ops, tcpcongestionops.Programs))
+	os.Exit(loadercmd.Main(os.Args[1:], os.Stdout, os.Stderr, tcpcongestionops.Ops, tcpcongestionops.Programs))
 }

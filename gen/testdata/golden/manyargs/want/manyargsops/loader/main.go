@@ -4,11 +4,11 @@
 package main
 
 import (
-	"github.com/structops/structops-gen/bpf"
+	"github.com/structops/structops-gen/bpf/loadercmd"
 	"github.com/structops/structops-gen/gen/testdata/golden/manyargs/want/manyargsops"
 	"os"
 )
 
 func main() {
-	os.Exit(bpf.Main(os.Args[1:], os.Stdout, os.Stderr, manyargsops.Ops, manyargsops.Programs))
+	os.Exit(loadercmd.Main(os.Args[1:], os.Stdout, os.Stderr, manyargsops.Ops, manyargsops.Programs))
 }

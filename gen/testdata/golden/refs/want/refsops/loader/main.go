@@ -4,11 +4,11 @@
 package main
 
 import (
-	"github.com/structops/structops-gen/bpf"
+	"github.com/structops/structops-gen/bpf/loadercmd"
 	"github.com/structops/structops-gen/gen/testdata/golden/refs/want/refsops"
 	"os"
 )
 
 func main() {
-	os.Exit(bpf.Main(os.Args[1:], os.Stdout, os.Stderr, refsops.Ops, refsops.Programs))
+	os.Exit(loadercmd.Main(os.Args[1:], os.Stdout, os.Stderr, refsops.Ops, refsops.Programs))
 }

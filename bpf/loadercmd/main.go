@@ -1,4 +1,8 @@
-package bpf
+// Package loadercmd is the command line of a generated loader
+// (<pkg>/loader/main.go calls Main): its flags, its modes (--once, --call,
+// periodic) and the calls through the module's trigger (package trigger).
+// The runtime it drives is package bpf.
+package loadercmd
 
 import (
 	"errors"
@@ -12,6 +16,9 @@ import (
 	"github.com/cilium/ebpf/asm"
 	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
+
+	"github.com/structops/structops-gen/bpf"
+	"github.com/structops/structops-gen/bpf/trigger"
 )
 
 // config is the parsed command line of a loader.
@@ -23,22 +30,22 @@ type config struct {
 	timing      bool
 }
 
-// implementation is what Main drives: *Impl, or a fake in tests.
+// implementation is what Main drives: *bpf.Impl, or a fake in tests.
 type implementation interface {
 	Attach() error
 	Detach() error
 	Close() error
 	LinkID() (uint32, error)
+	Module() string
 }
 
 // The kernel-facing parts of Main, replaced by fakes in tests.
 var (
-	loadImpl = func(ops *Ops, progs map[string]asm.Instructions, opts *Options) (implementation, error) {
-		return Load(ops, progs, opts)
+	loadImpl = func(ops *bpf.Ops, progs map[string]asm.Instructions, opts *bpf.Options) (implementation, error) {
+		return bpf.Load(ops, progs, opts)
 	}
-	writeTrigger = func(path string, b []byte) error { return os.WriteFile(path, b, 0) }
-	readTrigger  = os.ReadFile
-	notifyStop   = func() (<-chan os.Signal, func()) {
+	newTrigger = trigger.New
+	notifyStop = func() (<-chan os.Signal, func()) {
 		c := make(chan os.Signal, 1)
 		signal.Notify(c, unix.SIGINT, unix.SIGTERM)
 		return c, func() { signal.Stop(c) }
@@ -54,9 +61,6 @@ const (
 	firstMessage    = "Hello from userspace!"
 	periodicMessage = "Periodic trigger"
 )
-
-// TriggerPath is the proc file through which a module calls the callbacks.
-func TriggerPath(module string) string { return "/proc/" + module + "_trigger" }
 
 func parseFlags(name string, args []string, stderr io.Writer) (config, error) {
 	var c config
@@ -109,7 +113,14 @@ func parseFlags(name string, args []string, stderr io.Writer) (config, error) {
 //	--once           attach, trigger once, print, detach
 //	--call "m a b"   attach, write the line to the trigger, print the value
 //	                 the module reports for callback m, detach
-func Main(args []string, stdout, stderr io.Writer, ops *Ops, progs func() map[string]asm.Instructions) int {
+//
+// The type may be defined by another module than ops.Module (any loaded
+// module that registers a type of that name: bpf.Impl.Module); the
+// trigger is still /proc/<ops.Module>_trigger. A trigger without a
+// read-back (trigger.ErrNoReadBack) calls the callbacks but gives no
+// values: each mode then reports the writes on stderr, prints no values
+// and succeeds.
+func Main(args []string, stdout, stderr io.Writer, ops *bpf.Ops, progs func() map[string]asm.Instructions) int {
 	name := "loader"
 	if ops != nil && ops.Name != "" {
 		name = ops.Name
@@ -123,14 +134,24 @@ func Main(args []string, stdout, stderr io.Writer, ops *Ops, progs func() map[st
 		return 2
 	}
 	if err := run(cfg, stdout, stderr, ops, progs); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		fmt.Fprintf(stderr, "%s: %s\n", name, message(err))
 		return 1
 	}
 	return 0
 }
 
-func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string]asm.Instructions) (err error) {
-	if !ops.hasTrigger() && len(cfg.calls) > 0 {
+// message is the text of a failure: a verifier rejection's truncated log
+// points at --verifier-log.
+func message(err error) string {
+	var ve *bpf.VerifierError
+	if errors.As(err, &ve) && err == error(ve) {
+		return ve.Message("--verifier-log for all")
+	}
+	return err.Error()
+}
+
+func run(cfg config, stdout, stderr io.Writer, ops *bpf.Ops, progs func() map[string]asm.Instructions) (err error) {
+	if !ops.HasTrigger() && len(cfg.calls) > 0 {
 		what := "a vmlinux type"
 		if ops.Module != "" {
 			what = "defined by module " + ops.Module + ", which structops-gen did not generate"
@@ -143,13 +164,13 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 
 	var tm timings
 	t0 := time.Now()
-	impl, err := loadImpl(ops, progs(), &Options{VerifierLog: cfg.verifierLog})
+	impl, err := loadImpl(ops, progs(), &bpf.Options{VerifierLog: cfg.verifierLog})
 	if err != nil {
 		return err
 	}
 	tm.load = time.Since(t0)
-	if i, ok := impl.(*Impl); ok {
-		tm.btf, tm.coll = i.btfTime, i.collTime
+	if i, ok := impl.(*bpf.Impl); ok {
+		tm.btf, tm.coll = i.LoadTimes()
 	}
 	defer func() {
 		if cerr := impl.Close(); cerr != nil && err == nil {
@@ -165,19 +186,29 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 		return err
 	}
 	tm.attach = time.Since(t1)
-	trigger := TriggerPath(ops.Module)
-	slot := -1
-	if ops.hasTrigger() {
+	trig := newTrigger(trigger.Path(ops.Module))
+	if ops.HasTrigger() {
 		// A module generated with --instances keeps several
 		// implementations: find the slot of ours.
-		if slot, err = findSlot(impl, trigger); err != nil {
+		if _, err = trig.FindSlot(impl.LinkID); err != nil {
+			if m := impl.Module(); m != ops.Module && errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("module %s registers %s, but without the trigger of module %s: %w", m, ops.Name, ops.Module, err)
+			}
 			return err
 		}
 	}
-	if slot >= 0 {
-		fmt.Fprintf(stderr, "%s: attached in slot %d\n", ops.Name, slot)
+	// another module than the spec's may define the type
+	by := ""
+	if m := impl.Module(); m != ops.Module {
+		by = " (registered by module " + m + ")"
+		if m == "" {
+			by = " (registered by the kernel itself, vmlinux)"
+		}
+	}
+	if trig.Slot >= 0 {
+		fmt.Fprintf(stderr, "%s: attached in slot %d%s\n", ops.Name, trig.Slot, by)
 	} else {
-		fmt.Fprintf(stderr, "%s: attached\n", ops.Name)
+		fmt.Fprintf(stderr, "%s: attached%s\n", ops.Name, by)
 	}
 	defer func() {
 		t3 := time.Now()
@@ -192,7 +223,7 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 	t2 := time.Now()
 	defer func() { tm.trigger = time.Since(t2) }() // runs before the detach above
 
-	if !ops.hasTrigger() {
+	if !ops.HasTrigger() {
 		if cfg.once {
 			return nil
 		}
@@ -201,23 +232,29 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 		return nil
 	}
 
-	// callSlot calls our implementation and keeps the lines of its slot.
-	callSlot := func(line string) ([]byte, error) {
-		if slot >= 0 {
-			line = fmt.Sprintf("@%d %s", slot, line)
+	// written reports lines that reached the trigger when nothing can be
+	// read back; the first time it says why there are no values.
+	noted := false
+	written := func(lines []string, err error) {
+		if !noted {
+			fmt.Fprintf(stderr, "%s: %v: the callbacks run, their values are not printed\n", ops.Name, err)
+			noted = true
 		}
-		out, err := call(trigger, line)
-		return slotLines(out, slot), err
+		fmt.Fprintf(stderr, "%s: wrote %s to %s\n", ops.Name, quoted(lines), trig.Path)
 	}
 	for _, line := range cfg.calls {
-		out, err := callSlot(line)
+		out, err := trig.Call(line)
+		if errors.Is(err, trigger.ErrNoReadBack) {
+			written([]string{line}, err)
+			continue
+		}
 		if err != nil {
 			return err
 		}
 		member := strings.Fields(line)[0]
-		v, ok := answer(out, member)
+		v, ok := trigger.Answer(out, member)
 		if !ok {
-			return fmt.Errorf("--call %q: %s answered no line for %s (got %q): is %s a callback of %s?", line, trigger, member, strings.TrimSpace(string(out)), member, ops.Name)
+			return fmt.Errorf("--call %q: %s answered no line for %s (got %q): is %s a callback of %s?", line, trig.Path, member, strings.TrimSpace(string(out)), member, ops.Name)
 		}
 		fmt.Fprintln(stdout, v)
 	}
@@ -231,21 +268,30 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 	if len(ops.DemoCalls) > 0 {
 		first, periodic = ops.DemoCalls, ops.DemoCalls
 	}
-	callAll := func(lines []string) ([]byte, error) {
+	callAll := func(lines []string) error {
 		var out []byte
+		var noReadBack error
 		for _, line := range lines {
 			var err error
-			if out, err = callSlot(line); err != nil {
-				return nil, err
+			out, err = trig.Call(line)
+			if errors.Is(err, trigger.ErrNoReadBack) {
+				noReadBack = err
+				continue
+			}
+			if err != nil {
+				return err
 			}
 		}
-		return out, nil
+		if noReadBack != nil {
+			written(lines, noReadBack)
+			return nil
+		}
+		stdout.Write(out)
+		return nil
 	}
-	out, err := callAll(first)
-	if err != nil {
+	if err := callAll(first); err != nil {
 		return err
 	}
-	stdout.Write(out)
 	if cfg.once {
 		return nil
 	}
@@ -257,97 +303,21 @@ func run(cfg config, stdout, stderr io.Writer, ops *Ops, progs func() map[string
 		case <-stop:
 			return nil
 		case <-tick:
-			out, err := callAll(periodic)
-			if err != nil {
+			if err := callAll(periodic); err != nil {
 				return err
 			}
-			stdout.Write(out)
 		}
 	}
+}
+
+// quoted lists lines as "a", "b".
+func quoted(lines []string) string {
+	q := make([]string, len(lines))
+	for i, l := range lines {
+		q[i] = fmt.Sprintf("%q", l)
+	}
+	return strings.Join(q, ", ")
 }
 
 // timings are the phases --timing prints.
 type timings struct{ load, btf, coll, attach, trigger, detach time.Duration }
-
-// call writes line to the trigger and returns what reading it gives back.
-func call(trigger, line string) ([]byte, error) {
-	if err := writeTrigger(trigger, []byte(line)); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("write %s: %w: is the module loaded?", trigger, err)
-		}
-		return nil, fmt.Errorf("write %q to %s: %w", line, trigger, err)
-	}
-	out, err := readTrigger(trigger)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", trigger, err)
-	}
-	return out, nil
-}
-
-// findSlot reads the trigger of a module generated with --instances, which
-// lists the attached implementations as "@K: link <id>" lines, and returns
-// the slot K of impl's link; -1 when the module has no slots.
-func findSlot(impl implementation, trigger string) (int, error) {
-	out, err := readTrigger(trigger)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return -1, fmt.Errorf("read %s: %w: is the module loaded?", trigger, err)
-		}
-		return -1, fmt.Errorf("read %s: %w", trigger, err)
-	}
-	slotted := false
-	var id uint32
-	for _, ln := range strings.Split(string(out), "\n") {
-		var k int
-		var lid uint32
-		if n, _ := fmt.Sscanf(ln, "@%d: link %d", &k, &lid); n != 2 {
-			continue
-		}
-		if !slotted {
-			slotted = true
-			if id, err = impl.LinkID(); err != nil {
-				return -1, fmt.Errorf("find the slot of the implementation: %w", err)
-			}
-		}
-		if lid == id {
-			return k, nil
-		}
-	}
-	if slotted {
-		return -1, fmt.Errorf("%s lists no slot for link %d, and the implementation is attached: is another module of the same name loaded?", trigger, id)
-	}
-	return -1, nil
-}
-
-// slotLines keeps the lines of the trigger's output that belong to slot k,
-// without their "@K " prefix (slot 0's lines have none) and without the
-// "@K: link" lines; k < 0 (no slots) keeps everything.
-func slotLines(out []byte, k int) []byte {
-	if out == nil || k < 0 {
-		return out
-	}
-	prefix := fmt.Sprintf("@%d ", k)
-	var b strings.Builder
-	for _, ln := range strings.SplitAfter(string(out), "\n") {
-		switch {
-		case ln == "":
-		case k == 0 && !strings.HasPrefix(ln, "@"):
-			b.WriteString(ln)
-		case k > 0 && strings.HasPrefix(ln, prefix):
-			b.WriteString(ln[len(prefix):])
-		}
-	}
-	return []byte(b.String())
-}
-
-// answer finds the value in the line "<member> <value>" of the trigger's
-// output.
-func answer(out []byte, member string) (string, bool) {
-	for _, ln := range strings.Split(string(out), "\n") {
-		f := strings.Fields(ln)
-		if len(f) >= 2 && f[0] == member {
-			return strings.Join(f[1:], " "), true
-		}
-	}
-	return "", false
-}

@@ -1,4 +1,4 @@
-package bpf
+package loadercmd
 
 // Main with fakes in place of the kernel: no BPF, no proc file, no signals,
 // no timers.
@@ -7,21 +7,23 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"reflect"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/cilium/ebpf/asm"
-	"github.com/cilium/ebpf/btf"
 	"golang.org/x/sys/unix"
 
-	sasm "github.com/structops/structops-gen/asm"
+	"github.com/structops/structops-gen/bpf"
+	"github.com/structops/structops-gen/bpf/trigger"
 )
 
-var testmodOps = &Ops{Name: "bpf_testmod_ops", Module: "bpf_testmod", Size: 24, Members: []Member{
+var testmodOps = &bpf.Ops{Name: "bpf_testmod_ops", Module: "bpf_testmod", Size: 24, Members: []bpf.Member{
 	{Name: "test_1", Offset: 0, Size: 8, Func: true},
 	{Name: "test_2", Offset: 8, Size: 8, Func: true},
 	{Name: "test_3", Offset: 16, Size: 8, Func: true},
@@ -36,7 +38,7 @@ type fake struct {
 	events   []string
 	loadErr  error
 	attachEr error
-	opts     *Options
+	opts     *bpf.Options
 	// answer returns what reading the trigger gives after writing line
 	answer func(line string) string
 	last   string
@@ -46,32 +48,54 @@ type fake struct {
 	stopAfter int
 	writes    int
 	linkID    uint32
+	// module is the module that defines the type, if not the spec's
+	module string
+	// readErr is what reading the trigger fails with
+	readErr error
 }
 
 func (f *fake) Attach() error {
 	f.events = append(f.events, "attach")
 	return f.attachEr
 }
-func (f *fake) Detach() error { f.events = append(f.events, "detach"); return nil }
-func (f *fake) Close() error  { f.events = append(f.events, "close"); return nil }
+func (f *fake) Detach() error  { f.events = append(f.events, "detach"); return nil }
+func (f *fake) Close() error   { f.events = append(f.events, "close"); return nil }
+func (f *fake) Module() string { return f.module }
 func (f *fake) LinkID() (uint32, error) {
 	f.events = append(f.events, "link id")
 	return f.linkID, nil
 }
 
+// The trigger's file operations in the tests: the fake's.
+var (
+	writeTrigger func(path string, b []byte) error
+	readTrigger  func(path string) ([]byte, error)
+)
+
 // install replaces the kernel-facing functions with f for the test.
 func (f *fake) install(t *testing.T) {
 	f.stop = make(chan os.Signal, 1)
 	f.tick = make(chan time.Time, 10)
-	oldLoad, oldW, oldR, oldN, oldT := loadImpl, writeTrigger, readTrigger, notifyStop, newTicker
-	t.Cleanup(func() { loadImpl, writeTrigger, readTrigger, notifyStop, newTicker = oldLoad, oldW, oldR, oldN, oldT })
-	loadImpl = func(ops *Ops, progs map[string]asm.Instructions, opts *Options) (implementation, error) {
+	oldLoad, oldTrig, oldW, oldR, oldN, oldT := loadImpl, newTrigger, writeTrigger, readTrigger, notifyStop, newTicker
+	t.Cleanup(func() {
+		loadImpl, newTrigger, writeTrigger, readTrigger, notifyStop, newTicker = oldLoad, oldTrig, oldW, oldR, oldN, oldT
+	})
+	loadImpl = func(ops *bpf.Ops, progs map[string]asm.Instructions, opts *bpf.Options) (implementation, error) {
 		f.events = append(f.events, "load "+ops.Name)
+		if f.module == "" {
+			f.module = ops.Module
+		}
 		f.opts = opts
 		if f.loadErr != nil {
 			return nil, f.loadErr
 		}
 		return f, nil
+	}
+	newTrigger = func(path string) *trigger.Client {
+		c := trigger.New(path)
+		c.WriteFile = func(path string, b []byte, _ os.FileMode) error { return writeTrigger(path, b) }
+		c.ReadFile = func(path string) ([]byte, error) { return readTrigger(path) }
+		return c
 	}
 	writeTrigger = func(path string, b []byte) error {
 		f.events = append(f.events, fmt.Sprintf("write %s %q", path, b))
@@ -86,6 +110,9 @@ func (f *fake) install(t *testing.T) {
 	}
 	readTrigger = func(path string) ([]byte, error) {
 		f.events = append(f.events, "read "+path)
+		if f.readErr != nil {
+			return nil, &fs.PathError{Op: "read", Path: path, Err: f.readErr}
+		}
 		if f.answer == nil {
 			return nil, nil
 		}
@@ -95,7 +122,7 @@ func (f *fake) install(t *testing.T) {
 	newTicker = func(time.Duration) (<-chan time.Time, func()) { return f.tick, func() {} }
 }
 
-func runMain(t *testing.T, ops *Ops, args ...string) (code int, stdout, stderr string) {
+func runMain(t *testing.T, ops *bpf.Ops, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var o, e bytes.Buffer
 	code = Main(args, &o, &e, ops, testmodProgs)
@@ -111,6 +138,9 @@ func TestMainOnce(t *testing.T) {
 	}
 	if out != "test_1 42\ntest_2 30\ntest_3 21\n" {
 		t.Errorf("stdout %q", out)
+	}
+	if errOut != "bpf_testmod_ops: attached\nbpf_testmod_ops: detached\n" {
+		t.Errorf("stderr %q", errOut)
 	}
 	// the read after attach looks for slots ("@K: link <id>" lines): none
 	want := []string{"load bpf_testmod_ops", "attach", "read /proc/bpf_testmod_trigger", `write /proc/bpf_testmod_trigger "Hello from userspace!"`,
@@ -185,7 +215,7 @@ func TestMainVmlinuxType(t *testing.T) {
 	f := &fake{}
 	f.install(t)
 	f.stop <- unix.SIGTERM // already pending: Main attaches, waits, detaches
-	ops := &Ops{Name: "tcp_congestion_ops", Size: 8, Members: []Member{{Name: "ssthresh", Size: 8, Func: true}}}
+	ops := &bpf.Ops{Name: "tcp_congestion_ops", Size: 8, Members: []bpf.Member{{Name: "ssthresh", Size: 8, Func: true}}}
 	code, _, errOut := runMain(t, ops)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
@@ -200,10 +230,10 @@ func TestMainVmlinuxType(t *testing.T) {
 }
 
 func TestMainErrors(t *testing.T) {
-	f := &fake{loadErr: errors.New("struct_ops type bpf_testmod_ops not found: load the module first: insmod module/bpf_testmod.ko")}
+	f := &fake{loadErr: errors.New("struct_ops type bpf_testmod_ops not found in any loaded module's BTF: load the module first: insmod OUT/module/bpf_testmod.ko (OUT: the directory structops-gen wrote)")}
 	f.install(t)
 	code, _, errOut := runMain(t, testmodOps, "--once", "--verifier-log")
-	if code != 1 || !strings.Contains(errOut, "insmod module/bpf_testmod.ko") {
+	if code != 1 || !strings.Contains(errOut, "insmod OUT/module/bpf_testmod.ko") {
 		t.Errorf("load error: exit %d, stderr %q", code, errOut)
 	}
 	if f.opts == nil || !f.opts.VerifierLog {
@@ -257,82 +287,6 @@ func TestParseFlags(t *testing.T) {
 	e.Reset()
 	if code := Main([]string{"--help"}, &o, &e, testmodOps, testmodProgs); code != 0 || !strings.Contains(e.String(), "--call") {
 		t.Errorf("--help: exit %d, stderr %q", code, e.String())
-	}
-}
-
-func TestSpec(t *testing.T) {
-	ops := &Ops{Name: "tcp_congestion_ops", Size: 40, Members: []Member{
-		{Name: "ssthresh", Offset: 0, Size: 8, Func: true},
-		{Name: "a_very_long_callback_name", Offset: 8, Size: 8, Func: true},
-		{Name: "name", Offset: 16, Size: 16},
-		{Name: "flags", Offset: 32, Size: 4},
-	}}
-	progs := map[string]asm.Instructions{
-		"ssthresh":                  {asm.Mov.Imm(asm.R0, 1), asm.Return()},
-		"a_very_long_callback_name": {asm.Mov.Imm(asm.R0, 1), asm.Return()},
-	}
-	spec, err := Spec(ops, progs, &Options{Data: map[string][]byte{"name": []byte("cc")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := spec.Programs["a_very_long_callback_name"]
-	if p.Name != "a_very_long_cal" || p.AttachTo != "tcp_congestion_ops:a_very_long_callback_name" || p.License != "GPL" {
-		t.Errorf("program spec %+v", p)
-	}
-	if _, ok := spec.Maps[".rodata"]; ok {
-		t.Error("a .rodata map without strings")
-	}
-	m := spec.Maps["tcp_congestion_ops"]
-	if m.Flags != 0x2000 || m.MaxEntries != 1 || m.KeySize != 4 {
-		t.Errorf("map spec %+v", m)
-	}
-	st := m.Value.(*btf.Struct)
-	var names []string
-	for _, mem := range st.Members {
-		names = append(names, fmt.Sprintf("%s@%d", mem.Name, mem.Offset.Bytes()))
-	}
-	// flags has no data: left out
-	if strings.Join(names, " ") != "ssthresh@0 a_very_long_callback_name@8 name@16" || st.Size != 40 {
-		t.Errorf("value struct members %v size %d", names, st.Size)
-	}
-	value := m.Contents[0].Value.([]byte)
-	if len(value) != 40 || string(value[16:18]) != "cc" || value[18] != 0 {
-		t.Errorf("value %q", value)
-	}
-
-	// strings make a frozen .rodata; the caller's programs are not modified
-	with := map[string]asm.Instructions{"ssthresh": append(sasm.String(asm.R1, "hi"), asm.Return())}
-	spec, err = Spec(ops, with, &Options{Data: map[string][]byte{"name": []byte("cc")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ro := spec.Maps[".rodata"]
-	if ro == nil || string(ro.Contents[0].Value.([]byte)) != "hi\x00" || ro.Flags != 0x80 {
-		t.Fatalf(".rodata %+v", ro)
-	}
-	if with["ssthresh"][0].Reference() != "" || spec.Programs["ssthresh"].Instructions[0].Reference() != ".rodata" {
-		t.Error("Spec changed the caller's instructions or did not link its copy")
-	}
-
-	for _, c := range []struct {
-		ops   *Ops
-		progs map[string]asm.Instructions
-		data  map[string][]byte
-		err   string
-	}{
-		{ops, map[string]asm.Instructions{"nope": progs["ssthresh"]}, nil, "has no callback nope"},
-		{ops, map[string]asm.Instructions{"name": progs["ssthresh"]}, nil, "has no callback name"},
-		{ops, progs, map[string][]byte{"name": make([]byte, 17)}, "17 bytes do not fit the 16-byte member"},
-		{ops, progs, map[string][]byte{"ssthresh": {1}}, "no data member ssthresh"},
-		{ops, nil, nil, "no programs"},
-		{&Ops{Name: "x", Size: 8, Members: []Member{{Name: "f", Offset: 4, Size: 8, Func: true}}}, nil, nil, "does not fit"},
-		{&Ops{Name: "x", Size: 16, Members: []Member{{Name: "f", Offset: 4, Size: 8, Func: true}}}, nil, nil, "8-aligned"},
-		{&Ops{Size: 8}, nil, nil, "without a name"},
-	} {
-		_, err := Spec(c.ops, c.progs, &Options{Data: c.data})
-		if err == nil || !strings.Contains(err.Error(), c.err) {
-			t.Errorf("Spec: %v, want %q", err, c.err)
-		}
 	}
 }
 
@@ -403,6 +357,12 @@ func TestMainDemoCalls(t *testing.T) {
 	// one periodic round is due; SIGINT comes with the round's last write
 	f.tick <- time.Time{}
 	write := writeTrigger
+	newTrigger = func(path string) *trigger.Client {
+		c := trigger.New(path)
+		c.WriteFile = func(path string, b []byte, _ os.FileMode) error { return writeTrigger(path, b) }
+		c.ReadFile = func(path string) ([]byte, error) { return readTrigger(path) }
+		return c
+	}
 	writeTrigger = func(path string, b []byte) error {
 		err := write(path, b)
 		if f.writes == 4 {
@@ -433,7 +393,7 @@ func TestMainDemoCalls(t *testing.T) {
 // structops-gen did not generate has no trigger: Main attaches and waits
 // for the signal without touching /proc, and --call says why it cannot.
 func TestMainModuleWithoutTrigger(t *testing.T) {
-	ops := &Ops{Name: "hid_bpf_ops", Module: "hid", NoTrigger: true, Size: 8, Members: []Member{{Name: "hid_device_event", Size: 8, Func: true}}}
+	ops := &bpf.Ops{Name: "hid_bpf_ops", Module: "hid", NoTrigger: true, Size: 8, Members: []bpf.Member{{Name: "hid_device_event", Size: 8, Func: true}}}
 	f := &fake{}
 	f.install(t)
 	f.stop <- unix.SIGTERM
@@ -443,5 +403,98 @@ func TestMainModuleWithoutTrigger(t *testing.T) {
 	if code, _, errOut := runMain(t, ops, "--call", "hid_device_event"); code != 1 ||
 		!strings.Contains(errOut, "defined by module hid, which structops-gen did not generate: there is no trigger file") {
 		t.Errorf("--call: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestMainNoReadBack: a module whose trigger has no read handler (the
+// tutorial's hello.ko, reads fail with EIO) still gets its callbacks
+// called in every mode: the loader reports the writes on stderr, prints no
+// values and exits 0; only a failed write is a failure.
+func TestMainNoReadBack(t *testing.T) {
+	const note = "bpf_testmod_ops: the trigger has no read-back: read /proc/bpf_testmod_trigger: input/output error: the callbacks run, their values are not printed\n"
+	for _, tc := range []struct {
+		args      []string
+		stopAfter int
+		writes    []string
+	}{
+		{[]string{"--once"}, 0, []string{"Hello from userspace!"}},
+		{[]string{"--call", "test_2 1 2", "--call", "test_1"}, 0, []string{"test_2 1 2", "test_1"}},
+		{[]string{"--interval", "5s"}, 3, []string{"Hello from userspace!", "Periodic trigger", "Periodic trigger"}},
+	} {
+		f := &fake{readErr: syscall.EIO, stopAfter: tc.stopAfter, module: "hello"}
+		f.install(t)
+		code, out, errOut := runMain(t, testmodOps, tc.args...)
+		if code != 0 || out != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", tc.args, code, out, errOut)
+		}
+		if strings.Count(errOut, note) != 1 {
+			t.Errorf("%q: stderr does not say once why there are no values:\n%s", tc.args, errOut)
+		}
+		for _, w := range tc.writes {
+			if !strings.Contains(errOut, fmt.Sprintf("bpf_testmod_ops: wrote %q to /proc/bpf_testmod_trigger\n", w)) {
+				t.Errorf("%q: stderr does not report the write of %q:\n%s", tc.args, w, errOut)
+			}
+		}
+		if !strings.Contains(errOut, "bpf_testmod_ops: attached (registered by module hello)\n") || !strings.HasSuffix(errOut, "detached\n") {
+			t.Errorf("%q: stderr does not name the module or the detach:\n%s", tc.args, errOut)
+		}
+		if n := f.writes; n != len(tc.writes) {
+			t.Errorf("%q: %d writes, want %d", tc.args, n, len(tc.writes))
+		}
+		if f.events[len(f.events)-1] != "close" {
+			t.Errorf("%q: not closed: %v", tc.args, f.events)
+		}
+	}
+
+	// a failed write is a failure, naming the path once
+	f := &fake{readErr: syscall.EIO}
+	f.install(t)
+	write := writeTrigger
+	writeTrigger = func(path string, b []byte) error {
+		_ = write(path, b)
+		return &fs.PathError{Op: "write", Path: path, Err: syscall.EINVAL}
+	}
+	code, out, errOut := runMain(t, testmodOps, "--call", "test_2 1 2")
+	if code != 1 || out != "" || errOut != "bpf_testmod_ops: attached\nbpf_testmod_ops: detached\nbpf_testmod_ops: line \"test_2 1 2\": write /proc/bpf_testmod_trigger: invalid argument\n" {
+		t.Errorf("failed write: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// TestMainErrorPathOnce: a trigger error names the trigger's path once.
+func TestMainErrorPathOnce(t *testing.T) {
+	for _, e := range []error{syscall.EACCES, syscall.ENOENT} {
+		f := &fake{readErr: e}
+		f.install(t)
+		code, _, errOut := runMain(t, testmodOps, "--once")
+		if code != 1 || strings.Count(errOut, "/proc/bpf_testmod_trigger") != 1 || !strings.Contains(errOut, e.Error()) {
+			t.Errorf("%v: exit %d, stderr %q", e, code, errOut)
+		}
+	}
+	// the type found in a module that has not the spec's trigger
+	f := &fake{readErr: syscall.ENOENT, module: "other"}
+	f.install(t)
+	if code, _, errOut := runMain(t, testmodOps, "--once"); code != 1 || !strings.Contains(errOut, "module other registers bpf_testmod_ops, but without the trigger of module bpf_testmod: read /proc/bpf_testmod_trigger: no such file or directory") {
+		t.Errorf("foreign module without a trigger: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestMainVerifierHint: the runtime's verifier rejection carries the log;
+// the loader points at --verifier-log when it shows only the last lines.
+func TestMainVerifierHint(t *testing.T) {
+	var log []string
+	for i := range 20 {
+		log = append(log, fmt.Sprintf("%d: (b7) r0 = %d", i, i))
+	}
+	f := &fake{loadErr: &bpf.VerifierError{Ops: "bpf_testmod_ops", Member: "test_2", Cause: syscall.EACCES, Log: log}}
+	f.install(t)
+	code, _, errOut := runMain(t, testmodOps, "--once")
+	want := "bpf_testmod_ops: the verifier rejected callback test_2 of bpf_testmod_ops: permission denied\nverifier log, last lines (--verifier-log for all):\n\t5: (b7) r0 = 5\n"
+	if code != 1 || !strings.HasPrefix(errOut, want) || strings.Contains(errOut, "Options.VerifierLog") {
+		t.Errorf("exit %d, stderr %q, want it to start with %q", code, errOut, want)
+	}
+	f = &fake{loadErr: &bpf.VerifierError{Ops: "bpf_testmod_ops", Member: "test_2", Cause: syscall.EACCES, Log: log, Full: true}}
+	f.install(t)
+	if code, _, errOut := runMain(t, testmodOps, "--once", "--verifier-log"); code != 1 || !strings.Contains(errOut, "verifier log:\n\t0: (b7) r0 = 0\n") || strings.Contains(errOut, "for all") {
+		t.Errorf("--verifier-log: exit %d, stderr %q", code, errOut)
 	}
 }
