@@ -99,11 +99,22 @@ func LoadPrograms(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*
 	if err := resolveKernelRefsCached(ops, spec, cache); err != nil {
 		return nil, err
 	}
-	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{Cache: cache})
+	// the declared maps first (maps.go)
+	maps, err := createMaps(spec, opts)
 	if err != nil {
+		return nil, err
+	}
+	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{Cache: cache, MapReplacements: maps.replacements()})
+	if err != nil {
+		maps.close()
 		return nil, loadError(ops, spec, opts, err)
 	}
-	return &Impl{ops: ops, coll: coll, progsOnly: true}, nil
+	if err := maps.pin(opts); err != nil {
+		coll.Close()
+		maps.close()
+		return nil, err
+	}
+	return &Impl{ops: ops, coll: coll, progsOnly: true, maps: maps}, nil
 }
 
 // resolveKernelRefsCached is resolveKernelRefs with the BTF from cache

@@ -34,6 +34,8 @@ type Impl struct {
 	btfTime, collTime time.Duration
 	// progsOnly: loaded by LoadPrograms, without the struct_ops map
 	progsOnly bool
+	// maps: the maps the programs declare (maps.go)
+	maps *implMaps
 }
 
 // Load checks that the kernel knows the struct_ops type and every member the
@@ -60,15 +62,26 @@ func Load(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*Impl, er
 		return nil, err
 	}
 	t1 := time.Now()
-	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{Cache: cache})
+	// the declared maps first (maps.go): a refused map is reported alone
+	maps, err := createMaps(spec, opts)
 	if err != nil {
+		return nil, err
+	}
+	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{Cache: cache, MapReplacements: maps.replacements()})
+	if err != nil {
+		maps.close()
 		return nil, loadError(ops, spec, opts, err)
+	}
+	if err := maps.pin(opts); err != nil {
+		coll.Close()
+		maps.close()
+		return nil, err
 	}
 	t2 := time.Now()
 	if opts != nil && opts.LogWriter != nil {
 		fmt.Fprintf(opts.LogWriter, "%s: loaded %d programs (%s)\n", ops.Name, len(coll.Programs), strings.Join(sortedKeys(coll.Programs), ", "))
 	}
-	return &Impl{ops: ops, coll: coll, btfTime: t1.Sub(t0), collTime: t2.Sub(t1)}, nil
+	return &Impl{ops: ops, coll: coll, btfTime: t1.Sub(t0), collTime: t2.Sub(t1), maps: maps}, nil
 }
 
 // checkKernelType finds the kernel's struct_ops value type of ops, makes
@@ -342,6 +355,7 @@ func (i *Impl) Close() error {
 		i.coll.Close()
 		i.coll = nil
 	}
+	i.maps.close() // maps.go
 	return err
 }
 
