@@ -311,7 +311,7 @@ func (d *MapDef) Update(keyOff, valueOff int16, flags ebpf.MapUpdateFlags) asm.I
 func (d *MapDef) Delete(keyOff int16) asm.Instructions {
 	d.notRing("Delete")
 	if d.Type == ebpf.Array || d.Type == ebpf.PerCPUArray {
-		panic(fmt.Sprintf("sasm: map %s: Delete on an %s: array entries always exist; store zero instead", d.Name, d.Type))
+		panic(fmt.Sprintf("sasm: map %s: Delete: the entries of a %s always exist: store zero instead", d.Name, d.Type))
 	}
 	checkStack(fmt.Sprintf("map %s: Delete key", d.Name), keyOff, int(d.KeySize))
 	return Seq(
