@@ -215,6 +215,23 @@ func (d *MapDef) LoadPtr(dst asm.Register) asm.Instructions {
 	return asm.Instructions{ins}
 }
 
+// ValuePtr sets dst to a pointer to the only value of a single-entry
+// Array (an ld_imm64 of the map value, two slots): what clang emits for a
+// global variable. No helper call, no NULL check, no clobbered registers,
+// so it also works in programs of types that may call no helpers
+// (bpf_dummy_ops). It panics for any other map.
+func (d *MapDef) ValuePtr(dst asm.Register) asm.Instructions {
+	if d.Type != ebpf.Array || d.MaxEntries != 1 {
+		panic(fmt.Sprintf("sasm: map %s: ValuePtr needs an Array of 1 entry (a global), not a %s of %d: use Lookup", d.Name, d.Type, d.MaxEntries))
+	}
+	if dst == asm.RFP {
+		panic(fmt.Sprintf("sasm: map %s: ValuePtr into the frame pointer R10", d.Name))
+	}
+	ins := asm.LoadMapValue(dst, 0, 0).WithReference(d.Name) // dst = &map[0], fd filled in at load
+	ins.Metadata.Set(mapMeta{}, d)
+	return asm.Instructions{ins}
+}
+
 // fpPtr sets dst to fp + off.
 func fpPtr(dst asm.Register, off int16) asm.Instructions {
 	return asm.Instructions{
@@ -437,7 +454,31 @@ func (f MapField) Add(ptr, src asm.Register) asm.Instructions {
 		panic(fmt.Sprintf("sasm: %s: Add: atomic adds are 4 or 8 bytes wide, the field is %d: widen it", f, f.Size))
 	}
 	// lock *(u32/u64 *)(ptr + offset) += src
-	return asm.Instructions{asm.AddAtomic.Mem(ptr, src, memSize(f.Size), int16(f.Offset))}
+	return asm.Instructions{atomic(asm.AddAtomic, ptr, src, f.Size, f.Offset)}
+}
+
+// FetchAdd atomically adds src to the field and sets src to the field's
+// value before the add (__sync_fetch_and_add whose result is used). The
+// field must be 4 or 8 bytes; a 4-byte result is zero-extended.
+func (f MapField) FetchAdd(ptr, src asm.Register) asm.Instructions {
+	f.check("FetchAdd")
+	checkPtr(f, "FetchAdd", ptr, src)
+	if f.Size != 4 && f.Size != 8 {
+		panic(fmt.Sprintf("sasm: %s: FetchAdd: atomic adds are 4 or 8 bytes wide, the field is %d: widen it", f, f.Size))
+	}
+	// src = atomic_fetch_add((u32/u64 *)(ptr + offset), src)
+	return asm.Instructions{atomic(asm.FetchAdd, ptr, src, f.Size, f.Offset)}
+}
+
+// atomic is op.Mem with the atomic operation also in Constant, the
+// instruction's imm: cilium/ebpf v0.22's Instruction.Marshal takes the imm
+// from Constant before it folds the operation in, so BPF_FETCH (imm bit
+// 0x01) would be lost and a fetch-add run as a plain add. Building it with
+// op.Mem alone is enough once Marshal computes the imm after that step.
+func atomic(op asm.AtomicOp, ptr, src asm.Register, size, off int) asm.Instruction {
+	ins := op.Mem(ptr, src, memSize(size), int16(off))
+	ins.Constant = int64(op >> 8) // BPF_ADD | BPF_FETCH
+	return ins
 }
 
 // Load sets dst to the field of the value ptr points at, extended to 64

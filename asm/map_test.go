@@ -1,6 +1,8 @@
 package asm_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"testing"
 
 	"github.com/cilium/ebpf"
@@ -166,5 +168,27 @@ func TestMapMisuse(t *testing.T) {
 		{"kind", "map q: kind Queue: declare an Array", func() { sasm.NewMapSized("q", ebpf.Queue, 0, 8, 4) }},
 	} {
 		mustPanic(t, c.what, c.want, c.f)
+	}
+}
+
+// A fetch-add carries BPF_FETCH in its imm when marshalled (cilium/ebpf
+// v0.22 drops it from an instruction built with asm.FetchAdd.Mem alone),
+// a plain add does not.
+func TestAtomicEncoding(t *testing.T) {
+	for _, c := range []struct {
+		insns asm.Instructions
+		imm   uint32
+	}{
+		{byPID.Field("Calls").FetchAdd(asm.R6, asm.R7), 0x01}, // BPF_ADD | BPF_FETCH
+		{byPID.Field("Calls").Add(asm.R6, asm.R7), 0x00},      // BPF_ADD
+	} {
+		var buf bytes.Buffer
+		if err := c.insns.Marshal(&buf, binary.LittleEndian); err != nil {
+			t.Fatal(err)
+		}
+		b := buf.Bytes()
+		if b[0] != 0xdb || binary.LittleEndian.Uint32(b[4:]) != c.imm {
+			t.Errorf("%v: % x, want opcode 0xdb (stx atomic dw) and imm %#x", c.insns[0], b, c.imm)
+		}
 	}
 }
