@@ -368,7 +368,8 @@ func (i *Impl) Program(member string) *ebpf.Program {
 }
 
 // Map returns a map of the collection by name: the ops name for the
-// struct_ops map, sasm.RodataMap, or one of Options.Maps. Nil if there is no
+// struct_ops map, sasm.RodataMap, one of Options.Maps or a map the programs
+// declare (MapOf reads those with their Go types). Nil if there is no
 // such map or the implementation is closed.
 func (i *Impl) Map(name string) *ebpf.Map {
 	if i.coll == nil {

@@ -311,3 +311,26 @@ func (i *Impl) DeclaredMapNames() []string {
 		}
 	})
 }
+
+// checkSharedMaps makes sure next uses i's map wherever both declare a map
+// of the same name: a hot swap whose next implementation made its own maps
+// would silently restart every count from zero.
+func checkSharedMaps(i, next *Impl) error {
+	if i.maps == nil || next.maps == nil {
+		return nil
+	}
+	for _, name := range sortedKeys(next.maps.maps) {
+		if i.maps.maps[name] == nil {
+			continue // a map only next declares starts empty
+		}
+		a, errA := i.MapID(name)
+		b, errB := next.MapID(name)
+		if errA != nil || errB != nil {
+			return fmt.Errorf("update %s: map %s: %w", i.ops.Name, name, errors.Join(errA, errB))
+		}
+		if a != b {
+			return fmt.Errorf("update %s: the new implementation has its own map %s (ID %d, the current one's is %d): load it with Options.MapsFrom set to the current implementation to keep the maps", i.ops.Name, name, b, a)
+		}
+	}
+	return nil
+}

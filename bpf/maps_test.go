@@ -435,6 +435,10 @@ func TestMapsHotSwap(t *testing.T) {
 	if err := m.Update(1, 41); err != nil {
 		t.Fatal(err)
 	}
+	own := load(t, name, progs(1), nil)
+	if err := cur.Update(own); err == nil || !strings.Contains(err.Error(), "the new implementation has its own map "+state.Name) {
+		t.Fatalf("Update to an implementation with its own maps: %v", err)
+	}
 	next := load(t, name, progs(1), &bpf.Options{MapsFrom: cur})
 	if err := cur.Update(next); err != nil {
 		t.Fatalf("Update: %v", err)
