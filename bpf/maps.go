@@ -9,6 +9,7 @@ package bpf
 // RingBufOf).
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -333,4 +334,48 @@ func checkSharedMaps(i, next *Impl) error {
 		}
 	}
 	return nil
+}
+
+// CallCount is the number of calls of one callback, summed over CPUs.
+type CallCount struct {
+	Member string
+	Calls  uint64
+}
+
+// CallCounts reads the call counts of the implementation (Ops.Counts), one
+// per member in the declared order, summed over CPUs: the loader's --stats
+// prints them.
+func (i *Impl) CallCounts() ([]CallCount, error) {
+	c := i.ops.Counts
+	if c == nil {
+		return nil, fmt.Errorf("%s counts no calls: regenerate with call counting (Ops.Counts is nil)", i.ops.Name)
+	}
+	m, _, err := i.declared(c.Map.Name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CallCount, len(c.Members))
+	for n, member := range c.Members {
+		out[n].Member = member
+	}
+	if c.Global {
+		raw := make([]byte, c.Map.ValueSize)
+		if err := m.Lookup(uint32(0), &raw); err != nil {
+			return nil, fmt.Errorf("call counts %s: %w", c.Map.Name, err)
+		}
+		for n := range out {
+			out[n].Calls = binary.NativeEndian.Uint64(raw[8*n:])
+		}
+		return out, nil
+	}
+	for n := range out {
+		var per []uint64
+		if err := m.Lookup(uint32(n), &per); err != nil {
+			return nil, fmt.Errorf("call counts %s of %s: %w", c.Map.Name, out[n].Member, err)
+		}
+		for _, v := range per {
+			out[n].Calls += v
+		}
+	}
+	return out, nil
 }

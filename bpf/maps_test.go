@@ -457,3 +457,60 @@ func TestMapsHotSwap(t *testing.T) {
 		t.Errorf("state[1] after the swap = %d, %v; want 41", v, err)
 	}
 }
+
+// Call counts kept without helpers (bpf_dummy_ops) are read per member.
+func TestCallCountsGlobal(t *testing.T) {
+	needDummyOps(t)
+	counts := sasm.NewGlobalCallCounts(mapName("n"), "test_1", "test_2")
+	ops := *dummyOps
+	ops.Counts = counts
+	impl, err := bpf.LoadPrograms(&ops, map[string]asm.Instructions{
+		"test_1": sasm.Seq(counts.Count("test_1"), sigTest1.Arg(asm.R2, 0), sigTest1.RetImm(1)),
+		"test_2": sasm.Seq(counts.Count("test_2"), sigTest2.RetImm(2)),
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer impl.Close()
+	for range 3 {
+		runDummy(t, impl.Program("test_1"), 0)
+	}
+	for range 5 {
+		runDummy(t, impl.Program("test_2"), 0, 0, 0, 0, 0)
+	}
+	got, err := impl.CallCounts()
+	if want := []bpf.CallCount{{"test_1", 3}, {"test_2", 5}}; err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("CallCounts = %v, %v; want %v", got, err, want)
+	}
+}
+
+// Per-CPU call counts of a congestion control: init runs once per
+// connection; the count put first keeps the ctx in R1 for the body.
+func TestCallCountsTCP(t *testing.T) {
+	needRoot(t)
+	counts := sasm.NewCallCounts(mapName("n"), "ssthresh", "undo_cwnd", "cong_avoid", "init")
+	ops := *tcpOps
+	ops.Counts = counts
+	progs := minimalCC()
+	progs["init"] = sasm.Seq(sigInit.Arg(asm.R1, 0), sigInit.RetImm(0)) // reads the ctx after the count
+	for member, body := range progs {
+		progs[member] = sasm.Seq(counts.Count(member), body)
+	}
+	name := ccName("n")
+	impl, err := bpf.Load(&ops, progs, &bpf.Options{Data: map[string][]byte{"name": []byte(name)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer impl.Close()
+	if err := impl.Attach(); err != nil {
+		t.Fatal(err)
+	}
+	const n = 4
+	for range n {
+		connect(t, name)
+	}
+	got, err := impl.CallCounts()
+	if err != nil || len(got) != 4 || got[3] != (bpf.CallCount{Member: "init", Calls: n}) {
+		t.Errorf("CallCounts = %v, %v; want init %d", got, err, n)
+	}
+}

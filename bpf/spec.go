@@ -75,6 +75,9 @@ type Ops struct {
 	// structops-gen (the type was read from its BTF), so it has no
 	// /proc/<module>_trigger; Main attaches and waits, as for a vmlinux type.
 	NoTrigger bool
+	// Counts, if set, are the call counts the programs keep (see
+	// sasm.CallCounts): Impl.CallCounts reads them.
+	Counts *sasm.CallCounts
 }
 
 // hasTrigger reports whether the type's module has a structops-gen trigger.
