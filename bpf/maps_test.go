@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -512,5 +513,31 @@ func TestCallCountsTCP(t *testing.T) {
 	got, err := impl.CallCounts()
 	if err != nil || len(got) != 4 || got[3] != (bpf.CallCount{Member: "init", Calls: n}) {
 		t.Errorf("CallCounts = %v, %v; want init %d", got, err, n)
+	}
+}
+
+// A map declared by sizes is read and written as byte slices.
+func TestMapsSized(t *testing.T) {
+	needDummyOps(t)
+	raw := sasm.NewMapSized(mapName("raw"), ebpf.Array, 4, 16, 1)
+	impl := loadPrograms(t, map[string]asm.Instructions{"test_1": sasm.Seq(
+		raw.ValuePtr(asm.R6),
+		asm.Instructions{asm.Mov.Imm(asm.R1, 3)},
+		raw.At(8, 8).Add(asm.R6, asm.R1), // lock *(u64 *)(value + 8) += 3
+		sigTest1.RetImm(0),
+	)}, nil)
+	runDummy(t, impl.Program("test_1"), 0)
+	m, err := bpf.MapOf(impl, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []byte{0, 0, 0, 0}
+	if err := m.Update(key, []byte{1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0}); err != nil {
+		t.Fatal(err)
+	}
+	runDummy(t, impl.Program("test_1"), 0)
+	v, err := m.Lookup(key)
+	if want := []byte{1, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0}; err != nil || !slices.Equal(v, want) {
+		t.Errorf("raw[0] = %v, %v; want %v", v, err, want)
 	}
 }
