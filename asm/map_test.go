@@ -209,3 +209,32 @@ func TestCallCountsSize(t *testing.T) {
 	mustPanic(t, "unknown member", "call counts calls: no member c (members: [a b])", func() { per.Count("c") })
 	mustPanic(t, "twice", "member a appears twice", func() { sasm.NewCallCounts("x", "a", "a") })
 }
+
+// BenchmarkMapSizes reports, per map helper, its instructions and 8-byte
+// slots next to clang -O2's instruction count for the same C (clangSizes).
+// It measures nothing: each sub-benchmark only reports.
+func BenchmarkMapSizes(b *testing.B) {
+	calls := sasm.NewCallCounts("calls", "a")
+	for _, c := range []struct {
+		name  string
+		insns asm.Instructions
+	}{
+		{"count", counts.Count(3, -4)},
+		{"lookup", byPID.Lookup(-8)},
+		{"update", byPID.Update(-8, -24, ebpf.UpdateAny)},
+		{"delete", byPID.Delete(-8)},
+		{"add", byPID.Field("Calls").Add(asm.R0, asm.R1)},
+		{"reserve", events.Reserve()},
+		{"submit", events.Submit(asm.R6)},
+		{"output", events.Output(-24)},
+		{"call-count", calls.Count("a")},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportMetric(float64(len(c.insns)), "insns")
+			b.ReportMetric(float64(slots(c.insns)), "slots")
+			if n, ok := clangSizes[c.name]; ok {
+				b.ReportMetric(float64(n), "clang-insns")
+			}
+		})
+	}
+}

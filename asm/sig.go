@@ -8,7 +8,8 @@
 // instructions as clang's -O2 output uses. String, Printk, PrintkStack,
 // ZeroStack and ProbeReadKernel cover what the generated bodies need;
 // Link collects the strings of a set of programs into one read-only .rodata
-// map.
+// map. NewMap, NewRingBuf and NewCallCounts declare BPF maps; their methods
+// build the instructions that use them (map.go, counts.go).
 //
 // Every function here panics on a generation-time programming error (an
 // argument index out of range, a register that cannot be used, an invalid
