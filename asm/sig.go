@@ -8,7 +8,8 @@
 // instructions as clang's -O2 output uses. String, Printk, PrintkStack,
 // ZeroStack and ProbeReadKernel cover what the generated bodies need;
 // Link collects the strings of a set of programs into one read-only .rodata
-// map.
+// map. NewMap, NewRingBuf and NewCallCounts declare BPF maps; their methods
+// build the instructions that use them (map.go, counts.go).
 //
 // Every helper records on the instructions it returns where the user's Go
 // code called it (PosOf), so that a verifier refusal names that line, and

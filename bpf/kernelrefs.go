@@ -103,11 +103,22 @@ func LoadPrograms(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*
 	if err := resolveKernelRefsCached(kops, spec, cache); err != nil {
 		return nil, err
 	}
-	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{Cache: cache})
+	// the declared maps first (maps.go)
+	maps, err := createMaps(spec, opts)
 	if err != nil {
+		return nil, err
+	}
+	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{Cache: cache, MapReplacements: maps.replacements()})
+	if err != nil {
+		maps.close()
 		return nil, loadError(ops, spec, opts, err)
 	}
-	return &Impl{ops: ops, coll: coll, progsOnly: true, module: kops.Module}, nil
+	if err := maps.pin(opts); err != nil {
+		coll.Close()
+		maps.close()
+		return nil, err
+	}
+	return &Impl{ops: ops, coll: coll, progsOnly: true, maps: maps, module: kops.Module}, nil
 }
 
 // resolveKernelRefsCached is resolveKernelRefs with the BTF from cache

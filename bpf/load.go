@@ -36,6 +36,8 @@ type Impl struct {
 	progsOnly bool
 	// module: the loaded module whose BTF defines the type (module.go)
 	module string
+	// maps: the maps the programs declare (maps.go)
+	maps *implMaps
 }
 
 // Load checks that the kernel knows the struct_ops type and every member the
@@ -66,15 +68,26 @@ func Load(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*Impl, er
 		return nil, err
 	}
 	t1 := time.Now()
-	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{Cache: cache})
+	// the declared maps first (maps.go): a refused map is reported alone
+	maps, err := createMaps(spec, opts)
 	if err != nil {
+		return nil, err
+	}
+	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{Cache: cache, MapReplacements: maps.replacements()})
+	if err != nil {
+		maps.close()
 		return nil, loadError(ops, spec, opts, err)
+	}
+	if err := maps.pin(opts); err != nil {
+		coll.Close()
+		maps.close()
+		return nil, err
 	}
 	t2 := time.Now()
 	if opts != nil && opts.LogWriter != nil {
 		fmt.Fprintf(opts.LogWriter, "%s: loaded %d programs (%s)\n", ops.Name, len(coll.Programs), strings.Join(sortedKeys(coll.Programs), ", "))
 	}
-	return &Impl{ops: ops, coll: coll, btfTime: t1.Sub(t0), collTime: t2.Sub(t1), module: kops.Module}, nil
+	return &Impl{ops: ops, coll: coll, btfTime: t1.Sub(t0), collTime: t2.Sub(t1), maps: maps, module: kops.Module}, nil
 }
 
 // checkKernelType finds the kernel's struct_ops value type of ops, makes
@@ -341,6 +354,7 @@ func (i *Impl) Close() error {
 		i.coll.Close()
 		i.coll = nil
 	}
+	i.maps.close() // maps.go
 	return err
 }
 
@@ -353,7 +367,8 @@ func (i *Impl) Program(member string) *ebpf.Program {
 }
 
 // Map returns a map of the collection by name: the ops name for the
-// struct_ops map, sasm.RodataMap, or one of Options.Maps. Nil if there is no
+// struct_ops map, sasm.RodataMap, one of Options.Maps or a map the programs
+// declare (MapOf reads those with their Go types). Nil if there is no
 // such map or the implementation is closed.
 func (i *Impl) Map(name string) *ebpf.Map {
 	if i.coll == nil {

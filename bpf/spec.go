@@ -81,6 +81,9 @@ type Ops struct {
 	// /proc/<module>_trigger; the loader attaches and waits, as for a
 	// vmlinux type.
 	NoTrigger bool
+	// Counts, if set, are the call counts the programs keep (see
+	// sasm.CallCounts): Impl.CallCounts reads them.
+	Counts *sasm.CallCounts
 }
 
 // HasTrigger reports whether the type's module has a structops-gen trigger
@@ -101,6 +104,16 @@ type Options struct {
 	// Maps are extra maps the programs refer to by name (an ld_imm64 with
 	// that Reference), added to the collection as they are.
 	Maps map[string]*ebpf.MapSpec
+	// MapsFrom shares the declared maps (sasm.NewMap, sasm.NewRingBuf) of a
+	// loaded implementation: a map of the same name is that one, not a new
+	// one (its shape must match). Load the next implementation of a hot
+	// swap (Impl.Update) with MapsFrom set to the current one.
+	MapsFrom *Impl
+	// PinDir pins the declared maps Load creates under this bpffs
+	// directory, one file per map name, and takes a map already pinned
+	// there instead of creating it (its shape must match). Pins outlive
+	// the process: remove the files to free the maps.
+	PinDir string
 }
 
 // data merges the defaults of ops with o.Data (which wins).
@@ -311,7 +324,8 @@ func dataType(size int) btf.Type {
 //     the struct's bytes with the data filled in (cilium/ebpf fills in the
 //     callbacks from the programs of the same collection);
 //   - the read-only map sasm.RodataMap holding the programs' strings, when
-//     any program uses one (see sasm.Link).
+//     any program uses one (see sasm.Link);
+//   - the maps the programs declare (see DeclaredMaps).
 //
 // progs is not modified: the programs are copied before linking.
 func Spec(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*ebpf.CollectionSpec, error) {
@@ -331,6 +345,10 @@ func Spec(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*ebpf.Col
 	spec := &ebpf.CollectionSpec{
 		Maps:     map[string]*ebpf.MapSpec{},
 		Programs: map[string]*ebpf.ProgramSpec{},
+	}
+	// the maps the programs declare (maps.go)
+	if err := addDeclaredMaps(ops, spec, linked, opts); err != nil {
+		return nil, err
 	}
 	for name, insns := range linked {
 		spec.Programs[name] = &ebpf.ProgramSpec{

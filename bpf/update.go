@@ -40,7 +40,8 @@ type fdLink interface{ FD() int }
 // On success the link belongs to next: next is attached and i is loaded
 // but detached, so next.Update(i) swaps back, and closing i does not
 // detach next. next must be loaded from the same struct_ops type and not
-// attached. On failure nothing changes.
+// attached, and share i's declared maps (load it with Options.MapsFrom set
+// to i). On failure nothing changes.
 func (i *Impl) Update(next *Impl) error {
 	name := i.ops.Name
 	switch {
@@ -56,6 +57,9 @@ func (i *Impl) Update(next *Impl) error {
 		return fmt.Errorf("update %s: the new implementation is attached itself: detach it first", name)
 	case next.ops.Name != name:
 		return fmt.Errorf("update %s: the new implementation is of struct_ops type %s", name, next.ops.Name)
+	}
+	if err := checkSharedMaps(i, next); err != nil { // maps.go
+		return err
 	}
 	fl, ok := i.link.(fdLink)
 	if !ok {
