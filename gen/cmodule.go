@@ -49,8 +49,8 @@ type cModule struct {
 
 // cRequire is one kernel version check of the module.
 type cRequire struct {
-	Version string // "6, 11, 0"
-	Why     []string
+	Version string   // "6, 11, 0"
+	Why     []string // the lines of the comment that says why
 	Error   string
 }
 
@@ -132,6 +132,23 @@ func wrap(col int, head string, parts []string, tail string) string {
 	return b.String()
 }
 
+// fill breaks text into the lines of a block comment (" * " before each)
+// at spaces, each line at most 100 columns.
+func fill(text string) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(" * "+line+" "+w) > maxCols {
+			lines, line = append(lines, line), ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return append(lines, line)
+}
+
 // cFunc is the prototype "static <ret><name>(<params>)" broken at 100
 // columns; ret ends in a space or a '*'.
 func cFunc(ret, name string, params ...string) string {
@@ -183,15 +200,12 @@ func newCModule(o *Ops) *cModule {
 	}
 
 	v.Requires = []cRequire{{Version: "6, 11, 0",
-		Why:   []string{"module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11"},
+		Why:   fill("Module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11."),
 		Error: mod + " needs Linux 6.11 or newer"}}
 	if refs := o.Refs(); len(refs) > 0 {
 		v.Requires = append(v.Requires, cRequire{Version: "6, 15, 0",
-			Why:   strings.Split(wrap(3, "__ref arguments need Linux 6.15: ", refs, ""), "\n"),
+			Why:   fill("The __ref arguments (" + strings.Join(refs, ", ") + ") need Linux 6.15."),
 			Error: mod + " needs Linux 6.15 or newer for its __ref arguments"})
-		for i, w := range v.Requires[1].Why[1:] {
-			v.Requires[1].Why[i+1] = strings.TrimLeft(w, "\t ")
-		}
 	}
 
 	fwd := map[string]bool{}

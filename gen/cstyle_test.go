@@ -70,6 +70,16 @@ func TestWrap(t *testing.T) {
 	if got := wrap(8, "f(", nil, ");"); got != "f();" {
 		t.Errorf("no parts: %q", got)
 	}
+	words := strings.Repeat("member.param, ", 20)
+	lines := fill(words)
+	if len(lines) < 3 || strings.Join(lines, " ") != strings.TrimSpace(words) {
+		t.Errorf("fill: %q", lines)
+	}
+	for _, l := range lines {
+		if len(" * "+l) > maxCols {
+			t.Errorf("fill: %d columns: %q", len(" * "+l), l)
+		}
+	}
 }
 
 var opsStruct = regexp.MustCompile(`(?m)^struct (\w+) \{$`)

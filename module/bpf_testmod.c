@@ -38,7 +38,9 @@
 
 #include "bpf_testmod.h"
 
-/* module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11 */
+/*
+ * Module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11.
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
 #error "bpf_testmod needs Linux 6.11 or newer"
 #endif

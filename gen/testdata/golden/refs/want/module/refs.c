@@ -37,12 +37,16 @@
 
 #include "refs.h"
 
-/* module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11 */
+/*
+ * Module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11.
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
 #error "refs needs Linux 6.11 or newer"
 #endif
 
-/* __ref arguments need Linux 6.15: on_task.task, on_cgroup.cgrp, both.t, both.c */
+/*
+ * The __ref arguments (on_task.task, on_cgroup.cgrp, both.t, both.c) need Linux 6.15.
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
 #error "refs needs Linux 6.15 or newer for its __ref arguments"
 #endif

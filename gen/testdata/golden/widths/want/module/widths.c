@@ -37,7 +37,9 @@
 
 #include "widths.h"
 
-/* module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11 */
+/*
+ * Module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11.
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
 #error "widths needs Linux 6.11 or newer"
 #endif
