@@ -27,8 +27,8 @@ type cModule struct {
 	// Tutorial: a line naming no callback runs the tutorial's demo
 	// (test_1(), test_2(10, 20), test_3(text, len)) instead of failing.
 	Tutorial bool
-	// Doc are the lines of the module's leading comment after its first,
-	// each starting with its own space ("" for a blank comment line).
+	// Doc are the lines of the module's leading comment that say how the
+	// trigger works.
 	Doc      []string
 	Requires []cRequire
 	// Slots is how many implementations attach at once (--instances, 1 by
@@ -181,22 +181,22 @@ func newCModule(o *Ops) *cModule {
 		[]string{`"` + v.TriggerName + `"`, "0600", "NULL", "&" + base + "_trigger_ops"}, ");")
 
 	v.Doc = []string{
-		" BPF programs implement the callbacks; " + v.Trigger + " calls them:",
-		` writing "<member> <arg>..." calls one callback (integers in decimal or`,
-		" 0x-hex, a trailing const char * argument takes the rest of the line,",
-		" struct pointer arguments are passed as NULL and take no word), and",
-		` reading returns "<member> <return value>" for the last call of each.`,
+		"BPF programs implement the callbacks; " + v.Trigger + " calls them:",
+		`writing "<member> <arg>..." calls one callback (integers in decimal or`,
+		"0x-hex, a trailing const char * argument takes the rest of the line,",
+		"struct pointer arguments are passed as NULL and take no word), and",
+		`reading returns "<member> <return value>" for the last call of each.`,
 	}
 	if v.Slots > 1 {
 		v.Doc = append(v.Doc,
-			fmt.Sprintf(` Up to %d implementations attach at once, one per slot: "@K " before`, v.Slots),
-			" the line calls the one in slot K (no prefix: slot 0), and reading returns",
-			` slot K's results as "@K <member> <return value>" lines (slot 0's unprefixed),`,
-			` after one "@K: link <id>" line per attached implementation, so that a`,
-			" loader finds the slot of its link.")
+			fmt.Sprintf(`Up to %d implementations attach at once, one per slot: "@K " before`, v.Slots),
+			"the line calls the one in slot K (no prefix: slot 0), and reading returns",
+			`slot K's results as "@K <member> <return value>" lines (slot 0's unprefixed),`,
+			`after one "@K: link <id>" line per attached implementation, so that a`,
+			"loader finds the slot of its link.")
 	}
 	if v.Tutorial {
-		v.Doc = append(v.Doc, " Writing any other text calls test_1(), test_2(10, 20) and test_3(text, len).")
+		v.Doc = append(v.Doc, "Writing any other text calls test_1(), test_2(10, 20) and test_3(text, len).")
 	}
 
 	v.Requires = []cRequire{{Version: "6, 11, 0",
