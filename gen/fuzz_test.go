@@ -354,12 +354,12 @@ var cScalarSize = map[string]int{
 func checkCLayout(o *Ops, fs Files) error {
 	var hdr []byte
 	for _, f := range fs {
-		if f.Path == "module/"+o.Name+".h" {
+		if f.Path == "module/"+o.ModuleName()+".h" {
 			hdr = f.Data
 		}
 	}
 	if hdr == nil {
-		return fmt.Errorf("no module/%s.h rendered", o.Name)
+		return fmt.Errorf("no module/%s.h rendered", o.ModuleName())
 	}
 	text := string(hdr)
 	open := "\nstruct " + o.Name + " {\n"
@@ -419,7 +419,7 @@ func checkCLayout(o *Ops, fs Files) error {
 		return fmt.Errorf("struct %s is %d bytes in C, %d in the model", o.Name, size, o.Size)
 	}
 	// and the header reads back as the same model
-	back, err := ParseHeader("module/"+o.Name+".h", hdr, o.Name)
+	back, err := ParseHeader("module/"+o.ModuleName()+".h", hdr, o.Name)
 	if err != nil {
 		var he *HeaderError
 		if !errors.As(err, &he) || !utf8.Valid(hdr) {
@@ -460,7 +460,7 @@ func TestCLayoutGolden(t *testing.T) {
 		// a header whose layout is off is caught
 		bad := append(Files(nil), fs...)
 		for i, f := range bad {
-			if f.Path == "module/"+o.Name+".h" {
+			if f.Path == "module/"+o.ModuleName()+".h" {
 				bad[i].Data = []byte(strings.Replace(string(f.Data), "{\n", "{\n\tchar pad;\n", 1))
 			}
 		}

@@ -263,7 +263,7 @@ func TestSpecsAgree(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range fs {
-			if f.Path == "module/"+o.Name+".h" {
+			if f.Path == "module/"+o.ModuleName()+".h" {
 				back, err := ParseHeader(f.Path, f.Data, o.Name)
 				if err != nil {
 					t.Fatalf("%s: generated header does not parse: %v", c.name, err)

@@ -18,6 +18,7 @@
 #include <linux/bpf_verifier.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
+#include <linux/cgroup.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/limits.h>
@@ -25,23 +26,36 @@
 #include <linux/mutex.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
 
-#include "bpf_testmod_ops.h"
+#include "bpf_testmod.h"
 
+/*
+ * Module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11.
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
-#error "bpf_testmod needs Linux 6.11 or newer: module struct_ops need 6.9, reg/unreg with a struct bpf_link * need 6.11"
+#error "bpf_testmod needs Linux 6.11 or newer"
 #endif
 
 #define BPF_TESTMOD_TRIGGER_MAX	256
+#define BPF_TESTMOD_NR_SLOTS	1
+#define BPF_TESTMOD_MAX_ARGS	2
 
-/* The attached implementation; NULL when none is. Written under the mutex. */
-static struct bpf_testmod_ops __rcu *bpf_testmod_ops_active;
+/* The attached implementations, one per slot (NULL: free). Written under the mutex. */
+static struct bpf_testmod_ops __rcu *bpf_testmod_ops_slots[BPF_TESTMOD_NR_SLOTS];
+/*
+ * The BPF link of each slot's implementation (NULL for a map registered
+ * without one). Under the mutex; the link lives until its unreg.
+ */
+static struct bpf_link *bpf_testmod_ops_links[BPF_TESTMOD_NR_SLOTS];
 static DEFINE_MUTEX(bpf_testmod_ops_mutex);
 
 /* CFI stubs: one per callback, with the callback's exact signature. */
@@ -67,16 +81,10 @@ static struct bpf_testmod_ops __bpf_ops_bpf_testmod_ops = {
 	.test_3 = bpf_testmod_ops__test_3,
 };
 
-static const struct bpf_func_proto *
-bpf_testmod_ops_get_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
-{
-	return bpf_base_func_proto(func_id, prog);
-}
-
 /* Programs read their arguments only, each with its BTF type. */
 static const struct bpf_verifier_ops bpf_testmod_ops_verifier_ops = {
 	.is_valid_access = bpf_tracing_btf_ctx_access,
-	.get_func_proto = bpf_testmod_ops_get_func_proto,
+	.get_func_proto = bpf_base_func_proto,
 };
 
 static int bpf_testmod_ops_init(struct btf *btf)
@@ -84,73 +92,82 @@ static int bpf_testmod_ops_init(struct btf *btf)
 	return 0;
 }
 
-static int bpf_testmod_ops_init_member(const struct btf_type *t,
-				       const struct btf_member *member,
+static int bpf_testmod_ops_init_member(const struct btf_type *t, const struct btf_member *member,
 				       void *kdata, const void *udata)
 {
 	/* Only function pointers: the kernel sets them up itself. */
 	return 0;
 }
 
-static int bpf_testmod_ops_validate(void *kdata)
+/* The slot holding kdata (NULL: a free slot), or -1. Call under the mutex. */
+static int bpf_testmod_ops_slot_of(const void *kdata)
 {
-	return 0;
+	int i;
+
+	for (i = 0; i < BPF_TESTMOD_NR_SLOTS; i++)
+		if (rcu_access_pointer(bpf_testmod_ops_slots[i]) == kdata)
+			return i;
+	return -1;
 }
 
 static int bpf_testmod_ops_reg(void *kdata, struct bpf_link *link)
 {
-	int ret = 0;
+	int slot;
 
 	mutex_lock(&bpf_testmod_ops_mutex);
-	if (rcu_access_pointer(bpf_testmod_ops_active))
-		ret = -EEXIST;
-	else
-		rcu_assign_pointer(bpf_testmod_ops_active, (struct bpf_testmod_ops *)kdata);
+	slot = bpf_testmod_ops_slot_of(NULL);
+	if (slot >= 0) {
+		rcu_assign_pointer(bpf_testmod_ops_slots[slot], (struct bpf_testmod_ops *)kdata);
+		bpf_testmod_ops_links[slot] = link;
+	}
 	mutex_unlock(&bpf_testmod_ops_mutex);
-	if (ret)
+	if (slot < 0) {
 		pr_err("another bpf_testmod_ops implementation is attached\n");
-	else
-		pr_info("bpf_testmod_ops registered\n");
-	return ret;
+		return -EEXIST;
+	}
+	pr_info("bpf_testmod_ops registered in slot %d\n", slot);
+	return 0;
 }
 
 static void bpf_testmod_ops_unreg(void *kdata, struct bpf_link *link)
 {
-	bool found;
+	int slot;
 
 	mutex_lock(&bpf_testmod_ops_mutex);
-	found = rcu_access_pointer(bpf_testmod_ops_active) == kdata;
-	if (found)
-		RCU_INIT_POINTER(bpf_testmod_ops_active, NULL);
+	slot = bpf_testmod_ops_slot_of(kdata);
+	if (slot >= 0) {
+		RCU_INIT_POINTER(bpf_testmod_ops_slots[slot], NULL);
+		bpf_testmod_ops_links[slot] = NULL;
+	}
 	mutex_unlock(&bpf_testmod_ops_mutex);
-	if (found)
-		pr_info("bpf_testmod_ops unregistered\n");
+	if (slot >= 0)
+		pr_info("bpf_testmod_ops unregistered from slot %d\n", slot);
 	else
 		pr_warn("unreg of an implementation that is not attached\n");
 }
 
+/* Swaps a link's implementation within its slot (BPF_LINK_UPDATE). */
 static int bpf_testmod_ops_update(void *kdata, void *old_kdata, struct bpf_link *link)
 {
-	int ret = 0;
+	int slot;
 
 	mutex_lock(&bpf_testmod_ops_mutex);
-	if (rcu_access_pointer(bpf_testmod_ops_active) != old_kdata)
-		ret = -ENOENT;
-	else
-		rcu_assign_pointer(bpf_testmod_ops_active, (struct bpf_testmod_ops *)kdata);
+	slot = bpf_testmod_ops_slot_of(old_kdata);
+	if (slot >= 0)
+		rcu_assign_pointer(bpf_testmod_ops_slots[slot], (struct bpf_testmod_ops *)kdata);
 	mutex_unlock(&bpf_testmod_ops_mutex);
-	if (ret)
+	if (slot < 0) {
 		pr_err("update: the implementation to replace is not attached\n");
-	else
-		pr_info("bpf_testmod_ops updated\n");
-	return ret;
+		return -ENOENT;
+	}
+	pr_info("bpf_testmod_ops updated in slot %d\n", slot);
+	return 0;
 }
 
 static struct bpf_struct_ops bpf_testmod_ops_struct_ops = {
 	.verifier_ops = &bpf_testmod_ops_verifier_ops,
 	.init = bpf_testmod_ops_init,
 	.init_member = bpf_testmod_ops_init_member,
-	.validate = bpf_testmod_ops_validate,
 	.reg = bpf_testmod_ops_reg,
 	.unreg = bpf_testmod_ops_unreg,
 	.update = bpf_testmod_ops_update,
@@ -159,18 +176,117 @@ static struct bpf_struct_ops bpf_testmod_ops_struct_ops = {
 	.owner = THIS_MODULE,
 };
 
-/* Last return value of each callback, for reads of the trigger. */
+/* How the trigger reads one argument of a callback from its line. */
+enum bpf_testmod_arg_kind {
+	BPF_TESTMOD_ARG_INT,	/* a signed integer in [min, max] */
+	BPF_TESTMOD_ARG_UINT,	/* an unsigned integer up to max */
+	BPF_TESTMOD_ARG_BOOL,	/* 0/1, y/n or on/off */
+	BPF_TESTMOD_ARG_WORD,	/* a const char *: one word */
+	BPF_TESTMOD_ARG_REST,	/* a const char *: the rest of the line */
+	BPF_TESTMOD_ARG_NONE,	/* a struct pointer: takes no word */
+};
+
+/* How the trigger shows a callback's recorded return value. */
+enum bpf_testmod_ret_kind {
+	BPF_TESTMOD_RET_VOID,
+	BPF_TESTMOD_RET_INT,
+	BPF_TESTMOD_RET_UINT,
+	BPF_TESTMOD_RET_PTR,	/* NULL or non-NULL, never the address */
+};
+
+struct bpf_testmod_param {
+	const char *name;
+	enum bpf_testmod_arg_kind kind;
+	s64 min;
+	u64 max;
+};
+
+union bpf_testmod_arg {
+	s64 s;
+	u64 u;
+	const char *str;
+};
+
+/* The functions the trigger calls each callback through, under RCU. */
+
+static s64 bpf_testmod_call_test_1(struct bpf_testmod_ops *ops, const union bpf_testmod_arg *a)
+{
+	int ret;
+
+	ret = ops->test_1();
+	pr_info("test_1() returned: %lld\n", (s64)ret);
+	return ret;
+}
+
+static s64 bpf_testmod_call_test_2(struct bpf_testmod_ops *ops, const union bpf_testmod_arg *a)
+{
+	int ret;
+
+	ret = ops->test_2((int)a[0].s, (int)a[1].s);
+	pr_info("test_2(%lld, %lld) returned: %lld\n", a[0].s, a[1].s, (s64)ret);
+	return ret;
+}
+
+static s64 bpf_testmod_call_test_3(struct bpf_testmod_ops *ops, const union bpf_testmod_arg *a)
+{
+	int ret;
+
+	ret = ops->test_3(a[0].str, (int)a[1].s);
+	pr_info("test_3(\"%s\", %lld) returned: %lld\n", a[0].str, a[1].s, (s64)ret);
+	return ret;
+}
+
+/* One entry per callback: the trigger's line names it, then its arguments. */
+static const struct bpf_testmod_callback {
+	const char *name;
+	size_t offset;
+	s64 (*call)(struct bpf_testmod_ops *ops, const union bpf_testmod_arg *a);
+	enum bpf_testmod_ret_kind ret;
+	int nargs;
+	struct bpf_testmod_param args[BPF_TESTMOD_MAX_ARGS];
+} bpf_testmod_callbacks[] = {
+	{
+		.name = "test_1",
+		.offset = offsetof(struct bpf_testmod_ops, test_1),
+		.call = bpf_testmod_call_test_1,
+		.ret = BPF_TESTMOD_RET_INT,
+	},
+	{
+		.name = "test_2",
+		.offset = offsetof(struct bpf_testmod_ops, test_2),
+		.call = bpf_testmod_call_test_2,
+		.ret = BPF_TESTMOD_RET_INT,
+		.nargs = 2,
+		.args = {
+			{ "a", BPF_TESTMOD_ARG_INT, S32_MIN, S32_MAX },
+			{ "b", BPF_TESTMOD_ARG_INT, S32_MIN, S32_MAX },
+		},
+	},
+	{
+		.name = "test_3",
+		.offset = offsetof(struct bpf_testmod_ops, test_3),
+		.call = bpf_testmod_call_test_3,
+		.ret = BPF_TESTMOD_RET_INT,
+		.nargs = 2,
+		.args = {
+			{ "buf", BPF_TESTMOD_ARG_WORD, 0, 0 },
+			{ "len", BPF_TESTMOD_ARG_INT, S32_MIN, S32_MAX },
+		},
+	},
+};
+
+/* Last return value of each callback in each slot, for reads of the trigger. */
 static DEFINE_SPINLOCK(bpf_testmod_results_lock);
-static struct {
+static struct bpf_testmod_result {
 	bool called;
 	s64 value;
-} bpf_testmod_results[3];
+} bpf_testmod_results[BPF_TESTMOD_NR_SLOTS][ARRAY_SIZE(bpf_testmod_callbacks)];
 
-static void bpf_testmod_record(int idx, s64 value)
+static void bpf_testmod_record(unsigned int slot, unsigned int idx, s64 value)
 {
 	spin_lock(&bpf_testmod_results_lock);
-	bpf_testmod_results[idx].called = true;
-	bpf_testmod_results[idx].value = value;
+	bpf_testmod_results[slot][idx].called = true;
+	bpf_testmod_results[slot][idx].value = value;
 	spin_unlock(&bpf_testmod_results_lock);
 }
 
@@ -188,119 +304,72 @@ static char *bpf_testmod_next_word(char **args)
 	return strsep(args, " \t\n");
 }
 
-static int bpf_testmod_parse(char **args, const char *member, const char *param,
-			     bool is_signed, s64 min, u64 max, s64 *val)
+/* Integers are decimal or 0x-hex (kstrto*'s base 0 would read 010 as octal). */
+static unsigned int bpf_testmod_base(const char *word)
 {
-	const char *word = bpf_testmod_next_word(args);
-	bool neg;
-	u64 v;
+	if (*word == '-' || *word == '+')
+		word++;
+	return word[0] == '0' && (word[1] | 0x20) == 'x' ? 16 : 10;
+}
 
+/* Reads argument p of callback name off *args into *a. */
+static int bpf_testmod_parse(char **args, const char *name, const struct bpf_testmod_param *p,
+			     union bpf_testmod_arg *a)
+{
+	const char *word;
+	bool b;
+	int err;
+
+	if (p->kind == BPF_TESTMOD_ARG_NONE)
+		return 0;
+	if (p->kind == BPF_TESTMOD_ARG_REST) {
+		a->str = *args ? strim(*args) : "";
+		return 0;
+	}
+	word = bpf_testmod_next_word(args);
 	if (!word) {
-		pr_err("%s: missing argument %s\n", member, param);
+		pr_err("%s: missing argument %s\n", name, p->name);
 		return -EINVAL;
 	}
-	neg = *word == '-';
-	if (kstrtou64(word + neg, (word[neg] == '0' && (word[neg + 1] | 0x20) == 'x') ? 16 : 10, &v) ||
-	    (neg && (!is_signed || v > (u64)-(min + 1) + 1)) || (!neg && v > max)) {
+	switch (p->kind) {
+	case BPF_TESTMOD_ARG_WORD:
+		a->str = word;
+		return 0;
+	case BPF_TESTMOD_ARG_BOOL:
+		if (kstrtobool(word, &b)) {
+			pr_err("%s: argument %s: want 0/1, y/n or on/off\n", name, p->name);
+			return -EINVAL;
+		}
+		a->u = b;
+		return 0;
+	case BPF_TESTMOD_ARG_INT:
+		err = kstrtoll(word, bpf_testmod_base(word), &a->s);
+		if (!err && (a->s < p->min || a->s > (s64)p->max))
+			err = -ERANGE;
+		break;
+	default:
+		err = kstrtoull(word, bpf_testmod_base(word), &a->u);
+		if (!err && a->u > p->max)
+			err = -ERANGE;
+		break;
+	}
+	if (err) {
 		pr_err("%s: argument %s: \"%s\" is not a number in [%lld, %llu]\n",
-		       member, param, word, min, max);
+		       name, p->name, word, p->min, p->max);
 		return -ERANGE;
 	}
-	*val = neg ? -(s64)v : (s64)v;
 	return 0;
 }
 
-/* int test_1(void) */
-static int bpf_testmod_call_test_1(char *args)
-{
-	struct bpf_testmod_ops *ops;
-	int ret;
-
-	rcu_read_lock();
-	ops = rcu_dereference(bpf_testmod_ops_active);
-	if (!ops || !ops->test_1) {
-		rcu_read_unlock();
-		pr_err_ratelimited("test_1: %s\n", ops ? "not implemented by the attached bpf_testmod_ops" : "no bpf_testmod_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->test_1();
-	rcu_read_unlock();
-
-	bpf_testmod_record(0, (s64)ret);
-	pr_info("test_1() returned: %lld\n", (s64)ret);
-	return 0;
-}
-
-/* int test_2(int a, int b) */
-static int bpf_testmod_call_test_2(char *args)
-{
-	struct bpf_testmod_ops *ops;
-	s64 v[2];
-	int ret;
-	int err = 0;
-
-	err = err ?: bpf_testmod_parse(&args, "test_2", "a", true, S32_MIN, S32_MAX, &v[0]);
-	err = err ?: bpf_testmod_parse(&args, "test_2", "b", true, S32_MIN, S32_MAX, &v[1]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(bpf_testmod_ops_active);
-	if (!ops || !ops->test_2) {
-		rcu_read_unlock();
-		pr_err_ratelimited("test_2: %s\n", ops ? "not implemented by the attached bpf_testmod_ops" : "no bpf_testmod_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->test_2((int)v[0], (int)v[1]);
-	rcu_read_unlock();
-
-	bpf_testmod_record(1, (s64)ret);
-	pr_info("test_2(%lld, %lld) returned: %lld\n", v[0], v[1], (s64)ret);
-	return 0;
-}
-
-/* int test_3(const char *buf, int len) */
-static int bpf_testmod_call_test_3(char *args)
-{
-	struct bpf_testmod_ops *ops;
-	s64 v[1];
-	const char *str_buf;
-	int ret;
-	int err = 0;
-
-	str_buf = err ? NULL : bpf_testmod_next_word(&args);
-	if (!err && !str_buf) {
-		pr_err("test_3: missing argument buf\n");
-		err = -EINVAL;
-	}
-	err = err ?: bpf_testmod_parse(&args, "test_3", "len", true, S32_MIN, S32_MAX, &v[0]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(bpf_testmod_ops_active);
-	if (!ops || !ops->test_3) {
-		rcu_read_unlock();
-		pr_err_ratelimited("test_3: %s\n", ops ? "not implemented by the attached bpf_testmod_ops" : "no bpf_testmod_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->test_3(str_buf, (int)v[0]);
-	rcu_read_unlock();
-
-	bpf_testmod_record(2, (s64)ret);
-	pr_info("test_3(\"%s\", %lld) returned: %lld\n", str_buf, v[0], (s64)ret);
-	return 0;
-}
-
-/* The tutorial's demo: test_1(), test_2(10, 20), test_3(text, len). */
-static int bpf_testmod_demo(const char *buf, size_t len)
+/* A line naming no callback: the tutorial's test_1(), test_2(10, 20), test_3(line, len). */
+static int bpf_testmod_other(unsigned int slot, const char *line, size_t len)
 {
 	struct bpf_testmod_ops *ops;
 	int r1 = 0, r2 = 0, r3 = 0;
 	bool c1, c2, c3;
 
 	rcu_read_lock();
-	ops = rcu_dereference(bpf_testmod_ops_active);
+	ops = rcu_dereference(bpf_testmod_ops_slots[slot]);
 	if (!ops) {
 		rcu_read_unlock();
 		pr_info("No struct_ops registered\n");
@@ -314,24 +383,24 @@ static int bpf_testmod_demo(const char *buf, size_t len)
 	if (c2)
 		r2 = ops->test_2(10, 20);
 	if (c3)
-		r3 = ops->test_3(buf, len);
+		r3 = ops->test_3(line, len);
 	rcu_read_unlock();
 
 	pr_info("Calling struct_ops callbacks:\n");
 	if (c1) {
-		bpf_testmod_record(0, r1);
+		bpf_testmod_record(slot, 0, r1);
 		pr_info("test_1() returned: %d\n", r1);
 	} else {
 		pr_info("test_1() not called: not implemented by the attached bpf_testmod_ops\n");
 	}
 	if (c2) {
-		bpf_testmod_record(1, r2);
+		bpf_testmod_record(slot, 1, r2);
 		pr_info("test_2(10, 20) returned: %d\n", r2);
 	} else {
 		pr_info("test_2() not called: not implemented by the attached bpf_testmod_ops\n");
 	}
 	if (c3) {
-		bpf_testmod_record(2, r3);
+		bpf_testmod_record(slot, 2, r3);
 		pr_info("test_3() called with buffer\n");
 	} else {
 		pr_info("test_3() not called: not implemented by the attached bpf_testmod_ops\n");
@@ -339,11 +408,53 @@ static int bpf_testmod_demo(const char *buf, size_t len)
 	return 0;
 }
 
-static ssize_t bpf_testmod_trigger_write(struct file *file, const char __user *ubuf,
-					 size_t count, loff_t *ppos)
+/*
+ * Calls the callback line names in slot's implementation with the
+ * arguments that follow, and records its return value.
+ */
+static int bpf_testmod_call(unsigned int slot, char *line, size_t len)
+{
+	const struct bpf_testmod_callback *cb = bpf_testmod_callbacks;
+	union bpf_testmod_arg a[BPF_TESTMOD_MAX_ARGS];
+	size_t n = strcspn(line, " \t\n");
+	char *args = line + n;
+	struct bpf_testmod_ops *ops;
+	int i, err;
+	s64 ret;
+
+	while (cb < bpf_testmod_callbacks + ARRAY_SIZE(bpf_testmod_callbacks) &&
+	       (strlen(cb->name) != n || strncmp(line, cb->name, n)))
+		cb++;
+	if (cb == bpf_testmod_callbacks + ARRAY_SIZE(bpf_testmod_callbacks))
+		return bpf_testmod_other(slot, line, len);
+	for (i = 0; i < cb->nargs; i++) {
+		err = bpf_testmod_parse(&args, cb->name, &cb->args[i], &a[i]);
+		if (err)
+			return err;
+	}
+
+	rcu_read_lock();
+	ops = rcu_dereference(bpf_testmod_ops_slots[slot]);
+	if (!ops || !*(void **)((void *)ops + cb->offset)) {
+		rcu_read_unlock();
+		pr_err_ratelimited("%s: %s\n", cb->name, ops ?
+				   "not implemented by the attached bpf_testmod_ops" :
+				   "no bpf_testmod_ops implementation is attached");
+		return ops ? -EOPNOTSUPP : -ENODEV;
+	}
+	ret = cb->call(ops, a);
+	rcu_read_unlock();
+
+	bpf_testmod_record(slot, cb - bpf_testmod_callbacks, ret);
+	return 0;
+}
+
+static ssize_t bpf_testmod_trigger_write(struct file *file, const char __user *ubuf, size_t count,
+					 loff_t *ppos)
 {
 	size_t len = min_t(size_t, count, BPF_TESTMOD_TRIGGER_MAX - 1);
-	char *buf, *args;
+	unsigned int slot = 0;
+	char *buf, *line;
 	size_t n;
 	int err;
 
@@ -351,40 +462,82 @@ static ssize_t bpf_testmod_trigger_write(struct file *file, const char __user *u
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
-	n = strcspn(buf, " \t\n");
-	args = buf + n;
-	if (n == 6 && !strncmp(buf, "test_1", n))
-		err = bpf_testmod_call_test_1(args);
-	else if (n == 6 && !strncmp(buf, "test_2", n))
-		err = bpf_testmod_call_test_2(args);
-	else if (n == 6 && !strncmp(buf, "test_3", n))
-		err = bpf_testmod_call_test_3(args);
-	else
-		err = bpf_testmod_demo(buf, len);
-
+	/* "@K " addresses the implementation in slot K; no prefix: slot 0. */
+	line = buf;
+	if (*line == '@') {
+		n = strcspn(line, " \t\n");
+		if (line[n])
+			line[n++] = '\0';
+		if (kstrtouint(line + 1, 10, &slot) || slot >= BPF_TESTMOD_NR_SLOTS) {
+			pr_err("\"%s\": want @0 to @%d before the callback\n", line,
+			       BPF_TESTMOD_NR_SLOTS - 1);
+			kfree(buf);
+			return -EINVAL;
+		}
+		line = skip_spaces(line + n);
+	}
+	err = bpf_testmod_call(slot, line, len - (line - buf));
 	kfree(buf);
 	return err ? err : count;
 }
 
+/*
+ * With several slots, which link is attached in which, so that a loader
+ * finds its slot. The kernel gives a link its ID after reg returns, so it
+ * is read here, not in reg.
+ */
+static void bpf_testmod_show_links(struct seq_file *m)
+{
+	struct bpf_link *link;
+	int slot;
+
+	mutex_lock(&bpf_testmod_ops_mutex);
+	for (slot = 0; slot < BPF_TESTMOD_NR_SLOTS; slot++) {
+		if (!rcu_access_pointer(bpf_testmod_ops_slots[slot]))
+			continue;
+		link = bpf_testmod_ops_links[slot];
+		seq_printf(m, "@%d: link %u\n", slot, link ? READ_ONCE(link->id) : 0);
+	}
+	mutex_unlock(&bpf_testmod_ops_mutex);
+}
+
+/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
 static int bpf_testmod_trigger_show(struct seq_file *m, void *v)
 {
-	s64 val[3];
-	bool called[3];
-	int i;
+	struct bpf_testmod_result res[ARRAY_SIZE(bpf_testmod_callbacks)];
+	const struct bpf_testmod_callback *cb;
+	unsigned int slot, i;
+	char at[16] = "";
 
-	spin_lock(&bpf_testmod_results_lock);
-	for (i = 0; i < 3; i++) {
-		called[i] = bpf_testmod_results[i].called;
-		val[i] = bpf_testmod_results[i].value;
+	if (BPF_TESTMOD_NR_SLOTS > 1)
+		bpf_testmod_show_links(m);
+	for (slot = 0; slot < BPF_TESTMOD_NR_SLOTS; slot++) {
+		spin_lock(&bpf_testmod_results_lock);
+		memcpy(res, bpf_testmod_results[slot], sizeof(res));
+		spin_unlock(&bpf_testmod_results_lock);
+		if (slot)
+			snprintf(at, sizeof(at), "@%u ", slot);
+		for (i = 0; i < ARRAY_SIZE(res); i++) {
+			if (!res[i].called)
+				continue;
+			cb = &bpf_testmod_callbacks[i];
+			switch (cb->ret) {
+			case BPF_TESTMOD_RET_VOID:
+				seq_printf(m, "%s%s void\n", at, cb->name);
+				break;
+			case BPF_TESTMOD_RET_INT:
+				seq_printf(m, "%s%s %lld\n", at, cb->name, res[i].value);
+				break;
+			case BPF_TESTMOD_RET_UINT:
+				seq_printf(m, "%s%s %llu\n", at, cb->name, (u64)res[i].value);
+				break;
+			case BPF_TESTMOD_RET_PTR:
+				seq_printf(m, "%s%s %s\n", at, cb->name,
+					   res[i].value ? "non-NULL" : "NULL");
+				break;
+			}
+		}
 	}
-	spin_unlock(&bpf_testmod_results_lock);
-
-	if (called[0])
-		seq_printf(m, "test_1 %lld\n", val[0]);
-	if (called[1])
-		seq_printf(m, "test_2 %lld\n", val[1]);
-	if (called[2])
-		seq_printf(m, "test_3 %lld\n", val[2]);
 	return 0;
 }
 
@@ -413,7 +566,8 @@ static int __init bpf_testmod_init(void)
 		return ret;
 	}
 	/* Root only: a write makes the kernel run the attached programs. */
-	bpf_testmod_trigger = proc_create("bpf_testmod_trigger", 0600, NULL, &bpf_testmod_trigger_ops);
+	bpf_testmod_trigger = proc_create("bpf_testmod_trigger", 0600, NULL,
+					  &bpf_testmod_trigger_ops);
 	if (!bpf_testmod_trigger) {
 		pr_err("cannot create /proc/bpf_testmod_trigger\n");
 		return -ENOMEM;

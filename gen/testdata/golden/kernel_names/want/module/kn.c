@@ -17,6 +17,7 @@
 #include <linux/bpf_verifier.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
+#include <linux/cgroup.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/limits.h>
@@ -24,23 +25,36 @@
 #include <linux/mutex.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
 
-#include "kn_ops.h"
+#include "kn.h"
 
+/*
+ * Module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11.
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
-#error "kn needs Linux 6.11 or newer: module struct_ops need 6.9, reg/unreg with a struct bpf_link * need 6.11"
+#error "kn needs Linux 6.11 or newer"
 #endif
 
 #define KN_TRIGGER_MAX	256
+#define KN_NR_SLOTS	1
+#define KN_MAX_ARGS	3
 
-/* The attached implementation; NULL when none is. Written under the mutex. */
-static struct kn_ops __rcu *kn_ops_active;
+/* The attached implementations, one per slot (NULL: free). Written under the mutex. */
+static struct kn_ops __rcu *kn_ops_slots[KN_NR_SLOTS];
+/*
+ * The BPF link of each slot's implementation (NULL for a map registered
+ * without one). Under the mutex; the link lives until its unreg.
+ */
+static struct bpf_link *kn_ops_links[KN_NR_SLOTS];
 static DEFINE_MUTEX(kn_ops_mutex);
 
 /* CFI stubs: one per callback, with the callback's exact signature. */
@@ -71,16 +85,10 @@ static struct kn_ops __bpf_ops_kn_ops = {
 	.stats = kn_ops__stats,
 };
 
-static const struct bpf_func_proto *
-kn_ops_get_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
-{
-	return bpf_base_func_proto(func_id, prog);
-}
-
 /* Programs read their arguments only, each with its BTF type. */
 static const struct bpf_verifier_ops kn_ops_verifier_ops = {
 	.is_valid_access = bpf_tracing_btf_ctx_access,
-	.get_func_proto = kn_ops_get_func_proto,
+	.get_func_proto = bpf_base_func_proto,
 };
 
 static int kn_ops_init(struct btf *btf)
@@ -88,73 +96,82 @@ static int kn_ops_init(struct btf *btf)
 	return 0;
 }
 
-static int kn_ops_init_member(const struct btf_type *t,
-			      const struct btf_member *member,
+static int kn_ops_init_member(const struct btf_type *t, const struct btf_member *member,
 			      void *kdata, const void *udata)
 {
 	/* Only function pointers: the kernel sets them up itself. */
 	return 0;
 }
 
-static int kn_ops_validate(void *kdata)
+/* The slot holding kdata (NULL: a free slot), or -1. Call under the mutex. */
+static int kn_ops_slot_of(const void *kdata)
 {
-	return 0;
+	int i;
+
+	for (i = 0; i < KN_NR_SLOTS; i++)
+		if (rcu_access_pointer(kn_ops_slots[i]) == kdata)
+			return i;
+	return -1;
 }
 
 static int kn_ops_reg(void *kdata, struct bpf_link *link)
 {
-	int ret = 0;
+	int slot;
 
 	mutex_lock(&kn_ops_mutex);
-	if (rcu_access_pointer(kn_ops_active))
-		ret = -EEXIST;
-	else
-		rcu_assign_pointer(kn_ops_active, (struct kn_ops *)kdata);
+	slot = kn_ops_slot_of(NULL);
+	if (slot >= 0) {
+		rcu_assign_pointer(kn_ops_slots[slot], (struct kn_ops *)kdata);
+		kn_ops_links[slot] = link;
+	}
 	mutex_unlock(&kn_ops_mutex);
-	if (ret)
+	if (slot < 0) {
 		pr_err("another kn_ops implementation is attached\n");
-	else
-		pr_info("kn_ops registered\n");
-	return ret;
+		return -EEXIST;
+	}
+	pr_info("kn_ops registered in slot %d\n", slot);
+	return 0;
 }
 
 static void kn_ops_unreg(void *kdata, struct bpf_link *link)
 {
-	bool found;
+	int slot;
 
 	mutex_lock(&kn_ops_mutex);
-	found = rcu_access_pointer(kn_ops_active) == kdata;
-	if (found)
-		RCU_INIT_POINTER(kn_ops_active, NULL);
+	slot = kn_ops_slot_of(kdata);
+	if (slot >= 0) {
+		RCU_INIT_POINTER(kn_ops_slots[slot], NULL);
+		kn_ops_links[slot] = NULL;
+	}
 	mutex_unlock(&kn_ops_mutex);
-	if (found)
-		pr_info("kn_ops unregistered\n");
+	if (slot >= 0)
+		pr_info("kn_ops unregistered from slot %d\n", slot);
 	else
 		pr_warn("unreg of an implementation that is not attached\n");
 }
 
+/* Swaps a link's implementation within its slot (BPF_LINK_UPDATE). */
 static int kn_ops_update(void *kdata, void *old_kdata, struct bpf_link *link)
 {
-	int ret = 0;
+	int slot;
 
 	mutex_lock(&kn_ops_mutex);
-	if (rcu_access_pointer(kn_ops_active) != old_kdata)
-		ret = -ENOENT;
-	else
-		rcu_assign_pointer(kn_ops_active, (struct kn_ops *)kdata);
+	slot = kn_ops_slot_of(old_kdata);
+	if (slot >= 0)
+		rcu_assign_pointer(kn_ops_slots[slot], (struct kn_ops *)kdata);
 	mutex_unlock(&kn_ops_mutex);
-	if (ret)
+	if (slot < 0) {
 		pr_err("update: the implementation to replace is not attached\n");
-	else
-		pr_info("kn_ops updated\n");
-	return ret;
+		return -ENOENT;
+	}
+	pr_info("kn_ops updated in slot %d\n", slot);
+	return 0;
 }
 
 static struct bpf_struct_ops kn_ops_struct_ops = {
 	.verifier_ops = &kn_ops_verifier_ops,
 	.init = kn_ops_init,
 	.init_member = kn_ops_init_member,
-	.validate = kn_ops_validate,
 	.reg = kn_ops_reg,
 	.unreg = kn_ops_unreg,
 	.update = kn_ops_update,
@@ -163,18 +180,141 @@ static struct bpf_struct_ops kn_ops_struct_ops = {
 	.owner = THIS_MODULE,
 };
 
-/* Last return value of each callback, for reads of the trigger. */
+/* How the trigger reads one argument of a callback from its line. */
+enum kn_arg_kind {
+	KN_ARG_INT,	/* a signed integer in [min, max] */
+	KN_ARG_UINT,	/* an unsigned integer up to max */
+	KN_ARG_BOOL,	/* 0/1, y/n or on/off */
+	KN_ARG_WORD,	/* a const char *: one word */
+	KN_ARG_REST,	/* a const char *: the rest of the line */
+	KN_ARG_NONE,	/* a struct pointer: takes no word */
+};
+
+/* How the trigger shows a callback's recorded return value. */
+enum kn_ret_kind {
+	KN_RET_VOID,
+	KN_RET_INT,
+	KN_RET_UINT,
+	KN_RET_PTR,	/* NULL or non-NULL, never the address */
+};
+
+struct kn_param {
+	const char *name;
+	enum kn_arg_kind kind;
+	s64 min;
+	u64 max;
+};
+
+union kn_arg {
+	s64 s;
+	u64 u;
+	const char *str;
+};
+
+/* The functions the trigger calls each callback through, under RCU. */
+
+static s64 kn_call_rx(struct kn_ops *ops, const union kn_arg *a)
+{
+	s32 ret;
+
+	ret = ops->rx(NULL, NULL, (__u32)a[2].u);
+	pr_info("rx(NULL, NULL, %llu) returned: %lld\n", a[2].u, (s64)ret);
+	return ret;
+}
+
+static s64 kn_call_tx_done(struct kn_ops *ops, const union kn_arg *a)
+{
+	__s64 ret;
+
+	ret = ops->tx_done(NULL, (u64)a[1].u);
+	pr_info("tx_done(NULL, %llu) returned: %lld\n", a[1].u, (s64)ret);
+	return ret;
+}
+
+static s64 kn_call_hash(struct kn_ops *ops, const union kn_arg *a)
+{
+	u32 ret;
+
+	ret = ops->hash(a[0].str, (__u16)a[1].u, (u32)a[2].u);
+	pr_info("hash(\"%s\", %llu, %llu) returned: %llu\n", a[0].str, a[1].u, a[2].u, (u64)ret);
+	return (s64)ret;
+}
+
+static s64 kn_call_stats(struct kn_ops *ops, const union kn_arg *a)
+{
+	ops->stats(NULL);
+	pr_info("stats(NULL) called\n");
+	return 0;
+}
+
+/* One entry per callback: the trigger's line names it, then its arguments. */
+static const struct kn_callback {
+	const char *name;
+	size_t offset;
+	s64 (*call)(struct kn_ops *ops, const union kn_arg *a);
+	enum kn_ret_kind ret;
+	int nargs;
+	struct kn_param args[KN_MAX_ARGS];
+} kn_callbacks[] = {
+	{
+		.name = "rx",
+		.offset = offsetof(struct kn_ops, rx),
+		.call = kn_call_rx,
+		.ret = KN_RET_INT,
+		.nargs = 3,
+		.args = {
+			{ "skb", KN_ARG_NONE, 0, 0 },
+			{ "dev", KN_ARG_NONE, 0, 0 },
+			{ "queue", KN_ARG_UINT, 0, U32_MAX },
+		},
+	},
+	{
+		.name = "tx_done",
+		.offset = offsetof(struct kn_ops, tx_done),
+		.call = kn_call_tx_done,
+		.ret = KN_RET_INT,
+		.nargs = 2,
+		.args = {
+			{ "skb", KN_ARG_NONE, 0, 0 },
+			{ "cookie", KN_ARG_UINT, 0, U64_MAX },
+		},
+	},
+	{
+		.name = "hash",
+		.offset = offsetof(struct kn_ops, hash),
+		.call = kn_call_hash,
+		.ret = KN_RET_UINT,
+		.nargs = 3,
+		.args = {
+			{ "key", KN_ARG_WORD, 0, 0 },
+			{ "key_len", KN_ARG_UINT, 0, U16_MAX },
+			{ "seed", KN_ARG_UINT, 0, U32_MAX },
+		},
+	},
+	{
+		.name = "stats",
+		.offset = offsetof(struct kn_ops, stats),
+		.call = kn_call_stats,
+		.ret = KN_RET_VOID,
+		.nargs = 1,
+		.args = {
+			{ "stats", KN_ARG_NONE, 0, 0 },
+		},
+	},
+};
+
+/* Last return value of each callback in each slot, for reads of the trigger. */
 static DEFINE_SPINLOCK(kn_results_lock);
-static struct {
+static struct kn_result {
 	bool called;
 	s64 value;
-} kn_results[4];
+} kn_results[KN_NR_SLOTS][ARRAY_SIZE(kn_callbacks)];
 
-static void kn_record(int idx, s64 value)
+static void kn_record(unsigned int slot, unsigned int idx, s64 value)
 {
 	spin_lock(&kn_results_lock);
-	kn_results[idx].called = true;
-	kn_results[idx].value = value;
+	kn_results[slot][idx].called = true;
+	kn_results[slot][idx].value = value;
 	spin_unlock(&kn_results_lock);
 }
 
@@ -192,152 +332,117 @@ static char *kn_next_word(char **args)
 	return strsep(args, " \t\n");
 }
 
-static int kn_parse(char **args, const char *member, const char *param,
-		    bool is_signed, s64 min, u64 max, s64 *val)
+/* Integers are decimal or 0x-hex (kstrto*'s base 0 would read 010 as octal). */
+static unsigned int kn_base(const char *word)
 {
-	const char *word = kn_next_word(args);
-	bool neg;
-	u64 v;
+	if (*word == '-' || *word == '+')
+		word++;
+	return word[0] == '0' && (word[1] | 0x20) == 'x' ? 16 : 10;
+}
 
+/* Reads argument p of callback name off *args into *a. */
+static int kn_parse(char **args, const char *name, const struct kn_param *p, union kn_arg *a)
+{
+	const char *word;
+	bool b;
+	int err;
+
+	if (p->kind == KN_ARG_NONE)
+		return 0;
+	if (p->kind == KN_ARG_REST) {
+		a->str = *args ? strim(*args) : "";
+		return 0;
+	}
+	word = kn_next_word(args);
 	if (!word) {
-		pr_err("%s: missing argument %s\n", member, param);
+		pr_err("%s: missing argument %s\n", name, p->name);
 		return -EINVAL;
 	}
-	neg = *word == '-';
-	if (kstrtou64(word + neg, (word[neg] == '0' && (word[neg + 1] | 0x20) == 'x') ? 16 : 10, &v) ||
-	    (neg && (!is_signed || v > (u64)-(min + 1) + 1)) || (!neg && v > max)) {
+	switch (p->kind) {
+	case KN_ARG_WORD:
+		a->str = word;
+		return 0;
+	case KN_ARG_BOOL:
+		if (kstrtobool(word, &b)) {
+			pr_err("%s: argument %s: want 0/1, y/n or on/off\n", name, p->name);
+			return -EINVAL;
+		}
+		a->u = b;
+		return 0;
+	case KN_ARG_INT:
+		err = kstrtoll(word, kn_base(word), &a->s);
+		if (!err && (a->s < p->min || a->s > (s64)p->max))
+			err = -ERANGE;
+		break;
+	default:
+		err = kstrtoull(word, kn_base(word), &a->u);
+		if (!err && a->u > p->max)
+			err = -ERANGE;
+		break;
+	}
+	if (err) {
 		pr_err("%s: argument %s: \"%s\" is not a number in [%lld, %llu]\n",
-		       member, param, word, min, max);
+		       name, p->name, word, p->min, p->max);
 		return -ERANGE;
 	}
-	*val = neg ? -(s64)v : (s64)v;
 	return 0;
 }
 
-/* s32 rx(struct sk_buff *skb, struct net_device *dev, __u32 queue) */
-static int kn_call_rx(char *args)
+/* A line naming no callback. */
+static int kn_other(unsigned int slot, const char *line, size_t len)
 {
-	struct kn_ops *ops;
-	s64 v[1];
-	s32 ret;
-	int err = 0;
-
-	err = err ?: kn_parse(&args, "rx", "queue", false, 0, U32_MAX, &v[0]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(kn_ops_active);
-	if (!ops || !ops->rx) {
-		rcu_read_unlock();
-		pr_err_ratelimited("rx: %s\n", ops ? "not implemented by the attached kn_ops" : "no kn_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->rx(NULL, NULL, (__u32)v[0]);
-	rcu_read_unlock();
-
-	kn_record(0, (s64)ret);
-	pr_info("rx(NULL, NULL, %llu) returned: %lld\n", (u64)v[0], (s64)ret);
-	return 0;
-}
-
-/* __s64 tx_done(struct sk_buff *skb, u64 cookie) */
-static int kn_call_tx_done(char *args)
-{
-	struct kn_ops *ops;
-	s64 v[1];
-	__s64 ret;
-	int err = 0;
-
-	err = err ?: kn_parse(&args, "tx_done", "cookie", false, 0, U64_MAX, &v[0]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(kn_ops_active);
-	if (!ops || !ops->tx_done) {
-		rcu_read_unlock();
-		pr_err_ratelimited("tx_done: %s\n", ops ? "not implemented by the attached kn_ops" : "no kn_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->tx_done(NULL, (u64)v[0]);
-	rcu_read_unlock();
-
-	kn_record(1, (s64)ret);
-	pr_info("tx_done(NULL, %llu) returned: %lld\n", (u64)v[0], (s64)ret);
-	return 0;
-}
-
-/* u32 hash(const char *key, __u16 key_len, u32 seed) */
-static int kn_call_hash(char *args)
-{
-	struct kn_ops *ops;
-	s64 v[2];
-	const char *str_key;
-	u32 ret;
-	int err = 0;
-
-	str_key = err ? NULL : kn_next_word(&args);
-	if (!err && !str_key) {
-		pr_err("hash: missing argument key\n");
-		err = -EINVAL;
-	}
-	err = err ?: kn_parse(&args, "hash", "key_len", false, 0, U16_MAX, &v[0]);
-	err = err ?: kn_parse(&args, "hash", "seed", false, 0, U32_MAX, &v[1]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(kn_ops_active);
-	if (!ops || !ops->hash) {
-		rcu_read_unlock();
-		pr_err_ratelimited("hash: %s\n", ops ? "not implemented by the attached kn_ops" : "no kn_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->hash(str_key, (__u16)v[0], (u32)v[1]);
-	rcu_read_unlock();
-
-	kn_record(2, (s64)ret);
-	pr_info("hash(\"%s\", %llu, %llu) returned: %llu\n", str_key, (u64)v[0], (u64)v[1], (u64)ret);
-	return 0;
-}
-
-/* void stats(struct kn_stats *stats) */
-static int kn_call_stats(char *args)
-{
-	struct kn_ops *ops;
-	int err = 0;
-
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(kn_ops_active);
-	if (!ops || !ops->stats) {
-		rcu_read_unlock();
-		pr_err_ratelimited("stats: %s\n", ops ? "not implemented by the attached kn_ops" : "no kn_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ops->stats(NULL);
-	rcu_read_unlock();
-
-	kn_record(3, 0);
-	pr_info("stats(NULL) called\n");
-	return 0;
-}
-
-static int kn_unknown(const char *buf, size_t n)
-{
-	pr_err("unknown callback \"%.*s\": write \"<member> <arg>...\" with a member of kn_ops\n",
-	       (int)n, buf);
+	pr_err("unknown callback \"%.*s\": write \"<member> <arg>...\" with a member of %s\n",
+	       (int)strcspn(line, " \t\n"), line, "kn_ops");
 	return -EINVAL;
 }
 
-static ssize_t kn_trigger_write(struct file *file, const char __user *ubuf,
-				size_t count, loff_t *ppos)
+/*
+ * Calls the callback line names in slot's implementation with the
+ * arguments that follow, and records its return value.
+ */
+static int kn_call(unsigned int slot, char *line, size_t len)
+{
+	const struct kn_callback *cb = kn_callbacks;
+	union kn_arg a[KN_MAX_ARGS];
+	size_t n = strcspn(line, " \t\n");
+	char *args = line + n;
+	struct kn_ops *ops;
+	int i, err;
+	s64 ret;
+
+	while (cb < kn_callbacks + ARRAY_SIZE(kn_callbacks) &&
+	       (strlen(cb->name) != n || strncmp(line, cb->name, n)))
+		cb++;
+	if (cb == kn_callbacks + ARRAY_SIZE(kn_callbacks))
+		return kn_other(slot, line, len);
+	for (i = 0; i < cb->nargs; i++) {
+		err = kn_parse(&args, cb->name, &cb->args[i], &a[i]);
+		if (err)
+			return err;
+	}
+
+	rcu_read_lock();
+	ops = rcu_dereference(kn_ops_slots[slot]);
+	if (!ops || !*(void **)((void *)ops + cb->offset)) {
+		rcu_read_unlock();
+		pr_err_ratelimited("%s: %s\n", cb->name, ops ?
+				   "not implemented by the attached kn_ops" :
+				   "no kn_ops implementation is attached");
+		return ops ? -EOPNOTSUPP : -ENODEV;
+	}
+	ret = cb->call(ops, a);
+	rcu_read_unlock();
+
+	kn_record(slot, cb - kn_callbacks, ret);
+	return 0;
+}
+
+static ssize_t kn_trigger_write(struct file *file, const char __user *ubuf, size_t count,
+				loff_t *ppos)
 {
 	size_t len = min_t(size_t, count, KN_TRIGGER_MAX - 1);
-	char *buf, *args;
+	unsigned int slot = 0;
+	char *buf, *line;
 	size_t n;
 	int err;
 
@@ -345,44 +450,82 @@ static ssize_t kn_trigger_write(struct file *file, const char __user *ubuf,
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
-	n = strcspn(buf, " \t\n");
-	args = buf + n;
-	if (n == 2 && !strncmp(buf, "rx", n))
-		err = kn_call_rx(args);
-	else if (n == 7 && !strncmp(buf, "tx_done", n))
-		err = kn_call_tx_done(args);
-	else if (n == 4 && !strncmp(buf, "hash", n))
-		err = kn_call_hash(args);
-	else if (n == 5 && !strncmp(buf, "stats", n))
-		err = kn_call_stats(args);
-	else
-		err = kn_unknown(buf, n);
-
+	/* "@K " addresses the implementation in slot K; no prefix: slot 0. */
+	line = buf;
+	if (*line == '@') {
+		n = strcspn(line, " \t\n");
+		if (line[n])
+			line[n++] = '\0';
+		if (kstrtouint(line + 1, 10, &slot) || slot >= KN_NR_SLOTS) {
+			pr_err("\"%s\": want @0 to @%d before the callback\n", line,
+			       KN_NR_SLOTS - 1);
+			kfree(buf);
+			return -EINVAL;
+		}
+		line = skip_spaces(line + n);
+	}
+	err = kn_call(slot, line, len - (line - buf));
 	kfree(buf);
 	return err ? err : count;
 }
 
+/*
+ * With several slots, which link is attached in which, so that a loader
+ * finds its slot. The kernel gives a link its ID after reg returns, so it
+ * is read here, not in reg.
+ */
+static void kn_show_links(struct seq_file *m)
+{
+	struct bpf_link *link;
+	int slot;
+
+	mutex_lock(&kn_ops_mutex);
+	for (slot = 0; slot < KN_NR_SLOTS; slot++) {
+		if (!rcu_access_pointer(kn_ops_slots[slot]))
+			continue;
+		link = kn_ops_links[slot];
+		seq_printf(m, "@%d: link %u\n", slot, link ? READ_ONCE(link->id) : 0);
+	}
+	mutex_unlock(&kn_ops_mutex);
+}
+
+/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
 static int kn_trigger_show(struct seq_file *m, void *v)
 {
-	s64 val[4];
-	bool called[4];
-	int i;
+	struct kn_result res[ARRAY_SIZE(kn_callbacks)];
+	const struct kn_callback *cb;
+	unsigned int slot, i;
+	char at[16] = "";
 
-	spin_lock(&kn_results_lock);
-	for (i = 0; i < 4; i++) {
-		called[i] = kn_results[i].called;
-		val[i] = kn_results[i].value;
+	if (KN_NR_SLOTS > 1)
+		kn_show_links(m);
+	for (slot = 0; slot < KN_NR_SLOTS; slot++) {
+		spin_lock(&kn_results_lock);
+		memcpy(res, kn_results[slot], sizeof(res));
+		spin_unlock(&kn_results_lock);
+		if (slot)
+			snprintf(at, sizeof(at), "@%u ", slot);
+		for (i = 0; i < ARRAY_SIZE(res); i++) {
+			if (!res[i].called)
+				continue;
+			cb = &kn_callbacks[i];
+			switch (cb->ret) {
+			case KN_RET_VOID:
+				seq_printf(m, "%s%s void\n", at, cb->name);
+				break;
+			case KN_RET_INT:
+				seq_printf(m, "%s%s %lld\n", at, cb->name, res[i].value);
+				break;
+			case KN_RET_UINT:
+				seq_printf(m, "%s%s %llu\n", at, cb->name, (u64)res[i].value);
+				break;
+			case KN_RET_PTR:
+				seq_printf(m, "%s%s %s\n", at, cb->name,
+					   res[i].value ? "non-NULL" : "NULL");
+				break;
+			}
+		}
 	}
-	spin_unlock(&kn_results_lock);
-
-	if (called[0])
-		seq_printf(m, "rx %lld\n", val[0]);
-	if (called[1])
-		seq_printf(m, "tx_done %lld\n", val[1]);
-	if (called[2])
-		seq_printf(m, "hash %llu\n", (u64)val[2]);
-	if (called[3])
-		seq_printf(m, "stats void\n");
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <linux/bpf_verifier.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
+#include <linux/cgroup.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/limits.h>
@@ -24,23 +25,36 @@
 #include <linux/mutex.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
 
-#include "manyargs_ops.h"
+#include "manyargs.h"
 
+/*
+ * Module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11.
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
-#error "manyargs needs Linux 6.11 or newer: module struct_ops need 6.9, reg/unreg with a struct bpf_link * need 6.11"
+#error "manyargs needs Linux 6.11 or newer"
 #endif
 
 #define MANYARGS_TRIGGER_MAX	256
+#define MANYARGS_NR_SLOTS	1
+#define MANYARGS_MAX_ARGS	6
 
-/* The attached implementation; NULL when none is. Written under the mutex. */
-static struct manyargs_ops __rcu *manyargs_ops_active;
+/* The attached implementations, one per slot (NULL: free). Written under the mutex. */
+static struct manyargs_ops __rcu *manyargs_ops_slots[MANYARGS_NR_SLOTS];
+/*
+ * The BPF link of each slot's implementation (NULL for a map registered
+ * without one). Under the mutex; the link lives until its unreg.
+ */
+static struct bpf_link *manyargs_ops_links[MANYARGS_NR_SLOTS];
 static DEFINE_MUTEX(manyargs_ops_mutex);
 
 /* CFI stubs: one per callback, with the callback's exact signature. */
@@ -50,7 +64,8 @@ static u64 manyargs_ops__six(u64 a1, s64 a2, u32 a3, s32 a4, u16 a5, s8 a6)
 	return 0;
 }
 
-static int manyargs_ops__mixed(const char *name, struct sock *sk, u32 len, struct task_struct *task__nullable, const char *comm)
+static int manyargs_ops__mixed(const char *name, struct sock *sk, u32 len,
+			       struct task_struct *task__nullable, const char *comm)
 {
 	return 0;
 }
@@ -72,16 +87,10 @@ static struct manyargs_ops __bpf_ops_manyargs_ops = {
 	.describe = manyargs_ops__describe,
 };
 
-static const struct bpf_func_proto *
-manyargs_ops_get_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
-{
-	return bpf_base_func_proto(func_id, prog);
-}
-
 /* Programs read their arguments only, each with its BTF type. */
 static const struct bpf_verifier_ops manyargs_ops_verifier_ops = {
 	.is_valid_access = bpf_tracing_btf_ctx_access,
-	.get_func_proto = manyargs_ops_get_func_proto,
+	.get_func_proto = bpf_base_func_proto,
 };
 
 static int manyargs_ops_init(struct btf *btf)
@@ -89,73 +98,82 @@ static int manyargs_ops_init(struct btf *btf)
 	return 0;
 }
 
-static int manyargs_ops_init_member(const struct btf_type *t,
-				    const struct btf_member *member,
+static int manyargs_ops_init_member(const struct btf_type *t, const struct btf_member *member,
 				    void *kdata, const void *udata)
 {
 	/* Only function pointers: the kernel sets them up itself. */
 	return 0;
 }
 
-static int manyargs_ops_validate(void *kdata)
+/* The slot holding kdata (NULL: a free slot), or -1. Call under the mutex. */
+static int manyargs_ops_slot_of(const void *kdata)
 {
-	return 0;
+	int i;
+
+	for (i = 0; i < MANYARGS_NR_SLOTS; i++)
+		if (rcu_access_pointer(manyargs_ops_slots[i]) == kdata)
+			return i;
+	return -1;
 }
 
 static int manyargs_ops_reg(void *kdata, struct bpf_link *link)
 {
-	int ret = 0;
+	int slot;
 
 	mutex_lock(&manyargs_ops_mutex);
-	if (rcu_access_pointer(manyargs_ops_active))
-		ret = -EEXIST;
-	else
-		rcu_assign_pointer(manyargs_ops_active, (struct manyargs_ops *)kdata);
+	slot = manyargs_ops_slot_of(NULL);
+	if (slot >= 0) {
+		rcu_assign_pointer(manyargs_ops_slots[slot], (struct manyargs_ops *)kdata);
+		manyargs_ops_links[slot] = link;
+	}
 	mutex_unlock(&manyargs_ops_mutex);
-	if (ret)
+	if (slot < 0) {
 		pr_err("another manyargs_ops implementation is attached\n");
-	else
-		pr_info("manyargs_ops registered\n");
-	return ret;
+		return -EEXIST;
+	}
+	pr_info("manyargs_ops registered in slot %d\n", slot);
+	return 0;
 }
 
 static void manyargs_ops_unreg(void *kdata, struct bpf_link *link)
 {
-	bool found;
+	int slot;
 
 	mutex_lock(&manyargs_ops_mutex);
-	found = rcu_access_pointer(manyargs_ops_active) == kdata;
-	if (found)
-		RCU_INIT_POINTER(manyargs_ops_active, NULL);
+	slot = manyargs_ops_slot_of(kdata);
+	if (slot >= 0) {
+		RCU_INIT_POINTER(manyargs_ops_slots[slot], NULL);
+		manyargs_ops_links[slot] = NULL;
+	}
 	mutex_unlock(&manyargs_ops_mutex);
-	if (found)
-		pr_info("manyargs_ops unregistered\n");
+	if (slot >= 0)
+		pr_info("manyargs_ops unregistered from slot %d\n", slot);
 	else
 		pr_warn("unreg of an implementation that is not attached\n");
 }
 
+/* Swaps a link's implementation within its slot (BPF_LINK_UPDATE). */
 static int manyargs_ops_update(void *kdata, void *old_kdata, struct bpf_link *link)
 {
-	int ret = 0;
+	int slot;
 
 	mutex_lock(&manyargs_ops_mutex);
-	if (rcu_access_pointer(manyargs_ops_active) != old_kdata)
-		ret = -ENOENT;
-	else
-		rcu_assign_pointer(manyargs_ops_active, (struct manyargs_ops *)kdata);
+	slot = manyargs_ops_slot_of(old_kdata);
+	if (slot >= 0)
+		rcu_assign_pointer(manyargs_ops_slots[slot], (struct manyargs_ops *)kdata);
 	mutex_unlock(&manyargs_ops_mutex);
-	if (ret)
+	if (slot < 0) {
 		pr_err("update: the implementation to replace is not attached\n");
-	else
-		pr_info("manyargs_ops updated\n");
-	return ret;
+		return -ENOENT;
+	}
+	pr_info("manyargs_ops updated in slot %d\n", slot);
+	return 0;
 }
 
 static struct bpf_struct_ops manyargs_ops_struct_ops = {
 	.verifier_ops = &manyargs_ops_verifier_ops,
 	.init = manyargs_ops_init,
 	.init_member = manyargs_ops_init_member,
-	.validate = manyargs_ops_validate,
 	.reg = manyargs_ops_reg,
 	.unreg = manyargs_ops_unreg,
 	.update = manyargs_ops_update,
@@ -164,18 +182,150 @@ static struct bpf_struct_ops manyargs_ops_struct_ops = {
 	.owner = THIS_MODULE,
 };
 
-/* Last return value of each callback, for reads of the trigger. */
+/* How the trigger reads one argument of a callback from its line. */
+enum manyargs_arg_kind {
+	MANYARGS_ARG_INT,	/* a signed integer in [min, max] */
+	MANYARGS_ARG_UINT,	/* an unsigned integer up to max */
+	MANYARGS_ARG_BOOL,	/* 0/1, y/n or on/off */
+	MANYARGS_ARG_WORD,	/* a const char *: one word */
+	MANYARGS_ARG_REST,	/* a const char *: the rest of the line */
+	MANYARGS_ARG_NONE,	/* a struct pointer: takes no word */
+};
+
+/* How the trigger shows a callback's recorded return value. */
+enum manyargs_ret_kind {
+	MANYARGS_RET_VOID,
+	MANYARGS_RET_INT,
+	MANYARGS_RET_UINT,
+	MANYARGS_RET_PTR,	/* NULL or non-NULL, never the address */
+};
+
+struct manyargs_param {
+	const char *name;
+	enum manyargs_arg_kind kind;
+	s64 min;
+	u64 max;
+};
+
+union manyargs_arg {
+	s64 s;
+	u64 u;
+	const char *str;
+};
+
+/* The functions the trigger calls each callback through, under RCU. */
+
+static s64 manyargs_call_six(struct manyargs_ops *ops, const union manyargs_arg *a)
+{
+	u64 ret;
+
+	ret = ops->six((u64)a[0].u, (s64)a[1].s, (u32)a[2].u, (s32)a[3].s, (u16)a[4].u, (s8)a[5].s);
+	pr_info("six(%llu, %lld, %llu, %lld, %llu, %lld) returned: %llu\n", a[0].u, a[1].s, a[2].u,
+		a[3].s, a[4].u, a[5].s, (u64)ret);
+	return (s64)ret;
+}
+
+static s64 manyargs_call_mixed(struct manyargs_ops *ops, const union manyargs_arg *a)
+{
+	int ret;
+
+	ret = ops->mixed(a[0].str, NULL, (u32)a[2].u, NULL, a[4].str);
+	pr_info("mixed(\"%s\", NULL, %llu, NULL, \"%s\") returned: %lld\n", a[0].str, a[2].u,
+		a[4].str, (s64)ret);
+	return ret;
+}
+
+static s64 manyargs_call_pick(struct manyargs_ops *ops, const union manyargs_arg *a)
+{
+	struct sock *ret;
+
+	ret = ops->pick(NULL, (int)a[1].s);
+	pr_info("pick(NULL, %lld) returned: %s\n", a[1].s, ret ? "non-NULL" : "NULL");
+	return ret != NULL;
+}
+
+static s64 manyargs_call_describe(struct manyargs_ops *ops, const union manyargs_arg *a)
+{
+	const char *ret;
+
+	ret = ops->describe(NULL);
+	pr_info("describe(NULL) returned: %s\n", ret ? "non-NULL" : "NULL");
+	return ret != NULL;
+}
+
+/* One entry per callback: the trigger's line names it, then its arguments. */
+static const struct manyargs_callback {
+	const char *name;
+	size_t offset;
+	s64 (*call)(struct manyargs_ops *ops, const union manyargs_arg *a);
+	enum manyargs_ret_kind ret;
+	int nargs;
+	struct manyargs_param args[MANYARGS_MAX_ARGS];
+} manyargs_callbacks[] = {
+	{
+		.name = "six",
+		.offset = offsetof(struct manyargs_ops, six),
+		.call = manyargs_call_six,
+		.ret = MANYARGS_RET_UINT,
+		.nargs = 6,
+		.args = {
+			{ "a1", MANYARGS_ARG_UINT, 0, U64_MAX },
+			{ "a2", MANYARGS_ARG_INT, S64_MIN, S64_MAX },
+			{ "a3", MANYARGS_ARG_UINT, 0, U32_MAX },
+			{ "a4", MANYARGS_ARG_INT, S32_MIN, S32_MAX },
+			{ "a5", MANYARGS_ARG_UINT, 0, U16_MAX },
+			{ "a6", MANYARGS_ARG_INT, S8_MIN, S8_MAX },
+		},
+	},
+	{
+		.name = "mixed",
+		.offset = offsetof(struct manyargs_ops, mixed),
+		.call = manyargs_call_mixed,
+		.ret = MANYARGS_RET_INT,
+		.nargs = 5,
+		.args = {
+			{ "name", MANYARGS_ARG_WORD, 0, 0 },
+			{ "sk", MANYARGS_ARG_NONE, 0, 0 },
+			{ "len", MANYARGS_ARG_UINT, 0, U32_MAX },
+			{ "task", MANYARGS_ARG_NONE, 0, 0 },
+			{ "comm", MANYARGS_ARG_REST, 0, 0 },
+		},
+	},
+	{
+		.name = "pick",
+		.offset = offsetof(struct manyargs_ops, pick),
+		.call = manyargs_call_pick,
+		.ret = MANYARGS_RET_PTR,
+		.nargs = 2,
+		.args = {
+			{ "prev", MANYARGS_ARG_NONE, 0, 0 },
+			{ "cpu", MANYARGS_ARG_INT, S32_MIN, S32_MAX },
+		},
+	},
+	{
+		.name = "describe",
+		.offset = offsetof(struct manyargs_ops, describe),
+		.call = manyargs_call_describe,
+		.ret = MANYARGS_RET_PTR,
+		.nargs = 1,
+		.args = {
+			{ "task", MANYARGS_ARG_NONE, 0, 0 },
+		},
+	},
+};
+
+/* Last return value of each callback in each slot, for reads of the trigger. */
 static DEFINE_SPINLOCK(manyargs_results_lock);
-static struct {
+static struct manyargs_result {
 	bool called;
 	s64 value;
-} manyargs_results[4];
+} manyargs_results[MANYARGS_NR_SLOTS][ARRAY_SIZE(manyargs_callbacks)];
 
-static void manyargs_record(int idx, s64 value)
+static void manyargs_record(unsigned int slot, unsigned int idx, s64 value)
 {
 	spin_lock(&manyargs_results_lock);
-	manyargs_results[idx].called = true;
-	manyargs_results[idx].value = value;
+	manyargs_results[slot][idx].called = true;
+	manyargs_results[slot][idx].value = value;
 	spin_unlock(&manyargs_results_lock);
 }
 
@@ -193,159 +343,118 @@ static char *manyargs_next_word(char **args)
 	return strsep(args, " \t\n");
 }
 
-static int manyargs_parse(char **args, const char *member, const char *param,
-			  bool is_signed, s64 min, u64 max, s64 *val)
+/* Integers are decimal or 0x-hex (kstrto*'s base 0 would read 010 as octal). */
+static unsigned int manyargs_base(const char *word)
 {
-	const char *word = manyargs_next_word(args);
-	bool neg;
-	u64 v;
+	if (*word == '-' || *word == '+')
+		word++;
+	return word[0] == '0' && (word[1] | 0x20) == 'x' ? 16 : 10;
+}
 
+/* Reads argument p of callback name off *args into *a. */
+static int manyargs_parse(char **args, const char *name, const struct manyargs_param *p,
+			  union manyargs_arg *a)
+{
+	const char *word;
+	bool b;
+	int err;
+
+	if (p->kind == MANYARGS_ARG_NONE)
+		return 0;
+	if (p->kind == MANYARGS_ARG_REST) {
+		a->str = *args ? strim(*args) : "";
+		return 0;
+	}
+	word = manyargs_next_word(args);
 	if (!word) {
-		pr_err("%s: missing argument %s\n", member, param);
+		pr_err("%s: missing argument %s\n", name, p->name);
 		return -EINVAL;
 	}
-	neg = *word == '-';
-	if (kstrtou64(word + neg, (word[neg] == '0' && (word[neg + 1] | 0x20) == 'x') ? 16 : 10, &v) ||
-	    (neg && (!is_signed || v > (u64)-(min + 1) + 1)) || (!neg && v > max)) {
+	switch (p->kind) {
+	case MANYARGS_ARG_WORD:
+		a->str = word;
+		return 0;
+	case MANYARGS_ARG_BOOL:
+		if (kstrtobool(word, &b)) {
+			pr_err("%s: argument %s: want 0/1, y/n or on/off\n", name, p->name);
+			return -EINVAL;
+		}
+		a->u = b;
+		return 0;
+	case MANYARGS_ARG_INT:
+		err = kstrtoll(word, manyargs_base(word), &a->s);
+		if (!err && (a->s < p->min || a->s > (s64)p->max))
+			err = -ERANGE;
+		break;
+	default:
+		err = kstrtoull(word, manyargs_base(word), &a->u);
+		if (!err && a->u > p->max)
+			err = -ERANGE;
+		break;
+	}
+	if (err) {
 		pr_err("%s: argument %s: \"%s\" is not a number in [%lld, %llu]\n",
-		       member, param, word, min, max);
+		       name, p->name, word, p->min, p->max);
 		return -ERANGE;
 	}
-	*val = neg ? -(s64)v : (s64)v;
 	return 0;
 }
 
-/* u64 six(u64 a1, s64 a2, u32 a3, s32 a4, u16 a5, s8 a6) */
-static int manyargs_call_six(char *args)
+/* A line naming no callback. */
+static int manyargs_other(unsigned int slot, const char *line, size_t len)
 {
-	struct manyargs_ops *ops;
-	s64 v[6];
-	u64 ret;
-	int err = 0;
-
-	err = err ?: manyargs_parse(&args, "six", "a1", false, 0, U64_MAX, &v[0]);
-	err = err ?: manyargs_parse(&args, "six", "a2", true, S64_MIN, S64_MAX, &v[1]);
-	err = err ?: manyargs_parse(&args, "six", "a3", false, 0, U32_MAX, &v[2]);
-	err = err ?: manyargs_parse(&args, "six", "a4", true, S32_MIN, S32_MAX, &v[3]);
-	err = err ?: manyargs_parse(&args, "six", "a5", false, 0, U16_MAX, &v[4]);
-	err = err ?: manyargs_parse(&args, "six", "a6", true, S8_MIN, S8_MAX, &v[5]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(manyargs_ops_active);
-	if (!ops || !ops->six) {
-		rcu_read_unlock();
-		pr_err_ratelimited("six: %s\n", ops ? "not implemented by the attached manyargs_ops" : "no manyargs_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->six((u64)v[0], (s64)v[1], (u32)v[2], (s32)v[3], (u16)v[4], (s8)v[5]);
-	rcu_read_unlock();
-
-	manyargs_record(0, (s64)ret);
-	pr_info("six(%llu, %lld, %llu, %lld, %llu, %lld) returned: %llu\n", (u64)v[0], v[1], (u64)v[2], v[3], (u64)v[4], v[5], (u64)ret);
-	return 0;
-}
-
-/* int mixed(const char *name, struct sock *sk, u32 len, struct task_struct *task, const char *comm) */
-static int manyargs_call_mixed(char *args)
-{
-	struct manyargs_ops *ops;
-	s64 v[1];
-	const char *str_name;
-	const char *str_comm;
-	int ret;
-	int err = 0;
-
-	str_name = err ? NULL : manyargs_next_word(&args);
-	if (!err && !str_name) {
-		pr_err("mixed: missing argument name\n");
-		err = -EINVAL;
-	}
-	err = err ?: manyargs_parse(&args, "mixed", "len", false, 0, U32_MAX, &v[0]);
-	str_comm = args ? strim(args) : "";
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(manyargs_ops_active);
-	if (!ops || !ops->mixed) {
-		rcu_read_unlock();
-		pr_err_ratelimited("mixed: %s\n", ops ? "not implemented by the attached manyargs_ops" : "no manyargs_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->mixed(str_name, NULL, (u32)v[0], NULL, str_comm);
-	rcu_read_unlock();
-
-	manyargs_record(1, (s64)ret);
-	pr_info("mixed(\"%s\", NULL, %llu, NULL, \"%s\") returned: %lld\n", str_name, (u64)v[0], str_comm, (s64)ret);
-	return 0;
-}
-
-/* struct sock *pick(const struct sock *prev, int cpu) */
-static int manyargs_call_pick(char *args)
-{
-	struct manyargs_ops *ops;
-	s64 v[1];
-	struct sock *ret;
-	int err = 0;
-
-	err = err ?: manyargs_parse(&args, "pick", "cpu", true, S32_MIN, S32_MAX, &v[0]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(manyargs_ops_active);
-	if (!ops || !ops->pick) {
-		rcu_read_unlock();
-		pr_err_ratelimited("pick: %s\n", ops ? "not implemented by the attached manyargs_ops" : "no manyargs_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->pick(NULL, (int)v[0]);
-	rcu_read_unlock();
-
-	manyargs_record(2, ret != NULL);
-	pr_info("pick(NULL, %lld) returned: %s\n", v[0], ret ? "non-NULL" : "NULL");
-	return 0;
-}
-
-/* const char *describe(struct task_struct *task) */
-static int manyargs_call_describe(char *args)
-{
-	struct manyargs_ops *ops;
-	const char *ret;
-	int err = 0;
-
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(manyargs_ops_active);
-	if (!ops || !ops->describe) {
-		rcu_read_unlock();
-		pr_err_ratelimited("describe: %s\n", ops ? "not implemented by the attached manyargs_ops" : "no manyargs_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->describe(NULL);
-	rcu_read_unlock();
-
-	manyargs_record(3, ret != NULL);
-	pr_info("describe(NULL) returned: %s\n", ret ? "non-NULL" : "NULL");
-	return 0;
-}
-
-static int manyargs_unknown(const char *buf, size_t n)
-{
-	pr_err("unknown callback \"%.*s\": write \"<member> <arg>...\" with a member of manyargs_ops\n",
-	       (int)n, buf);
+	pr_err("unknown callback \"%.*s\": write \"<member> <arg>...\" with a member of %s\n",
+	       (int)strcspn(line, " \t\n"), line, "manyargs_ops");
 	return -EINVAL;
 }
 
-static ssize_t manyargs_trigger_write(struct file *file, const char __user *ubuf,
-				      size_t count, loff_t *ppos)
+/*
+ * Calls the callback line names in slot's implementation with the
+ * arguments that follow, and records its return value.
+ */
+static int manyargs_call(unsigned int slot, char *line, size_t len)
+{
+	const struct manyargs_callback *cb = manyargs_callbacks;
+	union manyargs_arg a[MANYARGS_MAX_ARGS];
+	size_t n = strcspn(line, " \t\n");
+	char *args = line + n;
+	struct manyargs_ops *ops;
+	int i, err;
+	s64 ret;
+
+	while (cb < manyargs_callbacks + ARRAY_SIZE(manyargs_callbacks) &&
+	       (strlen(cb->name) != n || strncmp(line, cb->name, n)))
+		cb++;
+	if (cb == manyargs_callbacks + ARRAY_SIZE(manyargs_callbacks))
+		return manyargs_other(slot, line, len);
+	for (i = 0; i < cb->nargs; i++) {
+		err = manyargs_parse(&args, cb->name, &cb->args[i], &a[i]);
+		if (err)
+			return err;
+	}
+
+	rcu_read_lock();
+	ops = rcu_dereference(manyargs_ops_slots[slot]);
+	if (!ops || !*(void **)((void *)ops + cb->offset)) {
+		rcu_read_unlock();
+		pr_err_ratelimited("%s: %s\n", cb->name, ops ?
+				   "not implemented by the attached manyargs_ops" :
+				   "no manyargs_ops implementation is attached");
+		return ops ? -EOPNOTSUPP : -ENODEV;
+	}
+	ret = cb->call(ops, a);
+	rcu_read_unlock();
+
+	manyargs_record(slot, cb - manyargs_callbacks, ret);
+	return 0;
+}
+
+static ssize_t manyargs_trigger_write(struct file *file, const char __user *ubuf, size_t count,
+				      loff_t *ppos)
 {
 	size_t len = min_t(size_t, count, MANYARGS_TRIGGER_MAX - 1);
-	char *buf, *args;
+	unsigned int slot = 0;
+	char *buf, *line;
 	size_t n;
 	int err;
 
@@ -353,44 +462,82 @@ static ssize_t manyargs_trigger_write(struct file *file, const char __user *ubuf
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
-	n = strcspn(buf, " \t\n");
-	args = buf + n;
-	if (n == 3 && !strncmp(buf, "six", n))
-		err = manyargs_call_six(args);
-	else if (n == 5 && !strncmp(buf, "mixed", n))
-		err = manyargs_call_mixed(args);
-	else if (n == 4 && !strncmp(buf, "pick", n))
-		err = manyargs_call_pick(args);
-	else if (n == 8 && !strncmp(buf, "describe", n))
-		err = manyargs_call_describe(args);
-	else
-		err = manyargs_unknown(buf, n);
-
+	/* "@K " addresses the implementation in slot K; no prefix: slot 0. */
+	line = buf;
+	if (*line == '@') {
+		n = strcspn(line, " \t\n");
+		if (line[n])
+			line[n++] = '\0';
+		if (kstrtouint(line + 1, 10, &slot) || slot >= MANYARGS_NR_SLOTS) {
+			pr_err("\"%s\": want @0 to @%d before the callback\n", line,
+			       MANYARGS_NR_SLOTS - 1);
+			kfree(buf);
+			return -EINVAL;
+		}
+		line = skip_spaces(line + n);
+	}
+	err = manyargs_call(slot, line, len - (line - buf));
 	kfree(buf);
 	return err ? err : count;
 }
 
+/*
+ * With several slots, which link is attached in which, so that a loader
+ * finds its slot. The kernel gives a link its ID after reg returns, so it
+ * is read here, not in reg.
+ */
+static void manyargs_show_links(struct seq_file *m)
+{
+	struct bpf_link *link;
+	int slot;
+
+	mutex_lock(&manyargs_ops_mutex);
+	for (slot = 0; slot < MANYARGS_NR_SLOTS; slot++) {
+		if (!rcu_access_pointer(manyargs_ops_slots[slot]))
+			continue;
+		link = manyargs_ops_links[slot];
+		seq_printf(m, "@%d: link %u\n", slot, link ? READ_ONCE(link->id) : 0);
+	}
+	mutex_unlock(&manyargs_ops_mutex);
+}
+
+/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
 static int manyargs_trigger_show(struct seq_file *m, void *v)
 {
-	s64 val[4];
-	bool called[4];
-	int i;
+	struct manyargs_result res[ARRAY_SIZE(manyargs_callbacks)];
+	const struct manyargs_callback *cb;
+	unsigned int slot, i;
+	char at[16] = "";
 
-	spin_lock(&manyargs_results_lock);
-	for (i = 0; i < 4; i++) {
-		called[i] = manyargs_results[i].called;
-		val[i] = manyargs_results[i].value;
+	if (MANYARGS_NR_SLOTS > 1)
+		manyargs_show_links(m);
+	for (slot = 0; slot < MANYARGS_NR_SLOTS; slot++) {
+		spin_lock(&manyargs_results_lock);
+		memcpy(res, manyargs_results[slot], sizeof(res));
+		spin_unlock(&manyargs_results_lock);
+		if (slot)
+			snprintf(at, sizeof(at), "@%u ", slot);
+		for (i = 0; i < ARRAY_SIZE(res); i++) {
+			if (!res[i].called)
+				continue;
+			cb = &manyargs_callbacks[i];
+			switch (cb->ret) {
+			case MANYARGS_RET_VOID:
+				seq_printf(m, "%s%s void\n", at, cb->name);
+				break;
+			case MANYARGS_RET_INT:
+				seq_printf(m, "%s%s %lld\n", at, cb->name, res[i].value);
+				break;
+			case MANYARGS_RET_UINT:
+				seq_printf(m, "%s%s %llu\n", at, cb->name, (u64)res[i].value);
+				break;
+			case MANYARGS_RET_PTR:
+				seq_printf(m, "%s%s %s\n", at, cb->name,
+					   res[i].value ? "non-NULL" : "NULL");
+				break;
+			}
+		}
 	}
-	spin_unlock(&manyargs_results_lock);
-
-	if (called[0])
-		seq_printf(m, "six %llu\n", (u64)val[0]);
-	if (called[1])
-		seq_printf(m, "mixed %lld\n", val[1]);
-	if (called[2])
-		seq_printf(m, "pick %s\n", val[2] ? "non-NULL" : "NULL");
-	if (called[3])
-		seq_printf(m, "describe %s\n", val[3] ? "non-NULL" : "NULL");
 	return 0;
 }
 

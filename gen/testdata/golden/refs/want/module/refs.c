@@ -30,24 +30,38 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
 
-#include "refs_ops.h"
+#include "refs.h"
 
+/*
+ * Module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11.
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
-#error "refs needs Linux 6.11 or newer: module struct_ops need 6.9, reg/unreg with a struct bpf_link * need 6.11"
+#error "refs needs Linux 6.11 or newer"
 #endif
 
+/*
+ * The __ref arguments (on_task.task, on_cgroup.cgrp, both.t, both.c) need Linux 6.15.
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
-#error "refs needs Linux 6.15 or newer: its __ref arguments (on_task.task, on_cgroup.cgrp, both.t, both.c) need 6.15"
+#error "refs needs Linux 6.15 or newer for its __ref arguments"
 #endif
 
 #define REFS_TRIGGER_MAX	256
+#define REFS_NR_SLOTS	1
+#define REFS_MAX_ARGS	3
 
-/* The attached implementation; NULL when none is. Written under the mutex. */
-static struct refs_ops __rcu *refs_ops_active;
+/* The attached implementations, one per slot (NULL: free). Written under the mutex. */
+static struct refs_ops __rcu *refs_ops_slots[REFS_NR_SLOTS];
+/*
+ * The BPF link of each slot's implementation (NULL for a map registered
+ * without one). Under the mutex; the link lives until its unreg.
+ */
+static struct bpf_link *refs_ops_links[REFS_NR_SLOTS];
 static DEFINE_MUTEX(refs_ops_mutex);
 
 /* CFI stubs: one per callback, with the callback's exact signature. */
@@ -79,16 +93,10 @@ static struct refs_ops __bpf_ops_refs_ops = {
 	.plain = refs_ops__plain,
 };
 
-static const struct bpf_func_proto *
-refs_ops_get_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
-{
-	return bpf_base_func_proto(func_id, prog);
-}
-
 /* Programs read their arguments only, each with its BTF type. */
 static const struct bpf_verifier_ops refs_ops_verifier_ops = {
 	.is_valid_access = bpf_tracing_btf_ctx_access,
-	.get_func_proto = refs_ops_get_func_proto,
+	.get_func_proto = bpf_base_func_proto,
 };
 
 static int refs_ops_init(struct btf *btf)
@@ -96,73 +104,82 @@ static int refs_ops_init(struct btf *btf)
 	return 0;
 }
 
-static int refs_ops_init_member(const struct btf_type *t,
-				const struct btf_member *member,
+static int refs_ops_init_member(const struct btf_type *t, const struct btf_member *member,
 				void *kdata, const void *udata)
 {
 	/* Only function pointers: the kernel sets them up itself. */
 	return 0;
 }
 
-static int refs_ops_validate(void *kdata)
+/* The slot holding kdata (NULL: a free slot), or -1. Call under the mutex. */
+static int refs_ops_slot_of(const void *kdata)
 {
-	return 0;
+	int i;
+
+	for (i = 0; i < REFS_NR_SLOTS; i++)
+		if (rcu_access_pointer(refs_ops_slots[i]) == kdata)
+			return i;
+	return -1;
 }
 
 static int refs_ops_reg(void *kdata, struct bpf_link *link)
 {
-	int ret = 0;
+	int slot;
 
 	mutex_lock(&refs_ops_mutex);
-	if (rcu_access_pointer(refs_ops_active))
-		ret = -EEXIST;
-	else
-		rcu_assign_pointer(refs_ops_active, (struct refs_ops *)kdata);
+	slot = refs_ops_slot_of(NULL);
+	if (slot >= 0) {
+		rcu_assign_pointer(refs_ops_slots[slot], (struct refs_ops *)kdata);
+		refs_ops_links[slot] = link;
+	}
 	mutex_unlock(&refs_ops_mutex);
-	if (ret)
+	if (slot < 0) {
 		pr_err("another refs_ops implementation is attached\n");
-	else
-		pr_info("refs_ops registered\n");
-	return ret;
+		return -EEXIST;
+	}
+	pr_info("refs_ops registered in slot %d\n", slot);
+	return 0;
 }
 
 static void refs_ops_unreg(void *kdata, struct bpf_link *link)
 {
-	bool found;
+	int slot;
 
 	mutex_lock(&refs_ops_mutex);
-	found = rcu_access_pointer(refs_ops_active) == kdata;
-	if (found)
-		RCU_INIT_POINTER(refs_ops_active, NULL);
+	slot = refs_ops_slot_of(kdata);
+	if (slot >= 0) {
+		RCU_INIT_POINTER(refs_ops_slots[slot], NULL);
+		refs_ops_links[slot] = NULL;
+	}
 	mutex_unlock(&refs_ops_mutex);
-	if (found)
-		pr_info("refs_ops unregistered\n");
+	if (slot >= 0)
+		pr_info("refs_ops unregistered from slot %d\n", slot);
 	else
 		pr_warn("unreg of an implementation that is not attached\n");
 }
 
+/* Swaps a link's implementation within its slot (BPF_LINK_UPDATE). */
 static int refs_ops_update(void *kdata, void *old_kdata, struct bpf_link *link)
 {
-	int ret = 0;
+	int slot;
 
 	mutex_lock(&refs_ops_mutex);
-	if (rcu_access_pointer(refs_ops_active) != old_kdata)
-		ret = -ENOENT;
-	else
-		rcu_assign_pointer(refs_ops_active, (struct refs_ops *)kdata);
+	slot = refs_ops_slot_of(old_kdata);
+	if (slot >= 0)
+		rcu_assign_pointer(refs_ops_slots[slot], (struct refs_ops *)kdata);
 	mutex_unlock(&refs_ops_mutex);
-	if (ret)
+	if (slot < 0) {
 		pr_err("update: the implementation to replace is not attached\n");
-	else
-		pr_info("refs_ops updated\n");
-	return ret;
+		return -ENOENT;
+	}
+	pr_info("refs_ops updated in slot %d\n", slot);
+	return 0;
 }
 
 static struct bpf_struct_ops refs_ops_struct_ops = {
 	.verifier_ops = &refs_ops_verifier_ops,
 	.init = refs_ops_init,
 	.init_member = refs_ops_init_member,
-	.validate = refs_ops_validate,
 	.reg = refs_ops_reg,
 	.unreg = refs_ops_unreg,
 	.update = refs_ops_update,
@@ -171,18 +188,151 @@ static struct bpf_struct_ops refs_ops_struct_ops = {
 	.owner = THIS_MODULE,
 };
 
-/* Last return value of each callback, for reads of the trigger. */
+/* How the trigger reads one argument of a callback from its line. */
+enum refs_arg_kind {
+	REFS_ARG_INT,	/* a signed integer in [min, max] */
+	REFS_ARG_UINT,	/* an unsigned integer up to max */
+	REFS_ARG_BOOL,	/* 0/1, y/n or on/off */
+	REFS_ARG_WORD,	/* a const char *: one word */
+	REFS_ARG_REST,	/* a const char *: the rest of the line */
+	REFS_ARG_NONE,	/* a struct pointer: takes no word */
+};
+
+/* How the trigger shows a callback's recorded return value. */
+enum refs_ret_kind {
+	REFS_RET_VOID,
+	REFS_RET_INT,
+	REFS_RET_UINT,
+	REFS_RET_PTR,	/* NULL or non-NULL, never the address */
+};
+
+struct refs_param {
+	const char *name;
+	enum refs_arg_kind kind;
+	s64 min;
+	u64 max;
+};
+
+union refs_arg {
+	s64 s;
+	u64 u;
+	const char *str;
+};
+
+/* The functions the trigger calls each callback through, under RCU. */
+
+static s64 refs_call_on_task(struct refs_ops *ops, const union refs_arg *a)
+{
+	int ret;
+
+	refcount_inc(&current->rcu_users);
+	ret = ops->on_task((int)a[0].s, current);
+	pr_info("on_task(%lld, current) returned: %lld\n", a[0].s, (s64)ret);
+	return ret;
+}
+
+static s64 refs_call_on_cgroup(struct refs_ops *ops, const union refs_arg *a)
+{
+	s64 ret;
+	struct cgroup *cgrp_cgrp;
+
+	cgrp_cgrp = task_dfl_cgroup(current);
+	cgroup_get(cgrp_cgrp);
+	ret = ops->on_cgroup(cgrp_cgrp, (s64)a[1].s, (u32)a[2].u);
+	pr_info("on_cgroup(cgroup, %lld, %llu) returned: %lld\n", a[1].s, a[2].u, (s64)ret);
+	return ret;
+}
+
+static s64 refs_call_both(struct refs_ops *ops, const union refs_arg *a)
+{
+	bool ret;
+	struct cgroup *cgrp_c;
+
+	refcount_inc(&current->rcu_users);
+	cgrp_c = task_dfl_cgroup(current);
+	cgroup_get(cgrp_c);
+	ret = ops->both(current, cgrp_c, (u8)a[2].u);
+	pr_info("both(current, cgroup, %llu) returned: %d\n", a[2].u, ret);
+	return ret;
+}
+
+static s64 refs_call_plain(struct refs_ops *ops, const union refs_arg *a)
+{
+	u32 ret;
+
+	ret = ops->plain((u32)a[0].u);
+	pr_info("plain(%llu) returned: %llu\n", a[0].u, (u64)ret);
+	return (s64)ret;
+}
+
+/* One entry per callback: the trigger's line names it, then its arguments. */
+static const struct refs_callback {
+	const char *name;
+	size_t offset;
+	s64 (*call)(struct refs_ops *ops, const union refs_arg *a);
+	enum refs_ret_kind ret;
+	int nargs;
+	struct refs_param args[REFS_MAX_ARGS];
+} refs_callbacks[] = {
+	{
+		.name = "on_task",
+		.offset = offsetof(struct refs_ops, on_task),
+		.call = refs_call_on_task,
+		.ret = REFS_RET_INT,
+		.nargs = 2,
+		.args = {
+			{ "prio", REFS_ARG_INT, S32_MIN, S32_MAX },
+			{ "task", REFS_ARG_NONE, 0, 0 },
+		},
+	},
+	{
+		.name = "on_cgroup",
+		.offset = offsetof(struct refs_ops, on_cgroup),
+		.call = refs_call_on_cgroup,
+		.ret = REFS_RET_INT,
+		.nargs = 3,
+		.args = {
+			{ "cgrp", REFS_ARG_NONE, 0, 0 },
+			{ "weight", REFS_ARG_INT, S64_MIN, S64_MAX },
+			{ "shares", REFS_ARG_UINT, 0, U32_MAX },
+		},
+	},
+	{
+		.name = "both",
+		.offset = offsetof(struct refs_ops, both),
+		.call = refs_call_both,
+		.ret = REFS_RET_INT,
+		.nargs = 3,
+		.args = {
+			{ "t", REFS_ARG_NONE, 0, 0 },
+			{ "c", REFS_ARG_NONE, 0, 0 },
+			{ "flags", REFS_ARG_UINT, 0, U8_MAX },
+		},
+	},
+	{
+		.name = "plain",
+		.offset = offsetof(struct refs_ops, plain),
+		.call = refs_call_plain,
+		.ret = REFS_RET_UINT,
+		.nargs = 1,
+		.args = {
+			{ "x", REFS_ARG_UINT, 0, U32_MAX },
+		},
+	},
+};
+
+/* Last return value of each callback in each slot, for reads of the trigger. */
 static DEFINE_SPINLOCK(refs_results_lock);
-static struct {
+static struct refs_result {
 	bool called;
 	s64 value;
-} refs_results[4];
+} refs_results[REFS_NR_SLOTS][ARRAY_SIZE(refs_callbacks)];
 
-static void refs_record(int idx, s64 value)
+static void refs_record(unsigned int slot, unsigned int idx, s64 value)
 {
 	spin_lock(&refs_results_lock);
-	refs_results[idx].called = true;
-	refs_results[idx].value = value;
+	refs_results[slot][idx].called = true;
+	refs_results[slot][idx].value = value;
 	spin_unlock(&refs_results_lock);
 }
 
@@ -200,160 +350,117 @@ static char *refs_next_word(char **args)
 	return strsep(args, " \t\n");
 }
 
-static int refs_parse(char **args, const char *member, const char *param,
-		      bool is_signed, s64 min, u64 max, s64 *val)
+/* Integers are decimal or 0x-hex (kstrto*'s base 0 would read 010 as octal). */
+static unsigned int refs_base(const char *word)
 {
-	const char *word = refs_next_word(args);
-	bool neg;
-	u64 v;
+	if (*word == '-' || *word == '+')
+		word++;
+	return word[0] == '0' && (word[1] | 0x20) == 'x' ? 16 : 10;
+}
 
+/* Reads argument p of callback name off *args into *a. */
+static int refs_parse(char **args, const char *name, const struct refs_param *p, union refs_arg *a)
+{
+	const char *word;
+	bool b;
+	int err;
+
+	if (p->kind == REFS_ARG_NONE)
+		return 0;
+	if (p->kind == REFS_ARG_REST) {
+		a->str = *args ? strim(*args) : "";
+		return 0;
+	}
+	word = refs_next_word(args);
 	if (!word) {
-		pr_err("%s: missing argument %s\n", member, param);
+		pr_err("%s: missing argument %s\n", name, p->name);
 		return -EINVAL;
 	}
-	neg = *word == '-';
-	if (kstrtou64(word + neg, (word[neg] == '0' && (word[neg + 1] | 0x20) == 'x') ? 16 : 10, &v) ||
-	    (neg && (!is_signed || v > (u64)-(min + 1) + 1)) || (!neg && v > max)) {
+	switch (p->kind) {
+	case REFS_ARG_WORD:
+		a->str = word;
+		return 0;
+	case REFS_ARG_BOOL:
+		if (kstrtobool(word, &b)) {
+			pr_err("%s: argument %s: want 0/1, y/n or on/off\n", name, p->name);
+			return -EINVAL;
+		}
+		a->u = b;
+		return 0;
+	case REFS_ARG_INT:
+		err = kstrtoll(word, refs_base(word), &a->s);
+		if (!err && (a->s < p->min || a->s > (s64)p->max))
+			err = -ERANGE;
+		break;
+	default:
+		err = kstrtoull(word, refs_base(word), &a->u);
+		if (!err && a->u > p->max)
+			err = -ERANGE;
+		break;
+	}
+	if (err) {
 		pr_err("%s: argument %s: \"%s\" is not a number in [%lld, %llu]\n",
-		       member, param, word, min, max);
+		       name, p->name, word, p->min, p->max);
 		return -ERANGE;
 	}
-	*val = neg ? -(s64)v : (s64)v;
 	return 0;
 }
 
-/* int on_task(int prio, struct task_struct *task) */
-static int refs_call_on_task(char *args)
+/* A line naming no callback. */
+static int refs_other(unsigned int slot, const char *line, size_t len)
 {
-	struct refs_ops *ops;
-	s64 v[1];
-	int ret;
-	int err = 0;
-
-	err = err ?: refs_parse(&args, "on_task", "prio", true, S32_MIN, S32_MAX, &v[0]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(refs_ops_active);
-	if (!ops || !ops->on_task) {
-		rcu_read_unlock();
-		pr_err_ratelimited("on_task: %s\n", ops ? "not implemented by the attached refs_ops" : "no refs_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	/* __ref arguments: references the program takes over and releases */
-	refcount_inc(&current->rcu_users);
-	ret = ops->on_task((int)v[0], current);
-	rcu_read_unlock();
-
-	refs_record(0, (s64)ret);
-	pr_info("on_task(%lld, current) returned: %lld\n", v[0], (s64)ret);
-	return 0;
-}
-
-/* s64 on_cgroup(struct cgroup *cgrp, s64 weight, u32 shares) */
-static int refs_call_on_cgroup(char *args)
-{
-	struct refs_ops *ops;
-	s64 v[2];
-	struct cgroup *cgrp_cgrp;
-	s64 ret;
-	int err = 0;
-
-	err = err ?: refs_parse(&args, "on_cgroup", "weight", true, S64_MIN, S64_MAX, &v[0]);
-	err = err ?: refs_parse(&args, "on_cgroup", "shares", false, 0, U32_MAX, &v[1]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(refs_ops_active);
-	if (!ops || !ops->on_cgroup) {
-		rcu_read_unlock();
-		pr_err_ratelimited("on_cgroup: %s\n", ops ? "not implemented by the attached refs_ops" : "no refs_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	/* __ref arguments: references the program takes over and releases */
-	cgrp_cgrp = task_dfl_cgroup(current);
-	cgroup_get(cgrp_cgrp);
-	ret = ops->on_cgroup(cgrp_cgrp, (s64)v[0], (u32)v[1]);
-	rcu_read_unlock();
-
-	refs_record(1, (s64)ret);
-	pr_info("on_cgroup(cgroup, %lld, %llu) returned: %lld\n", v[0], (u64)v[1], (s64)ret);
-	return 0;
-}
-
-/* bool both(struct task_struct *t, struct cgroup *c, u8 flags) */
-static int refs_call_both(char *args)
-{
-	struct refs_ops *ops;
-	s64 v[1];
-	struct cgroup *cgrp_c;
-	bool ret;
-	int err = 0;
-
-	err = err ?: refs_parse(&args, "both", "flags", false, 0, U8_MAX, &v[0]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(refs_ops_active);
-	if (!ops || !ops->both) {
-		rcu_read_unlock();
-		pr_err_ratelimited("both: %s\n", ops ? "not implemented by the attached refs_ops" : "no refs_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	/* __ref arguments: references the program takes over and releases */
-	refcount_inc(&current->rcu_users);
-	cgrp_c = task_dfl_cgroup(current);
-	cgroup_get(cgrp_c);
-	ret = ops->both(current, cgrp_c, (u8)v[0]);
-	rcu_read_unlock();
-
-	refs_record(2, ret);
-	pr_info("both(current, cgroup, %llu) returned: %d\n", (u64)v[0], ret);
-	return 0;
-}
-
-/* u32 plain(u32 x) */
-static int refs_call_plain(char *args)
-{
-	struct refs_ops *ops;
-	s64 v[1];
-	u32 ret;
-	int err = 0;
-
-	err = err ?: refs_parse(&args, "plain", "x", false, 0, U32_MAX, &v[0]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(refs_ops_active);
-	if (!ops || !ops->plain) {
-		rcu_read_unlock();
-		pr_err_ratelimited("plain: %s\n", ops ? "not implemented by the attached refs_ops" : "no refs_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->plain((u32)v[0]);
-	rcu_read_unlock();
-
-	refs_record(3, (s64)ret);
-	pr_info("plain(%llu) returned: %llu\n", (u64)v[0], (u64)ret);
-	return 0;
-}
-
-static int refs_unknown(const char *buf, size_t n)
-{
-	pr_err("unknown callback \"%.*s\": write \"<member> <arg>...\" with a member of refs_ops\n",
-	       (int)n, buf);
+	pr_err("unknown callback \"%.*s\": write \"<member> <arg>...\" with a member of %s\n",
+	       (int)strcspn(line, " \t\n"), line, "refs_ops");
 	return -EINVAL;
 }
 
-static ssize_t refs_trigger_write(struct file *file, const char __user *ubuf,
-				  size_t count, loff_t *ppos)
+/*
+ * Calls the callback line names in slot's implementation with the
+ * arguments that follow, and records its return value.
+ */
+static int refs_call(unsigned int slot, char *line, size_t len)
+{
+	const struct refs_callback *cb = refs_callbacks;
+	union refs_arg a[REFS_MAX_ARGS];
+	size_t n = strcspn(line, " \t\n");
+	char *args = line + n;
+	struct refs_ops *ops;
+	int i, err;
+	s64 ret;
+
+	while (cb < refs_callbacks + ARRAY_SIZE(refs_callbacks) &&
+	       (strlen(cb->name) != n || strncmp(line, cb->name, n)))
+		cb++;
+	if (cb == refs_callbacks + ARRAY_SIZE(refs_callbacks))
+		return refs_other(slot, line, len);
+	for (i = 0; i < cb->nargs; i++) {
+		err = refs_parse(&args, cb->name, &cb->args[i], &a[i]);
+		if (err)
+			return err;
+	}
+
+	rcu_read_lock();
+	ops = rcu_dereference(refs_ops_slots[slot]);
+	if (!ops || !*(void **)((void *)ops + cb->offset)) {
+		rcu_read_unlock();
+		pr_err_ratelimited("%s: %s\n", cb->name, ops ?
+				   "not implemented by the attached refs_ops" :
+				   "no refs_ops implementation is attached");
+		return ops ? -EOPNOTSUPP : -ENODEV;
+	}
+	ret = cb->call(ops, a);
+	rcu_read_unlock();
+
+	refs_record(slot, cb - refs_callbacks, ret);
+	return 0;
+}
+
+static ssize_t refs_trigger_write(struct file *file, const char __user *ubuf, size_t count,
+				  loff_t *ppos)
 {
 	size_t len = min_t(size_t, count, REFS_TRIGGER_MAX - 1);
-	char *buf, *args;
+	unsigned int slot = 0;
+	char *buf, *line;
 	size_t n;
 	int err;
 
@@ -361,44 +468,82 @@ static ssize_t refs_trigger_write(struct file *file, const char __user *ubuf,
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
-	n = strcspn(buf, " \t\n");
-	args = buf + n;
-	if (n == 7 && !strncmp(buf, "on_task", n))
-		err = refs_call_on_task(args);
-	else if (n == 9 && !strncmp(buf, "on_cgroup", n))
-		err = refs_call_on_cgroup(args);
-	else if (n == 4 && !strncmp(buf, "both", n))
-		err = refs_call_both(args);
-	else if (n == 5 && !strncmp(buf, "plain", n))
-		err = refs_call_plain(args);
-	else
-		err = refs_unknown(buf, n);
-
+	/* "@K " addresses the implementation in slot K; no prefix: slot 0. */
+	line = buf;
+	if (*line == '@') {
+		n = strcspn(line, " \t\n");
+		if (line[n])
+			line[n++] = '\0';
+		if (kstrtouint(line + 1, 10, &slot) || slot >= REFS_NR_SLOTS) {
+			pr_err("\"%s\": want @0 to @%d before the callback\n", line,
+			       REFS_NR_SLOTS - 1);
+			kfree(buf);
+			return -EINVAL;
+		}
+		line = skip_spaces(line + n);
+	}
+	err = refs_call(slot, line, len - (line - buf));
 	kfree(buf);
 	return err ? err : count;
 }
 
+/*
+ * With several slots, which link is attached in which, so that a loader
+ * finds its slot. The kernel gives a link its ID after reg returns, so it
+ * is read here, not in reg.
+ */
+static void refs_show_links(struct seq_file *m)
+{
+	struct bpf_link *link;
+	int slot;
+
+	mutex_lock(&refs_ops_mutex);
+	for (slot = 0; slot < REFS_NR_SLOTS; slot++) {
+		if (!rcu_access_pointer(refs_ops_slots[slot]))
+			continue;
+		link = refs_ops_links[slot];
+		seq_printf(m, "@%d: link %u\n", slot, link ? READ_ONCE(link->id) : 0);
+	}
+	mutex_unlock(&refs_ops_mutex);
+}
+
+/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
 static int refs_trigger_show(struct seq_file *m, void *v)
 {
-	s64 val[4];
-	bool called[4];
-	int i;
+	struct refs_result res[ARRAY_SIZE(refs_callbacks)];
+	const struct refs_callback *cb;
+	unsigned int slot, i;
+	char at[16] = "";
 
-	spin_lock(&refs_results_lock);
-	for (i = 0; i < 4; i++) {
-		called[i] = refs_results[i].called;
-		val[i] = refs_results[i].value;
+	if (REFS_NR_SLOTS > 1)
+		refs_show_links(m);
+	for (slot = 0; slot < REFS_NR_SLOTS; slot++) {
+		spin_lock(&refs_results_lock);
+		memcpy(res, refs_results[slot], sizeof(res));
+		spin_unlock(&refs_results_lock);
+		if (slot)
+			snprintf(at, sizeof(at), "@%u ", slot);
+		for (i = 0; i < ARRAY_SIZE(res); i++) {
+			if (!res[i].called)
+				continue;
+			cb = &refs_callbacks[i];
+			switch (cb->ret) {
+			case REFS_RET_VOID:
+				seq_printf(m, "%s%s void\n", at, cb->name);
+				break;
+			case REFS_RET_INT:
+				seq_printf(m, "%s%s %lld\n", at, cb->name, res[i].value);
+				break;
+			case REFS_RET_UINT:
+				seq_printf(m, "%s%s %llu\n", at, cb->name, (u64)res[i].value);
+				break;
+			case REFS_RET_PTR:
+				seq_printf(m, "%s%s %s\n", at, cb->name,
+					   res[i].value ? "non-NULL" : "NULL");
+				break;
+			}
+		}
 	}
-	spin_unlock(&refs_results_lock);
-
-	if (called[0])
-		seq_printf(m, "on_task %lld\n", val[0]);
-	if (called[1])
-		seq_printf(m, "on_cgroup %lld\n", val[1]);
-	if (called[2])
-		seq_printf(m, "both %lld\n", val[2]);
-	if (called[3])
-		seq_printf(m, "plain %llu\n", (u64)val[3]);
 	return 0;
 }
 

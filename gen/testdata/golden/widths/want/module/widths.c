@@ -17,6 +17,7 @@
 #include <linux/bpf_verifier.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
+#include <linux/cgroup.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/limits.h>
@@ -24,23 +25,36 @@
 #include <linux/mutex.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
 
-#include "widths_ops.h"
+#include "widths.h"
 
+/*
+ * Module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11.
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
-#error "widths needs Linux 6.11 or newer: module struct_ops need 6.9, reg/unreg with a struct bpf_link * need 6.11"
+#error "widths needs Linux 6.11 or newer"
 #endif
 
 #define WIDTHS_TRIGGER_MAX	256
+#define WIDTHS_NR_SLOTS	1
+#define WIDTHS_MAX_ARGS	4
 
-/* The attached implementation; NULL when none is. Written under the mutex. */
-static struct widths_ops __rcu *widths_ops_active;
+/* The attached implementations, one per slot (NULL: free). Written under the mutex. */
+static struct widths_ops __rcu *widths_ops_slots[WIDTHS_NR_SLOTS];
+/*
+ * The BPF link of each slot's implementation (NULL for a map registered
+ * without one). Under the mutex; the link lives until its unreg.
+ */
+static struct bpf_link *widths_ops_links[WIDTHS_NR_SLOTS];
 static DEFINE_MUTEX(widths_ops_mutex);
 
 /* CFI stubs: one per callback, with the callback's exact signature. */
@@ -130,16 +144,10 @@ static struct widths_ops __bpf_ops_widths_ops = {
 	.done = widths_ops__done,
 };
 
-static const struct bpf_func_proto *
-widths_ops_get_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
-{
-	return bpf_base_func_proto(func_id, prog);
-}
-
 /* Programs read their arguments only, each with its BTF type. */
 static const struct bpf_verifier_ops widths_ops_verifier_ops = {
 	.is_valid_access = bpf_tracing_btf_ctx_access,
-	.get_func_proto = widths_ops_get_func_proto,
+	.get_func_proto = bpf_base_func_proto,
 };
 
 static int widths_ops_init(struct btf *btf)
@@ -147,73 +155,82 @@ static int widths_ops_init(struct btf *btf)
 	return 0;
 }
 
-static int widths_ops_init_member(const struct btf_type *t,
-				  const struct btf_member *member,
+static int widths_ops_init_member(const struct btf_type *t, const struct btf_member *member,
 				  void *kdata, const void *udata)
 {
 	/* Only function pointers: the kernel sets them up itself. */
 	return 0;
 }
 
-static int widths_ops_validate(void *kdata)
+/* The slot holding kdata (NULL: a free slot), or -1. Call under the mutex. */
+static int widths_ops_slot_of(const void *kdata)
 {
-	return 0;
+	int i;
+
+	for (i = 0; i < WIDTHS_NR_SLOTS; i++)
+		if (rcu_access_pointer(widths_ops_slots[i]) == kdata)
+			return i;
+	return -1;
 }
 
 static int widths_ops_reg(void *kdata, struct bpf_link *link)
 {
-	int ret = 0;
+	int slot;
 
 	mutex_lock(&widths_ops_mutex);
-	if (rcu_access_pointer(widths_ops_active))
-		ret = -EEXIST;
-	else
-		rcu_assign_pointer(widths_ops_active, (struct widths_ops *)kdata);
+	slot = widths_ops_slot_of(NULL);
+	if (slot >= 0) {
+		rcu_assign_pointer(widths_ops_slots[slot], (struct widths_ops *)kdata);
+		widths_ops_links[slot] = link;
+	}
 	mutex_unlock(&widths_ops_mutex);
-	if (ret)
+	if (slot < 0) {
 		pr_err("another widths_ops implementation is attached\n");
-	else
-		pr_info("widths_ops registered\n");
-	return ret;
+		return -EEXIST;
+	}
+	pr_info("widths_ops registered in slot %d\n", slot);
+	return 0;
 }
 
 static void widths_ops_unreg(void *kdata, struct bpf_link *link)
 {
-	bool found;
+	int slot;
 
 	mutex_lock(&widths_ops_mutex);
-	found = rcu_access_pointer(widths_ops_active) == kdata;
-	if (found)
-		RCU_INIT_POINTER(widths_ops_active, NULL);
+	slot = widths_ops_slot_of(kdata);
+	if (slot >= 0) {
+		RCU_INIT_POINTER(widths_ops_slots[slot], NULL);
+		widths_ops_links[slot] = NULL;
+	}
 	mutex_unlock(&widths_ops_mutex);
-	if (found)
-		pr_info("widths_ops unregistered\n");
+	if (slot >= 0)
+		pr_info("widths_ops unregistered from slot %d\n", slot);
 	else
 		pr_warn("unreg of an implementation that is not attached\n");
 }
 
+/* Swaps a link's implementation within its slot (BPF_LINK_UPDATE). */
 static int widths_ops_update(void *kdata, void *old_kdata, struct bpf_link *link)
 {
-	int ret = 0;
+	int slot;
 
 	mutex_lock(&widths_ops_mutex);
-	if (rcu_access_pointer(widths_ops_active) != old_kdata)
-		ret = -ENOENT;
-	else
-		rcu_assign_pointer(widths_ops_active, (struct widths_ops *)kdata);
+	slot = widths_ops_slot_of(old_kdata);
+	if (slot >= 0)
+		rcu_assign_pointer(widths_ops_slots[slot], (struct widths_ops *)kdata);
 	mutex_unlock(&widths_ops_mutex);
-	if (ret)
+	if (slot < 0) {
 		pr_err("update: the implementation to replace is not attached\n");
-	else
-		pr_info("widths_ops updated\n");
-	return ret;
+		return -ENOENT;
+	}
+	pr_info("widths_ops updated in slot %d\n", slot);
+	return 0;
 }
 
 static struct bpf_struct_ops widths_ops_struct_ops = {
 	.verifier_ops = &widths_ops_verifier_ops,
 	.init = widths_ops_init,
 	.init_member = widths_ops_init_member,
-	.validate = widths_ops_validate,
 	.reg = widths_ops_reg,
 	.unreg = widths_ops_unreg,
 	.update = widths_ops_update,
@@ -222,18 +239,352 @@ static struct bpf_struct_ops widths_ops_struct_ops = {
 	.owner = THIS_MODULE,
 };
 
-/* Last return value of each callback, for reads of the trigger. */
+/* How the trigger reads one argument of a callback from its line. */
+enum widths_arg_kind {
+	WIDTHS_ARG_INT,	/* a signed integer in [min, max] */
+	WIDTHS_ARG_UINT,	/* an unsigned integer up to max */
+	WIDTHS_ARG_BOOL,	/* 0/1, y/n or on/off */
+	WIDTHS_ARG_WORD,	/* a const char *: one word */
+	WIDTHS_ARG_REST,	/* a const char *: the rest of the line */
+	WIDTHS_ARG_NONE,	/* a struct pointer: takes no word */
+};
+
+/* How the trigger shows a callback's recorded return value. */
+enum widths_ret_kind {
+	WIDTHS_RET_VOID,
+	WIDTHS_RET_INT,
+	WIDTHS_RET_UINT,
+	WIDTHS_RET_PTR,	/* NULL or non-NULL, never the address */
+};
+
+struct widths_param {
+	const char *name;
+	enum widths_arg_kind kind;
+	s64 min;
+	u64 max;
+};
+
+union widths_arg {
+	s64 s;
+	u64 u;
+	const char *str;
+};
+
+/* The functions the trigger calls each callback through, under RCU. */
+
+static s64 widths_call_set_bool(struct widths_ops *ops, const union widths_arg *a)
+{
+	ops->set_bool((bool)a[0].u, (_Bool)a[1].u);
+	pr_info("set_bool(%llu, %llu) called\n", a[0].u, a[1].u);
+	return 0;
+}
+
+static s64 widths_call_is_ready(struct widths_ops *ops, const union widths_arg *a)
+{
+	bool ret;
+
+	ret = ops->is_ready((int)a[0].s);
+	pr_info("is_ready(%lld) returned: %d\n", a[0].s, ret);
+	return ret;
+}
+
+static s64 widths_call_get_char(struct widths_ops *ops, const union widths_arg *a)
+{
+	char ret;
+
+	ret = ops->get_char((char)a[0].u, (signed char)a[1].s, (unsigned char)a[2].u);
+	pr_info("get_char(%llu, %lld, %llu) returned: %llu\n", a[0].u, a[1].s, a[2].u, (u64)ret);
+	return (s64)ret;
+}
+
+static s64 widths_call_shorts(struct widths_ops *ops, const union widths_arg *a)
+{
+	short ret;
+
+	ret = ops->shorts((short)a[0].s, (unsigned short)a[1].u);
+	pr_info("shorts(%lld, %llu) returned: %lld\n", a[0].s, a[1].u, (s64)ret);
+	return ret;
+}
+
+static s64 widths_call_ints(struct widths_ops *ops, const union widths_arg *a)
+{
+	unsigned int ret;
+
+	ret = ops->ints((int)a[0].s, (unsigned int)a[1].u, (unsigned int)a[2].u);
+	pr_info("ints(%lld, %llu, %llu) returned: %llu\n", a[0].s, a[1].u, a[2].u, (u64)ret);
+	return (s64)ret;
+}
+
+static s64 widths_call_longs(struct widths_ops *ops, const union widths_arg *a)
+{
+	long ret;
+
+	ret = ops->longs((long)a[0].s, (unsigned long)a[1].u);
+	pr_info("longs(%lld, %llu) returned: %lld\n", a[0].s, a[1].u, (s64)ret);
+	return ret;
+}
+
+static s64 widths_call_long_longs(struct widths_ops *ops, const union widths_arg *a)
+{
+	unsigned long long ret;
+
+	ret = ops->long_longs((long long)a[0].s, (unsigned long long)a[1].u);
+	pr_info("long_longs(%lld, %llu) returned: %llu\n", a[0].s, a[1].u, (u64)ret);
+	return (s64)ret;
+}
+
+static s64 widths_call_kernel_u(struct widths_ops *ops, const union widths_arg *a)
+{
+	s32 ret;
+
+	ret = ops->kernel_u((u8)a[0].u, (u16)a[1].u, (u32)a[2].u, (u64)a[3].u);
+	pr_info("kernel_u(%llu, %llu, %llu, %llu) returned: %lld\n", a[0].u, a[1].u, a[2].u, a[3].u,
+		(s64)ret);
+	return ret;
+}
+
+static s64 widths_call_kernel_s(struct widths_ops *ops, const union widths_arg *a)
+{
+	s32 ret;
+
+	ret = ops->kernel_s((s8)a[0].s, (s16)a[1].s, (s32)a[2].s, (s64)a[3].s);
+	pr_info("kernel_s(%lld, %lld, %lld, %lld) returned: %lld\n", a[0].s, a[1].s, a[2].s, a[3].s,
+		(s64)ret);
+	return ret;
+}
+
+static s64 widths_call_uapi_u(struct widths_ops *ops, const union widths_arg *a)
+{
+	__u64 ret;
+
+	ret = ops->uapi_u((__u8)a[0].u, (__u16)a[1].u, (__u32)a[2].u, (__u64)a[3].u);
+	pr_info("uapi_u(%llu, %llu, %llu, %llu) returned: %llu\n", a[0].u, a[1].u, a[2].u, a[3].u,
+		(u64)ret);
+	return (s64)ret;
+}
+
+static s64 widths_call_uapi_s(struct widths_ops *ops, const union widths_arg *a)
+{
+	__u64 ret;
+
+	ret = ops->uapi_s((__s8)a[0].s, (__s16)a[1].s, (__s32)a[2].s, (__s64)a[3].s);
+	pr_info("uapi_s(%lld, %lld, %lld, %lld) returned: %llu\n", a[0].s, a[1].s, a[2].s, a[3].s,
+		(u64)ret);
+	return (s64)ret;
+}
+
+static s64 widths_call_fixed_s(struct widths_ops *ops, const union widths_arg *a)
+{
+	uint64_t ret;
+
+	ret = ops->fixed_s((int8_t)a[0].s, (int16_t)a[1].s, (int32_t)a[2].s, (int64_t)a[3].s);
+	pr_info("fixed_s(%lld, %lld, %lld, %lld) returned: %llu\n", a[0].s, a[1].s, a[2].s, a[3].s,
+		(u64)ret);
+	return (s64)ret;
+}
+
+static s64 widths_call_fixed_u(struct widths_ops *ops, const union widths_arg *a)
+{
+	uint64_t ret;
+
+	ret = ops->fixed_u((uint8_t)a[0].u, (uint16_t)a[1].u, (uint32_t)a[2].u, (uint64_t)a[3].u);
+	pr_info("fixed_u(%llu, %llu, %llu, %llu) returned: %llu\n", a[0].u, a[1].u, a[2].u, a[3].u,
+		(u64)ret);
+	return (s64)ret;
+}
+
+static s64 widths_call_done(struct widths_ops *ops, const union widths_arg *a)
+{
+	ops->done();
+	pr_info("done() called\n");
+	return 0;
+}
+
+/* One entry per callback: the trigger's line names it, then its arguments. */
+static const struct widths_callback {
+	const char *name;
+	size_t offset;
+	s64 (*call)(struct widths_ops *ops, const union widths_arg *a);
+	enum widths_ret_kind ret;
+	int nargs;
+	struct widths_param args[WIDTHS_MAX_ARGS];
+} widths_callbacks[] = {
+	{
+		.name = "set_bool",
+		.offset = offsetof(struct widths_ops, set_bool),
+		.call = widths_call_set_bool,
+		.ret = WIDTHS_RET_VOID,
+		.nargs = 2,
+		.args = {
+			{ "on", WIDTHS_ARG_BOOL, 0, 0 },
+			{ "raw", WIDTHS_ARG_BOOL, 0, 0 },
+		},
+	},
+	{
+		.name = "is_ready",
+		.offset = offsetof(struct widths_ops, is_ready),
+		.call = widths_call_is_ready,
+		.ret = WIDTHS_RET_INT,
+		.nargs = 1,
+		.args = {
+			{ "id", WIDTHS_ARG_INT, S32_MIN, S32_MAX },
+		},
+	},
+	{
+		.name = "get_char",
+		.offset = offsetof(struct widths_ops, get_char),
+		.call = widths_call_get_char,
+		.ret = WIDTHS_RET_UINT,
+		.nargs = 3,
+		.args = {
+			{ "c", WIDTHS_ARG_UINT, 0, U8_MAX },
+			{ "sc", WIDTHS_ARG_INT, S8_MIN, S8_MAX },
+			{ "uc", WIDTHS_ARG_UINT, 0, U8_MAX },
+		},
+	},
+	{
+		.name = "shorts",
+		.offset = offsetof(struct widths_ops, shorts),
+		.call = widths_call_shorts,
+		.ret = WIDTHS_RET_INT,
+		.nargs = 2,
+		.args = {
+			{ "s", WIDTHS_ARG_INT, S16_MIN, S16_MAX },
+			{ "us", WIDTHS_ARG_UINT, 0, U16_MAX },
+		},
+	},
+	{
+		.name = "ints",
+		.offset = offsetof(struct widths_ops, ints),
+		.call = widths_call_ints,
+		.ret = WIDTHS_RET_UINT,
+		.nargs = 3,
+		.args = {
+			{ "i", WIDTHS_ARG_INT, S32_MIN, S32_MAX },
+			{ "ui", WIDTHS_ARG_UINT, 0, U32_MAX },
+			{ "u", WIDTHS_ARG_UINT, 0, U32_MAX },
+		},
+	},
+	{
+		.name = "longs",
+		.offset = offsetof(struct widths_ops, longs),
+		.call = widths_call_longs,
+		.ret = WIDTHS_RET_INT,
+		.nargs = 2,
+		.args = {
+			{ "l", WIDTHS_ARG_INT, S64_MIN, S64_MAX },
+			{ "ul", WIDTHS_ARG_UINT, 0, U64_MAX },
+		},
+	},
+	{
+		.name = "long_longs",
+		.offset = offsetof(struct widths_ops, long_longs),
+		.call = widths_call_long_longs,
+		.ret = WIDTHS_RET_UINT,
+		.nargs = 2,
+		.args = {
+			{ "ll", WIDTHS_ARG_INT, S64_MIN, S64_MAX },
+			{ "ull", WIDTHS_ARG_UINT, 0, U64_MAX },
+		},
+	},
+	{
+		.name = "kernel_u",
+		.offset = offsetof(struct widths_ops, kernel_u),
+		.call = widths_call_kernel_u,
+		.ret = WIDTHS_RET_INT,
+		.nargs = 4,
+		.args = {
+			{ "a", WIDTHS_ARG_UINT, 0, U8_MAX },
+			{ "b", WIDTHS_ARG_UINT, 0, U16_MAX },
+			{ "c", WIDTHS_ARG_UINT, 0, U32_MAX },
+			{ "d", WIDTHS_ARG_UINT, 0, U64_MAX },
+		},
+	},
+	{
+		.name = "kernel_s",
+		.offset = offsetof(struct widths_ops, kernel_s),
+		.call = widths_call_kernel_s,
+		.ret = WIDTHS_RET_INT,
+		.nargs = 4,
+		.args = {
+			{ "e", WIDTHS_ARG_INT, S8_MIN, S8_MAX },
+			{ "f", WIDTHS_ARG_INT, S16_MIN, S16_MAX },
+			{ "g", WIDTHS_ARG_INT, S32_MIN, S32_MAX },
+			{ "h", WIDTHS_ARG_INT, S64_MIN, S64_MAX },
+		},
+	},
+	{
+		.name = "uapi_u",
+		.offset = offsetof(struct widths_ops, uapi_u),
+		.call = widths_call_uapi_u,
+		.ret = WIDTHS_RET_UINT,
+		.nargs = 4,
+		.args = {
+			{ "a", WIDTHS_ARG_UINT, 0, U8_MAX },
+			{ "b", WIDTHS_ARG_UINT, 0, U16_MAX },
+			{ "c", WIDTHS_ARG_UINT, 0, U32_MAX },
+			{ "d", WIDTHS_ARG_UINT, 0, U64_MAX },
+		},
+	},
+	{
+		.name = "uapi_s",
+		.offset = offsetof(struct widths_ops, uapi_s),
+		.call = widths_call_uapi_s,
+		.ret = WIDTHS_RET_UINT,
+		.nargs = 4,
+		.args = {
+			{ "e", WIDTHS_ARG_INT, S8_MIN, S8_MAX },
+			{ "f", WIDTHS_ARG_INT, S16_MIN, S16_MAX },
+			{ "g", WIDTHS_ARG_INT, S32_MIN, S32_MAX },
+			{ "h", WIDTHS_ARG_INT, S64_MIN, S64_MAX },
+		},
+	},
+	{
+		.name = "fixed_s",
+		.offset = offsetof(struct widths_ops, fixed_s),
+		.call = widths_call_fixed_s,
+		.ret = WIDTHS_RET_UINT,
+		.nargs = 4,
+		.args = {
+			{ "a", WIDTHS_ARG_INT, S8_MIN, S8_MAX },
+			{ "b", WIDTHS_ARG_INT, S16_MIN, S16_MAX },
+			{ "c", WIDTHS_ARG_INT, S32_MIN, S32_MAX },
+			{ "d", WIDTHS_ARG_INT, S64_MIN, S64_MAX },
+		},
+	},
+	{
+		.name = "fixed_u",
+		.offset = offsetof(struct widths_ops, fixed_u),
+		.call = widths_call_fixed_u,
+		.ret = WIDTHS_RET_UINT,
+		.nargs = 4,
+		.args = {
+			{ "e", WIDTHS_ARG_UINT, 0, U8_MAX },
+			{ "f", WIDTHS_ARG_UINT, 0, U16_MAX },
+			{ "g", WIDTHS_ARG_UINT, 0, U32_MAX },
+			{ "h", WIDTHS_ARG_UINT, 0, U64_MAX },
+		},
+	},
+	{
+		.name = "done",
+		.offset = offsetof(struct widths_ops, done),
+		.call = widths_call_done,
+		.ret = WIDTHS_RET_VOID,
+	},
+};
+
+/* Last return value of each callback in each slot, for reads of the trigger. */
 static DEFINE_SPINLOCK(widths_results_lock);
-static struct {
+static struct widths_result {
 	bool called;
 	s64 value;
-} widths_results[14];
+} widths_results[WIDTHS_NR_SLOTS][ARRAY_SIZE(widths_callbacks)];
 
-static void widths_record(int idx, s64 value)
+static void widths_record(unsigned int slot, unsigned int idx, s64 value)
 {
 	spin_lock(&widths_results_lock);
-	widths_results[idx].called = true;
-	widths_results[idx].value = value;
+	widths_results[slot][idx].called = true;
+	widths_results[slot][idx].value = value;
 	spin_unlock(&widths_results_lock);
 }
 
@@ -251,449 +602,118 @@ static char *widths_next_word(char **args)
 	return strsep(args, " \t\n");
 }
 
-static int widths_parse(char **args, const char *member, const char *param,
-			bool is_signed, s64 min, u64 max, s64 *val)
+/* Integers are decimal or 0x-hex (kstrto*'s base 0 would read 010 as octal). */
+static unsigned int widths_base(const char *word)
 {
-	const char *word = widths_next_word(args);
-	bool neg;
-	u64 v;
+	if (*word == '-' || *word == '+')
+		word++;
+	return word[0] == '0' && (word[1] | 0x20) == 'x' ? 16 : 10;
+}
 
+/* Reads argument p of callback name off *args into *a. */
+static int widths_parse(char **args, const char *name, const struct widths_param *p,
+			union widths_arg *a)
+{
+	const char *word;
+	bool b;
+	int err;
+
+	if (p->kind == WIDTHS_ARG_NONE)
+		return 0;
+	if (p->kind == WIDTHS_ARG_REST) {
+		a->str = *args ? strim(*args) : "";
+		return 0;
+	}
+	word = widths_next_word(args);
 	if (!word) {
-		pr_err("%s: missing argument %s\n", member, param);
+		pr_err("%s: missing argument %s\n", name, p->name);
 		return -EINVAL;
 	}
-	neg = *word == '-';
-	if (kstrtou64(word + neg, (word[neg] == '0' && (word[neg + 1] | 0x20) == 'x') ? 16 : 10, &v) ||
-	    (neg && (!is_signed || v > (u64)-(min + 1) + 1)) || (!neg && v > max)) {
+	switch (p->kind) {
+	case WIDTHS_ARG_WORD:
+		a->str = word;
+		return 0;
+	case WIDTHS_ARG_BOOL:
+		if (kstrtobool(word, &b)) {
+			pr_err("%s: argument %s: want 0/1, y/n or on/off\n", name, p->name);
+			return -EINVAL;
+		}
+		a->u = b;
+		return 0;
+	case WIDTHS_ARG_INT:
+		err = kstrtoll(word, widths_base(word), &a->s);
+		if (!err && (a->s < p->min || a->s > (s64)p->max))
+			err = -ERANGE;
+		break;
+	default:
+		err = kstrtoull(word, widths_base(word), &a->u);
+		if (!err && a->u > p->max)
+			err = -ERANGE;
+		break;
+	}
+	if (err) {
 		pr_err("%s: argument %s: \"%s\" is not a number in [%lld, %llu]\n",
-		       member, param, word, min, max);
+		       name, p->name, word, p->min, p->max);
 		return -ERANGE;
 	}
-	*val = neg ? -(s64)v : (s64)v;
 	return 0;
 }
 
-static int widths_parse_bool(char **args, const char *member, const char *param, s64 *val)
+/* A line naming no callback. */
+static int widths_other(unsigned int slot, const char *line, size_t len)
 {
-	const char *word = widths_next_word(args);
-	bool b;
-
-	if (!word || kstrtobool(word, &b)) {
-		pr_err("%s: argument %s: want 0/1, y/n or on/off\n", member, param);
-		return -EINVAL;
-	}
-	*val = b;
-	return 0;
-}
-
-/* void set_bool(bool on, _Bool raw) */
-static int widths_call_set_bool(char *args)
-{
-	struct widths_ops *ops;
-	s64 v[2];
-	int err = 0;
-
-	err = err ?: widths_parse_bool(&args, "set_bool", "on", &v[0]);
-	err = err ?: widths_parse_bool(&args, "set_bool", "raw", &v[1]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->set_bool) {
-		rcu_read_unlock();
-		pr_err_ratelimited("set_bool: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ops->set_bool((bool)v[0], (bool)v[1]);
-	rcu_read_unlock();
-
-	widths_record(0, 0);
-	pr_info("set_bool(%lld, %lld) called\n", v[0], v[1]);
-	return 0;
-}
-
-/* bool is_ready(int id) */
-static int widths_call_is_ready(char *args)
-{
-	struct widths_ops *ops;
-	s64 v[1];
-	bool ret;
-	int err = 0;
-
-	err = err ?: widths_parse(&args, "is_ready", "id", true, S32_MIN, S32_MAX, &v[0]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->is_ready) {
-		rcu_read_unlock();
-		pr_err_ratelimited("is_ready: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->is_ready((int)v[0]);
-	rcu_read_unlock();
-
-	widths_record(1, ret);
-	pr_info("is_ready(%lld) returned: %d\n", v[0], ret);
-	return 0;
-}
-
-/* char get_char(char c, signed char sc, unsigned char uc) */
-static int widths_call_get_char(char *args)
-{
-	struct widths_ops *ops;
-	s64 v[3];
-	char ret;
-	int err = 0;
-
-	err = err ?: widths_parse(&args, "get_char", "c", false, 0, U8_MAX, &v[0]);
-	err = err ?: widths_parse(&args, "get_char", "sc", true, S8_MIN, S8_MAX, &v[1]);
-	err = err ?: widths_parse(&args, "get_char", "uc", false, 0, U8_MAX, &v[2]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->get_char) {
-		rcu_read_unlock();
-		pr_err_ratelimited("get_char: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->get_char((char)v[0], (signed char)v[1], (unsigned char)v[2]);
-	rcu_read_unlock();
-
-	widths_record(2, (s64)ret);
-	pr_info("get_char(%llu, %lld, %llu) returned: %llu\n", (u64)v[0], v[1], (u64)v[2], (u64)ret);
-	return 0;
-}
-
-/* short shorts(short s, unsigned short us) */
-static int widths_call_shorts(char *args)
-{
-	struct widths_ops *ops;
-	s64 v[2];
-	short ret;
-	int err = 0;
-
-	err = err ?: widths_parse(&args, "shorts", "s", true, S16_MIN, S16_MAX, &v[0]);
-	err = err ?: widths_parse(&args, "shorts", "us", false, 0, U16_MAX, &v[1]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->shorts) {
-		rcu_read_unlock();
-		pr_err_ratelimited("shorts: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->shorts((short)v[0], (unsigned short)v[1]);
-	rcu_read_unlock();
-
-	widths_record(3, (s64)ret);
-	pr_info("shorts(%lld, %llu) returned: %lld\n", v[0], (u64)v[1], (s64)ret);
-	return 0;
-}
-
-/* unsigned int ints(int i, unsigned int ui, unsigned int u) */
-static int widths_call_ints(char *args)
-{
-	struct widths_ops *ops;
-	s64 v[3];
-	unsigned int ret;
-	int err = 0;
-
-	err = err ?: widths_parse(&args, "ints", "i", true, S32_MIN, S32_MAX, &v[0]);
-	err = err ?: widths_parse(&args, "ints", "ui", false, 0, U32_MAX, &v[1]);
-	err = err ?: widths_parse(&args, "ints", "u", false, 0, U32_MAX, &v[2]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->ints) {
-		rcu_read_unlock();
-		pr_err_ratelimited("ints: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->ints((int)v[0], (unsigned int)v[1], (unsigned int)v[2]);
-	rcu_read_unlock();
-
-	widths_record(4, (s64)ret);
-	pr_info("ints(%lld, %llu, %llu) returned: %llu\n", v[0], (u64)v[1], (u64)v[2], (u64)ret);
-	return 0;
-}
-
-/* long longs(long l, unsigned long ul) */
-static int widths_call_longs(char *args)
-{
-	struct widths_ops *ops;
-	s64 v[2];
-	long ret;
-	int err = 0;
-
-	err = err ?: widths_parse(&args, "longs", "l", true, S64_MIN, S64_MAX, &v[0]);
-	err = err ?: widths_parse(&args, "longs", "ul", false, 0, U64_MAX, &v[1]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->longs) {
-		rcu_read_unlock();
-		pr_err_ratelimited("longs: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->longs((long)v[0], (unsigned long)v[1]);
-	rcu_read_unlock();
-
-	widths_record(5, (s64)ret);
-	pr_info("longs(%lld, %llu) returned: %lld\n", v[0], (u64)v[1], (s64)ret);
-	return 0;
-}
-
-/* unsigned long long long_longs(long long ll, unsigned long long ull) */
-static int widths_call_long_longs(char *args)
-{
-	struct widths_ops *ops;
-	s64 v[2];
-	unsigned long long ret;
-	int err = 0;
-
-	err = err ?: widths_parse(&args, "long_longs", "ll", true, S64_MIN, S64_MAX, &v[0]);
-	err = err ?: widths_parse(&args, "long_longs", "ull", false, 0, U64_MAX, &v[1]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->long_longs) {
-		rcu_read_unlock();
-		pr_err_ratelimited("long_longs: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->long_longs((long long)v[0], (unsigned long long)v[1]);
-	rcu_read_unlock();
-
-	widths_record(6, (s64)ret);
-	pr_info("long_longs(%lld, %llu) returned: %llu\n", v[0], (u64)v[1], (u64)ret);
-	return 0;
-}
-
-/* s32 kernel_u(u8 a, u16 b, u32 c, u64 d) */
-static int widths_call_kernel_u(char *args)
-{
-	struct widths_ops *ops;
-	s64 v[4];
-	s32 ret;
-	int err = 0;
-
-	err = err ?: widths_parse(&args, "kernel_u", "a", false, 0, U8_MAX, &v[0]);
-	err = err ?: widths_parse(&args, "kernel_u", "b", false, 0, U16_MAX, &v[1]);
-	err = err ?: widths_parse(&args, "kernel_u", "c", false, 0, U32_MAX, &v[2]);
-	err = err ?: widths_parse(&args, "kernel_u", "d", false, 0, U64_MAX, &v[3]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->kernel_u) {
-		rcu_read_unlock();
-		pr_err_ratelimited("kernel_u: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->kernel_u((u8)v[0], (u16)v[1], (u32)v[2], (u64)v[3]);
-	rcu_read_unlock();
-
-	widths_record(7, (s64)ret);
-	pr_info("kernel_u(%llu, %llu, %llu, %llu) returned: %lld\n", (u64)v[0], (u64)v[1], (u64)v[2], (u64)v[3], (s64)ret);
-	return 0;
-}
-
-/* s32 kernel_s(s8 e, s16 f, s32 g, s64 h) */
-static int widths_call_kernel_s(char *args)
-{
-	struct widths_ops *ops;
-	s64 v[4];
-	s32 ret;
-	int err = 0;
-
-	err = err ?: widths_parse(&args, "kernel_s", "e", true, S8_MIN, S8_MAX, &v[0]);
-	err = err ?: widths_parse(&args, "kernel_s", "f", true, S16_MIN, S16_MAX, &v[1]);
-	err = err ?: widths_parse(&args, "kernel_s", "g", true, S32_MIN, S32_MAX, &v[2]);
-	err = err ?: widths_parse(&args, "kernel_s", "h", true, S64_MIN, S64_MAX, &v[3]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->kernel_s) {
-		rcu_read_unlock();
-		pr_err_ratelimited("kernel_s: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->kernel_s((s8)v[0], (s16)v[1], (s32)v[2], (s64)v[3]);
-	rcu_read_unlock();
-
-	widths_record(8, (s64)ret);
-	pr_info("kernel_s(%lld, %lld, %lld, %lld) returned: %lld\n", v[0], v[1], v[2], v[3], (s64)ret);
-	return 0;
-}
-
-/* __u64 uapi_u(__u8 a, __u16 b, __u32 c, __u64 d) */
-static int widths_call_uapi_u(char *args)
-{
-	struct widths_ops *ops;
-	s64 v[4];
-	__u64 ret;
-	int err = 0;
-
-	err = err ?: widths_parse(&args, "uapi_u", "a", false, 0, U8_MAX, &v[0]);
-	err = err ?: widths_parse(&args, "uapi_u", "b", false, 0, U16_MAX, &v[1]);
-	err = err ?: widths_parse(&args, "uapi_u", "c", false, 0, U32_MAX, &v[2]);
-	err = err ?: widths_parse(&args, "uapi_u", "d", false, 0, U64_MAX, &v[3]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->uapi_u) {
-		rcu_read_unlock();
-		pr_err_ratelimited("uapi_u: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->uapi_u((__u8)v[0], (__u16)v[1], (__u32)v[2], (__u64)v[3]);
-	rcu_read_unlock();
-
-	widths_record(9, (s64)ret);
-	pr_info("uapi_u(%llu, %llu, %llu, %llu) returned: %llu\n", (u64)v[0], (u64)v[1], (u64)v[2], (u64)v[3], (u64)ret);
-	return 0;
-}
-
-/* __u64 uapi_s(__s8 e, __s16 f, __s32 g, __s64 h) */
-static int widths_call_uapi_s(char *args)
-{
-	struct widths_ops *ops;
-	s64 v[4];
-	__u64 ret;
-	int err = 0;
-
-	err = err ?: widths_parse(&args, "uapi_s", "e", true, S8_MIN, S8_MAX, &v[0]);
-	err = err ?: widths_parse(&args, "uapi_s", "f", true, S16_MIN, S16_MAX, &v[1]);
-	err = err ?: widths_parse(&args, "uapi_s", "g", true, S32_MIN, S32_MAX, &v[2]);
-	err = err ?: widths_parse(&args, "uapi_s", "h", true, S64_MIN, S64_MAX, &v[3]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->uapi_s) {
-		rcu_read_unlock();
-		pr_err_ratelimited("uapi_s: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->uapi_s((__s8)v[0], (__s16)v[1], (__s32)v[2], (__s64)v[3]);
-	rcu_read_unlock();
-
-	widths_record(10, (s64)ret);
-	pr_info("uapi_s(%lld, %lld, %lld, %lld) returned: %llu\n", v[0], v[1], v[2], v[3], (u64)ret);
-	return 0;
-}
-
-/* uint64_t fixed_s(int8_t a, int16_t b, int32_t c, int64_t d) */
-static int widths_call_fixed_s(char *args)
-{
-	struct widths_ops *ops;
-	s64 v[4];
-	uint64_t ret;
-	int err = 0;
-
-	err = err ?: widths_parse(&args, "fixed_s", "a", true, S8_MIN, S8_MAX, &v[0]);
-	err = err ?: widths_parse(&args, "fixed_s", "b", true, S16_MIN, S16_MAX, &v[1]);
-	err = err ?: widths_parse(&args, "fixed_s", "c", true, S32_MIN, S32_MAX, &v[2]);
-	err = err ?: widths_parse(&args, "fixed_s", "d", true, S64_MIN, S64_MAX, &v[3]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->fixed_s) {
-		rcu_read_unlock();
-		pr_err_ratelimited("fixed_s: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->fixed_s((int8_t)v[0], (int16_t)v[1], (int32_t)v[2], (int64_t)v[3]);
-	rcu_read_unlock();
-
-	widths_record(11, (s64)ret);
-	pr_info("fixed_s(%lld, %lld, %lld, %lld) returned: %llu\n", v[0], v[1], v[2], v[3], (u64)ret);
-	return 0;
-}
-
-/* uint64_t fixed_u(uint8_t e, uint16_t f, uint32_t g, uint64_t h) */
-static int widths_call_fixed_u(char *args)
-{
-	struct widths_ops *ops;
-	s64 v[4];
-	uint64_t ret;
-	int err = 0;
-
-	err = err ?: widths_parse(&args, "fixed_u", "e", false, 0, U8_MAX, &v[0]);
-	err = err ?: widths_parse(&args, "fixed_u", "f", false, 0, U16_MAX, &v[1]);
-	err = err ?: widths_parse(&args, "fixed_u", "g", false, 0, U32_MAX, &v[2]);
-	err = err ?: widths_parse(&args, "fixed_u", "h", false, 0, U64_MAX, &v[3]);
-	if (err)
-		return err;
-
-	rcu_read_lock();
-	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->fixed_u) {
-		rcu_read_unlock();
-		pr_err_ratelimited("fixed_u: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ret = ops->fixed_u((uint8_t)v[0], (uint16_t)v[1], (uint32_t)v[2], (uint64_t)v[3]);
-	rcu_read_unlock();
-
-	widths_record(12, (s64)ret);
-	pr_info("fixed_u(%llu, %llu, %llu, %llu) returned: %llu\n", (u64)v[0], (u64)v[1], (u64)v[2], (u64)v[3], (u64)ret);
-	return 0;
-}
-
-/* void done(void) */
-static int widths_call_done(char *args)
-{
-	struct widths_ops *ops;
-
-	rcu_read_lock();
-	ops = rcu_dereference(widths_ops_active);
-	if (!ops || !ops->done) {
-		rcu_read_unlock();
-		pr_err_ratelimited("done: %s\n", ops ? "not implemented by the attached widths_ops" : "no widths_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
-	}
-	ops->done();
-	rcu_read_unlock();
-
-	widths_record(13, 0);
-	pr_info("done() called\n");
-	return 0;
-}
-
-static int widths_unknown(const char *buf, size_t n)
-{
-	pr_err("unknown callback \"%.*s\": write \"<member> <arg>...\" with a member of widths_ops\n",
-	       (int)n, buf);
+	pr_err("unknown callback \"%.*s\": write \"<member> <arg>...\" with a member of %s\n",
+	       (int)strcspn(line, " \t\n"), line, "widths_ops");
 	return -EINVAL;
 }
 
-static ssize_t widths_trigger_write(struct file *file, const char __user *ubuf,
-				    size_t count, loff_t *ppos)
+/*
+ * Calls the callback line names in slot's implementation with the
+ * arguments that follow, and records its return value.
+ */
+static int widths_call(unsigned int slot, char *line, size_t len)
+{
+	const struct widths_callback *cb = widths_callbacks;
+	union widths_arg a[WIDTHS_MAX_ARGS];
+	size_t n = strcspn(line, " \t\n");
+	char *args = line + n;
+	struct widths_ops *ops;
+	int i, err;
+	s64 ret;
+
+	while (cb < widths_callbacks + ARRAY_SIZE(widths_callbacks) &&
+	       (strlen(cb->name) != n || strncmp(line, cb->name, n)))
+		cb++;
+	if (cb == widths_callbacks + ARRAY_SIZE(widths_callbacks))
+		return widths_other(slot, line, len);
+	for (i = 0; i < cb->nargs; i++) {
+		err = widths_parse(&args, cb->name, &cb->args[i], &a[i]);
+		if (err)
+			return err;
+	}
+
+	rcu_read_lock();
+	ops = rcu_dereference(widths_ops_slots[slot]);
+	if (!ops || !*(void **)((void *)ops + cb->offset)) {
+		rcu_read_unlock();
+		pr_err_ratelimited("%s: %s\n", cb->name, ops ?
+				   "not implemented by the attached widths_ops" :
+				   "no widths_ops implementation is attached");
+		return ops ? -EOPNOTSUPP : -ENODEV;
+	}
+	ret = cb->call(ops, a);
+	rcu_read_unlock();
+
+	widths_record(slot, cb - widths_callbacks, ret);
+	return 0;
+}
+
+static ssize_t widths_trigger_write(struct file *file, const char __user *ubuf, size_t count,
+				    loff_t *ppos)
 {
 	size_t len = min_t(size_t, count, WIDTHS_TRIGGER_MAX - 1);
-	char *buf, *args;
+	unsigned int slot = 0;
+	char *buf, *line;
 	size_t n;
 	int err;
 
@@ -701,84 +721,82 @@ static ssize_t widths_trigger_write(struct file *file, const char __user *ubuf,
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
-	n = strcspn(buf, " \t\n");
-	args = buf + n;
-	if (n == 8 && !strncmp(buf, "set_bool", n))
-		err = widths_call_set_bool(args);
-	else if (n == 8 && !strncmp(buf, "is_ready", n))
-		err = widths_call_is_ready(args);
-	else if (n == 8 && !strncmp(buf, "get_char", n))
-		err = widths_call_get_char(args);
-	else if (n == 6 && !strncmp(buf, "shorts", n))
-		err = widths_call_shorts(args);
-	else if (n == 4 && !strncmp(buf, "ints", n))
-		err = widths_call_ints(args);
-	else if (n == 5 && !strncmp(buf, "longs", n))
-		err = widths_call_longs(args);
-	else if (n == 10 && !strncmp(buf, "long_longs", n))
-		err = widths_call_long_longs(args);
-	else if (n == 8 && !strncmp(buf, "kernel_u", n))
-		err = widths_call_kernel_u(args);
-	else if (n == 8 && !strncmp(buf, "kernel_s", n))
-		err = widths_call_kernel_s(args);
-	else if (n == 6 && !strncmp(buf, "uapi_u", n))
-		err = widths_call_uapi_u(args);
-	else if (n == 6 && !strncmp(buf, "uapi_s", n))
-		err = widths_call_uapi_s(args);
-	else if (n == 7 && !strncmp(buf, "fixed_s", n))
-		err = widths_call_fixed_s(args);
-	else if (n == 7 && !strncmp(buf, "fixed_u", n))
-		err = widths_call_fixed_u(args);
-	else if (n == 4 && !strncmp(buf, "done", n))
-		err = widths_call_done(args);
-	else
-		err = widths_unknown(buf, n);
-
+	/* "@K " addresses the implementation in slot K; no prefix: slot 0. */
+	line = buf;
+	if (*line == '@') {
+		n = strcspn(line, " \t\n");
+		if (line[n])
+			line[n++] = '\0';
+		if (kstrtouint(line + 1, 10, &slot) || slot >= WIDTHS_NR_SLOTS) {
+			pr_err("\"%s\": want @0 to @%d before the callback\n", line,
+			       WIDTHS_NR_SLOTS - 1);
+			kfree(buf);
+			return -EINVAL;
+		}
+		line = skip_spaces(line + n);
+	}
+	err = widths_call(slot, line, len - (line - buf));
 	kfree(buf);
 	return err ? err : count;
 }
 
+/*
+ * With several slots, which link is attached in which, so that a loader
+ * finds its slot. The kernel gives a link its ID after reg returns, so it
+ * is read here, not in reg.
+ */
+static void widths_show_links(struct seq_file *m)
+{
+	struct bpf_link *link;
+	int slot;
+
+	mutex_lock(&widths_ops_mutex);
+	for (slot = 0; slot < WIDTHS_NR_SLOTS; slot++) {
+		if (!rcu_access_pointer(widths_ops_slots[slot]))
+			continue;
+		link = widths_ops_links[slot];
+		seq_printf(m, "@%d: link %u\n", slot, link ? READ_ONCE(link->id) : 0);
+	}
+	mutex_unlock(&widths_ops_mutex);
+}
+
+/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
 static int widths_trigger_show(struct seq_file *m, void *v)
 {
-	s64 val[14];
-	bool called[14];
-	int i;
+	struct widths_result res[ARRAY_SIZE(widths_callbacks)];
+	const struct widths_callback *cb;
+	unsigned int slot, i;
+	char at[16] = "";
 
-	spin_lock(&widths_results_lock);
-	for (i = 0; i < 14; i++) {
-		called[i] = widths_results[i].called;
-		val[i] = widths_results[i].value;
+	if (WIDTHS_NR_SLOTS > 1)
+		widths_show_links(m);
+	for (slot = 0; slot < WIDTHS_NR_SLOTS; slot++) {
+		spin_lock(&widths_results_lock);
+		memcpy(res, widths_results[slot], sizeof(res));
+		spin_unlock(&widths_results_lock);
+		if (slot)
+			snprintf(at, sizeof(at), "@%u ", slot);
+		for (i = 0; i < ARRAY_SIZE(res); i++) {
+			if (!res[i].called)
+				continue;
+			cb = &widths_callbacks[i];
+			switch (cb->ret) {
+			case WIDTHS_RET_VOID:
+				seq_printf(m, "%s%s void\n", at, cb->name);
+				break;
+			case WIDTHS_RET_INT:
+				seq_printf(m, "%s%s %lld\n", at, cb->name, res[i].value);
+				break;
+			case WIDTHS_RET_UINT:
+				seq_printf(m, "%s%s %llu\n", at, cb->name, (u64)res[i].value);
+				break;
+			case WIDTHS_RET_PTR:
+				seq_printf(m, "%s%s %s\n", at, cb->name,
+					   res[i].value ? "non-NULL" : "NULL");
+				break;
+			}
+		}
 	}
-	spin_unlock(&widths_results_lock);
-
-	if (called[0])
-		seq_printf(m, "set_bool void\n");
-	if (called[1])
-		seq_printf(m, "is_ready %lld\n", val[1]);
-	if (called[2])
-		seq_printf(m, "get_char %llu\n", (u64)val[2]);
-	if (called[3])
-		seq_printf(m, "shorts %lld\n", val[3]);
-	if (called[4])
-		seq_printf(m, "ints %llu\n", (u64)val[4]);
-	if (called[5])
-		seq_printf(m, "longs %lld\n", val[5]);
-	if (called[6])
-		seq_printf(m, "long_longs %llu\n", (u64)val[6]);
-	if (called[7])
-		seq_printf(m, "kernel_u %lld\n", val[7]);
-	if (called[8])
-		seq_printf(m, "kernel_s %lld\n", val[8]);
-	if (called[9])
-		seq_printf(m, "uapi_u %llu\n", (u64)val[9]);
-	if (called[10])
-		seq_printf(m, "uapi_s %llu\n", (u64)val[10]);
-	if (called[11])
-		seq_printf(m, "fixed_s %llu\n", (u64)val[11]);
-	if (called[12])
-		seq_printf(m, "fixed_u %llu\n", (u64)val[12]);
-	if (called[13])
-		seq_printf(m, "done void\n");
 	return 0;
 }
 
