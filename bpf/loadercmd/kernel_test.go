@@ -112,7 +112,9 @@ func TestMainStatsTCP(t *testing.T) {
 
 	var stdout, stderr lockedBuffer
 	done := make(chan int)
-	go func() { done <- Main([]string{"--stats", "--interval", "100ms", "--pin", pin}, &stdout, &stderr, ops, progs) }()
+	go func() {
+		done <- Main([]string{"--stats", "--interval", "100ms", "--pin", pin}, &stdout, &stderr, ops, progs)
+	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(stderr.String(), "press Ctrl-C") {
 		select {
