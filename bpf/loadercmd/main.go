@@ -1,6 +1,7 @@
 // Package loadercmd is the command line of a generated loader
 // (<pkg>/loader/main.go calls Main): its flags, its modes (--once, --call,
-// periodic) and the calls through the module's trigger (package trigger).
+// periodic, and running a sched_ext scheduler), the calls through the
+// module's trigger (package trigger) and the call counts (--stats).
 // The runtime it drives is package bpf.
 package loadercmd
 
@@ -134,6 +135,18 @@ func parseFlags(name string, args []string, stderr io.Writer) (config, error) {
 //	--once           attach, trigger once, print, detach
 //	--call "m a b"   attach, write the line to the trigger, print the value
 //	                 the module reports for callback m, detach
+
+//	--stats          also print "<member> <calls>" per callback (summed
+//	                 over CPUs, Ops.Counts) after the calls and after every
+//	                 periodic round; a usage error without Ops.Counts
+//	--pin DIR        Options.PinDir: pin the maps under DIR (a bpffs)
+//
+// A sched_ext scheduler (Ops.SchedExt) is run instead (bpf.RunSchedExt):
+// attach, wait until /sys/kernel/sched_ext/state reads "enabled", print it
+// and root/ops, run for --duration (--once) or until SIGINT/SIGTERM printing
+// the call counts (if any) every --interval and at the end, detach; when
+// the kernel ejects the scheduler, print its exit record and fail with the
+// kernel's reason.
 //
 // The type may be defined by another module than ops.Module (any loaded
 // module that registers a type of that name: bpf.Impl.Module); the
