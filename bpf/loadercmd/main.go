@@ -1,10 +1,13 @@
 // Package loadercmd is the command line of a generated loader
 // (<pkg>/loader/main.go calls Main): its flags, its modes (--once, --call,
-// periodic) and the calls through the module's trigger (package trigger).
+// periodic, and running a sched_ext scheduler), the calls through the
+// module's trigger (package trigger) and the call counts (--stats).
 // The runtime it drives is package bpf.
 package loadercmd
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +31,15 @@ type config struct {
 	calls       []string
 	verifierLog bool
 	timing      bool
+	// stats prints the call counts (Ops.Counts) after the calls and
+	// every interval.
+	stats bool
+	// pin is Options.PinDir: the bpffs directory of the maps.
+	pin string
+	// duration is how long --once runs a sched_ext scheduler;
+	// durationSet: given on the command line.
+	duration    time.Duration
+	durationSet bool
 }
 
 // implementation is what Main drives: *bpf.Impl, or a fake in tests.
@@ -37,6 +49,8 @@ type implementation interface {
 	Close() error
 	LinkID() (uint32, error)
 	Module() string
+	CallCounts() ([]bpf.CallCount, error)
+	SchedExtExit() (bpf.SchedExtExit, bool, error)
 }
 
 // The kernel-facing parts of Main, replaced by fakes in tests.
@@ -67,10 +81,11 @@ func parseFlags(name string, args []string, stderr io.Writer) (config, error) {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: %s [--once | --call \"<member> <args>\"] [--interval 2s] [--verifier-log]\n\n"+
+		fmt.Fprintf(stderr, "usage: %s [--once | --call \"<member> <args>\"] [--interval 2s] [--stats] [--pin DIR] [--verifier-log]\n\n"+
 			"Loads and attaches the BPF implementation of struct %s. By default it triggers the\n"+
 			"callbacks through the module's proc file, then again every interval, until SIGINT or\n"+
-			"SIGTERM, then detaches.\n\n", name, name)
+			"SIGTERM, then detaches. A sched_ext scheduler (sched_ext_ops) runs until SIGINT or\n"+
+			"SIGTERM, or for --duration with --once.\n\n", name, name)
 		fs.PrintDefaults()
 	}
 	fs.DurationVar(&c.interval, "interval", 2*time.Second, "time between periodic triggers")
@@ -78,9 +93,16 @@ func parseFlags(name string, args []string, stderr io.Writer) (config, error) {
 	fs.StringArrayVar(&c.calls, "call", nil, "attach, call a callback (\"<member> <arg> ...\"), print its return value, detach; repeatable: one value per line, in order")
 	fs.BoolVar(&c.verifierLog, "verifier-log", false, "show the whole verifier log when a program is rejected")
 	fs.BoolVar(&c.timing, "timing", false, "print how long loading, attaching, triggering and detaching took (stderr)")
+	fs.BoolVar(&c.stats, "stats", false, "print \"<member> <calls>\" per callback (summed over CPUs) after the calls, and every interval")
+	fs.StringVar(&c.pin, "pin", "", "pin the maps under this bpffs directory (e.g. /sys/fs/bpf/NAME), or reuse the maps pinned there")
+	fs.DurationVar(&c.duration, "duration", 2*time.Second, "sched_ext: how long --once runs the scheduler")
 	_ = fs.MarkHidden("timing") // for benchmarks (BENCHMARKS.md)
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	c.durationSet = fs.Changed("duration")
+	if c.duration <= 0 {
+		return c, fmt.Errorf("--duration %v: give a positive duration such as 2s", c.duration)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q: quote the --call value, e.g. --call \"test_2 1 2\"", fs.Arg(0))
@@ -113,6 +135,18 @@ func parseFlags(name string, args []string, stderr io.Writer) (config, error) {
 //	--once           attach, trigger once, print, detach
 //	--call "m a b"   attach, write the line to the trigger, print the value
 //	                 the module reports for callback m, detach
+
+//	--stats          also print "<member> <calls>" per callback (summed
+//	                 over CPUs, Ops.Counts) after the calls and after every
+//	                 periodic round; a usage error without Ops.Counts
+//	--pin DIR        Options.PinDir: pin the maps under DIR (a bpffs)
+//
+// A sched_ext scheduler (Ops.SchedExt) is run instead (bpf.RunSchedExt):
+// attach, wait until /sys/kernel/sched_ext/state reads "enabled", print it
+// and root/ops, run for --duration (--once) or until SIGINT/SIGTERM printing
+// the call counts (if any) every --interval and at the end, detach; when
+// the kernel ejects the scheduler, print its exit record and fail with the
+// kernel's reason.
 //
 // The type may be defined by another module than ops.Module (any loaded
 // module that registers a type of that name: bpf.Impl.Module); the
@@ -129,6 +163,9 @@ func Main(args []string, stdout, stderr io.Writer, ops *bpf.Ops, progs func() ma
 	if errors.Is(err, pflag.ErrHelp) {
 		return 0
 	}
+	if err == nil {
+		err = checkFlags(cfg, ops)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 2
@@ -138,6 +175,20 @@ func Main(args []string, stdout, stderr io.Writer, ops *bpf.Ops, progs func() ma
 		return 1
 	}
 	return 0
+}
+
+// checkFlags refuses flags the type cannot honour.
+func checkFlags(cfg config, ops *bpf.Ops) error {
+	if cfg.stats && ops.Counts == nil {
+		return fmt.Errorf("--stats: these %s programs count no calls (Ops.Counts is nil): regenerate the stack with call counting, or drop --stats", ops.Name)
+	}
+	if cfg.durationSet && !ops.SchedExt() {
+		return fmt.Errorf("--duration: only a sched_ext scheduler runs for a duration; %s is not one", ops.Name)
+	}
+	if ops.SchedExt() && len(cfg.calls) > 0 {
+		return fmt.Errorf("--call: a sched_ext scheduler has no trigger: the kernel calls its callbacks; use --once or --stats")
+	}
+	return nil
 }
 
 // message is the text of a failure: a verifier rejection's truncated log
@@ -164,7 +215,7 @@ func run(cfg config, stdout, stderr io.Writer, ops *bpf.Ops, progs func() map[st
 
 	var tm timings
 	t0 := time.Now()
-	impl, err := loadImpl(ops, progs(), &bpf.Options{VerifierLog: cfg.verifierLog})
+	impl, err := loadImpl(ops, progs(), &bpf.Options{VerifierLog: cfg.verifierLog, PinDir: cfg.pin})
 	if err != nil {
 		return err
 	}
@@ -181,6 +232,16 @@ func run(cfg config, stdout, stderr io.Writer, ops *bpf.Ops, progs func() map[st
 				ops.Name, tm.load, tm.btf, tm.coll, tm.attach, tm.trigger, tm.detach, time.Since(t0))
 		}
 	}()
+	if ops.SchedExt() {
+		return runSchedExt(cfg, stdout, stderr, ops, impl, stop)
+	}
+	// printStats prints the call counts (--stats).
+	printStats := func() error {
+		if !cfg.stats {
+			return nil
+		}
+		return writeCounts(stdout, impl)
+	}
 	t1 := time.Now()
 	if err := impl.Attach(); err != nil {
 		return err
@@ -225,11 +286,25 @@ func run(cfg config, stdout, stderr io.Writer, ops *bpf.Ops, progs func() map[st
 
 	if !ops.HasTrigger() {
 		if cfg.once {
-			return nil
+			return printStats()
 		}
 		fmt.Fprintf(stderr, "%s: no trigger (not a module structops-gen generated); press Ctrl-C to detach\n", ops.Name)
-		<-stop
-		return nil
+		if !cfg.stats {
+			<-stop
+			return nil
+		}
+		tick, stopTick := newTicker(cfg.interval)
+		defer stopTick()
+		for {
+			select {
+			case <-stop:
+				return printStats()
+			case <-tick:
+				if err := printStats(); err != nil {
+					return err
+				}
+			}
+		}
 	}
 
 	// written reports lines that reached the trigger when nothing can be
@@ -259,7 +334,7 @@ func run(cfg config, stdout, stderr io.Writer, ops *bpf.Ops, progs func() map[st
 		fmt.Fprintln(stdout, v)
 	}
 	if len(cfg.calls) > 0 {
-		return nil
+		return printStats()
 	}
 
 	// The tutorial's texts, or one call of every callback: the output is
@@ -287,7 +362,7 @@ func run(cfg config, stdout, stderr io.Writer, ops *bpf.Ops, progs func() map[st
 			return nil
 		}
 		stdout.Write(out)
-		return nil
+		return printStats()
 	}
 	if err := callAll(first); err != nil {
 		return err
@@ -321,3 +396,43 @@ func quoted(lines []string) string {
 
 // timings are the phases --timing prints.
 type timings struct{ load, btf, coll, attach, trigger, detach time.Duration }
+
+// writeCounts prints "<member> <calls>" per callback, summed over CPUs.
+func writeCounts(w io.Writer, impl implementation) error {
+	counts, err := impl.CallCounts()
+	if err != nil {
+		return err
+	}
+	for _, c := range counts {
+		fmt.Fprintf(w, "%s %d\n", c.Member, c.Calls)
+	}
+	return nil
+}
+
+// runSchedExt runs a sched_ext scheduler (bpf.RunSchedExt): attach, wait
+// until the kernel enables it, print "state: enabled" and "ops: <name>",
+// run (--duration with --once, else until a signal) printing the call
+// counts every interval if the programs keep them, detach. It fails with
+// the kernel's exit reason when the kernel ejects the scheduler.
+func runSchedExt(cfg config, stdout, stderr io.Writer, ops *bpf.Ops, impl implementation, stop <-chan os.Signal) error {
+	o := bpf.SchedExtRunOptions{
+		Name: schedName(ops), Once: cfg.once, Duration: cfg.duration, Interval: cfg.interval,
+		Signals: stop, Stdout: stdout, Stderr: stderr,
+	}
+	if ops.Counts != nil {
+		o.Stats = func(w io.Writer) error { return writeCounts(w, impl) }
+	}
+	return bpf.RunSchedExt(context.Background(), impl, o)
+}
+
+// schedName is the scheduler's name (the name member), or the type's.
+func schedName(ops *bpf.Ops) string {
+	n := ops.Data["name"]
+	if i := bytes.IndexByte(n, 0); i >= 0 {
+		n = n[:i]
+	}
+	if len(n) == 0 {
+		return ops.Name
+	}
+	return string(n)
+}

@@ -52,13 +52,43 @@ type fake struct {
 	module string
 	// readErr is what reading the trigger fails with
 	readErr error
+	// counts are the call counts CallCounts returns, each call adding 1
+	// to every member's
+	counts []bpf.CallCount
+	// sched plays the kernel's sched_ext side, for sched_ext_ops
+	sched *fakeSched
 }
 
 func (f *fake) Attach() error {
 	f.events = append(f.events, "attach")
+	if f.sched != nil && f.attachEr == nil {
+		f.sched.attach()
+	}
 	return f.attachEr
 }
-func (f *fake) Detach() error  { f.events = append(f.events, "detach"); return nil }
+func (f *fake) Detach() error {
+	f.events = append(f.events, "detach")
+	if f.sched != nil {
+		f.sched.detach()
+	}
+	return nil
+}
+func (f *fake) CallCounts() ([]bpf.CallCount, error) {
+	if f.counts == nil {
+		return nil, errors.New("fake: no counts")
+	}
+	out := slices.Clone(f.counts)
+	for i := range f.counts {
+		f.counts[i].Calls++
+	}
+	return out, nil
+}
+func (f *fake) SchedExtExit() (bpf.SchedExtExit, bool, error) {
+	if f.sched == nil {
+		return bpf.SchedExtExit{}, false, bpf.ErrNoExitInfo
+	}
+	return f.sched.exitInfo()
+}
 func (f *fake) Close() error   { f.events = append(f.events, "close"); return nil }
 func (f *fake) Module() string { return f.module }
 func (f *fake) LinkID() (uint32, error) {
@@ -256,16 +286,18 @@ func TestParseFlags(t *testing.T) {
 		want config
 		err  string
 	}{
-		{nil, config{interval: 2 * time.Second}, ""},
-		{[]string{"--interval", "500ms", "--once"}, config{interval: 500 * time.Millisecond, once: true}, ""},
-		{[]string{"--call", "test_2 1 2"}, config{interval: 2 * time.Second, calls: []string{"test_2 1 2"}}, ""},
-		{[]string{"--call", "test_1", "--call", "test_2 1 2"}, config{interval: 2 * time.Second, calls: []string{"test_1", "test_2 1 2"}}, ""},
+		{nil, config{duration: 2 * time.Second, interval: 2 * time.Second}, ""},
+		{[]string{"--interval", "500ms", "--once"}, config{duration: 2 * time.Second, interval: 500 * time.Millisecond, once: true}, ""},
+		{[]string{"--call", "test_2 1 2"}, config{duration: 2 * time.Second, interval: 2 * time.Second, calls: []string{"test_2 1 2"}}, ""},
+		{[]string{"--call", "test_1", "--call", "test_2 1 2"}, config{duration: 2 * time.Second, interval: 2 * time.Second, calls: []string{"test_1", "test_2 1 2"}}, ""},
 		{[]string{"--call", "test_2", "1"}, config{}, `unexpected argument "1": quote the --call value`},
 		{[]string{"--call", " "}, config{}, "--call needs"},
 		{[]string{"--once", "--call", "x"}, config{}, "exclude each other"},
 		{[]string{"--interval", "0s"}, config{}, "positive duration"},
 		{[]string{"--interval", "soon"}, config{}, "invalid argument"},
 		{[]string{"--bogus"}, config{}, "unknown flag: --bogus"},
+		{[]string{"--stats", "--pin", "/sys/fs/bpf/x", "--duration", "5s"}, config{interval: 2 * time.Second, stats: true, pin: "/sys/fs/bpf/x", duration: 5 * time.Second, durationSet: true}, ""},
+		{[]string{"--duration", "0s"}, config{}, "positive duration"},
 	} {
 		var stderr bytes.Buffer
 		got, err := parseFlags("x", c.args, &stderr)

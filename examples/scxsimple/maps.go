@@ -1,66 +1,32 @@
 package scxsimple
 
 import (
-	"bytes"
-	"encoding/binary"
 	"fmt"
+	"io"
 
 	"github.com/cilium/ebpf"
 
+	sasm "github.com/structops/structops-gen/asm"
 	"github.com/structops/structops-gen/bpf"
 )
 
-// The scheduler's maps. They are plain cilium/ebpf map specs handed to
-// bpf.Load through bpf.Options.Maps and referred to by name from the
-// programs (an ld_imm64 with that Reference); everything that knows their
-// layout is in this file, so that moving to a typed maps API changes only
-// it.
-const (
-	// StatsMap is the per-CPU array of the NumStats u64 counters.
-	StatsMap = "stats"
-	// VtimeMap is an array of one u64: the global vtime (scx_simple's
-	// vtime_now), read and written by the programs through a direct
-	// pointer to its value.
-	VtimeMap = "vtime_now"
-	// ExitMap is an array of one exit record (exit writes it; see Exit).
-	ExitMap = "uei"
+// The scheduler's maps, declared with sasm: bpf.Load creates each one a
+// program uses.
+var (
+	// StatsMap holds the NumStats per-CPU u64 counters (StatLocal,
+	// StatGlobal).
+	StatsMap = sasm.NewMap[uint32, uint64]("stats", ebpf.PerCPUArray, NumStats)
+	// VtimeMap is the global vtime (scx_simple's vtime_now): an array of
+	// one u64 the programs reach through a direct pointer to its value.
+	VtimeMap = sasm.NewMap[uint32, uint64]("vtime_now", ebpf.Array, 1)
+	// ExitMap is the exit record exit writes (scx's UEI).
+	ExitMap = sasm.NewExitInfo("uei", sasm.ExitInfoLayout7)
 )
-
-// Layout of the exit record in ExitMap: the fields of struct
-// scx_exit_info the loader prints, the strings cut to these lengths
-// (SCX_EXIT_REASON_LEN, SCX_EXIT_MSG_LEN).
-const (
-	exitKindOff   = 0
-	exitCodeOff   = 8
-	exitReasonOff = 16
-	exitReasonLen = 128
-	exitMsgOff    = exitReasonOff + exitReasonLen
-	exitMsgLen    = 1024
-	exitSize      = exitMsgOff + exitMsgLen
-)
-
-// Maps returns the specs of the scheduler's maps, for bpf.Options.Maps.
-func Maps() map[string]*ebpf.MapSpec {
-	return map[string]*ebpf.MapSpec{
-		StatsMap: {Name: StatsMap, Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: NumStats},
-		VtimeMap: {Name: VtimeMap, Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1},
-		ExitMap:  {Name: ExitMap, Type: ebpf.Array, KeySize: 4, ValueSize: exitSize, MaxEntries: 1},
-	}
-}
 
 // Load loads the scheduler of configuration c (not attached yet); opts may
-// be nil. Its maps are added to opts.Maps.
+// be nil.
 func Load(c Config, opts *bpf.Options) (*bpf.Impl, error) {
-	var o bpf.Options
-	if opts != nil {
-		o = *opts
-	}
-	maps := Maps()
-	for k, v := range o.Maps {
-		maps[k] = v
-	}
-	o.Maps = maps
-	return bpf.Load(Ops, Programs(c), &o)
+	return bpf.Load(Ops, Programs(c), opts)
 }
 
 // Stats are the scheduler's counters summed over the CPUs.
@@ -73,49 +39,31 @@ func (s Stats) String() string { return fmt.Sprintf("local=%d global=%d", s.Loca
 
 // ReadStats sums the per-CPU counters of a loaded scheduler.
 func ReadStats(impl *bpf.Impl) (Stats, error) {
-	m := impl.Map(StatsMap)
-	if m == nil {
-		return Stats{}, fmt.Errorf("%s: no map %s: load the scheduler first", Name, StatsMap)
+	m, err := bpf.MapOf(impl, StatsMap)
+	if err != nil {
+		return Stats{}, err
 	}
 	var sum [NumStats]uint64
-	for i := uint32(0); i < NumStats; i++ {
-		var perCPU []uint64
-		if err := m.Lookup(i, &perCPU); err != nil {
-			return Stats{}, fmt.Errorf("read %s[%d]: %w", StatsMap, i, err)
-		}
-		for _, v := range perCPU {
-			sum[i] += v
+	for i := range sum {
+		if sum[i], err = bpf.Sum(m, uint32(i)); err != nil {
+			return Stats{}, err
 		}
 	}
 	return Stats{Local: sum[StatLocal], Global: sum[StatGlobal]}, nil
 }
 
-// ReadExit returns the exit record exit wrote, and false while it has
-// written none (the scheduler still runs, or was never enabled).
-func ReadExit(impl *bpf.Impl) (bpf.SchedExtExit, bool, error) {
-	m := impl.Map(ExitMap)
-	if m == nil {
-		return bpf.SchedExtExit{}, false, fmt.Errorf("%s: no map %s: load the scheduler first", Name, ExitMap)
+// PrintStats writes "stats: local=N global=M" for RunSchedExt.
+func PrintStats(impl *bpf.Impl) func(w io.Writer) error {
+	return func(w io.Writer) error {
+		st, err := ReadStats(impl)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "stats: %s\n", st)
+		return err
 	}
-	var b []byte
-	if err := m.Lookup(uint32(0), &b); err != nil {
-		return bpf.SchedExtExit{}, false, fmt.Errorf("read %s: %w", ExitMap, err)
-	}
-	if len(b) != exitSize {
-		return bpf.SchedExtExit{}, false, fmt.Errorf("read %s: %d bytes, want %d", ExitMap, len(b), exitSize)
-	}
-	e := bpf.SchedExtExit{
-		Kind:     binary.LittleEndian.Uint32(b[exitKindOff:]),
-		ExitCode: int64(binary.LittleEndian.Uint64(b[exitCodeOff:])),
-		Reason:   cstring(b[exitReasonOff : exitReasonOff+exitReasonLen]),
-		Msg:      cstring(b[exitMsgOff : exitMsgOff+exitMsgLen]),
-	}
-	return e, e.Kind != 0, nil
 }
 
-func cstring(b []byte) string {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	return string(b)
-}
+// ReadExit returns the exit record exit wrote, and false while it has
+// written none (the scheduler still runs, or was never enabled).
+func ReadExit(impl *bpf.Impl) (bpf.SchedExtExit, bool, error) { return impl.SchedExtExit() }

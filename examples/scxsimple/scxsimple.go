@@ -91,14 +91,6 @@ var (
 	TaskSlice = sasm.Field{Struct: "task_struct", Member: "scx.slice", Offset: 776 + 208, Size: 8}
 	// TaskWeight is task_struct.scx.weight (u32): 100 for nice 0.
 	TaskWeight = sasm.Field{Struct: "task_struct", Member: "scx.weight", Offset: 776 + 116, Size: 4}
-	// ExitKind is scx_exit_info.kind (enum scx_exit_kind).
-	ExitKind = sasm.Field{Struct: "scx_exit_info", Member: "kind", Offset: 0, Size: 4}
-	// ExitCode is scx_exit_info.exit_code (s64).
-	ExitCode = sasm.Field{Struct: "scx_exit_info", Member: "exit_code", Offset: 8, Size: 8}
-	// ExitReason is scx_exit_info.reason (const char *).
-	ExitReason = sasm.Field{Struct: "scx_exit_info", Member: "reason", Offset: 24, Size: 8}
-	// ExitMsg is scx_exit_info.msg (char *).
-	ExitMsg = sasm.Field{Struct: "scx_exit_info", Member: "msg", Offset: 48, Size: 8}
 )
 
 // Kfuncs are the names of the sched_ext kfuncs the programs call, which
@@ -187,27 +179,7 @@ func Programs(c Config) map[string]asm.Instructions {
 // statInc adds 1 to this CPU's counter idx of the map "stats"
 // (bpf_map_lookup_elem of a per-CPU array returns this CPU's slot).
 // Clobbers R0..R5 and the stack word at fp-4.
-func statInc(idx int32) asm.Instructions {
-	return sasm.Seq(
-		asm.Instructions{
-			// *(u32 *)(fp - 4) = idx: the key
-			asm.StoreImm(asm.RFP, -4, int64(idx), asm.Word),
-			// r1 = &stats
-			asm.LoadMapPtr(asm.R1, 0).WithReference(StatsMap),
-			// r2 = fp - 4
-			asm.Mov.Reg(asm.R2, asm.RFP),
-			asm.Add.Imm(asm.R2, -4),
-			// r0 = bpf_map_lookup_elem(&stats, &idx)
-			asm.FnMapLookupElem.Call(),
-		},
-		// if r0: (*r0)++, atomically (another CPU never shares the slot,
-		// but one instruction is as short as load, add, store)
-		sasm.IfNotNull(asm.R0, asm.Instructions{
-			asm.Mov.Imm(asm.R1, 1),
-			asm.StoreXAdd(asm.R0, asm.R1, asm.DWord),
-		}),
-	)
-}
+func statInc(idx int64) asm.Instructions { return StatsMap.Count(idx, -4) }
 
 // SelectCpu implements s32 select_cpu(struct task_struct *p, s32 prev_cpu,
 // u64 wake_flags): the kernel's default idle-CPU selection; a task woken
@@ -283,9 +255,10 @@ func Enqueue(c Config) asm.Instructions {
 	return sasm.Seq(insns,
 		// r8 = p->scx.dsq_vtime
 		TaskDsqVtime.Load(asm.R8, asm.R6),
+		// r1 = &vtime_now
+		VtimeMap.ValuePtr(asm.R1),
 		asm.Instructions{
 			// r2 = vtime_now - SCX_SLICE_DFL
-			asm.LoadMapValue(asm.R1, 0, 0).WithReference(VtimeMap),
 			asm.LoadMem(asm.R2, asm.R1, 0, asm.DWord),
 			asm.Sub.Imm(asm.R2, SliceDfl),
 			// if !time_before(vtime, r2), i.e. (s64)(vtime - r2) >= 0: keep vtime
@@ -331,9 +304,10 @@ func Running() asm.Instructions {
 		s.Arg(asm.R2, 0),
 		// r3 = p->scx.dsq_vtime
 		TaskDsqVtime.Load(asm.R3, asm.R2),
+		// r1 = &vtime_now
+		VtimeMap.ValuePtr(asm.R1),
 		asm.Instructions{
-			// r1 = &vtime_now, r4 = vtime_now
-			asm.LoadMapValue(asm.R1, 0, 0).WithReference(VtimeMap),
+			// r4 = vtime_now
 			asm.LoadMem(asm.R4, asm.R1, 0, asm.DWord),
 			// if !time_before(vtime_now, p's vtime), i.e. (s64)(now - vtime) >= 0: done
 			asm.Sub.Reg(asm.R4, asm.R3),
@@ -382,9 +356,10 @@ func Enable(c Config) asm.Instructions {
 	return sasm.Seq(
 		// r6 = p
 		s.Arg(asm.R6, 0),
+		// r1 = &vtime_now
+		VtimeMap.ValuePtr(asm.R1),
 		asm.Instructions{
 			// r2 = vtime_now
-			asm.LoadMapValue(asm.R1, 0, 0).WithReference(VtimeMap),
 			asm.LoadMem(asm.R2, asm.R1, 0, asm.DWord),
 		},
 		setVtime(c, asm.R6, asm.R2),
@@ -424,38 +399,5 @@ func Init(c Config) asm.Instructions {
 
 // Exit implements void exit(struct scx_exit_info *ei): record why the
 // scheduler is disabled into the map "uei" (scx's UEI_RECORD): kind, exit
-// code, and the reason and message strings.
-func Exit() asm.Instructions {
-	s := ExitSig
-	return sasm.Seq(
-		// r6 = ei
-		s.Arg(asm.R6, 0),
-		asm.Instructions{
-			// r7 = &uei
-			asm.LoadMapValue(asm.R7, 0, 0).WithReference(ExitMap),
-		},
-		// uei.kind = ei->kind
-		ExitKind.Load(asm.R1, asm.R6),
-		asm.Instructions{asm.StoreMem(asm.R7, exitKindOff, asm.R1, asm.Word)},
-		// uei.exit_code = ei->exit_code
-		ExitCode.Load(asm.R1, asm.R6),
-		asm.Instructions{asm.StoreMem(asm.R7, exitCodeOff, asm.R1, asm.DWord)},
-		// bpf_probe_read_kernel_str(uei.reason, sizeof(uei.reason), ei->reason)
-		ExitReason.Load(asm.R3, asm.R6),
-		asm.Instructions{
-			asm.Mov.Reg(asm.R1, asm.R7),
-			asm.Add.Imm(asm.R1, exitReasonOff),
-			asm.Mov.Imm(asm.R2, exitReasonLen),
-			asm.FnProbeReadKernelStr.Call(),
-		},
-		// bpf_probe_read_kernel_str(uei.msg, sizeof(uei.msg), ei->msg)
-		ExitMsg.Load(asm.R3, asm.R6),
-		asm.Instructions{
-			asm.Mov.Reg(asm.R1, asm.R7),
-			asm.Add.Imm(asm.R1, exitMsgOff),
-			asm.Mov.Imm(asm.R2, exitMsgLen),
-			asm.FnProbeReadKernelStr.Call(),
-		},
-		s.Ret(asm.R0),
-	)
-}
+// code, and the reason and message strings (sasm.ExitInfo).
+func Exit() asm.Instructions { return ExitMap.Callback(ExitSig) }

@@ -17,7 +17,7 @@ import (
 // needed: the host has no sched_ext).
 func spec(t *testing.T, c Config, data map[string][]byte) error {
 	t.Helper()
-	_, err := bpf.Spec(Ops, Programs(c), &bpf.Options{Maps: Maps(), Data: data})
+	_, err := bpf.Spec(Ops, Programs(c), &bpf.Options{Data: data})
 	return err
 }
 
@@ -25,7 +25,7 @@ func spec(t *testing.T, c Config, data map[string][]byte) error {
 // init (and only init) sleepable, every map a program refers to present.
 func TestSpec(t *testing.T) {
 	for _, c := range []Config{{}, {FIFO: true}, {Stall: true}} {
-		s, err := bpf.Spec(Ops, Programs(c), &bpf.Options{Maps: Maps()})
+		s, err := bpf.Spec(Ops, Programs(c), nil)
 		if err != nil {
 			t.Fatalf("%+v: %v", c, err)
 		}
