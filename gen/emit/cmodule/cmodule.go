@@ -1,8 +1,11 @@
-package gen
+package cmodule
 
 import (
 	"bytes"
 	"fmt"
+	"github.com/structops/structops-gen/gen/model"
+	"maps"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -71,13 +74,13 @@ var (
 // column col.
 func indent(col int) string { return strings.Repeat("\t", col/8) + strings.Repeat(" ", col%8) }
 
-func newCModule(o *Ops) *cModule {
+func newCModule(o *model.Ops) *cModule {
 	base := o.BaseName()
 	v := &cModule{
 		Ops: o.Name, Base: base, Upper: strings.ToUpper(base), Module: o.ModuleName(),
 		Header: o.Name + ".h", Guard: "_" + strings.ToUpper(o.Name) + "_H", Source: o.Source,
 		Trigger: o.TriggerPath(), TriggerName: base + "_trigger",
-		Tutorial:         o.IsDefault(),
+		Tutorial:         o.Tutorial,
 		InitMemberIndent: indent(len("static int ") + len(o.Name) + len("_init_member(")),
 		ParseIndent:      indent(len("static int ") + len(base) + len("_parse(")),
 		WriteIndent:      indent(len("static ssize_t ") + len(base) + len("_trigger_write(")),
@@ -95,12 +98,12 @@ func newCModule(o *Ops) *cModule {
 		var stubParams, callArgs, logParts []string
 		for j, p := range f.Params {
 			stubParams = append(stubParams, p.Type.Decl(p.StubName()))
-			if p.Type.Kind == StructPtr {
+			if p.Type.Kind == model.StructPtr {
 				fwd[p.Type.Struct] = true
 			}
 			cp := cParam{Name: p.Name}
 			switch p.Type.Kind {
-			case Int:
+			case model.Int:
 				cp.Parse, cp.Signed, cp.Val = "int", p.Type.Signed, cm.NVals
 				cp.Min, cp.Max = "0", maxMacro[p.Type.Signed][p.Type.Size]
 				if p.Type.Signed {
@@ -116,14 +119,14 @@ func newCModule(o *Ops) *cModule {
 					cm.LogArgs = append(cm.LogArgs, fmt.Sprintf("(u64)v[%d]", cm.NVals))
 				}
 				cm.NVals++
-			case Bool:
+			case model.Bool:
 				cp.Parse, cp.Val = "bool", cm.NVals
 				v.NeedToken, v.NeedBool = true, true
 				callArgs = append(callArgs, fmt.Sprintf("(bool)v[%d]", cm.NVals))
 				logParts = append(logParts, "%lld")
 				cm.LogArgs = append(cm.LogArgs, fmt.Sprintf("v[%d]", cm.NVals))
 				cm.NVals++
-			case CharPtr:
+			case model.CharPtr:
 				cp.Parse, cp.Var = "word", "str_"+p.Name
 				if j == len(f.Params)-1 {
 					cp.Parse = "rest"
@@ -134,7 +137,7 @@ func newCModule(o *Ops) *cModule {
 				callArgs = append(callArgs, cp.Var)
 				logParts = append(logParts, `\"%s\"`)
 				cm.LogArgs = append(cm.LogArgs, cp.Var)
-			case StructPtr:
+			case model.StructPtr:
 				cp.Parse = "null"
 				switch {
 				case p.Ref && p.Type.Struct == "task_struct":
@@ -160,7 +163,7 @@ func newCModule(o *Ops) *cModule {
 			}
 			cm.Params = append(cm.Params, cp)
 		}
-		if f.Return.Kind == StructPtr {
+		if f.Return.Kind == model.StructPtr {
 			fwd[f.Return.Struct] = true
 		}
 		if len(stubParams) == 0 {
@@ -170,14 +173,14 @@ func newCModule(o *Ops) *cModule {
 		call := fmt.Sprintf("ops->%s(%s)", m.Name, strings.Join(callArgs, ", "))
 		logCall := fmt.Sprintf("%s(%s)", m.Name, strings.Join(logParts, ", "))
 		switch r := f.Return; r.Kind {
-		case Void:
+		case model.Void:
 			cm.Call, cm.Record = call, "0"
 			cm.LogFmt, cm.ShowFmt = logCall+" called", "void"
-		case Bool:
+		case model.Bool:
 			cm.StubReturn, cm.RetDecl, cm.Call, cm.Record = "return false;", r.Decl("ret"), "ret = "+call, "ret"
 			cm.LogFmt, cm.ShowFmt, cm.ShowArg = logCall+" returned: %d", "%lld", fmt.Sprintf("val[%d]", i)
 			cm.LogArgs = append(cm.LogArgs, "ret")
-		case Int:
+		case model.Int:
 			cm.StubReturn, cm.RetDecl, cm.Call, cm.Record = "return 0;", r.Decl("ret"), "ret = "+call, "(s64)ret"
 			if r.Signed {
 				cm.LogFmt, cm.ShowFmt, cm.ShowArg = logCall+" returned: %lld", "%lld", fmt.Sprintf("val[%d]", i)
@@ -193,19 +196,19 @@ func newCModule(o *Ops) *cModule {
 		}
 		v.Members = append(v.Members, cm)
 	}
-	v.Forwards = sortedNames(fwd)
+	v.Forwards = slices.Sorted(maps.Keys(fwd))
 	v.Refs = strings.Join(o.Refs(), ", ")
 	return v
 }
 
 // declOf is the member's declaration inside the struct: "int (*test_2)(int a, int b)".
-func declOf(m Member) string { return m.cDecl("(*" + m.Name + ")") }
+func declOf(m model.Member) string { return m.Decl() }
 
 var cTemplates = template.Must(templates.Parse(nil))
 
-// renderModule returns the module's files, keyed by path relative to the
+// Render returns the module's files, keyed by path relative to the
 // output directory.
-func renderModule(o *Ops) (map[string][]byte, error) {
+func Render(o *model.Ops) (map[string][]byte, error) {
 	v := newCModule(o)
 	out := map[string][]byte{}
 	for _, f := range []struct{ tmpl, path string }{

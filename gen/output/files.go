@@ -1,4 +1,8 @@
-package gen
+// Package output is a generated file set: its files sorted by path, the
+// atomic write into an output directory, and the check of a directory
+// against the set (structured drift, and whether the user's callbacks.go
+// still fits the package generated around it).
+package output
 
 import (
 	"bytes"
@@ -9,9 +13,11 @@ import (
 	"go/token"
 	"go/types"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,47 +35,6 @@ type File struct {
 
 // Files is a generated file set, sorted by path.
 type Files []File
-
-// Options configure Render.
-type Options struct {
-	// GoImport is the Go import path of the output directory; the
-	// generated loader imports the ops package below it.
-	GoImport string
-}
-
-// Render validates the model and returns every file of its stack, sorted.
-// Types that already exist in the kernel get no module.
-func Render(o *Ops, opts Options) (Files, error) {
-	if err := Validate(o); err != nil {
-		return nil, err
-	}
-	if opts.GoImport == "" {
-		return nil, errors.New("no Go import path for the output dir: pass --go-import or generate inside a Go module")
-	}
-	all := map[string][]byte{}
-	if !o.Kernel {
-		c, err := renderModule(o)
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range c {
-			all[k] = v
-		}
-	}
-	g, err := renderGo(o, opts.GoImport)
-	if err != nil {
-		return nil, err
-	}
-	for k, v := range g {
-		all[k] = v
-	}
-	var fs Files
-	for p, d := range all {
-		fs = append(fs, File{Path: p, Data: d, UserOwned: p == CallbacksFile(o)})
-	}
-	sort.Slice(fs, func(i, j int) bool { return fs[i].Path < fs[j].Path })
-	return fs, nil
-}
 
 // dirs returns the directories the set writes into, sorted.
 func (fs Files) dirs() []string {
@@ -274,26 +239,62 @@ func kbuildOutput(name string) bool {
 	return strings.HasPrefix(name, ".")
 }
 
-// Check compares the set with what is in dir and returns one line per
-// drift: a file missing, differing, or extra (in a generated directory).
-// User-owned files only need to exist and fit the generated package (a
-// callbacks.go that lacks a callback the spec gained, or uses one it lost).
-func (fs Files) Check(dir string) ([]string, error) {
+// DriftKind says how a file in the output directory differs from the set.
+type DriftKind int
+
+// The kinds of drift Check reports.
+const (
+	// Differs: a generated file's content differs from the set's.
+	Differs DriftKind = iota
+	// Missing: a file of the set is not there.
+	Missing
+	// Extra: a file in a generated directory is not in the set.
+	Extra
+	// Unfit: a user-owned file (kept by regeneration) no longer fits the
+	// package generated around it; Detail says how.
+	Unfit
+)
+
+// Drift is one file that drifted from the set.
+type Drift struct {
+	Path   string // slash-separated, relative to the output dir
+	Kind   DriftKind
+	Detail string // Unfit: what is wrong and the fix
+}
+
+func (d Drift) String() string {
+	switch d.Kind {
+	case Missing:
+		return d.Path + ": missing"
+	case Extra:
+		return d.Path + ": not generated (extra file)"
+	case Unfit:
+		return d.Detail
+	}
+	return d.Path + ": differs from what would be generated"
+}
+
+// Check compares the set with what is in dir and returns every drift: a
+// file missing, differing, or extra (in a generated directory), sorted by
+// its description. User-owned files only need to exist and fit the
+// generated package (a callbacks.go that lacks a callback the spec gained,
+// or uses one it lost).
+func (fs Files) Check(dir string) ([]Drift, error) {
 	if err := checkOutDir(dir); err != nil {
 		return nil, err
 	}
-	var drift []string
+	var drift []Drift
 	want := map[string]bool{}
 	for _, f := range fs {
 		want[f.Path] = true
 		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
 		switch {
 		case errors.Is(err, os.ErrNotExist):
-			drift = append(drift, f.Path+": missing")
+			drift = append(drift, Drift{Path: f.Path, Kind: Missing})
 		case err != nil:
 			return nil, fmt.Errorf("check: %w", err)
 		case !f.UserOwned && !bytes.Equal(got, f.Data):
-			drift = append(drift, f.Path+": differs from what would be generated")
+			drift = append(drift, Drift{Path: f.Path, Kind: Differs})
 		}
 	}
 	probs, err := fs.userGoProblems(dir)
@@ -301,7 +302,7 @@ func (fs Files) Check(dir string) ([]string, error) {
 		return nil, fmt.Errorf("check: %w", err)
 	}
 	for _, p := range probs {
-		drift = append(drift, p.describe(p.Path))
+		drift = append(drift, Drift{Path: p.Path, Kind: Unfit, Detail: p.describe(p.Path)})
 	}
 	for _, d := range fs.dirs() {
 		entries, err := os.ReadDir(filepath.Join(dir, d))
@@ -313,10 +314,10 @@ func (fs Files) Check(dir string) ([]string, error) {
 			if e.IsDir() || want[p] || kbuildOutput(e.Name()) {
 				continue
 			}
-			drift = append(drift, p+": not generated (extra file)")
+			drift = append(drift, Drift{Path: p, Kind: Extra})
 		}
 	}
-	sort.Strings(drift)
+	slices.SortFunc(drift, func(a, b Drift) int { return strings.Compare(a.String(), b.String()) })
 	return drift, nil
 }
 
@@ -498,7 +499,7 @@ func (fs Files) userGoProblem(dir, rel string, defaults, src []byte) (userGoProb
 			}
 		}
 	}
-	for _, k := range sortedKeys(missing) {
+	for _, k := range slices.Sorted(maps.Keys(missing)) {
 		p.Missing = append(p.Missing, missing[k])
 	}
 	// what the user's file needs from the generated ones
@@ -514,7 +515,7 @@ func (fs Files) userGoProblem(dir, rel string, defaults, src []byte) (userGoProb
 			}
 		}
 	}
-	p.Stale = sortedKeys(stale)
+	p.Stale = slices.Sorted(maps.Keys(stale))
 	return p, nil
 }
 

@@ -1,14 +1,11 @@
-package gen
+package model
 
 import (
 	_ "embed"
 	"errors"
 	"fmt"
 	"go/token"
-	"regexp"
-	"sort"
 	"strings"
-	"sync"
 )
 
 // Kernel limits a struct_ops type must stay within.
@@ -27,51 +24,19 @@ const (
 	MaxModuleArgs = 6
 )
 
-var cIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-// cKeywords are the C keywords a member or parameter cannot be named.
-var cKeywords = map[string]bool{}
-
-func init() {
-	for _, k := range []string{"auto", "break", "case", "char", "const", "continue", "default", "do", "double",
-		"else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict",
-		"return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned",
-		"void", "volatile", "while", "_Bool", "bool", "true", "false"} {
-		cKeywords[k] = true
-	}
-}
-
-// ValidationError is one problem with a spec, located where the spec allows.
-type ValidationError struct {
-	Pos    Pos
-	Member string
-	Msg    string
-}
-
-func (e *ValidationError) Error() string {
-	s := e.Msg
-	if e.Member != "" {
-		s = "member " + e.Member + ": " + s
-	}
-	if p := e.Pos.String(); p != "" {
-		s = p + ": " + s
-	}
-	return s
-}
-
 // Validate checks that the model is something every emitter can render and
 // the kernel can register: names, limits, types, layout. It returns all
 // problems joined, the first one first.
 func Validate(o *Ops) error {
 	var errs []error
 	bad := func(m *Member, format string, args ...any) {
-		e := &ValidationError{Pos: o.Pos, Msg: fmt.Sprintf(format, args...)}
+		e := &Error{Pos: o.Pos, Msg: fmt.Sprintf(format, args...), Err: ErrLimit}
 		if m != nil {
 			e.Pos, e.Member = m.Pos, m.Name
 		}
 		errs = append(errs, e)
 	}
-	if !cIdent.MatchString(o.Name) {
+	if !IsIdent(o.Name) {
 		bad(nil, "ops name %q is not a C identifier", o.Name)
 	}
 	if len(o.Members) == 0 {
@@ -111,9 +76,9 @@ func Validate(o *Ops) error {
 	}
 	switch {
 	case o.Instances < 0 || o.Instances > MaxInstances:
-		bad(nil, "--instances %d: want 1 to %d", o.Instances, MaxInstances)
+		errs = append(errs, &Error{Err: ErrInstances, Msg: fmt.Sprintf("%d instances: want 1 to %d implementations at once", o.Instances, MaxInstances)})
 	case o.Kernel && o.Instances > 1:
-		bad(nil, "--instances %d: struct %s is a kernel type: --instances is for generated modules", o.Instances, o.Name)
+		errs = append(errs, &Error{Err: ErrInstances, Msg: fmt.Sprintf("%d instances: struct %s is a kernel type: its kernel decides how many implementations attach; instances are for generated modules", o.Instances, o.Name)})
 	}
 	if o.Kernel {
 		validateKernel(o, bad)
@@ -122,6 +87,7 @@ func Validate(o *Ops) error {
 		// only for a model whose names are sound one by one
 		validateGoNames(o, bad)
 	}
+	o.validated = len(errs) == 0
 	return errors.Join(errs...)
 }
 
@@ -211,99 +177,6 @@ func validateRef(o *Ops, m *Member, p Param, bad func(*Member, string, ...any)) 
 	}
 }
 
-// checkName rejects names that are not C identifiers, are C or Go keywords,
-// or clash with another name after conversion to a Go identifier. For a
-// generated module (not a kernel type) it also rejects the names the
-// module's C would not compile with: reserved identifiers and the kernel's
-// macros.
-func checkName(o *Ops, m *Member, name, what string, seen map[string]string, bad func(*Member, string, ...any)) {
-	switch {
-	case !cIdent.MatchString(name):
-		bad(m, "%s name %q is not a C identifier", what, name)
-		return
-	case cKeywords[name] || hdrCKeywords[name]:
-		bad(m, "%s name %q is a C keyword: rename it", what, name)
-	case token.IsKeyword(name):
-		bad(m, "%s name %q is a Go keyword and cannot name generated Go: rename it", what, name)
-	case !o.Kernel:
-		if msg := moduleNameProblem(name, what == "member"); msg != "" {
-			bad(m, "%s name %q %s", what, name, msg)
-		}
-	}
-	g := GoName(name)
-	if prev, ok := seen[g]; ok {
-		if prev == name {
-			bad(m, "duplicate %s name %q", what, name)
-		} else {
-			bad(m, "%s names %q and %q both become %s in Go: rename one", what, prev, name, g)
-		}
-		return
-	}
-	seen[g] = name
-}
-
-// kernelMacrosText lists the macros the generated module's #includes define:
-// one name a line, "name(" for a function-like macro. See the file's header
-// for how it is made (TestKernelMacros keeps it current).
-//
-//go:embed kernel_macros.txt
-var kernelMacrosText string
-
-// kernelMacros maps a macro name to whether it is function-like.
-var kernelMacros = sync.OnceValue(func() map[string]bool {
-	out := map[string]bool{}
-	for _, line := range strings.Split(kernelMacrosText, "\n") {
-		if line = strings.TrimSpace(line); line == "" || line[0] == '#' {
-			continue
-		}
-		name, fn := strings.CutSuffix(line, "(")
-		out[name] = fn
-	}
-	return out
-})
-
-// moduleNameProblem says why a member (or parameter) name would break the
-// generated module's C, or "". The module calls a member as
-// ops->name(...), so a function-like macro of that name expands there; an
-// object-like macro expands wherever the name appears.
-func moduleNameProblem(name string, member bool) string {
-	const fix = ": rename the " // + what
-	what := "parameter"
-	if member {
-		what = "member"
-	}
-	switch {
-	case reservedName(name):
-		return "is reserved in C (names starting with __ or _ and a capital letter belong to the compiler and the kernel's macros such as __user, __init)" + fix + what
-	case strings.HasPrefix(name, "CONFIG_"):
-		return "is a kernel configuration macro name (CONFIG_*)" + fix + what
-	case len(name) > 1 && strings.ToUpper(name) == name && strings.ContainsAny(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
-		return "is all capitals, the kernel's spelling of its macros (NULL, BUG_ON, ARRAY_SIZE, PAGE_SIZE), which the module's C would expand" + fix + what + " in lower case"
-	}
-	fn, ok := kernelMacros()[name]
-	switch {
-	case !ok:
-		return ""
-	case !fn:
-		return "is a macro of the kernel headers the module includes (#define " + name + " ...): the module would not compile" + fix + what
-	case member:
-		return "is a function-like macro of the kernel headers the module includes (#define " + name + "(...)): the module's call ops->" + name + "(...) would expand it" + fix + what
-	}
-	return ""
-}
-
-// reservedName reports whether C reserves name for the implementation.
-func reservedName(name string) bool {
-	return strings.HasPrefix(name, "__") || len(name) > 1 && name[0] == '_' && name[1] >= 'A' && name[1] <= 'Z'
-}
-
-// moduleNameRule reports whether moduleNameProblem refuses name by rule,
-// without looking it up in kernel_macros.txt.
-func moduleNameRule(name string) bool {
-	return reservedName(name) || strings.HasPrefix(name, "CONFIG_") ||
-		len(name) > 1 && strings.ToUpper(name) == name && strings.ContainsAny(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-}
-
 // A goDecl is one top-level identifier the generated Go package declares.
 type goDecl struct {
 	name string
@@ -332,9 +205,9 @@ func goDecls(o *Ops) []goDecl {
 		if m.Func == nil {
 			continue
 		}
-		out = append(out, goDecl{name: sigName(*m), m: m, what: fmt.Sprintf("var %s in ops.go, the signature of member %s", sigName(*m), m.Name)})
+		out = append(out, goDecl{name: m.SigName(), m: m, what: fmt.Sprintf("var %s in ops.go, the signature of member %s", m.SigName(), m.Name)})
 		if impl[m.Name] {
-			funcs = append(funcs, goDecl{name: GoName(m.Name), m: m, what: fmt.Sprintf("func %s in callbacks.go, the program of member %s", GoName(m.Name), m.Name)})
+			funcs = append(funcs, goDecl{name: m.GoName(), m: m, what: fmt.Sprintf("func %s in callbacks.go, the program of member %s", m.GoName(), m.Name)})
 		}
 	}
 	out = append(out,
@@ -350,7 +223,7 @@ func goDecls(o *Ops) []goDecl {
 // signature XSig of x, and the program XSig of x_sig) or the package's own
 // names (a member called load, programs or ops).
 func validateGoNames(o *Ops, bad func(*Member, string, ...any)) {
-	pkg := GoPackage(o.Name)
+	pkg := o.GoPackage()
 	switch {
 	case token.IsKeyword(pkg):
 		bad(nil, "struct %s: its Go package name %s is a Go keyword: rename the struct", o.Name, pkg)
@@ -387,35 +260,3 @@ func validateGoNames(o *Ops, bad func(*Member, string, ...any)) {
 	}
 }
 
-// GoName converts a C identifier to an exported Go one: test_1 -> Test1,
-// cong_avoid -> CongAvoid.
-func GoName(s string) string {
-	var out []byte
-	up := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '_' {
-			up = true
-			continue
-		}
-		if up && c >= 'a' && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		up = false
-		out = append(out, c)
-	}
-	if len(out) == 0 || (out[0] >= '0' && out[0] <= '9') {
-		out = append([]byte("X"), out...)
-	}
-	return string(out)
-}
-
-// sortedNames returns the member names in order, for messages.
-func sortedNames(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}

@@ -1,115 +1,47 @@
-package gen
+package model
 
 import (
+	"maps"
+	"slices"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/structops/structops-gen/internal/kernelrules"
 )
 
-// What the kernel demands of an implementation of one of its own struct_ops
-// types, as data: the generator checks it at generation time so a missing
-// callback or a bad name is reported with its member name, not as an EINVAL
-// from the map update at load time.
+// The kernel's rules of its own struct_ops types live in one table,
+// internal/kernelrules, which the runtime (bpf) shares: the generator
+// checks them at generation time so a missing callback or a bad name is
+// reported with its member name, not as an EINVAL from the map update at
+// load time.
 
 // KernelRules are the rules of one kernel struct_ops type.
-type KernelRules struct {
-	// Required lists groups of callbacks; every group needs at least one
-	// implemented member (e.g. {cong_avoid, cong_control}).
-	Required [][]string
-	// Unsupported callbacks are refused by the kernel's check_member.
-	Unsupported []string
-	// Data are the data members the kernel's init_member copies from the
-	// user's struct: only these may be set. Every other data member must be
-	// zero (the kernel owns it: owner, list, key, ...).
-	Data map[string]DataRule
-	// Delegate names, per callback, a kfunc with the same signature that a
-	// default body calls (the kernel's own implementation).
-	Delegate map[string]string
-	// Fields are the kernel struct fields the generated package describes
-	// for the bodies ("struct.field" or "struct.a.b"), with whether the
-	// kernel's btf_struct_access lets the programs of this type write them.
-	Fields []FieldRule
-	// Source says where in the kernel the rules come from.
-	Source string
-}
+type KernelRules = kernelrules.Type
 
-// DataRule is what the kernel accepts in one data member; the rules are
-// shared with the runtime (bpf checks Ops.Data and Options.Data against the
-// same table before the map update).
+// DataRule is what the kernel accepts in one data member.
 type DataRule = kernelrules.Data
 
 // FieldRule is one field of a kernel struct the generated package exposes.
 type FieldRule struct {
-	Path     string // "tcp_sock.snd_cwnd"
-	Writable bool
-	// optional: a rules table field, left out where the BTF lacks it
-	// (only fields the user asks for with --fields must resolve)
-	optional bool
-}
-
-// kernelRules is keyed by ops name. Types not listed get the generic rules:
-// no required callbacks, integer and char-array data members settable.
-var kernelRules = map[string]KernelRules{
-	"tcp_congestion_ops": {
-		Source: "net/ipv4/tcp_cong.c tcp_validate_congestion_control, net/ipv4/bpf_tcp_ca.c init_member/check_member/btf_struct_access",
-		Required: [][]string{
-			{"ssthresh"},
-			{"undo_cwnd"},
-			{"cong_avoid", "cong_control"},
-		},
-		Unsupported: []string{"get_info"},
-		Data:        kernelData("tcp_congestion_ops"),
-		Delegate: map[string]string{
-			"ssthresh":   "tcp_reno_ssthresh",
-			"undo_cwnd":  "tcp_reno_undo_cwnd",
-			"cong_avoid": "tcp_reno_cong_avoid",
-		},
-		// bpf_tcp_ca_is_valid_access promotes the struct sock * arguments
-		// to struct tcp_sock *; bpf_tcp_ca_btf_struct_access allows writes
-		// to these tcp_sock fields only
-		Fields: []FieldRule{
-			{Path: "tcp_sock.snd_cwnd", Writable: true},
-			{Path: "tcp_sock.snd_cwnd_cnt", Writable: true},
-			{Path: "tcp_sock.snd_ssthresh", Writable: true},
-			{Path: "tcp_sock.snd_cwnd_clamp"},
-			{Path: "tcp_sock.prior_cwnd"},
-			{Path: "tcp_sock.max_packets_out"},
-		},
-	},
-	"bpf_dummy_ops": {
-		Source: "net/bpf/bpf_dummy_struct_ops.c",
-		Data:   kernelData("bpf_dummy_ops"),
-		Fields: []FieldRule{{Path: "bpf_dummy_ops_state.val"}},
-	},
-}
-
-// kernelData is the shared table's data members of a type (internal/kernelrules).
-func kernelData(ops string) map[string]DataRule {
-	d, ok := kernelrules.Members(ops)
-	if !ok {
-		panic("internal/kernelrules has no data rules for " + ops)
-	}
-	return d
+	kernelrules.Field
+	// Optional: a rules table field, left out where the BTF lacks it
+	// (only fields the user asks for must resolve).
+	Optional bool
 }
 
 // RulesFor returns the kernel's rules of a type and whether it has any
 // beyond the generic ones.
-func RulesFor(ops string) (KernelRules, bool) {
-	r, ok := kernelRules[ops]
-	return r, ok
-}
+func RulesFor(ops string) (KernelRules, bool) { return kernelrules.For(ops) }
 
 // settable reports whether data member m may be set, and why not.
 func (o *Ops) settable(m *Member) (DataRule, error) {
 	if m.Func != nil {
 		return DataRule{}, fmt.Errorf("%s is a callback, not a data member: implement it in callbacks.go (--members)", m.Name)
 	}
-	if r, ok := kernelRules[o.Name]; ok {
+	if r, ok := kernelrules.For(o.Name); ok {
 		if dr, ok := r.Data[m.Name]; ok {
 			if str := m.Data.Kind == Array && m.Data.Elem.Kind == Int && m.Data.Elem.Size == 1; str != dr.String || !str && m.Data.Kind != Int {
 				return DataRule{}, fmt.Errorf("%s.%s is %s here, not what the kernel's rules expect: regenerate from the running kernel's BTF", o.Name, m.Name, m.Data.Decl(m.Name))
@@ -117,7 +49,7 @@ func (o *Ops) settable(m *Member) (DataRule, error) {
 			return dr, nil
 		}
 		return DataRule{}, fmt.Errorf("%s.%s (%s) is owned by the kernel and must stay zero; settable: %s",
-			o.Name, m.Name, m.Data.Decl(m.Name), strings.Join(sortedKeys(r.Data), ", "))
+			o.Name, m.Name, m.Data.Decl(m.Name), strings.Join(slices.Sorted(maps.Keys(r.Data)), ", "))
 	}
 	switch {
 	case m.Data.Kind == Int, m.Data.Kind == Bool:
@@ -204,7 +136,7 @@ func encodeData(m *Member, rule DataRule, value string) ([]byte, error) {
 // Validate. For other types nil keeps every callback.
 func (o *Ops) Select(members []string) error {
 	if len(members) == 0 {
-		if r, ok := kernelRules[o.Name]; ok && o.Kernel {
+		if r, ok := kernelrules.For(o.Name); ok && o.Kernel {
 			for _, g := range r.Required {
 				o.Implemented = append(o.Implemented, g[0])
 			}
@@ -260,7 +192,7 @@ func (o *Ops) ImplementedCallbacks() []Member {
 // validateKernel checks a kernel type's selection and data against its
 // rules.
 func validateKernel(o *Ops, bad func(*Member, string, ...any)) {
-	r := kernelRules[o.Name]
+	r, _ := kernelrules.For(o.Name)
 	for _, g := range r.Required {
 		found := false
 		for _, n := range g {
@@ -279,7 +211,7 @@ func validateKernel(o *Ops, bad func(*Member, string, ...any)) {
 			bad(o.Member(n), "the kernel refuses a BPF implementation of %s.%s (check_member: ENOTSUPP): drop it from --members", o.Name, n)
 		}
 	}
-	for _, name := range sortedKeys(r.Data) {
+	for _, name := range slices.Sorted(maps.Keys(r.Data)) {
 		if r.Data[name].Required && len(o.Data[name]) == 0 {
 			bad(o.Member(name), "struct %s requires %s (%s): pass --set %s=VALUE", o.Name, name, r.Data[name].Doc, name)
 		}
@@ -291,14 +223,6 @@ func validateKernel(o *Ops, bad func(*Member, string, ...any)) {
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // Field is one integer field of a kernel struct that the programs read (or
 // write) through a struct pointer argument: resolved from BTF at generation
@@ -319,21 +243,31 @@ type Field struct {
 // -> TcpSockSndCwnd.
 func (f Field) GoName() string { return GoName(strings.ReplaceAll(f.Path, ".", "_")) }
 
-// fieldPaths returns the field paths for o: the rules' and extra, deduplicated,
+// FieldPaths returns the field paths for o: the rules' and extra, deduplicated,
 // with whether each is writable.
-func fieldPaths(o *Ops, extra []string) []FieldRule {
+func FieldPaths(o *Ops, extra []string) []FieldRule {
 	var out []FieldRule
 	seen := map[string]bool{}
-	for _, fr := range kernelRules[o.Name].Fields {
-		seen[fr.Path] = true
-		fr.optional = true
-		out = append(out, fr)
+	r, _ := kernelrules.For(o.Name)
+	for _, f := range r.Fields {
+		seen[f.Path] = true
+		out = append(out, FieldRule{Field: f, Optional: true})
 	}
 	for _, p := range extra {
 		if !seen[p] {
 			seen[p] = true
-			out = append(out, FieldRule{Path: p})
+			out = append(out, FieldRule{Field: kernelrules.Field{Path: p}})
 		}
 	}
 	return out
+}
+
+// Delegate is the kfunc a default body of callback member calls (the
+// kernel's own implementation), or "".
+func (o *Ops) Delegate(member string) string {
+	if !o.Kernel {
+		return ""
+	}
+	r, _ := kernelrules.For(o.Name)
+	return r.Delegate[member]
 }

@@ -1,4 +1,6 @@
-package gen
+// Package btfspec is the BTF spec reader: it reads an existing struct_ops
+// type from the BTF of a kernel or module (ELF .BTF or raw) into a model.
+package btfspec
 
 import (
 	"bytes"
@@ -6,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/structops/structops-gen/gen/model"
 	"github.com/structops/structops-gen/internal/btfx"
 	"io"
 	"os"
@@ -24,8 +27,8 @@ const DefaultBTFBase = "/sys/kernel/btf/vmlinux"
 // for each struct_ops type: struct bpf_struct_ops_<name> { common; data; }.
 const structOpsPrefix = "bpf_struct_ops_"
 
-// BTFFile is a loaded BTF spec and what it was read from.
-type BTFFile struct {
+// File is a loaded BTF spec and what it was read from.
+type File struct {
 	Path string
 	Spec *btf.Spec
 	// Module is the module name when the BTF is a module's (split BTF):
@@ -33,11 +36,11 @@ type BTFFile struct {
 	Module string
 }
 
-// LoadBTF reads BTF from an ELF object with a .BTF section (a .ko, a
+// Load reads BTF from an ELF object with a .BTF section (a .ko, a
 // vmlinux) or from raw BTF (/sys/kernel/btf/<name>). BTF that does not
 // stand alone is module BTF: it is resolved against basePath (default:
 // the running kernel's vmlinux BTF).
-func LoadBTF(path, basePath string) (*BTFFile, error) {
+func Load(path, basePath string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read --btf: %w: pass an ELF object with a .BTF section or raw BTF (/sys/kernel/btf/<name>)", err)
@@ -45,8 +48,8 @@ func LoadBTF(path, basePath string) (*BTFFile, error) {
 	return loadBTF(path, data, basePath)
 }
 
-// loadBTF is LoadBTF on the contents of path.
-func loadBTF(path string, data []byte, basePath string) (*BTFFile, error) {
+// loadBTF is Load on the contents of path.
+func loadBTF(path string, data []byte, basePath string) (*File, error) {
 	raw, isELF, err := readBTF(path, data)
 	if err != nil {
 		return nil, err
@@ -66,13 +69,13 @@ func loadBTF(path string, data []byte, basePath string) (*BTFFile, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: corrupt BTF (split on its .BTF.base): %w: rebuild the module", path, err)
 			}
-			return &BTFFile{Path: path, Spec: spec, Module: moduleName(path, true)}, nil
+			return &File{Path: path, Spec: spec, Module: moduleName(path, true)}, nil
 		}
 	}
 	spec, standaloneErr := btf.LoadSpecFromReader(bytes.NewReader(raw))
 	ko := isELF && strings.HasSuffix(path, ".ko")
 	if standaloneErr == nil && !ko {
-		return &BTFFile{Path: path, Spec: spec, Module: moduleName(path, false)}, nil
+		return &File{Path: path, Spec: spec, Module: moduleName(path, false)}, nil
 	}
 	if standaloneErr != nil && !ko && !btfLooksSplit(raw) {
 		// base BTF (its string table starts with the empty string) that is
@@ -101,7 +104,7 @@ func loadBTF(path string, data []byte, basePath string) (*BTFFile, error) {
 		}
 		return nil, fmt.Errorf("%s: split BTF on %s: %w", path, basePath, err)
 	}
-	return &BTFFile{Path: path, Spec: spec, Module: moduleName(path, true)}, nil
+	return &File{Path: path, Spec: spec, Module: moduleName(path, true)}, nil
 }
 
 // readBTF returns the raw BTF in data, the contents of path: its .BTF
@@ -202,10 +205,10 @@ func StructOpsNames(spec *btf.Spec) ([]string, error) {
 	return names, nil
 }
 
-// FromBTF builds the model of struct name from BTF. Types read this way
+// Read builds the model of struct name from BTF. Types read this way
 // already exist in the kernel (Kernel is set): callbacks may take any
 // pointer and the struct may have data members.
-func FromBTF(f *BTFFile, name string) (*Ops, error) {
+func Read(f *File, name string) (*model.Ops, error) {
 	var st *btf.Struct
 	if err := f.Spec.TypeByName(name, &st); err != nil {
 		if errors.Is(err, btf.ErrNotFound) {
@@ -217,17 +220,17 @@ func FromBTF(f *BTFFile, name string) (*Ops, error) {
 		}
 		return nil, fmt.Errorf("%s: struct %s: %w", f.Path, name, err)
 	}
-	o := &Ops{Name: name, Size: int(st.Size), Kernel: true, KernelModule: f.Module,
-		Source: "BTF of " + f.Path, Pos: Pos{File: f.Path}}
+	o := &model.Ops{Name: name, Size: int(st.Size), Kernel: true, KernelModule: f.Module,
+		Source: "BTF of " + f.Path, Pos: model.Pos{File: f.Path}}
 	for i, m := range st.Members {
 		mname := m.Name
 		if mname == "" {
 			mname = fmt.Sprintf("__anon%d", i)
 		}
-		mem := Member{Name: mname, Offset: int(m.Offset.Bytes()), Size: sizeof(m.Type), Pos: o.Pos}
+		mem := model.Member{Name: mname, Offset: int(m.Offset.Bytes()), Size: sizeof(m.Type), Pos: o.Pos}
 		if m.BitfieldSize > 0 {
 			mem.Size = (int(m.BitfieldSize) + 7) / 8
-			t := Type{Kind: Opaque, Size: mem.Size, C: cSpell(m.Type) + " : bitfield"}
+			t := model.Type{Kind: model.Opaque, Size: mem.Size, C: cSpell(m.Type) + " : bitfield"}
 			mem.Data = &t
 		} else if fp, ok := funcProto(m.Type); ok {
 			fn, err := btfFunc(fp, stubParams(f.Spec, name, mname, fp))
@@ -335,8 +338,8 @@ func sameProto(a, b *btf.FuncProto) bool {
 	return true
 }
 
-func btfFunc(fp *btf.FuncProto, stub []btf.FuncParam) (*Func, error) {
-	fn := &Func{Return: btfType(fp.Return)}
+func btfFunc(fp *btf.FuncProto, stub []btf.FuncParam) (*model.Func, error) {
+	fn := &model.Func{Return: btfType(fp.Return)}
 	for i, p := range fp.Params {
 		if _, ok := p.Type.(*btf.Void); ok && p.Name == "" && i == len(fp.Params)-1 {
 			return nil, errors.New("variadic callback: struct_ops callbacks take a fixed argument list, so BPF cannot implement this type: pick another ops type")
@@ -345,23 +348,20 @@ func btfFunc(fp *btf.FuncProto, stub []btf.FuncParam) (*Func, error) {
 		if len(stub) == len(fp.Params) {
 			// the stub's names, and its __nullable and __ref marks even
 			// when the prototype has names of its own
-			sname, null := strings.CutSuffix(stub[i].Name, "__nullable")
-			if !null {
-				sname, ref = strings.CutSuffix(sname, "__ref")
-			}
+			var sname string
+			sname, nullable, ref = model.ParseStubName(stub[i].Name)
 			if name == "" {
 				name = sname
 			}
-			nullable = null
 		}
 		if name == "" {
 			name = fmt.Sprintf("arg%d", i)
 		}
 		pt := btfType(p.Type)
-		if pt.Kind == Opaque || pt.Kind == Array {
+		if pt.Kind == model.Opaque || pt.Kind == model.Array {
 			return nil, fmt.Errorf("parameter %s: %s passed by value is not supported, so BPF cannot implement this type: pick another ops type", name, pt.C)
 		}
-		fn.Params = append(fn.Params, Param{Name: name, Type: pt, Nullable: nullable, Ref: ref && pt.Kind == StructPtr})
+		fn.Params = append(fn.Params, model.Param{Name: name, Type: pt, Nullable: nullable, Ref: ref && pt.Kind == model.StructPtr})
 	}
 	return fn, nil
 }
@@ -375,52 +375,52 @@ func sizeof(t btf.Type) int {
 }
 
 // btfType converts a BTF type to the model's, keeping a C spelling.
-func btfType(t btf.Type) Type { return btfTypeDepth(t, 0) }
+func btfType(t btf.Type) model.Type { return btfTypeDepth(t, 0) }
 
 // maxTypeDepth bounds how deep btfType and cSpell follow type references:
 // BTF may describe cycles without a named struct in between (a pointer to
 // an array of such pointers), which would otherwise recurse forever.
 const maxTypeDepth = 32
 
-func btfTypeDepth(t btf.Type, depth int) Type {
+func btfTypeDepth(t btf.Type, depth int) model.Type {
 	if depth > maxTypeDepth {
-		return Type{Kind: Opaque, C: "void"}
+		return model.Type{Kind: model.Opaque, C: "void"}
 	}
 	spelled := cSpell(t)
 	switch u := btf.UnderlyingType(t).(type) {
 	case *btf.Void:
-		return Type{Kind: Void, C: "void"}
+		return model.Type{Kind: model.Void, C: "void"}
 	case *btf.Int:
 		switch {
 		case u.Encoding == btf.Bool:
-			return Type{Kind: Bool, Size: int(u.Size), C: spelled}
+			return model.Type{Kind: model.Bool, Size: int(u.Size), C: spelled}
 		case u.Encoding == btf.Char:
 			// plain char: the kernel builds with -funsigned-char since 6.2
-			return Type{Kind: Int, Size: int(u.Size), C: spelled}
+			return model.Type{Kind: model.Int, Size: int(u.Size), C: spelled}
 		}
-		return Type{Kind: Int, Size: int(u.Size), Signed: u.Encoding == btf.Signed, C: spelled}
+		return model.Type{Kind: model.Int, Size: int(u.Size), Signed: u.Encoding == btf.Signed, C: spelled}
 	case *btf.Enum:
-		return Type{Kind: Int, Size: int(u.Size), Signed: u.Signed, C: spelled}
+		return model.Type{Kind: model.Int, Size: int(u.Size), Signed: u.Signed, C: spelled}
 	case *btf.Pointer:
 		target := btf.UnderlyingType(u.Target)
 		switch tt := target.(type) {
 		case *btf.Int:
 			if tt.Size == 1 && isConst(u.Target) {
-				return Type{Kind: CharPtr, Size: 8, C: spelled}
+				return model.Type{Kind: model.CharPtr, Size: 8, C: spelled}
 			}
 		case *btf.Struct:
-			return Type{Kind: StructPtr, Size: 8, Struct: tt.Name, C: spelled}
+			return model.Type{Kind: model.StructPtr, Size: 8, Struct: tt.Name, C: spelled}
 		case *btf.Fwd:
 			if tt.Kind == btf.FwdStruct {
-				return Type{Kind: StructPtr, Size: 8, Struct: tt.Name, C: spelled}
+				return model.Type{Kind: model.StructPtr, Size: 8, Struct: tt.Name, C: spelled}
 			}
 		}
-		return Type{Kind: Ptr, Size: 8, C: spelled}
+		return model.Type{Kind: model.Ptr, Size: 8, C: spelled}
 	case *btf.Array:
 		elem := btfTypeDepth(u.Type, depth+1)
-		return Type{Kind: Array, Size: sizeof(t), Elem: &elem, Len: int(u.Nelems), C: spelled}
+		return model.Type{Kind: model.Array, Size: sizeof(t), Elem: &elem, Len: int(u.Nelems), C: spelled}
 	}
-	return Type{Kind: Opaque, Size: sizeof(t), C: spelled}
+	return model.Type{Kind: model.Opaque, Size: sizeof(t), C: spelled}
 }
 
 func isConst(t btf.Type) bool {
@@ -493,54 +493,28 @@ func suggest(name string, names []string) string {
 	if len(names) == 0 {
 		return " (this BTF registers no struct_ops types)"
 	}
-	best, bestD := "", 1<<30
-	for _, n := range names {
-		if d := editDistance(name, n); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if bestD <= len(name)/2+1 {
+	if best := model.Closest(name, names); best != "" {
 		return fmt.Sprintf(": did you mean %s? (structops-gen list --btf ... shows all %d)", best, len(names))
 	}
 	return fmt.Sprintf(" (its struct_ops types: %s)", strings.Join(names, ", "))
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := prev[j-1]
-			if a[i-1] != b[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // ResolveFields resolves "struct.member[.member...]" paths against BTF:
 // offset, size and signedness of an integer field, looking through
 // anonymous structs and unions. A path that does not resolve keeps its
 // reason in Err, which Validate reports.
-func ResolveFields(spec *btf.Spec, rules []FieldRule) []Field {
-	var out []Field
+func ResolveFields(spec *btf.Spec, rules []model.FieldRule) []model.Field {
+	var out []model.Field
 	for _, r := range rules {
-		if f := resolveField(spec, r); f.Err == "" || !r.optional {
+		if f := resolveField(spec, r); f.Err == "" || !r.Optional {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-func resolveField(spec *btf.Spec, r FieldRule) Field {
-	f := Field{Path: r.Path, Writable: r.Writable}
+func resolveField(spec *btf.Spec, r model.FieldRule) model.Field {
+	f := model.Field{Path: r.Path, Writable: r.Writable}
 	parts := strings.Split(r.Path, ".")
 	if len(parts) < 2 {
 		f.Err = "want struct.member, e.g. tcp_sock.snd_cwnd"

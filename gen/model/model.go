@@ -1,11 +1,11 @@
-// Package gen turns one spec of a BPF struct_ops type into a validated model
-// and renders the model into the files of a working stack: the kernel module
-// that defines the type, the Go-assembled BPF programs and the Go loader.
+// Package model is the one model of a struct_ops type that the spec readers
+// (gen/read/...) produce and the emitters (gen/emit/...) read: the ops
+// struct, its members and their types, the kernel's rules for its own
+// types, the one validation pass, and every name derived from the spec.
 //
-// The pipeline is spec (built-in, C header or BTF) -> Ops (this file) ->
-// Validate -> Render (a sorted, in-memory file set) -> Write (atomic). Only
-// the spec readers look at headers or BTF; every emitter reads the model.
-package gen
+// The pipeline is spec (built-in, C header or BTF) -> Ops -> Validate
+// (once) -> emitters -> output (a sorted file set, written atomically).
+package model
 
 import (
 	"fmt"
@@ -124,6 +124,19 @@ func (p Param) StubName() string {
 	return p.Name
 }
 
+// ParseStubName is StubName's inverse, the one parser of the suffixes: it
+// splits a stub's parameter name into the parameter's name and the marks
+// the suffix carries (x__nullable, x__ref).
+func ParseStubName(s string) (name string, nullable, ref bool) {
+	if name, ok := strings.CutSuffix(s, "__nullable"); ok {
+		return name, true, false
+	}
+	if name, ok := strings.CutSuffix(s, "__ref"); ok {
+		return name, false, true
+	}
+	return s, false, false
+}
+
 // refReleases are the structs a __ref argument may point to in a generated
 // module, with the kfunc a program releases the reference with.
 var refReleases = map[string]string{"task_struct": "bpf_task_release", "cgroup": "bpf_cgroup_release"}
@@ -209,7 +222,17 @@ type Ops struct {
 	// Instances is how many implementations the generated module accepts
 	// at once (generated modules only); 0 means 1.
 	Instances int
+	// Tutorial marks the built-in spec: its module keeps the tutorial's
+	// trigger text and its programs the tutorial's bodies. Only the
+	// built-in reader sets it; a header of the same layout is not the
+	// tutorial.
+	Tutorial bool
+
+	validated bool // Validate found no problem
 }
+
+// Validated reports whether Validate accepted the model.
+func (o *Ops) Validated() bool { return o.validated }
 
 // MaxInstances is the most implementations a generated module accepts at
 // once (--instances).
@@ -263,7 +286,7 @@ func (o *Ops) ModuleName() string {
 // "hello"; struct pointers take no word). Nil for the tutorial's spec,
 // whose module keeps the tutorial's trigger text, and for kernel types.
 func (o *Ops) DemoCalls() []string {
-	if o.Kernel || o.IsDefault() {
+	if o.Kernel || o.Tutorial {
 		return nil
 	}
 	var lines []string
@@ -333,6 +356,10 @@ func (o *Ops) Equal(p *Ops) string {
 // Signature renders a callback as C: "int test_2(int a, int b)".
 func (m Member) Signature() string { return m.cDecl(m.Name) }
 
+// Decl is the member's declaration inside the struct: "int (*test_2)(int
+// a, int b)" for a callback, "char name[16]" for a data member.
+func (m Member) Decl() string { return m.cDecl("(*" + m.Name + ")") }
+
 // cDecl declares the member as a function called name ("test_2", or
 // "(*test_2)" for the function pointer); data members as themselves.
 func (m Member) cDecl(name string) string {
@@ -348,3 +375,15 @@ func (m Member) cDecl(name string) string {
 	}
 	return fmt.Sprintf("%s(%s)", m.Func.Return.Decl(name), strings.Join(ps, ", "))
 }
+
+// GoName is the member's Go identifier: the program of a callback (test_1
+// -> Test1).
+func (m Member) GoName() string { return GoName(m.Name) }
+
+// SigName is the Go identifier of a callback's signature (test_1 ->
+// Test1Sig).
+func (m Member) SigName() string { return GoName(m.Name) + "Sig" }
+
+// GoPackage is the Go package name of the type (bpf_testmod_ops ->
+// bpftestmodops).
+func (o *Ops) GoPackage() string { return GoPackage(o.Name) }

@@ -1,8 +1,7 @@
-package gen
-
-// The C header spec reader.
+// Package header is the C header spec reader: it reads a C header into a
+// model of the struct_ops type it declares.
 //
-// ParseHeader runs modernc.org/cc/v4 (a C99 preprocessor, parser and type
+// Parse runs modernc.org/cc/v4 (a C99 preprocessor, parser and type
 // checker written in Go) over the header with a hand-built linux/amd64
 // configuration: no host compiler, no host headers, no files are read. Layout
 // (sizes, offsets) comes from cc/v4's x86-64 LP64 ABI tables.
@@ -12,14 +11,14 @@ package gen
 // no #include. A system include (#include <...>) is served from memory as an
 // empty file, so `#include <linux/types.h>` and friends are accepted and
 // ignored; a quoted include (#include "x.h") is an error, since the header
-// must be self-contained. When a header that ParseHeader does not know was
+// must be self-contained. When a header that Parse does not know was
 // ignored and the parse then fails, the error says so.
+package header
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"go/token"
+	"github.com/structops/structops-gen/gen/model"
 	"io"
 	"io/fs"
 	"path"
@@ -41,48 +40,11 @@ const (
 	hdrExpansionLimit = 1 << 17
 )
 
-// Categories of header errors, for errors.Is. Every error ParseHeader returns
-// is a *HeaderError wrapping one of them.
-var (
-	ErrNotCHeader        = errors.New("not a C header")
-	ErrHeaderSyntax      = errors.New("c syntax error")
-	ErrHeaderNoOps       = errors.New("no ops struct")
-	ErrHeaderUnsupported = errors.New("unsupported in a struct_ops spec")
-	ErrHeaderLimit       = errors.New("kernel limit exceeded")
-	ErrHeaderName        = errors.New("invalid name")
-)
-
-// HeaderError is an error in a C header spec, located at Pos and, when it
-// concerns one member of the ops struct, naming it.
-type HeaderError struct {
-	Pos    Pos
-	Member string // "" when the error is not about one member
-	Msg    string // what is wrong and the fix
-	Err    error  // the category (ErrHeader...) or the underlying cause
-}
-
-func (e *HeaderError) Error() string {
-	var b strings.Builder
-	if p := e.Pos.String(); p != "" {
-		b.WriteString(p)
-		b.WriteString(": ")
-	}
-	if e.Member != "" {
-		b.WriteString("member ")
-		b.WriteString(e.Member)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
-func (e *HeaderError) Unwrap() error { return e.Err }
-
 // hdrPreludeName is the source name of the predefined prelude.
 const hdrPreludeName = "<structops-prelude>"
 
 // hdrEndName and hdrEndSentinel form the source parsed after the user's
-// header (see ParseHeader).
+// header (see Parse).
 const (
 	hdrEndName     = "<structops-end>"
 	hdrEndSentinel = "int __structops_end;\n"
@@ -136,13 +98,13 @@ var hdrKnownIncludes = map[string]bool{
 	"linux/compiler.h": true, "linux/compiler_types.h": true,
 }
 
-// ParseHeader reads the C header src (named filename in positions and
+// Parse reads the C header src (named filename in positions and
 // messages) and returns the model of the struct_ops type opsName declared in
 // it. With opsName == "" the header must declare exactly one ops struct (a
 // struct whose members are all function pointers), or exactly one struct.
 //
-// Every error is a *HeaderError: "file:line:col: member NAME: problem: fix".
-func ParseHeader(filename string, src []byte, opsName string) (ops *Ops, err error) {
+// Every error is a *model.Error: "file:line:col: member NAME: problem: fix".
+func Parse(filename string, src []byte, opsName string) (ops *model.Ops, err error) {
 	if filename == "" {
 		filename = "<header>"
 	}
@@ -157,7 +119,7 @@ func ParseHeader(filename string, src []byte, opsName string) (ops *Ops, err err
 					return
 				}
 			}
-			err = &HeaderError{Pos: Pos{File: filename}, Err: ErrHeaderSyntax,
+			err = &model.Error{Pos: model.Pos{File: filename}, Err: model.ErrSyntax,
 				Msg: fmt.Sprintf("internal error in the C front end (%v): simplify the header and report it", r)}
 		}
 	}()
@@ -168,7 +130,7 @@ func ParseHeader(filename string, src []byte, opsName string) (ops *Ops, err err
 
 	abi, err := cc.NewABI("linux", "amd64")
 	if err != nil {
-		return nil, &HeaderError{Pos: Pos{File: filename}, Err: err, Msg: fmt.Sprintf("c front end: %v", err)}
+		return nil, &model.Error{Pos: model.Pos{File: filename}, Err: err, Msg: fmt.Sprintf("c front end: %v", err)}
 	}
 	sys := &hdrSysFS{}
 	cfg := &cc.Config{
@@ -214,31 +176,23 @@ func ParseHeader(filename string, src []byte, opsName string) (ops *Ops, err err
 	if err != nil {
 		return nil, err
 	}
-	// the limits every spec shares (and the module-only ones), with positions
-	if err := Validate(o); err != nil {
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			return nil, &HeaderError{Pos: ve.Pos, Member: ve.Member, Msg: ve.Msg, Err: ErrHeaderLimit}
-		}
-		return nil, err
-	}
 	return o, nil
 }
 
 // hdrCheckText rejects inputs that are no C text at all.
 func hdrCheckText(filename string, src []byte) error {
 	if len(bytes.TrimSpace(src)) == 0 {
-		return &HeaderError{Pos: Pos{File: filename}, Err: ErrNotCHeader,
+		return &model.Error{Pos: model.Pos{File: filename}, Err: model.ErrNotCHeader,
 			Msg: "empty file: not a C header (declare the ops struct, e.g. struct foo_ops { int (*run)(int arg); };)"}
 	}
 	if len(src) > maxHeaderBytes {
-		return &HeaderError{Pos: Pos{File: filename}, Err: ErrNotCHeader,
+		return &model.Error{Pos: model.Pos{File: filename}, Err: model.ErrNotCHeader,
 			Msg: fmt.Sprintf("not a C header: %d bytes, more than the %d a spec may have", len(src), maxHeaderBytes)}
 	}
 	at := func(off int, what string) error {
 		line := 1 + bytes.Count(src[:off], []byte("\n"))
 		col := 1 + off - (bytes.LastIndexByte(src[:off], '\n') + 1)
-		return &HeaderError{Pos: Pos{File: filename, Line: line, Col: col}, Err: ErrNotCHeader,
+		return &model.Error{Pos: model.Pos{File: filename, Line: line, Col: col}, Err: model.ErrNotCHeader,
 			Msg: fmt.Sprintf("not a C header: %s (is this a binary file?)", what)}
 	}
 	if i := bytes.IndexByte(src, 0); i >= 0 {
@@ -269,7 +223,7 @@ func hdrSyntaxError(filename string, src []byte, err error, unknown []string) er
 		msg = msg[:i]
 	}
 	msg = strings.TrimSpace(hdrCCOrigin.ReplaceAllString(msg, ""))
-	pos := Pos{File: filename}
+	pos := model.Pos{File: filename}
 	if m := hdrCCPos.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[2])
 		col, _ := strconv.Atoi(m[3])
@@ -328,7 +282,7 @@ func hdrSyntaxError(filename string, src []byte, err error, unknown []string) er
 	default:
 		fix = ": " + hdrMustContain
 	}
-	return &HeaderError{Pos: pos, Err: fmt.Errorf("%w: %w", ErrHeaderSyntax, err), Msg: "syntax error: " + msg + fix}
+	return &model.Error{Pos: pos, Err: fmt.Errorf("%w: %w", model.ErrSyntax, err), Msg: "syntax error: " + msg + fix}
 }
 
 // hdrMustContain says what a header spec is, for syntax errors.
@@ -349,8 +303,8 @@ var hdrGNUKeywords = map[string]bool{
 }
 
 // hdrKeywordError is the error for a C keyword used as a name.
-func hdrKeywordError(pos Pos, err error, msg, kw, role string) error {
-	return &HeaderError{Pos: pos, Err: fmt.Errorf("%w: %w", ErrHeaderSyntax, err),
+func hdrKeywordError(pos model.Pos, err error, msg, kw, role string) error {
+	return &model.Error{Pos: pos, Err: fmt.Errorf("%w: %w", model.ErrSyntax, err),
 		Msg: fmt.Sprintf("syntax error: %s: '%s' is a C keyword: rename the %s", msg, kw, role)}
 }
 
@@ -358,7 +312,7 @@ func hdrKeywordError(pos Pos, err error, msg, kw, role string) error {
 // before the next ',', ')', ';', '[' or ':' when it is a keyword. role is
 // "member" when the word follows "(*" or stands outside parentheses, else
 // "parameter".
-func hdrKeywordName(src []byte, pos Pos) (kw, role string) {
+func hdrKeywordName(src []byte, pos model.Pos) (kw, role string) {
 	if pos.Line < 1 || pos.Col < 1 {
 		return "", ""
 	}
@@ -384,7 +338,7 @@ func hdrKeywordName(src []byte, pos Pos) (kw, role string) {
 	}
 	w := words[len(words)-1]
 	kw = string(src[off+w[0] : off+w[1]])
-	if !hdrCKeywords[kw] && !hdrGNUKeywords[kw] {
+	if !model.IsCKeyword(kw) && !hdrGNUKeywords[kw] {
 		return "", ""
 	}
 	before := src[:off+w[0]]
@@ -475,12 +429,12 @@ func hdrParamSpecifiersError(filename string, src []byte, pd *cc.ParameterDeclar
 		words = append(words, t.Token.SrcStr())
 	}
 	msg := fmt.Sprintf("syntax error: '%s' is not a type", strings.Join(words, " "))
-	if kw := last.Token.SrcStr(); hdrCKeywords[kw] || hdrGNUKeywords[kw] {
+	if kw := last.Token.SrcStr(); model.IsCKeyword(kw) || hdrGNUKeywords[kw] {
 		msg += fmt.Sprintf(": if '%s' names the parameter, it is a C keyword: rename the parameter", kw)
 	} else {
 		msg += ": name the parameter after its type, e.g. (int arg)"
 	}
-	return &HeaderError{Pos: pos, Err: ErrHeaderSyntax, Msg: msg}
+	return &model.Error{Pos: pos, Err: model.ErrSyntax, Msg: msg}
 }
 
 // hdrSpecifiersCombine reports whether a list of type specifiers makes a C
@@ -508,11 +462,11 @@ func hdrSpecifiersCombine(specs []*cc.TypeSpecifier) bool {
 }
 
 // hdrEndPos is the position just after the last character of src.
-func hdrEndPos(filename string, src []byte) Pos {
+func hdrEndPos(filename string, src []byte) model.Pos {
 	src = bytes.TrimRight(src, " \t\r\n")
 	line := 1 + bytes.Count(src, []byte("\n"))
 	col := 1 + len(src) - (bytes.LastIndexByte(src, '\n') + 1)
-	return Pos{File: filename, Line: line, Col: col}
+	return model.Pos{File: filename, Line: line, Col: col}
 }
 
 // hdrStruct is one struct defined in the user's header.
@@ -520,7 +474,7 @@ type hdrStruct struct {
 	name string
 	spec *cc.StructOrUnionSpecifier
 	typ  *cc.StructType
-	pos  Pos
+	pos  model.Pos
 	ops  bool // non-empty and every member is a function pointer
 }
 
@@ -568,9 +522,9 @@ func hdrStructs(filename string, ast *cc.AST) []hdrStruct {
 	return out
 }
 
-func hdrTokPos(t cc.Token) Pos {
+func hdrTokPos(t cc.Token) model.Pos {
 	p := t.Position()
-	return Pos{File: p.Filename, Line: p.Line, Col: p.Column}
+	return model.Pos{File: p.Filename, Line: p.Line, Col: p.Column}
 }
 
 func hdrTag(t cc.Token) string { return t.SrcStr() }
@@ -594,8 +548,8 @@ func hdrChooseStruct(filename string, ast *cc.AST, opsName string) (*hdrStruct, 
 		}
 	}
 	if opsName != "" {
-		if !hdrIsIdent(opsName) {
-			return nil, &HeaderError{Pos: Pos{File: filename}, Err: ErrHeaderNoOps,
+		if !model.IsIdent(opsName) {
+			return nil, &model.Error{Pos: model.Pos{File: filename}, Err: model.ErrNoOps,
 				Msg: fmt.Sprintf("ops name %q is not a C identifier: pass the struct's tag to --ops, e.g. --ops foo_ops", opsName)}
 		}
 		for i := range all {
@@ -609,22 +563,22 @@ func hdrChooseStruct(filename string, ast *cc.AST, opsName string) (*hdrStruct, 
 		} else {
 			msg += ": define it with its callbacks, e.g. struct " + opsName + " { int (*run)(int arg); };"
 		}
-		return nil, &HeaderError{Pos: Pos{File: filename}, Err: ErrHeaderNoOps, Msg: msg}
+		return nil, &model.Error{Pos: model.Pos{File: filename}, Err: model.ErrNoOps, Msg: msg}
 	}
 	switch {
 	case len(ops) == 1:
 		return ops[0], nil
 	case len(ops) > 1:
 		// The format the CLI documents: "spec.h declares 3 ops structs (...)".
-		return nil, &HeaderError{Err: ErrHeaderNoOps, Msg: fmt.Sprintf("%s declares %d ops structs (%s): choose one with --ops",
+		return nil, &model.Error{Err: model.ErrNoOps, Msg: fmt.Sprintf("%s declares %d ops structs (%s): choose one with --ops",
 			filename, len(ops), strings.Join(opsNames, ", "))}
 	case len(all) == 1:
 		return &all[0], nil // not all callbacks: report what is wrong with it
 	case len(all) == 0:
-		return nil, &HeaderError{Pos: Pos{File: filename}, Err: ErrHeaderNoOps,
+		return nil, &model.Error{Pos: model.Pos{File: filename}, Err: model.ErrNoOps,
 			Msg: "no struct is defined in the header: define the ops struct, e.g. struct foo_ops { int (*run)(int arg); };"}
 	}
-	return nil, &HeaderError{Pos: Pos{File: filename}, Err: ErrHeaderNoOps,
+	return nil, &model.Error{Pos: model.Pos{File: filename}, Err: model.ErrNoOps,
 		Msg: fmt.Sprintf("none of the %d structs (%s) has only function pointer members: choose the ops struct with --ops",
 			len(all), strings.Join(names, ", "))}
 }
@@ -632,7 +586,7 @@ func hdrChooseStruct(filename string, ast *cc.AST, opsName string) (*hdrStruct, 
 // hdrMember is one declared member of the chosen struct, in source order.
 type hdrMember struct {
 	name string
-	pos  Pos
+	pos  model.Pos
 	decl *cc.Declarator        // nil for an anonymous member
 	sd   *cc.StructDeclaration // the declaration it belongs to
 	sdr  *cc.StructDeclarator  // nil for an anonymous member
@@ -649,7 +603,7 @@ func hdrMembers(s *hdrStruct) []hdrMember {
 		if sd.StructDeclaratorList == nil {
 			p := sd.Position()
 			out = append(out, hdrMember{sd: sd, spec: sd.SpecifierQualifierList,
-				pos: Pos{File: p.Filename, Line: p.Line, Col: p.Column}})
+				pos: model.Pos{File: p.Filename, Line: p.Line, Col: p.Column}})
 			continue
 		}
 		for dl := sd.StructDeclaratorList; dl != nil; dl = dl.StructDeclaratorList {
@@ -663,7 +617,7 @@ func hdrMembers(s *hdrStruct) []hdrMember {
 				m.pos = hdrTokPos(sdr.Declarator.NameTok())
 			} else {
 				p := sdr.Position()
-				m.pos = Pos{File: p.Filename, Line: p.Line, Col: p.Column}
+				m.pos = model.Pos{File: p.Filename, Line: p.Line, Col: p.Column}
 			}
 			out = append(out, m)
 		}
@@ -674,23 +628,23 @@ func hdrMembers(s *hdrStruct) []hdrMember {
 const hdrOnlyCallbacks = "a new-subsystem spec has only function pointer members"
 
 // hdrBuildOps validates the chosen struct and builds the model.
-func hdrBuildOps(filename string, abi *cc.ABI, s *hdrStruct) (*Ops, error) {
-	ops := &Ops{Name: s.name, Size: int(s.typ.Size()), Source: "header " + filename, Pos: s.pos}
+func hdrBuildOps(filename string, abi *cc.ABI, s *hdrStruct) (*model.Ops, error) {
+	ops := &model.Ops{Name: s.name, Size: int(s.typ.Size()), Source: "header " + filename, Pos: s.pos}
 	members := hdrMembers(s)
 	if len(members) == 0 {
-		return nil, &HeaderError{Pos: s.pos, Err: ErrHeaderUnsupported,
+		return nil, &model.Error{Pos: s.pos, Err: model.ErrUnsupported,
 			Msg: fmt.Sprintf("struct %s has no members: declare its callbacks, e.g. int (*run)(int arg);", s.name)}
 	}
-	if len(members) > MaxMembers {
-		m := members[MaxMembers]
-		return nil, &HeaderError{Pos: m.pos, Member: m.name, Err: ErrHeaderLimit,
+	if len(members) > model.MaxMembers {
+		m := members[model.MaxMembers]
+		return nil, &model.Error{Pos: m.pos, Member: m.name, Err: model.ErrLimit,
 			Msg: fmt.Sprintf("struct %s has %d members, more than the %d the kernel allows (BPF_STRUCT_OPS_MAX_NR_MEMBERS): split it into two ops types",
-				s.name, len(members), MaxMembers)}
+				s.name, len(members), model.MaxMembers)}
 	}
 	goNames := map[string]hdrMember{}
 	for _, m := range members {
 		errf := func(cat error, format string, args ...any) error {
-			return &HeaderError{Pos: m.pos, Member: m.name, Err: cat, Msg: fmt.Sprintf(format, args...)}
+			return &model.Error{Pos: m.pos, Member: m.name, Err: cat, Msg: fmt.Sprintf(format, args...)}
 		}
 		if m.decl == nil {
 			what := "anonymous member"
@@ -704,45 +658,45 @@ func hdrBuildOps(filename string, abi *cc.ABI, s *hdrStruct) (*Ops, error) {
 					what = "anonymous struct member"
 				}
 			}
-			return nil, &HeaderError{Pos: m.pos, Err: ErrHeaderUnsupported,
+			return nil, &model.Error{Pos: m.pos, Err: model.ErrUnsupported,
 				Msg: fmt.Sprintf("%s is not supported: %s (declare each callback as a named member)", what, hdrOnlyCallbacks)}
 		}
-		if err := hdrCheckName(m.name, "member"); err != nil {
-			return nil, errf(ErrHeaderName, "%s", err)
+		if err := model.CheckName(m.name, "member"); err != nil {
+			return nil, errf(model.ErrName, "%s", err)
 		}
 		f := s.typ.FieldByName(m.name)
 		if f == nil {
-			return nil, errf(ErrHeaderUnsupported, "member not found in the struct layout: simplify its declaration")
+			return nil, errf(model.ErrUnsupported, "member not found in the struct layout: simplify its declaration")
 		}
 		if f.IsBitfield() || m.sdr.ConstantExpression != nil {
-			return nil, errf(ErrHeaderUnsupported, "bitfields are not supported: %s (remove it, or make it a callback: RET (*%s)(PARAMS))", hdrOnlyCallbacks, m.name)
+			return nil, errf(model.ErrUnsupported, "bitfields are not supported: %s (remove it, or make it a callback: RET (*%s)(PARAMS))", hdrOnlyCallbacks, m.name)
 		}
-		if prev, ok := goNames[GoName(m.name)]; ok {
+		if prev, ok := goNames[model.GoName(m.name)]; ok {
 			if prev.name == m.name {
-				return nil, errf(ErrHeaderName, "duplicate member name (first declared at %s): rename one of them", prev.pos)
+				return nil, errf(model.ErrName, "duplicate member name (first declared at %s): rename one of them", prev.pos)
 			}
-			return nil, errf(ErrHeaderName, "Go name %s clashes with member %s (%s): rename one of them",
-				GoName(m.name), prev.name, prev.pos)
+			return nil, errf(model.ErrName, "Go name %s clashes with member %s (%s): rename one of them",
+				model.GoName(m.name), prev.name, prev.pos)
 		}
-		goNames[GoName(m.name)] = m
+		goNames[model.GoName(m.name)] = m
 		ft := f.Type()
 		if !hdrIsFuncPtr(ft) {
-			return nil, errf(ErrHeaderUnsupported, "%s", hdrDataMemberMsg(m.name, ft))
+			return nil, errf(model.ErrUnsupported, "%s", hdrDataMemberMsg(m.name, ft))
 		}
 		fn, _ := ft.(*cc.PointerType).Elem().(*cc.FunctionType)
 		if fn == nil {
-			return nil, errf(ErrHeaderUnsupported, "not a function pointer: declare it as RET (*%s)(PARAMS)", m.name)
+			return nil, errf(model.ErrUnsupported, "not a function pointer: declare it as RET (*%s)(PARAMS)", m.name)
 		}
 		mf, err := hdrFunc(m, fn, errf)
 		if err != nil {
 			return nil, err
 		}
 		if f.Offset() < 0 || ft.Size() != 8 {
-			return nil, errf(ErrHeaderUnsupported, "unexpected layout (offset %d, size %d): simplify its declaration", f.Offset(), ft.Size())
+			return nil, errf(model.ErrUnsupported, "unexpected layout (offset %d, size %d): simplify its declaration", f.Offset(), ft.Size())
 		}
-		ops.Members = append(ops.Members, Member{Name: m.name, Offset: int(f.Offset()), Size: int(ft.Size()), Func: mf, Pos: m.pos})
+		ops.Members = append(ops.Members, model.Member{Name: m.name, Offset: int(f.Offset()), Size: int(ft.Size()), Func: mf, Pos: m.pos})
 	}
-	slices.SortStableFunc(ops.Members, func(a, b Member) int { return a.Offset - b.Offset })
+	slices.SortStableFunc(ops.Members, func(a, b model.Member) int { return a.Offset - b.Offset })
 	return ops, nil
 }
 
@@ -830,20 +784,20 @@ var hdrIntSpelling = map[cc.Kind]string{
 }
 
 // hdrFunc builds the model of one callback.
-func hdrFunc(m hdrMember, fn *cc.FunctionType, errf func(error, string, ...any) error) (*Func, error) {
+func hdrFunc(m hdrMember, fn *cc.FunctionType, errf func(error, string, ...any) error) (*model.Func, error) {
 	if fn.IsVariadic() {
-		return nil, errf(ErrHeaderUnsupported, "variadic callbacks are not supported: BPF programs take a fixed argument list (replace ... with named parameters)")
+		return nil, errf(model.ErrUnsupported, "variadic callbacks are not supported: BPF programs take a fixed argument list (replace ... with named parameters)")
 	}
 	ps := fn.Parameters()
 	if len(ps) == 0 && fn.MaxArgs() < 0 {
-		return nil, errf(ErrHeaderUnsupported, "() leaves the parameters unspecified in C: write (void) for a callback without arguments")
+		return nil, errf(model.ErrUnsupported, "() leaves the parameters unspecified in C: write (void) for a callback without arguments")
 	}
 	if len(ps) == 1 && ps[0].Type().Kind() == cc.Void && ps[0].Name() == "" {
 		ps = nil
 	}
-	if len(ps) > MaxArgs {
-		return nil, errf(ErrHeaderLimit, "%d parameters, more than the %d a BPF struct_ops callback may take (MAX_BPF_FUNC_ARGS, the x86-64 trampoline limit): pass a struct pointer instead",
-			len(ps), MaxArgs)
+	if len(ps) > model.MaxArgs {
+		return nil, errf(model.ErrLimit, "%d parameters, more than the %d a BPF struct_ops callback may take (MAX_BPF_FUNC_ARGS, the x86-64 trampoline limit): pass a struct pointer instead",
+			len(ps), model.MaxArgs)
 	}
 	// cc/v4 drops the qualifiers of a struct member's specifiers from the
 	// return type of a function pointer written out in the member (const
@@ -852,9 +806,9 @@ func hdrFunc(m hdrMember, fn *cc.FunctionType, errf func(error, string, ...any) 
 		m.decl.DirectDeclarator.Case == cc.DirectDeclaratorFuncParam && hdrSpecHasConst(m.spec)
 	ret, why := hdrType(fn.Result(), false, retConst)
 	if why != "" {
-		return nil, errf(ErrHeaderUnsupported, "return type %s", why)
+		return nil, errf(model.ErrUnsupported, "return type %s", why)
 	}
-	out := &Func{Return: ret}
+	out := &model.Func{Return: ret}
 	pdecls := hdrParamDecls(m.decl, len(ps))
 	seen := map[string]string{}
 	for i, p := range ps {
@@ -866,7 +820,7 @@ func hdrFunc(m hdrMember, fn *cc.FunctionType, errf func(error, string, ...any) 
 		pos := m.pos
 		if pdecls != nil {
 			pp := pdecls[i].Position()
-			pos = Pos{File: pp.Filename, Line: pp.Line, Col: pp.Column}
+			pos = model.Pos{File: pp.Filename, Line: pp.Line, Col: pp.Column}
 		}
 		if p.Declarator != nil {
 			if t := p.Declarator.NameTok(); t.Position().Line > 0 {
@@ -874,40 +828,36 @@ func hdrFunc(m hdrMember, fn *cc.FunctionType, errf func(error, string, ...any) 
 			}
 		}
 		perrf := func(cat error, format string, args ...any) error {
-			return &HeaderError{Pos: pos, Member: m.name, Err: cat, Msg: label + ": " + fmt.Sprintf(format, args...)}
+			return &model.Error{Pos: pos, Member: m.name, Err: cat, Msg: label + ": " + fmt.Sprintf(format, args...)}
 		}
 		t := p.Type()
 		if t.Kind() == cc.Void {
-			return nil, perrf(ErrHeaderUnsupported, "void is not a parameter type: write (void) alone for a callback without arguments")
+			return nil, perrf(model.ErrUnsupported, "void is not a parameter type: write (void) alone for a callback without arguments")
 		}
 		typ, why := hdrType(t, true, false)
 		if why != "" {
-			return nil, perrf(ErrHeaderUnsupported, "%s", why)
+			return nil, perrf(model.ErrUnsupported, "%s", why)
 		}
 		if name == "" {
-			return nil, perrf(ErrHeaderName, "%s has no name: name every parameter (the generated C and BPF code refer to them)", typ.C)
+			return nil, perrf(model.ErrName, "%s has no name: name every parameter (the generated C and BPF code refer to them)", typ.C)
 		}
-		pm := Param{Name: name, Type: typ}
-		if base, ok := strings.CutSuffix(name, "__nullable"); ok {
-			if !typ.IsPointer() {
-				return nil, perrf(ErrHeaderUnsupported, "__nullable applies only to pointer parameters: drop the suffix")
-			}
-			pm.Name, pm.Nullable = base, true
-		} else if base, ok := strings.CutSuffix(name, "__ref"); ok {
-			if typ.Kind != StructPtr {
-				return nil, perrf(ErrHeaderUnsupported, "__ref applies only to struct pointer parameters: drop the suffix")
-			}
-			pm.Name, pm.Ref = base, true
+		pm := model.Param{Name: name, Type: typ}
+		pm.Name, pm.Nullable, pm.Ref = model.ParseStubName(name)
+		switch {
+		case pm.Nullable && !typ.IsPointer():
+			return nil, perrf(model.ErrUnsupported, "__nullable applies only to pointer parameters: drop the suffix")
+		case pm.Ref && typ.Kind != model.StructPtr:
+			return nil, perrf(model.ErrUnsupported, "__ref applies only to struct pointer parameters: drop the suffix")
 		}
-		if err := hdrCheckName(pm.Name, "parameter"); err != nil {
-			return nil, perrf(ErrHeaderName, "%s", err)
+		if err := model.CheckName(pm.Name, "parameter"); err != nil {
+			return nil, perrf(model.ErrName, "%s", err)
 		}
-		g := GoName(pm.Name)
+		g := model.GoName(pm.Name)
 		if prev, ok := seen[g]; ok {
 			if prev == pm.Name {
-				return nil, perrf(ErrHeaderName, "duplicate parameter name: rename one of them")
+				return nil, perrf(model.ErrName, "duplicate parameter name: rename one of them")
 			}
-			return nil, perrf(ErrHeaderName, "Go name %s clashes with parameter %s: rename one of them", g, prev)
+			return nil, perrf(model.ErrName, "Go name %s clashes with parameter %s: rename one of them", g, prev)
 		}
 		seen[g] = pm.Name
 		out.Params = append(out.Params, pm)
@@ -937,16 +887,16 @@ func hdrParamDecls(d *cc.Declarator, n int) []*cc.ParameterDeclaration {
 
 // hdrType maps a C parameter or return type to the model, or says why it is
 // not supported.
-func hdrType(t cc.Type, param, constHint bool) (Type, string) {
+func hdrType(t cc.Type, param, constHint bool) (model.Type, string) {
 	spell := hdrTypeString(t)
 	switch k := t.Kind(); k {
 	case cc.Void:
 		if param {
-			return Type{}, "void is not a parameter type"
+			return model.Type{}, "void is not a parameter type"
 		}
-		return Type{Kind: Void, C: "void"}, ""
+		return model.Type{Kind: model.Void, C: "void"}, ""
 	case cc.Bool:
-		return Type{Kind: Bool, Size: 1, C: hdrScalarSpelling(t)}, ""
+		return model.Type{Kind: model.Bool, Size: 1, C: hdrScalarSpelling(t)}, ""
 	case cc.Char, cc.SChar, cc.UChar, cc.Short, cc.UShort, cc.Int, cc.UInt,
 		cc.Long, cc.ULong, cc.LongLong, cc.ULongLong:
 		signed := false
@@ -958,17 +908,17 @@ func hdrType(t cc.Type, param, constHint bool) (Type, string) {
 		case cc.SChar, cc.Short, cc.Int, cc.Long, cc.LongLong:
 			signed = true
 		}
-		return Type{Kind: Int, Size: int(t.Size()), Signed: signed, C: hdrScalarSpelling(t)}, ""
+		return model.Type{Kind: model.Int, Size: int(t.Size()), Signed: signed, C: hdrScalarSpelling(t)}, ""
 	case cc.Float, cc.Double, cc.LongDouble, cc.Float16, cc.Float32, cc.Float32x, cc.Float64, cc.Float64x,
 		cc.Float128, cc.Float128x, cc.Decimal32, cc.Decimal64, cc.Decimal128,
 		cc.ComplexFloat, cc.ComplexDouble, cc.ComplexLongDouble:
-		return Type{}, fmt.Sprintf("%s is not supported: BPF has no floating point (use an integer type such as u64)", spell)
+		return model.Type{}, fmt.Sprintf("%s is not supported: BPF has no floating point (use an integer type such as u64)", spell)
 	case cc.Int128, cc.UInt128:
-		return Type{}, fmt.Sprintf("%s is not supported: BPF registers are 64 bits (use u64)", spell)
+		return model.Type{}, fmt.Sprintf("%s is not supported: BPF registers are 64 bits (use u64)", spell)
 	case cc.Enum:
-		return Type{}, fmt.Sprintf("%s is not supported: use its integer type (int or u32)", spell)
+		return model.Type{}, fmt.Sprintf("%s is not supported: use its integer type (int or u32)", spell)
 	case cc.Struct, cc.Union:
-		return Type{}, fmt.Sprintf("%s by value is not supported: BPF programs get scalars and pointers (use %s *)", spell, spell)
+		return model.Type{}, fmt.Sprintf("%s by value is not supported: BPF programs get scalars and pointers (use %s *)", spell, spell)
 	case cc.Ptr:
 		e := t.(*cc.PointerType).Elem()
 		const supported = "supported pointers are const char * (a kernel string) and struct pointers (struct foo *)"
@@ -976,9 +926,9 @@ func hdrType(t cc.Type, param, constHint bool) (Type, string) {
 		switch e.Kind() {
 		case cc.Char:
 			if !isConst {
-				return Type{}, fmt.Sprintf("%s is not supported: use const char * (a read-only kernel string); %s", spell, supported)
+				return model.Type{}, fmt.Sprintf("%s is not supported: use const char * (a read-only kernel string); %s", spell, supported)
 			}
-			return Type{Kind: CharPtr, Size: 8, C: "const char *"}, ""
+			return model.Type{Kind: model.CharPtr, Size: 8, C: "const char *"}, ""
 		case cc.Struct:
 			st, _ := e.(*cc.StructType)
 			tag := ""
@@ -986,19 +936,19 @@ func hdrType(t cc.Type, param, constHint bool) (Type, string) {
 				tag = hdrTag(st.Tag())
 			}
 			if tag == "" {
-				return Type{}, fmt.Sprintf("a pointer to an anonymous struct is not supported: give the struct a tag (struct foo *)")
+				return model.Type{}, fmt.Sprintf("a pointer to an anonymous struct is not supported: give the struct a tag (struct foo *)")
 			}
 			c := "struct " + tag + " *"
 			if isConst {
 				c = "const " + c
 			}
-			return Type{Kind: StructPtr, Size: 8, C: c, Struct: tag}, ""
+			return model.Type{Kind: model.StructPtr, Size: 8, C: c, Struct: tag}, ""
 		case cc.Function:
-			return Type{}, "function pointers are not supported as parameter or return types: " + supported
+			return model.Type{}, "function pointers are not supported as parameter or return types: " + supported
 		}
-		return Type{}, fmt.Sprintf("%s is not supported: %s", spell, supported)
+		return model.Type{}, fmt.Sprintf("%s is not supported: %s", spell, supported)
 	}
-	return Type{}, fmt.Sprintf("%s is not supported: use an integer type, bool, const char * or a struct pointer", spell)
+	return model.Type{}, fmt.Sprintf("%s is not supported: use an integer type, bool, const char * or a struct pointer", spell)
 }
 
 // hdrScalarSpelling is the C spelling of an integer or bool type: the
@@ -1013,51 +963,6 @@ func hdrScalarSpelling(t cc.Type) string {
 		return s
 	}
 	return t.String()
-}
-
-// hdrCKeywords are the C keywords (C11, C23 and GNU) a member or parameter
-// may not be named; Go keywords are rejected too, since the generated Go code
-// uses the names.
-var hdrCKeywords = map[string]bool{
-	"auto": true, "break": true, "case": true, "char": true, "const": true, "continue": true,
-	"default": true, "do": true, "double": true, "else": true, "enum": true, "extern": true,
-	"float": true, "for": true, "goto": true, "if": true, "inline": true, "int": true, "long": true,
-	"register": true, "restrict": true, "return": true, "short": true, "signed": true, "sizeof": true,
-	"static": true, "struct": true, "switch": true, "typedef": true, "union": true, "unsigned": true,
-	"void": true, "volatile": true, "while": true, "_Alignas": true, "_Alignof": true, "_Atomic": true,
-	"_Bool": true, "_Complex": true, "_Generic": true, "_Imaginary": true, "_Noreturn": true,
-	"_Static_assert": true, "_Thread_local": true, "alignas": true, "alignof": true, "bool": true,
-	"constexpr": true, "false": true, "nullptr": true, "static_assert": true, "thread_local": true,
-	"true": true, "typeof": true, "typeof_unqual": true, "asm": true,
-}
-
-// hdrCheckName checks a member or parameter name: a portable C identifier
-// and no C or Go keyword. Clashes after GoName are checked by the callers.
-func hdrCheckName(name, what string) error {
-	if name == "" {
-		return fmt.Errorf("%s has no name", what)
-	}
-	if !hdrIsIdent(name) {
-		return fmt.Errorf("%s name %q is not a portable C identifier (letters, digits and _ only): rename it", what, name)
-	}
-	switch {
-	case hdrCKeywords[name]:
-		return fmt.Errorf("%s name %s is a C keyword: rename it", what, name)
-	case token.IsKeyword(name):
-		return fmt.Errorf("%s name %s is a Go keyword: rename it (the generated Go code uses it as an identifier)", what, name)
-	}
-	return nil
-}
-
-// hdrIsIdent reports whether s is an ASCII C identifier.
-func hdrIsIdent(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // hdrSysFS serves every system include as an empty file and records the
