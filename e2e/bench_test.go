@@ -24,6 +24,7 @@ import (
 	sasm "github.com/structops/structops-gen/asm"
 	"github.com/structops/structops-gen/bpf"
 	"github.com/structops/structops-gen/gen"
+	"github.com/structops/structops-gen/gen/model"
 	def "github.com/structops/structops-gen/gen/testdata/golden/default/want/bpftestmodops"
 	kn "github.com/structops/structops-gen/gen/testdata/golden/kernel_names/want/knops"
 	many "github.com/structops/structops-gen/gen/testdata/golden/manyargs/want/manyargsops"
@@ -269,7 +270,7 @@ func BenchmarkSpecToVerdict(b *testing.B) {
 		}
 		t2 := time.Now()
 		bin := filepath.Join(work, "loader")
-		benchBuild(b, bin, "./"+filepath.ToSlash(filepath.Join(dir, gen.GoPackage(o.Name), "loader")))
+		benchBuild(b, bin, "./"+filepath.ToSlash(filepath.Join(dir, model.GoPackage(o.Name), "loader")))
 		t3 := time.Now()
 		res, err = vm.Run(ctx, k, vm.RunSpec{Modules: kos, Files: []vm.File{{HostPath: bin, GuestPath: "/bin/loader"}},
 			Command: []string{"/bin/loader", "--once", "--timing"}, NoTrace: true, Timeout: 5 * time.Minute}, nil)

@@ -5,7 +5,7 @@ package gen
 
 import (
 	"fmt"
-	"io"
+	"github.com/structops/structops-gen/gen/read/header"
 	"os"
 	"strings"
 	"testing"
@@ -63,7 +63,7 @@ func BenchmarkMembers(b *testing.B) {
 		src := membersHeader(n)
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			for b.Loop() {
-				o, err := ParseHeader("wide.h", src, "")
+				o, err := header.Parse("wide.h", src, "")
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -88,7 +88,7 @@ func BenchmarkList(b *testing.B) {
 	}
 	b.SetBytes(st.Size())
 	for b.Loop() {
-		if err := List(io.Discard, DefaultBTFBase, ""); err != nil {
+		if _, err := List(DefaultBTFBase, ""); err != nil {
 			b.Fatal(err)
 		}
 	}

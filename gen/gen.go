@@ -88,7 +88,8 @@ func load(s Spec) (*model.Ops, error) {
 			if err != nil {
 				return nil, err
 			}
-			return nil, &model.Error{Err: model.ErrNoOps, Msg: fmt.Sprintf("BTF needs an ops name; %s registers: %s", s.BTF, strings.Join(names, ", "))}
+			return nil, &model.Error{Err: model.ErrNoOps, Subject: s.BTF,
+				Msg: fmt.Sprintf("name the struct_ops type to read; it registers: %s", strings.Join(names, ", "))}
 		}
 		o, err := btfspec.Read(f, s.Ops)
 		if err != nil {

@@ -3,6 +3,9 @@ package gen
 import (
 	"bytes"
 	"flag"
+	"github.com/structops/structops-gen/gen/output"
+	"github.com/structops/structops-gen/gen/read/builtin"
+	"github.com/structops/structops-gen/gen/read/header"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,7 +68,7 @@ func goldenCases(t *testing.T) []goldenCase {
 
 func (c goldenCase) spec() Spec { return Spec{Header: c.header, Instances: c.instances} }
 
-func (c goldenCase) render(t *testing.T) Files {
+func (c goldenCase) render(t *testing.T) output.Files {
 	t.Helper()
 	o, err := Load(c.spec())
 	if err != nil {
@@ -176,7 +179,7 @@ func compactStrings(s []string) []string {
 // TestRepoDrift: the default stack checked in at the repository root
 // (module/ and bpftestmodops/) is exactly what the generator writes.
 func TestRepoDrift(t *testing.T) {
-	fs, err := Render(DefaultOps(), Options{GoImport: modulePath})
+	fs, err := Render(builtin.Ops(), Options{GoImport: modulePath})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +188,7 @@ func TestRepoDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(drift) > 0 {
-		t.Errorf("the checked-in default stack drifted (run go run ./cmd/structops-gen -o .):\n%s", strings.Join(drift, "\n"))
+		t.Errorf("the checked-in default stack drifted (run go run ./cmd/structops-gen -o .):\n%s", drift)
 	}
 }
 
@@ -206,7 +209,7 @@ func TestDefaultCallbacks(t *testing.T) {
 			&Spec{BTF: "/sys/kernel/btf/vmlinux", Ops: "bpf_dummy_ops", Members: []string{"test_1", "test_2"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			o := DefaultOps()
+			o := builtin.Ops()
 			if c.spec != nil {
 				if _, err := os.Stat(c.spec.BTF); err != nil {
 					t.Skipf("%s: %v (the example is generated from the running kernel's BTF)", c.spec.BTF, err)
@@ -248,11 +251,11 @@ func TestDefaultCallbacks(t *testing.T) {
 // of the built module agrees too is checked where modules are built:
 // TestGeneratedStacksInVM in e2e/e2e_test.go.)
 func TestSpecsAgree(t *testing.T) {
-	h, err := ParseHeader("default.h", []byte(DefaultHeader), "")
+	h, err := header.Parse("default.h", []byte(builtin.Header), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := DefaultOps().Equal(h); d != "" {
+	if d := builtin.Ops().Equal(h); d != "" {
 		t.Errorf("built-in spec and its header disagree: %s", d)
 	}
 	// the header the generator writes for the module parses back to the same model
@@ -264,7 +267,7 @@ func TestSpecsAgree(t *testing.T) {
 		}
 		for _, f := range fs {
 			if f.Path == "module/"+o.Name+".h" {
-				back, err := ParseHeader(f.Path, f.Data, o.Name)
+				back, err := header.Parse(f.Path, f.Data, o.Name)
 				if err != nil {
 					t.Fatalf("%s: generated header does not parse: %v", c.name, err)
 				}

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bytes"
+	"github.com/structops/structops-gen/gen/model"
 	"os"
 	"path/filepath"
 	"slices"
@@ -68,14 +69,14 @@ func kernelBTF(t *testing.T) string {
 	return path
 }
 
-func loadKernel(t *testing.T, s Spec) (*Ops, error) {
+func loadKernel(t *testing.T, s Spec) (*model.Ops, error) {
 	t.Helper()
 	s.BTF, s.Ops = kernelBTF(t), "tcp_congestion_ops"
 	o, err := Load(s)
 	if err != nil {
 		return nil, err
 	}
-	return o, Validate(o)
+	return o, model.Validate(o)
 }
 
 func TestKernelStubNames(t *testing.T) {
@@ -189,11 +190,11 @@ func TestResolveFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]Field{}
+	got := map[string]model.Field{}
 	for _, f := range o.Fields {
 		got[f.Path] = f
 	}
-	for _, w := range []Field{
+	for _, w := range []model.Field{
 		{Path: "tcp_sock.alias", Struct: "tcp_sock", Member: "alias", Offset: 8, Size: 4},                // in the anonymous union at 8
 		{Path: "tcp_sock.delta", Struct: "tcp_sock", Member: "delta", Offset: 12, Size: 2, Signed: true}, // signed short
 		{Path: "tcp_sock.nested.deep", Struct: "tcp_sock", Member: "nested.deep", Offset: 24 + 4, Size: 4},
@@ -207,6 +208,6 @@ func TestResolveFields(t *testing.T) {
 		t.Errorf("tcp_sock.snd_cwnd = %+v, want offset 8, writable", g)
 	}
 	if g := got["tcp_sock.snd_cwnd"].GoName(); g != "TcpSockSndCwnd" {
-		t.Errorf("GoName %s", g)
+		t.Errorf("model.GoName %s", g)
 	}
 }

@@ -71,15 +71,16 @@ func run(stdout, stderr io.Writer, args []string) int {
 		fmt.Fprintf(stderr, "structops-gen: unexpected argument %q (see --help)\n", fs.Arg(0))
 		return 2
 	}
+	if err := model.CheckInstances(spec.Instances); err != nil {
+		fmt.Fprintf(stderr, "structops-gen: %v\n", flagWords(err, spec))
+		return 2
+	}
 	if msg := flagConflict(spec); msg != "" {
 		fmt.Fprintf(stderr, "structops-gen: %s\n", msg)
 		return 1
 	}
 	if err := generate(stdout, spec, out, goImport, check); err != nil {
-		fmt.Fprintf(stderr, "structops-gen: %v\n", flagWords(err))
-		if errors.Is(err, model.ErrInstances) {
-			return 2
-		}
+		fmt.Fprintf(stderr, "structops-gen: %v\n", flagWords(err, spec))
 		return 1
 	}
 	return 0
@@ -99,21 +100,28 @@ func flagConflict(spec gen.Spec) string {
 }
 
 // flagWords names the flag an error of the library is about: the library
-// reports in its own terms, the command line in its flags.
-func flagWords(err error) error {
-	var e *model.Error
-	if !errors.As(err, &e) || e.Pos.String() != "" || e.Member != "" {
+// names the input in its own terms (the error's Subject), the command line
+// by its flag. Joined errors are rewritten one by one.
+func flagWords(err error, spec gen.Spec) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var errs []error
+		for _, e := range j.Unwrap() {
+			errs = append(errs, flagWords(e, spec))
+		}
+		return errors.Join(errs...)
+	}
+	e, ok := err.(*model.Error)
+	if !ok || e.Subject == "" {
 		return err
 	}
+	w := *e
 	switch {
-	case errors.Is(err, model.ErrInstances):
-		return fmt.Errorf("--instances %w", err)
-	case errors.Is(err, model.ErrSet):
-		return fmt.Errorf("--set %w", err)
-	case errors.Is(err, model.ErrMembers):
-		return fmt.Errorf("--members %w", err)
+	case errors.Is(e, model.ErrInstances):
+		w.Subject = fmt.Sprintf("--instances %d", spec.Instances)
+	default:
+		return err
 	}
-	return err
+	return &w
 }
 
 func generate(stdout io.Writer, spec gen.Spec, out, goImport string, check bool) error {

@@ -33,8 +33,12 @@ var (
 type Error struct {
 	Pos    Pos
 	Member string // "" when the error is not about one member
-	Msg    string // what is wrong and the fix
-	Err    error  // the kind (Err...) or the underlying cause
+	// Subject names the input the error is about in the library's terms
+	// ("2 instances", "data member assignment \"x\""), "" when Pos and
+	// Member say it; a command line replaces it with its flag's words.
+	Subject string
+	Msg     string // what is wrong and the fix
+	Err     error  // the kind (Err...) or the underlying cause
 }
 
 func (e *Error) Error() string {
@@ -46,6 +50,10 @@ func (e *Error) Error() string {
 	if e.Member != "" {
 		b.WriteString("member ")
 		b.WriteString(e.Member)
+		b.WriteString(": ")
+	}
+	if e.Subject != "" {
+		b.WriteString(e.Subject)
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Msg)

@@ -1,11 +1,11 @@
 package model
 
 import (
-	"maps"
-	"slices"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -222,7 +222,6 @@ func validateKernel(o *Ops, bad func(*Member, string, ...any)) {
 		}
 	}
 }
-
 
 // Field is one integer field of a kernel struct that the programs read (or
 // write) through a struct pointer argument: resolved from BTF at generation

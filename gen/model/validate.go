@@ -74,11 +74,11 @@ func Validate(o *Ops) error {
 			}
 		}
 	}
-	switch {
-	case o.Instances < 0 || o.Instances > MaxInstances:
-		errs = append(errs, &Error{Err: ErrInstances, Msg: fmt.Sprintf("%d instances: want 1 to %d implementations at once", o.Instances, MaxInstances)})
-	case o.Kernel && o.Instances > 1:
-		errs = append(errs, &Error{Err: ErrInstances, Msg: fmt.Sprintf("%d instances: struct %s is a kernel type: its kernel decides how many implementations attach; instances are for generated modules", o.Instances, o.Name)})
+	if err := CheckInstances(o.Instances); err != nil && o.Instances != 0 {
+		errs = append(errs, err)
+	} else if o.Kernel && o.Instances > 1 {
+		errs = append(errs, &Error{Err: ErrInstances, Subject: fmt.Sprintf("%d instances", o.Instances),
+			Msg: fmt.Sprintf("struct %s is a kernel type: its kernel decides how many implementations attach; several instances are for generated modules", o.Name)})
 	}
 	if o.Kernel {
 		validateKernel(o, bad)
@@ -137,6 +137,16 @@ func validateFunc(o *Ops, m *Member, bad func(*Member, string, ...any)) {
 	}
 }
 
+// CheckInstances is the one range check of how many implementations a
+// generated module accepts at once: 1 to MaxInstances.
+func CheckInstances(n int) error {
+	if n < 1 || n > MaxInstances {
+		return &Error{Err: ErrInstances, Subject: fmt.Sprintf("%d instances", n),
+			Msg: fmt.Sprintf("want 1 to %d implementations at once", MaxInstances)}
+	}
+	return nil
+}
+
 // scalarSize says what is wrong with the size of an integer, bool or
 // pointer type ("" when nothing is): BPF loads and returns 1, 2, 4 and
 // 8 bytes; other sizes come only from corrupt or exotic BTF.
@@ -177,42 +187,42 @@ func validateRef(o *Ops, m *Member, p Param, bad func(*Member, string, ...any)) 
 	}
 }
 
-// A goDecl is one top-level identifier the generated Go package declares.
-type goDecl struct {
-	name string
-	m    *Member // the member it is generated for; nil for the package's own
-	what string  // "var RunSig in ops.go, the signature of member run"
+// A GoDecl is one top-level identifier the generated Go package declares.
+type GoDecl struct {
+	Name   string
+	Member *Member // the member it is generated for; nil for the package's own
+	What   string  // "var RunSig in ops.go, the signature of member run"
 }
 
-// goDecls lists the top-level identifiers the generated ops package
+// GoDecls lists the top-level identifiers the generated ops package
 // (ops.go and callbacks.go) declares, in the order the files declare them,
 // duplicates included. It follows opsFile and callbacksFile in golang.go;
 // TestGoDeclsMatchRendered keeps the two in step.
-func goDecls(o *Ops) []goDecl {
-	out := []goDecl{
-		{name: "Ops", what: "var Ops in ops.go, the type's layout"},
+func (o *Ops) GoDecls() []GoDecl {
+	out := []GoDecl{
+		{Name: "Ops", What: "var Ops in ops.go, the type's layout"},
 	}
 	for _, f := range o.Fields {
-		out = append(out, goDecl{name: f.GoName(), what: fmt.Sprintf("var %s in ops.go, the kernel field %s", f.GoName(), f.Path)})
+		out = append(out, GoDecl{Name: f.GoName(), What: fmt.Sprintf("var %s in ops.go, the kernel field %s", f.GoName(), f.Path)})
 	}
 	impl := map[string]bool{}
 	for _, m := range o.ImplementedCallbacks() {
 		impl[m.Name] = true
 	}
-	var funcs []goDecl
+	var funcs []GoDecl
 	for i := range o.Members {
 		m := &o.Members[i]
 		if m.Func == nil {
 			continue
 		}
-		out = append(out, goDecl{name: m.SigName(), m: m, what: fmt.Sprintf("var %s in ops.go, the signature of member %s", m.SigName(), m.Name)})
+		out = append(out, GoDecl{Name: m.SigName(), Member: m, What: fmt.Sprintf("var %s in ops.go, the signature of member %s", m.SigName(), m.Name)})
 		if impl[m.Name] {
-			funcs = append(funcs, goDecl{name: m.GoName(), m: m, what: fmt.Sprintf("func %s in callbacks.go, the program of member %s", m.GoName(), m.Name)})
+			funcs = append(funcs, GoDecl{Name: m.GoName(), Member: m, What: fmt.Sprintf("func %s in callbacks.go, the program of member %s", m.GoName(), m.Name)})
 		}
 	}
 	out = append(out,
-		goDecl{name: "Programs", what: "func Programs in ops.go, the program table"},
-		goDecl{name: "Load", what: "func Load in ops.go"})
+		GoDecl{Name: "Programs", What: "func Programs in ops.go, the program table"},
+		GoDecl{Name: "Load", What: "func Load in ops.go"})
 	return append(out, funcs...)
 }
 
@@ -232,31 +242,30 @@ func validateGoNames(o *Ops, bad func(*Member, string, ...any)) {
 	case pkg == "module" && !o.Kernel:
 		bad(nil, "struct %s: its Go package would go into module/, the directory of the module's C (Go refuses .c files without cgo): rename the struct", o.Name)
 	}
-	decls := map[string]goDecl{}
-	for _, d := range goDecls(o) {
-		prev, ok := decls[d.name]
+	decls := map[string]GoDecl{}
+	for _, d := range o.GoDecls() {
+		prev, ok := decls[d.Name]
 		if !ok {
-			decls[d.name] = d
+			decls[d.Name] = d
 			continue
 		}
-		m := d.m
+		m := d.Member
 		if m == nil {
-			m = prev.m
+			m = prev.Member
 		}
 		fix := "rename the member"
 		switch {
-		case o.Kernel && d.m != nil && strings.HasPrefix(d.what, "func"):
-			fix = "leave member " + d.m.Name + " out of --members"
+		case o.Kernel && d.Member != nil && strings.HasPrefix(d.What, "func"):
+			fix = "leave member " + d.Member.Name + " out of --members"
 		case o.Kernel:
 			fix = "this kernel type's Go package cannot be generated as is: please report it"
-		case prev.m != nil && d.m != nil && prev.m != d.m:
+		case prev.Member != nil && d.Member != nil && prev.Member != d.Member:
 			fix = "rename one of the members"
 		}
-		first := prev.what
-		if prev.m != nil && prev.m != d.m && prev.m.Pos.String() != "" {
-			first += " (" + prev.m.Pos.String() + ")"
+		first := prev.What
+		if prev.Member != nil && prev.Member != d.Member && prev.Member.Pos.String() != "" {
+			first += " (" + prev.Member.Pos.String() + ")"
 		}
-		bad(m, "the generated Go would declare %s twice (%s; %s), and the package would not compile: %s", d.name, first, d.what, fix)
+		bad(m, "the generated Go would declare %s twice (%s; %s), and the package would not compile: %s", d.Name, first, d.What, fix)
 	}
 }
-

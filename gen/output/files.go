@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/structops/structops-gen/internal/goast"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -453,7 +454,7 @@ func (fs Files) userGoProblem(dir, rel string, defaults, src []byte) (userGoProb
 			return p, nil // not Go: nothing to compare
 		}
 		gen = append(gen, af)
-		for _, n := range goTopLevel(af) {
+		for _, n := range goast.TopLevel(af) {
 			genDecls[n] = true
 		}
 	}
@@ -476,11 +477,11 @@ func (fs Files) userGoProblem(dir, rel string, defaults, src []byte) (userGoProb
 	}
 	userDecls := map[string]bool{}
 	for _, u := range users {
-		for _, n := range goTopLevel(u) {
+		for _, n := range goast.TopLevel(u) {
 			userDecls[n] = true
 		}
 	}
-	for _, n := range goTopLevel(user) {
+	for _, n := range goast.TopLevel(user) {
 		if genDecls[n] {
 			p.Dup = append(p.Dup, n)
 		}
@@ -525,51 +526,10 @@ func firstLine(err error) error {
 	return errors.New(msg)
 }
 
-// goTopLevel lists the names a file declares in its package's scope.
-func goTopLevel(f *ast.File) []string {
-	var out []string
-	for _, d := range f.Decls {
-		switch d := d.(type) {
-		case *ast.FuncDecl:
-			if d.Recv == nil && d.Name.Name != "init" && d.Name.Name != "_" {
-				out = append(out, d.Name.Name)
-			}
-		case *ast.GenDecl:
-			for _, spec := range d.Specs {
-				switch spec := spec.(type) {
-				case *ast.ValueSpec:
-					for _, n := range spec.Names {
-						if n.Name != "_" {
-							out = append(out, n.Name)
-						}
-					}
-				case *ast.TypeSpec:
-					out = append(out, spec.Name.Name)
-				}
-			}
-		}
-	}
-	return out
-}
-
-// goImportNames are the names a file's imports bind.
-func goImportNames(f *ast.File) map[string]bool {
-	out := map[string]bool{}
-	for _, spec := range f.Imports {
-		p, _ := strconv.Unquote(spec.Path.Value)
-		name := path.Base(p)
-		if spec.Name != nil {
-			name = spec.Name.Name
-		}
-		out[name] = true
-	}
-	return out
-}
-
 // goUnresolved lists the package-level names a file uses but does not
 // declare itself: not its imports, not predeclared names.
 func goUnresolved(f *ast.File) []string {
-	imports := goImportNames(f)
+	imports := goast.ImportNames(f)
 	var out []string
 	for _, id := range f.Unresolved {
 		if !imports[id.Name] && types.Universe.Lookup(id.Name) == nil {
@@ -581,7 +541,7 @@ func goUnresolved(f *ast.File) []string {
 
 // goUnresolvedIn is goUnresolved for the names used inside one declaration.
 func goUnresolvedIn(f *ast.File, d ast.Decl) []string {
-	imports := goImportNames(f)
+	imports := goast.ImportNames(f)
 	var out []string
 	for _, id := range f.Unresolved {
 		if id.Pos() >= d.Pos() && id.End() <= d.End() && !imports[id.Name] && types.Universe.Lookup(id.Name) == nil {

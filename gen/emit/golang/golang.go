@@ -121,7 +121,7 @@ func opsFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 		}
 		members = append(members, jen.Values(kv...))
 	}
-	f.Comment(fmt.Sprintf("model.Ops is the layout of struct %s (%d bytes) and the module that defines it.", o.Name, o.Size))
+	f.Comment(fmt.Sprintf("Ops is the layout of struct %s (%d bytes) and the module that defines it.", o.Name, o.Size))
 	opsFields := []jen.Code{
 		field("Name", jen.Lit(o.Name)),
 		field("Module", jen.Lit(o.ModuleName())),
@@ -152,7 +152,7 @@ func opsFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 		opsFields = append(opsFields, field("DemoCalls", jen.Index().String().Custom(multi("{", "}"), lits...)))
 	}
 	if len(o.Data) > 0 {
-		f.Comment("model.Ops.Data holds the data members set with --set; change them before Load, or pass")
+		f.Comment("Ops.Data holds the data members set with --set; change them before Load, or pass")
 		f.Comment("bpf.Options.Data, which overrides them member by member.")
 	}
 	f.Var().Id("Ops").Op("=").Op("&").Qual(bpfPath, "Ops").Custom(multi("{", "}"), opsFields...)

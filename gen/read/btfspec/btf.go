@@ -45,11 +45,11 @@ func Load(path, basePath string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read --btf: %w: pass an ELF object with a .BTF section or raw BTF (/sys/kernel/btf/<name>)", err)
 	}
-	return loadBTF(path, data, basePath)
+	return LoadData(path, data, basePath)
 }
 
-// loadBTF is Load on the contents of path.
-func loadBTF(path string, data []byte, basePath string) (*File, error) {
+// LoadData is Load on data, the contents of path.
+func LoadData(path string, data []byte, basePath string) (*File, error) {
 	raw, isELF, err := readBTF(path, data)
 	if err != nil {
 		return nil, err

@@ -1,9 +1,10 @@
-package gen
+package header
 
 import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/structops/structops-gen/gen/model"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,7 +12,7 @@ import (
 	"testing"
 )
 
-var updateHeaderErrs = flag.Bool("update-header-errors", false, "rewrite gen/testdata/headers/errors/*.err from ParseHeader's output")
+var updateHeaderErrs = flag.Bool("update-header-errors", false, "rewrite gen/testdata/headers/errors/*.err from Parse's output")
 
 // hdrDefaultSpec is the built-in default spec as a C header.
 const hdrDefaultSpec = `struct bpf_testmod_ops {
@@ -22,30 +23,30 @@ const hdrDefaultSpec = `struct bpf_testmod_ops {
 `
 
 func TestParseHeaderDefaultSpec(t *testing.T) {
-	got, err := ParseHeader("spec.h", []byte(hdrDefaultSpec), "")
+	got, err := Parse("spec.h", []byte(hdrDefaultSpec), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	i32 := Type{Kind: Int, Size: 4, Signed: true, C: "int"}
-	want := &Ops{
+	i32 := model.Type{Kind: model.Int, Size: 4, Signed: true, C: "int"}
+	want := &model.Ops{
 		Name:   "bpf_testmod_ops",
 		Size:   24,
 		Source: "header spec.h",
-		Pos:    Pos{File: "spec.h", Line: 1, Col: 8},
-		Members: []Member{
-			{Name: "test_1", Offset: 0, Size: 8, Pos: Pos{File: "spec.h", Line: 2, Col: 8},
-				Func: &Func{Return: i32}},
-			{Name: "test_2", Offset: 8, Size: 8, Pos: Pos{File: "spec.h", Line: 3, Col: 8},
-				Func: &Func{Return: i32, Params: []Param{{Name: "a", Type: i32}, {Name: "b", Type: i32}}}},
-			{Name: "test_3", Offset: 16, Size: 8, Pos: Pos{File: "spec.h", Line: 4, Col: 8},
-				Func: &Func{Return: i32, Params: []Param{
-					{Name: "buf", Type: Type{Kind: CharPtr, Size: 8, C: "const char *"}},
+		Pos:    model.Pos{File: "spec.h", Line: 1, Col: 8},
+		Members: []model.Member{
+			{Name: "test_1", Offset: 0, Size: 8, Pos: model.Pos{File: "spec.h", Line: 2, Col: 8},
+				Func: &model.Func{Return: i32}},
+			{Name: "test_2", Offset: 8, Size: 8, Pos: model.Pos{File: "spec.h", Line: 3, Col: 8},
+				Func: &model.Func{Return: i32, Params: []model.Param{{Name: "a", Type: i32}, {Name: "b", Type: i32}}}},
+			{Name: "test_3", Offset: 16, Size: 8, Pos: model.Pos{File: "spec.h", Line: 4, Col: 8},
+				Func: &model.Func{Return: i32, Params: []model.Param{
+					{Name: "buf", Type: model.Type{Kind: model.CharPtr, Size: 8, C: "const char *"}},
 					{Name: "len", Type: i32},
 				}}},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("ParseHeader(default spec):\n got %s\nwant %s", hdrDumpOps(got), hdrDumpOps(want))
+		t.Errorf("Parse(default spec):\n got %s\nwant %s", hdrDumpOps(got), hdrDumpOps(want))
 	}
 	if d := want.Equal(got); d != "" {
 		t.Errorf("Equal: %s", d)
@@ -54,13 +55,13 @@ func TestParseHeaderDefaultSpec(t *testing.T) {
 		t.Errorf("Signature = %q", s)
 	}
 	// Naming the struct explicitly gives the same model.
-	named, err := ParseHeader("spec.h", []byte(hdrDefaultSpec), "bpf_testmod_ops")
+	named, err := Parse("spec.h", []byte(hdrDefaultSpec), "bpf_testmod_ops")
 	if err != nil || !reflect.DeepEqual(named, want) {
-		t.Errorf("ParseHeader(..., %q) = %v, %v", "bpf_testmod_ops", hdrDumpOps(named), err)
+		t.Errorf("Parse(..., %q) = %v, %v", "bpf_testmod_ops", hdrDumpOps(named), err)
 	}
 }
 
-func hdrDumpOps(o *Ops) string {
+func hdrDumpOps(o *model.Ops) string {
 	if o == nil {
 		return "<nil>"
 	}
@@ -79,25 +80,25 @@ func hdrDumpOps(o *Ops) string {
 	return b.String()
 }
 
-func hdrParseFile(t testing.TB, name, ops string) *Ops {
+func hdrParseFile(t testing.TB, name, ops string) *model.Ops {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join("testdata", "headers", name))
+	src, err := os.ReadFile(filepath.Join("..", "..", "testdata", "headers", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := ParseHeader(name, src, ops)
+	o, err := Parse(name, src, ops)
 	if err != nil {
-		t.Fatalf("ParseHeader(%s): %v", name, err)
+		t.Fatalf("Parse(%s): %v", name, err)
 	}
 	if err := hdrCheckInvariants(o); err != nil {
-		t.Fatalf("ParseHeader(%s): %v\n%s", name, err, hdrDumpOps(o))
+		t.Fatalf("Parse(%s): %v\n%s", name, err, hdrDumpOps(o))
 	}
 	return o
 }
 
 // sig lists a model's callbacks as "ret name(type name, ...)" with each type's
 // ABI description, for compact table tests.
-func hdrSigs(o *Ops) []string {
+func hdrSigs(o *model.Ops) []string {
 	var out []string
 	for _, m := range o.Members {
 		var ps []string
@@ -177,10 +178,10 @@ func TestParseHeaderManyArgs(t *testing.T) {
 		t.Errorf("manyargs.h:\n got %q\nwant %q", got, want)
 	}
 	mixed := o.Member("mixed").Func
-	if p := mixed.Params[3]; p.Name != "task" || !p.Nullable || p.Type.Kind != StructPtr || p.Type.Struct != "task_struct" || p.Type.C != "struct task_struct *" {
+	if p := mixed.Params[3]; p.Name != "task" || !p.Nullable || p.Type.Kind != model.StructPtr || p.Type.Struct != "task_struct" || p.Type.C != "struct task_struct *" {
 		t.Errorf("nullable param = %+v", p)
 	}
-	if p := mixed.Params[4]; p.Type.Kind != CharPtr || p.Type.C != "const char *" || p.Type.Size != 8 {
+	if p := mixed.Params[4]; p.Type.Kind != model.CharPtr || p.Type.C != "const char *" || p.Type.Size != 8 {
 		t.Errorf("char const * param = %+v", p)
 	}
 	pick := o.Member("pick").Func
@@ -190,7 +191,7 @@ func TestParseHeaderManyArgs(t *testing.T) {
 	if s := o.Member("pick").Signature(); s != "struct sock *pick(const struct sock *prev, int cpu)" {
 		t.Errorf("Signature = %q", s)
 	}
-	if m := o.Member("six"); m.Pos != (Pos{File: "manyargs.h", Line: 7, Col: 8}) {
+	if m := o.Member("six"); m.Pos != (model.Pos{File: "manyargs.h", Line: 7, Col: 8}) {
 		t.Errorf("six pos = %v", m.Pos)
 	}
 }
@@ -216,16 +217,16 @@ func TestParseHeaderKernelNames(t *testing.T) {
 		t.Errorf("rx queue is %q", got)
 	}
 	// The data struct may be chosen, and is then rejected for its members.
-	_, err := ParseHeader("kernel_names.h", hdrRead(t, "kernel_names.h"), "kn_stats")
+	_, err := Parse("kernel_names.h", hdrRead(t, "kernel_names.h"), "kn_stats")
 	const wantErr = "kernel_names.h:16:6: member packets: data member of type u64 is not supported: a new-subsystem spec has only function pointer members (declare it as a callback, e.g. int (*packets)(void))"
-	if err == nil || err.Error() != wantErr || !errors.Is(err, ErrHeaderUnsupported) {
+	if err == nil || err.Error() != wantErr || !errors.Is(err, model.ErrUnsupported) {
 		t.Errorf("--ops kn_stats: %v\nwant %s", err, wantErr)
 	}
 }
 
 func hdrRead(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "headers", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "headers", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,29 +238,29 @@ func TestParseHeaderChoose(t *testing.T) {
 struct data { int x; };
 struct b_ops { int (*run)(int a); long (*stop)(void); };
 `
-	_, err := ParseHeader("spec.h", []byte(src), "")
-	if err == nil || err.Error() != "spec.h declares 2 ops structs (a_ops, b_ops): choose one with --ops" || !errors.Is(err, ErrHeaderNoOps) {
+	_, err := Parse("spec.h", []byte(src), "")
+	if err == nil || err.Error() != "spec.h declares 2 ops structs (a_ops, b_ops): choose one with --ops" || !errors.Is(err, model.ErrNoOps) {
 		t.Errorf("no --ops: %v", err)
 	}
-	o, err := ParseHeader("spec.h", []byte(src), "b_ops")
+	o, err := Parse("spec.h", []byte(src), "b_ops")
 	if err != nil || o.Name != "b_ops" || len(o.Members) != 2 || o.Size != 16 {
 		t.Errorf("--ops b_ops: %v %v", hdrDumpOps(o), err)
 	}
-	_, err = ParseHeader("spec.h", []byte(src), "c_ops")
+	_, err = Parse("spec.h", []byte(src), "c_ops")
 	if err == nil || err.Error() != "spec.h: no struct c_ops is defined in the header (it defines a_ops, data, b_ops): choose one of them with --ops" {
 		t.Errorf("--ops c_ops: %v", err)
 	}
 	// One ops struct among data structs is chosen without --ops.
-	o, err = ParseHeader("spec.h", []byte("struct d { int x; };\ntypedef struct only_ops { int (*run)(int a); } only_ops_t;\n"), "")
+	o, err = Parse("spec.h", []byte("struct d { int x; };\ntypedef struct only_ops { int (*run)(int a); } only_ops_t;\n"), "")
 	if err != nil || o.Name != "only_ops" {
 		t.Errorf("one ops struct: %v %v", hdrDumpOps(o), err)
 	}
-	_, err = ParseHeader("spec.h", []byte("struct d { int x; };\nstruct e { char c; };\n"), "")
+	_, err = Parse("spec.h", []byte("struct d { int x; };\nstruct e { char c; };\n"), "")
 	if err == nil || err.Error() != "spec.h: none of the 2 structs (d, e) has only function pointer members: choose the ops struct with --ops" {
 		t.Errorf("no ops struct: %v", err)
 	}
 	// A forward declaration does not define a struct.
-	_, err = ParseHeader("spec.h", []byte("struct x_ops;\nstruct y_ops { int (*run)(int a); };\n"), "x_ops")
+	_, err = Parse("spec.h", []byte("struct x_ops;\nstruct y_ops { int (*run)(int a); };\n"), "x_ops")
 	if err == nil || !strings.Contains(err.Error(), "no struct x_ops is defined") {
 		t.Errorf("forward-declared --ops: %v", err)
 	}
@@ -279,7 +280,7 @@ func TestParseHeaderDetails(t *testing.T) {
 		{"const pointer", "struct t_ops { int (*run)(const char *const s); };", "int run(const char *s)"},
 		{"gnu attribute", "struct t_ops { int (*run)(int a) __attribute__((unused)); };", "int run(int a)"},
 	} {
-		o, err := ParseHeader("spec.h", []byte(c.src), "")
+		o, err := Parse("spec.h", []byte(c.src), "")
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -293,10 +294,23 @@ func TestParseHeaderDetails(t *testing.T) {
 	}
 }
 
+// parseValid is what the pipeline does with a header: Parse, then
+// model.Validate (the limits every spec shares, with positions).
+func parseValid(name string, src []byte, ops string) (*model.Ops, error) {
+	o, err := Parse(name, src, ops)
+	if err != nil {
+		return nil, err
+	}
+	if err := model.Validate(o); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
 // TestParseHeaderErrors runs every gen/testdata/headers/errors/<case>.h and
 // compares the error with <case>.err exactly.
 func TestParseHeaderErrors(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "headers", "errors", "*.h"))
+	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "headers", "errors", "*.h"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,16 +324,16 @@ func TestParseHeaderErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			o, err := ParseHeader(name, src, "")
+			o, err := parseValid(name, src, "")
 			if err == nil {
 				t.Fatalf("no error; model:\n%s", hdrDumpOps(o))
 			}
 			if o != nil {
 				t.Errorf("model and error both returned")
 			}
-			var he *HeaderError
+			var he *model.Error
 			if !errors.As(err, &he) {
-				t.Errorf("%T is not a *HeaderError", err)
+				t.Errorf("%T is not a *model.Error", err)
 			}
 			got := err.Error()
 			if strings.Contains(got, "\n") {
@@ -351,11 +365,11 @@ func TestParseHeaderErrorCategories(t *testing.T) {
 		file string
 		cat  error
 	}{
-		{"empty.h", ErrNotCHeader}, {"binary.h", ErrNotCHeader}, {"latin1.h", ErrNotCHeader},
-		{"syntax.h", ErrHeaderSyntax}, {"variadic.h", ErrHeaderUnsupported}, {"thirteen_args.h", ErrHeaderLimit},
-		{"members_65.h", ErrHeaderLimit}, {"go_name_clash.h", ErrHeaderName}, {"several_ops.h", ErrHeaderNoOps},
+		{"empty.h", model.ErrNotCHeader}, {"binary.h", model.ErrNotCHeader}, {"latin1.h", model.ErrNotCHeader},
+		{"syntax.h", model.ErrSyntax}, {"variadic.h", model.ErrUnsupported}, {"thirteen_args.h", model.ErrLimit},
+		{"members_65.h", model.ErrLimit}, {"go_name_clash.h", model.ErrName}, {"several_ops.h", model.ErrNoOps},
 	} {
-		_, err := ParseHeader(c.file, hdrRead(t, filepath.Join("errors", c.file)), "")
+		_, err := parseValid(c.file, hdrRead(t, filepath.Join("errors", c.file)), "")
 		if !errors.Is(err, c.cat) {
 			t.Errorf("%s: %v is not %v", c.file, err, c.cat)
 		}
@@ -363,7 +377,7 @@ func TestParseHeaderErrorCategories(t *testing.T) {
 }
 
 func TestParseHeader64Members(t *testing.T) {
-	o, err := ParseHeader("big.h", []byte(hdrBigOps(64)), "")
+	o, err := Parse("big.h", []byte(hdrBigOps(64)), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,7 +410,7 @@ func BenchmarkParseHeader(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := ParseHeader("spec.h", c.src, ""); err != nil {
+				if _, err := Parse("spec.h", c.src, ""); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,4 +1,4 @@
-package gen
+package output
 
 import (
 	"errors"
@@ -18,18 +18,20 @@ func TestWriteReadOnlyDir(t *testing.T) {
 	t.Run("previous generation", func(t *testing.T) {
 		dir, next := seedDir(t)
 		testfs.MountReadOnly(t, dir)
-		before := dirState(t, dir)
+		before := testfs.DirState(t, dir)
 		err := next.Write(dir)
 		if !errors.Is(err, syscall.EROFS) {
 			t.Fatalf("Write: %v, want EROFS", err)
 		}
-		checkMessage(t, err)
+		if msg := err.Error(); strings.Contains(msg, "\n") {
+			t.Fatalf("error is not one line: %q", msg)
+		}
 		for _, want := range []string{"create output dir " + filepath.Join(dir, "a", "loader") + ": read-only file system: pass -o with a directory on a writable file system"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("Write: %v\nwant %q in it", err, want)
 			}
 		}
-		sameState(t, before, dirState(t, dir))
+		testfs.SameState(t, before, testfs.DirState(t, dir))
 	})
 	t.Run("files in place", func(t *testing.T) {
 		// every directory exists: the first file cannot be staged
@@ -38,13 +40,13 @@ func TestWriteReadOnlyDir(t *testing.T) {
 			t.Fatal(err)
 		}
 		testfs.MountReadOnly(t, dir)
-		before := dirState(t, dir)
+		before := testfs.DirState(t, dir)
 		err := next.Write(dir)
 		want := "write a/loader/main.go: cannot create a file in " + filepath.Join(dir, "a", "loader") + ": read-only file system: pass -o with a directory on a writable file system"
 		if !errors.Is(err, syscall.EROFS) || err.Error() != want {
 			t.Fatalf("Write: %v\nwant %s", err, want)
 		}
-		sameState(t, before, dirState(t, dir))
+		testfs.SameState(t, before, testfs.DirState(t, dir))
 	})
 	t.Run("empty", func(t *testing.T) {
 		dir := t.TempDir()

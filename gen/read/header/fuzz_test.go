@@ -1,8 +1,9 @@
-package gen
+package header
 
 import (
 	"errors"
 	"fmt"
+	"github.com/structops/structops-gen/gen/model"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,7 @@ import (
 // FuzzParseHeader checks that any input gives an error or a model that keeps
 // the invariants the emitters rely on, and never panics or hangs.
 func FuzzParseHeader(f *testing.F) {
-	for _, pattern := range []string{"testdata/headers/*.h", "testdata/headers/errors/*.h"} {
+	for _, pattern := range []string{"../../testdata/headers/*.h", "../../testdata/headers/errors/*.h"} {
 		files, err := filepath.Glob(pattern)
 		if err != nil {
 			f.Fatal(err)
@@ -37,32 +38,34 @@ func FuzzParseHeader(f *testing.F) {
 		// A watchdog turns a hang in the C front end into a failure that
 		// the fuzzer records with its input (the parse goroutine leaks).
 		type result struct {
-			o   *Ops
+			o   *model.Ops
 			err error
 		}
 		done := make(chan result, 1)
 		go func() {
-			o, err := ParseHeader("fuzz.h", src, opsName)
+			o, err := parseValid("fuzz.h", src, opsName)
 			done <- result{o, err}
 		}()
-		var o *Ops
+		var o *model.Ops
 		var err error
 		select {
 		case r := <-done:
 			o, err = r.o, r.err
 		case <-time.After(10 * time.Second):
-			t.Fatalf("ParseHeader did not return in 10s on %q (ops %q)", src, opsName)
+			t.Fatalf("Parse did not return in 10s on %q (ops %q)", src, opsName)
 		}
 		if err != nil {
 			if o != nil {
 				t.Fatalf("both a model and an error: %v", err)
 			}
-			var he *HeaderError
+			var he *model.Error
 			if !errors.As(err, &he) {
-				t.Fatalf("error %T is not a *HeaderError: %v", err, err)
+				t.Fatalf("error %T is not a *model.Error: %v", err, err)
 			}
-			if msg := err.Error(); msg == "" || strings.Contains(msg, "\n") || !utf8.ValidString(msg) && utf8.Valid(src) {
-				t.Fatalf("bad error message %q", msg)
+			for _, msg := range strings.Split(err.Error(), "\n") { // Validate reports every problem, a line each
+				if msg == "" || !utf8.ValidString(msg) && utf8.Valid(src) {
+					t.Fatalf("bad error message %q", err.Error())
+				}
 			}
 			if strings.Contains(err.Error(), "internal error") {
 				t.Fatalf("front end panicked: %v", err)
@@ -82,11 +85,11 @@ func FuzzParseHeader(f *testing.F) {
 }
 
 // hdrCheckInvariants checks what every emitter assumes of a header model.
-func hdrCheckInvariants(o *Ops) error {
+func hdrCheckInvariants(o *model.Ops) error {
 	if !hdrIsCIdent(o.Name) {
 		return fmt.Errorf("ops name %q is not a C identifier", o.Name)
 	}
-	if n := len(o.Members); n == 0 || n > MaxMembers {
+	if n := len(o.Members); n == 0 || n > model.MaxMembers {
 		return fmt.Errorf("%d members", n)
 	}
 	if o.Size <= 0 || o.Size%8 != 0 {
@@ -99,10 +102,10 @@ func hdrCheckInvariants(o *Ops) error {
 	goNames := map[string]bool{}
 	end := 0
 	for i, m := range o.Members {
-		if !hdrIsCIdent(m.Name) || names[m.Name] || goNames[GoName(m.Name)] {
+		if !hdrIsCIdent(m.Name) || names[m.Name] || goNames[model.GoName(m.Name)] {
 			return fmt.Errorf("member %d: bad or duplicate name %q", i, m.Name)
 		}
-		names[m.Name], goNames[GoName(m.Name)] = true, true
+		names[m.Name], goNames[model.GoName(m.Name)] = true, true
 		if m.Func == nil || m.Data != nil {
 			return fmt.Errorf("member %s: not a callback", m.Name)
 		}
@@ -113,7 +116,7 @@ func hdrCheckInvariants(o *Ops) error {
 		if m.Pos.File == "" || m.Pos.Line <= 0 || m.Pos.Col <= 0 {
 			return fmt.Errorf("member %s: position %+v", m.Name, m.Pos)
 		}
-		if len(m.Func.Params) > MaxArgs {
+		if len(m.Func.Params) > model.MaxArgs {
 			return fmt.Errorf("member %s: %d params", m.Name, len(m.Func.Params))
 		}
 		if err := hdrCheckType(m.Func.Return, true); err != nil {
@@ -121,10 +124,10 @@ func hdrCheckInvariants(o *Ops) error {
 		}
 		pnames := map[string]bool{}
 		for _, p := range m.Func.Params {
-			if !hdrIsCIdent(p.Name) || pnames[GoName(p.Name)] || strings.HasSuffix(p.Name, "__nullable") {
+			if !hdrIsCIdent(p.Name) || pnames[model.GoName(p.Name)] || strings.HasSuffix(p.Name, "__nullable") {
 				return fmt.Errorf("member %s: bad or duplicate param name %q", m.Name, p.Name)
 			}
-			pnames[GoName(p.Name)] = true
+			pnames[model.GoName(p.Name)] = true
 			if err := hdrCheckType(p.Type, false); err != nil {
 				return fmt.Errorf("member %s: param %s: %v", m.Name, p.Name, err)
 			}
@@ -139,28 +142,28 @@ func hdrCheckInvariants(o *Ops) error {
 	return nil
 }
 
-func hdrCheckType(t Type, ret bool) error {
+func hdrCheckType(t model.Type, ret bool) error {
 	if t.C == "" {
 		return fmt.Errorf("no C spelling: %+v", t)
 	}
 	switch t.Kind {
-	case Void:
+	case model.Void:
 		if !ret || t.Size != 0 {
 			return fmt.Errorf("void %+v", t)
 		}
-	case Bool:
+	case model.Bool:
 		if t.Size != 1 || t.Signed {
 			return fmt.Errorf("bool %+v", t)
 		}
-	case Int:
+	case model.Int:
 		if t.Size != 1 && t.Size != 2 && t.Size != 4 && t.Size != 8 {
 			return fmt.Errorf("int %+v", t)
 		}
-	case CharPtr:
+	case model.CharPtr:
 		if t.Size != 8 || t.C != "const char *" {
 			return fmt.Errorf("const char * %+v", t)
 		}
-	case StructPtr:
+	case model.StructPtr:
 		if t.Size != 8 || !hdrIsCIdent(t.Struct) || !strings.HasSuffix(t.C, "struct "+t.Struct+" *") {
 			return fmt.Errorf("struct pointer %+v", t)
 		}

@@ -1,57 +1,14 @@
-package gen
+package output
 
 import (
 	"errors"
+	"github.com/structops/structops-gen/internal/testfs"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// dirState is every entry below dir with its mode and contents.
-func dirState(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	st := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if d.IsDir() {
-			st[rel] = info.Mode().String()
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		st[rel] = info.Mode().String() + " " + string(data)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
-func sameState(t *testing.T, before, after map[string]string) {
-	t.Helper()
-	for p, v := range before {
-		if after[p] != v {
-			t.Errorf("%s changed: %q -> %q", p, v, after[p])
-		}
-	}
-	for p := range after {
-		if _, ok := before[p]; !ok {
-			t.Errorf("%s left behind", p)
-		}
-	}
-}
 
 // seedDir writes a previous generation with a user-edited callbacks file.
 func seedDir(t *testing.T) (string, Files) {
@@ -87,28 +44,28 @@ func TestWriteFailsMidway(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "z"), []byte("a file where a dir must go\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		before := dirState(t, dir)
+		before := testfs.DirState(t, dir)
 		err := next.Write(dir)
 		if err == nil || !strings.Contains(err.Error(), "is a file where a directory must go") {
 			t.Fatalf("Write: %v, want an error naming the file in the way", err)
 		}
-		sameState(t, before, dirState(t, dir))
+		testfs.SameState(t, before, testfs.DirState(t, dir))
 	})
 	t.Run("destination is a directory", func(t *testing.T) {
 		dir, next := seedDir(t)
 		if err := os.MkdirAll(filepath.Join(dir, "z/sub/file.c"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		before := dirState(t, dir)
+		before := testfs.DirState(t, dir)
 		err := next.Write(dir)
 		if err == nil || !strings.Contains(err.Error(), "is not a regular file") {
 			t.Fatalf("Write: %v, want an error naming the directory in the way", err)
 		}
-		sameState(t, before, dirState(t, dir))
+		testfs.SameState(t, before, testfs.DirState(t, dir))
 	})
 	t.Run("rename fails after two", func(t *testing.T) {
 		dir, next := seedDir(t)
-		before := dirState(t, dir)
+		before := testfs.DirState(t, dir)
 		n := 0
 		renameFile = func(from, to string) error {
 			if n++; n == 3 {
@@ -124,7 +81,7 @@ func TestWriteFailsMidway(t *testing.T) {
 		if n != 3 {
 			t.Fatalf("%d renames, want the third to fail", n)
 		}
-		sameState(t, before, dirState(t, dir))
+		testfs.SameState(t, before, testfs.DirState(t, dir))
 	})
 	t.Run("read-only subdirectory", func(t *testing.T) {
 		if os.Geteuid() == 0 {
@@ -136,19 +93,19 @@ func TestWriteFailsMidway(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer os.Chmod(m, 0o755)
-		before := dirState(t, dir)
+		before := testfs.DirState(t, dir)
 		err := next.Write(dir)
 		if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "m/Makefile") {
 			t.Fatalf("Write: %v, want permission denied on m/Makefile", err)
 		}
-		sameState(t, before, dirState(t, dir))
+		testfs.SameState(t, before, testfs.DirState(t, dir))
 	})
 	t.Run("success", func(t *testing.T) {
 		dir, next := seedDir(t)
 		if err := next.Write(dir); err != nil {
 			t.Fatal(err)
 		}
-		got := dirState(t, dir)
+		got := testfs.DirState(t, dir)
 		want := map[string]string{
 			"a/callbacks.go":   "my edits\n", // user-owned: kept
 			"a/loader/main.go": "new loader\n",
