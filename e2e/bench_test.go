@@ -23,9 +23,9 @@ import (
 
 	sasm "github.com/structops/structops-gen/asm"
 	"github.com/structops/structops-gen/bpf"
+	def "github.com/structops/structops-gen/bpftestmodops"
 	"github.com/structops/structops-gen/gen"
 	"github.com/structops/structops-gen/gen/model"
-	def "github.com/structops/structops-gen/gen/testdata/golden/default/want/bpftestmodops"
 	kn "github.com/structops/structops-gen/gen/testdata/golden/kernel_names/want/knops"
 	many "github.com/structops/structops-gen/gen/testdata/golden/manyargs/want/manyargsops"
 	widths "github.com/structops/structops-gen/gen/testdata/golden/widths/want/widthsops"

@@ -5,10 +5,11 @@ package gen
 
 import (
 	"fmt"
-	"github.com/structops/structops-gen/gen/read/header"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/structops/structops-gen/gen/read/header"
 )
 
 // BenchmarkDefaultStack is the whole default stack in memory: the built-in

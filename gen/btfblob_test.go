@@ -5,14 +5,15 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
-	"github.com/structops/structops-gen/gen/read/btfspec"
-	"github.com/structops/structops-gen/gen/read/builtin"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
+
+	"github.com/structops/structops-gen/gen/read/btfspec"
+	"github.com/structops/structops-gen/gen/read/builtin"
 )
 
 // The BTF blobs under testdata/btf are inputs of the error catalogue

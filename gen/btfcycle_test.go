@@ -1,12 +1,13 @@
 package gen
 
 import (
-	"github.com/structops/structops-gen/gen/model"
-	"github.com/structops/structops-gen/gen/read/btfspec"
 	"path/filepath"
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
+
+	"github.com/structops/structops-gen/gen/model"
+	"github.com/structops/structops-gen/gen/read/btfspec"
 )
 
 // btfCycleBlob registers cyc_ops, whose data member loop is a pointer to an

@@ -1,13 +1,14 @@
 package gen
 
 import (
-	"github.com/structops/structops-gen/gen/output"
-	"github.com/structops/structops-gen/gen/read/header"
-	"github.com/structops/structops-gen/internal/testfs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/structops/structops-gen/gen/output"
+	"github.com/structops/structops-gen/gen/read/header"
+	"github.com/structops/structops-gen/internal/testfs"
 )
 
 // renderHeader renders a header spec for the import path of dir.

@@ -4,13 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/structops/structops-gen/gen/emit/golang"
-	"github.com/structops/structops-gen/gen/model"
-	"github.com/structops/structops-gen/gen/output"
-	"github.com/structops/structops-gen/gen/read/btfspec"
-	"github.com/structops/structops-gen/gen/read/builtin"
-	"github.com/structops/structops-gen/gen/read/header"
-	"github.com/structops/structops-gen/internal/goast"
 	"go/ast"
 	goimporter "go/importer"
 	"go/parser"
@@ -28,6 +21,14 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/structops/structops-gen/gen/emit/golang"
+	"github.com/structops/structops-gen/gen/model"
+	"github.com/structops/structops-gen/gen/output"
+	"github.com/structops/structops-gen/gen/read/btfspec"
+	"github.com/structops/structops-gen/gen/read/builtin"
+	"github.com/structops/structops-gen/gen/read/header"
+	"github.com/structops/structops-gen/internal/goast"
 )
 
 // fuzzGoImport is the import path fuzzed stacks are rendered for.

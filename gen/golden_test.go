@@ -3,9 +3,6 @@ package gen
 import (
 	"bytes"
 	"flag"
-	"github.com/structops/structops-gen/gen/output"
-	"github.com/structops/structops-gen/gen/read/builtin"
-	"github.com/structops/structops-gen/gen/read/header"
 	"os"
 	"os/exec"
 	"path"
@@ -14,6 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/structops/structops-gen/gen/output"
+	"github.com/structops/structops-gen/gen/read/builtin"
+	"github.com/structops/structops-gen/gen/read/header"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")

@@ -2,7 +2,6 @@ package gen
 
 import (
 	"bytes"
-	"github.com/structops/structops-gen/gen/model"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
+
+	"github.com/structops/structops-gen/gen/model"
 )
 
 // A synthetic tcp_congestion_ops in BTF (no host kernel needed): the

@@ -1,14 +1,15 @@
 package gen
 
 import (
-	"github.com/structops/structops-gen/gen/emit/golang"
-	"github.com/structops/structops-gen/gen/model"
-	"github.com/structops/structops-gen/internal/goast"
 	"go/parser"
 	"go/token"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/structops/structops-gen/gen/emit/golang"
+	"github.com/structops/structops-gen/gen/model"
+	"github.com/structops/structops-gen/internal/goast"
 )
 
 // TestValidateGoNames: the identifiers the generated package declares are

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/structops/structops-gen/internal/goast"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -23,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/structops/structops-gen/internal/goast"
 )
 
 // File is one generated file.

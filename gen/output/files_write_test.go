@@ -2,12 +2,13 @@ package output
 
 import (
 	"errors"
-	"github.com/structops/structops-gen/internal/testfs"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/structops/structops-gen/internal/testfs"
 )
 
 // seedDir writes a previous generation with a user-edited callbacks file.

@@ -3,12 +3,12 @@ package cmodule
 import (
 	"bytes"
 	"fmt"
-	"github.com/structops/structops-gen/gen/model"
 	"maps"
 	"slices"
 	"strings"
 	"text/template"
 
+	"github.com/structops/structops-gen/gen/model"
 	"github.com/structops/structops-gen/templates"
 )
 

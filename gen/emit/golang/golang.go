@@ -3,7 +3,6 @@ package golang
 import (
 	"bytes"
 	"fmt"
-	"github.com/structops/structops-gen/gen/model"
 	"go/format"
 	"maps"
 	"slices"
@@ -11,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/structops/structops-gen/gen/model"
 )
 
 // The Go side: the ops package (description, signatures, program table,

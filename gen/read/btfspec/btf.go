@@ -8,8 +8,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/structops/structops-gen/gen/model"
-	"github.com/structops/structops-gen/internal/btfx"
 	"io"
 	"os"
 	"sort"
@@ -17,6 +15,9 @@ import (
 	"sync"
 
 	"github.com/cilium/ebpf/btf"
+
+	"github.com/structops/structops-gen/gen/model"
+	"github.com/structops/structops-gen/internal/btfx"
 )
 
 // DefaultBTFBase is the BTF that module (split) BTF is resolved against

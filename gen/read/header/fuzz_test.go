@@ -3,13 +3,14 @@ package header
 import (
 	"errors"
 	"fmt"
-	"github.com/structops/structops-gen/gen/model"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/structops/structops-gen/gen/model"
 )
 
 // FuzzParseHeader checks that any input gives an error or a model that keeps

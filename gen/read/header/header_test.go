@@ -4,12 +4,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/structops/structops-gen/gen/model"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/structops/structops-gen/gen/model"
 )
 
 var updateHeaderErrs = flag.Bool("update-header-errors", false, "rewrite gen/testdata/headers/errors/*.err from Parse's output")
