@@ -139,12 +139,12 @@ func TestKernelErrors(t *testing.T) {
 		spec Spec
 		want []string
 	}{
-		{Spec{}, []string{"requires name", "--set name="}},
+		{Spec{}, []string{"requires name", "set name=VALUE"}},
 		{Spec{Set: []string{"name=x"}, Members: []string{"ssthresh", "cong_avoid"}}, []string{"requires callback undo_cwnd"}},
 		{Spec{Set: []string{"name=x"}, Members: []string{"ssthresh"}}, []string{"requires callback undo_cwnd", "requires callback one of cong_avoid, cong_control"}},
 		{Spec{Set: []string{"name=x"}, Members: []string{"ssthresh", "undo_cwnd", "cong_control", "get_info"}}, []string{"get_info", "refuses"}},
 		{Spec{Set: []string{"name=x"}, Members: []string{"nosuch"}}, []string{"no callback nosuch"}},
-		{Spec{Set: []string{"name=x"}, Members: []string{"flags"}}, []string{"is a data member", "--set flags="}},
+		{Spec{Set: []string{"name=x"}, Members: []string{"flags"}}, []string{"is a data member", "(flags=VALUE)"}},
 		{Spec{Set: []string{"name=" + strings.Repeat("a", 16)}}, []string{"16 bytes do not fit char name[16]", "at most 15 characters"}},
 		{Spec{Set: []string{"name="}}, []string{"must not be empty"}},
 		{Spec{Set: []string{"name=a b"}}, []string{`character ' ' is not allowed`}},

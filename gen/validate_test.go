@@ -38,7 +38,7 @@ func TestValidateGoNames(t *testing.T) {
 		{ops(false, nil, "x_sig", "x"), "member x_sig: the generated Go would declare XSig twice (var XSig in ops.go, the signature of member x; func XSig in callbacks.go, the program of member x_sig)"},
 		// a kernel type's member only gets a function when it is implemented
 		{ops(true, []string{"run"}, "run", "load"), ""},
-		{ops(true, []string{"run", "load"}, "run", "load"), "leave member load out of --members"},
+		{ops(true, []string{"run", "load"}, "run", "load"), "leave member load out of the callbacks to implement"},
 		{ops(true, []string{"x"}, "x", "x_sig"), ""},
 		{ops(true, []string{"x_sig"}, "x", "x_sig"), "declare XSig twice"},
 		{ops(false, nil, "min"), `member name "min" is a function-like macro`},

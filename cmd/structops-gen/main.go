@@ -72,7 +72,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 		return 2
 	}
 	if err := model.CheckInstances(spec.Instances); err != nil {
-		fmt.Fprintf(stderr, "structops-gen: %v\n", flagWords(err, spec))
+		fmt.Fprintf(stderr, "structops-gen: %v\n", flagWords(err))
 		return 2
 	}
 	if msg := flagConflict(spec); msg != "" {
@@ -80,7 +80,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 		return 1
 	}
 	if err := generate(stdout, spec, out, goImport, check); err != nil {
-		fmt.Fprintf(stderr, "structops-gen: %v\n", flagWords(err, spec))
+		fmt.Fprintf(stderr, "structops-gen: %v\n", flagWords(err))
 		return 1
 	}
 	return 0
@@ -102,11 +102,11 @@ func flagConflict(spec gen.Spec) string {
 // flagWords names the flag an error of the library is about: the library
 // names the input in its own terms (the error's Subject), the command line
 // by its flag. Joined errors are rewritten one by one.
-func flagWords(err error, spec gen.Spec) error {
+func flagWords(err error) error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		var errs []error
 		for _, e := range j.Unwrap() {
-			errs = append(errs, flagWords(e, spec))
+			errs = append(errs, flagWords(e))
 		}
 		return errors.Join(errs...)
 	}
@@ -117,7 +117,11 @@ func flagWords(err error, spec gen.Spec) error {
 	w := *e
 	switch {
 	case errors.Is(e, model.ErrInstances):
-		w.Subject = fmt.Sprintf("--instances %d", spec.Instances)
+		w.Subject = "--instances " + e.Input
+	case errors.Is(e, model.ErrSet):
+		w.Subject = "--set " + e.Input
+	case errors.Is(e, model.ErrMembers):
+		w.Subject = "--members " + e.Input
 	default:
 		return err
 	}

@@ -37,8 +37,11 @@ type Error struct {
 	// ("2 instances", "data member assignment \"x\""), "" when Pos and
 	// Member say it; a command line replaces it with its flag's words.
 	Subject string
-	Msg     string // what is wrong and the fix
-	Err     error  // the kind (Err...) or the underlying cause
+	// Input is the part of the input Subject names, as given ("2",
+	// "name=gocc"), for a command line to name it by its flag.
+	Input string
+	Msg   string // what is wrong and the fix
+	Err   error  // the kind (Err...) or the underlying cause
 }
 
 func (e *Error) Error() string {

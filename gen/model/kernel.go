@@ -39,7 +39,7 @@ func RulesFor(ops string) (KernelRules, bool) { return kernelrules.For(ops) }
 // settable reports whether data member m may be set, and why not.
 func (o *Ops) settable(m *Member) (DataRule, error) {
 	if m.Func != nil {
-		return DataRule{}, fmt.Errorf("%s is a callback, not a data member: implement it in callbacks.go (--members)", m.Name)
+		return DataRule{}, fmt.Errorf("%s is a callback, not a data member: implement it in callbacks.go", m.Name)
 	}
 	if r, ok := kernelrules.For(o.Name); ok {
 		if dr, ok := r.Data[m.Name]; ok {
@@ -60,17 +60,33 @@ func (o *Ops) settable(m *Member) (DataRule, error) {
 	return DataRule{}, fmt.Errorf("%s.%s (%s) is not an integer or a char array and cannot be set", o.Name, m.Name, m.Data.Decl(m.Name))
 }
 
-// Set parses one --set assignment "member=value" and stores the member's
+// setErr is an error of data member assignment input (as given: a name,
+// name=value or the quoted assignment) of kind ErrSet; cause, when not
+// nil, is what the value broke.
+func setErr(input, msg string, cause error) error {
+	kind := ErrSet
+	if cause != nil {
+		kind = fmt.Errorf("%w: %w", ErrSet, cause)
+	}
+	return &Error{Err: kind, Subject: "data member " + input, Input: input, Msg: msg}
+}
+
+// membersErr is an error of callback selection input, of kind ErrMembers.
+func membersErr(input, msg string) error {
+	return &Error{Err: ErrMembers, Subject: "callback " + input, Input: input, Msg: msg}
+}
+
+// Set parses one data member assignment "member=value" and stores the member's
 // bytes, as the kernel reads them, in o.Data: a char array takes a string
 // that fits with its NUL, an integer member a number (decimal, 0x hex)
 // that fits its width and, where the kernel restricts it, its allowed bits.
 func (o *Ops) Set(assign string) error {
 	name, value, ok := strings.Cut(assign, "=")
 	if !ok || name == "" {
-		return fmt.Errorf("--set %q: want member=value, e.g. --set name=gocc", assign)
+		return setErr(strconv.Quote(assign), "want member=value, e.g. name=gocc", nil)
 	}
 	if !o.Kernel {
-		return fmt.Errorf("--set %s: struct %s is a new subsystem and has no data members; --set is for kernel types (--btf)", name, o.Name)
+		return setErr(name, fmt.Sprintf("struct %s is a new subsystem and has no data members; data members are set for kernel types (read from BTF)", o.Name), nil)
 	}
 	m := o.Member(name)
 	if m == nil {
@@ -82,15 +98,15 @@ func (o *Ops) Set(assign string) error {
 				}
 			}
 		}
-		return fmt.Errorf("--set %s: struct %s has no member %s; settable: %s", name, o.Name, name, strings.Join(data, ", "))
+		return setErr(name, fmt.Sprintf("struct %s has no member %s; settable: %s", o.Name, name, strings.Join(data, ", ")), nil)
 	}
 	rule, err := o.settable(m)
 	if err != nil {
-		return fmt.Errorf("--set %s: %w", name, err)
+		return setErr(name, err.Error(), err)
 	}
 	b, err := encodeData(m, rule, value)
 	if err != nil {
-		return fmt.Errorf("--set %s=%s: %w", name, value, err)
+		return setErr(name+"="+value, err.Error(), err)
 	}
 	if o.Data == nil {
 		o.Data = map[string][]byte{}
@@ -152,11 +168,11 @@ func (o *Ops) Select(members []string) error {
 		}
 		switch {
 		case m == nil:
-			return fmt.Errorf("--members %s: struct %s has no callback %s; callbacks: %s", n, o.Name, n, strings.Join(cbs, ", "))
+			return membersErr(n, fmt.Sprintf("struct %s has no callback %s; callbacks: %s", o.Name, n, strings.Join(cbs, ", ")))
 		case m.Func == nil:
-			return fmt.Errorf("--members %s: %s.%s is a data member: set it with --set %s=VALUE", n, o.Name, n, n)
+			return membersErr(n, fmt.Sprintf("%s.%s is a data member: set it (%s=VALUE)", o.Name, n, n))
 		case seen[n]:
-			return fmt.Errorf("--members %s: listed twice", n)
+			return membersErr(n, "listed twice")
 		}
 		seen[n] = true
 		o.Implemented = append(o.Implemented, n)
@@ -203,17 +219,17 @@ func validateKernel(o *Ops, bad func(*Member, string, ...any)) {
 			if len(g) > 1 {
 				what = "one of " + strings.Join(g, ", ")
 			}
-			bad(nil, "struct %s requires callback %s (%s): add it to --members", o.Name, what, r.Source)
+			bad(nil, "struct %s requires callback %s (%s): add it to the callbacks to implement", o.Name, what, r.Source)
 		}
 	}
 	for _, n := range r.Unsupported {
 		if o.Implements(n) && o.Member(n) != nil {
-			bad(o.Member(n), "the kernel refuses a BPF implementation of %s.%s (check_member: ENOTSUPP): drop it from --members", o.Name, n)
+			bad(o.Member(n), "the kernel refuses a BPF implementation of %s.%s (check_member: ENOTSUPP): drop it from the callbacks to implement", o.Name, n)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(r.Data)) {
 		if r.Data[name].Required && len(o.Data[name]) == 0 {
-			bad(o.Member(name), "struct %s requires %s (%s): pass --set %s=VALUE", o.Name, name, r.Data[name].Doc, name)
+			bad(o.Member(name), "struct %s requires %s (%s): set %s=VALUE", o.Name, name, r.Data[name].Doc, name)
 		}
 	}
 	for _, f := range o.Fields {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"go/token"
+	"strconv"
 	"strings"
 )
 
@@ -77,7 +78,7 @@ func Validate(o *Ops) error {
 	if err := CheckInstances(o.Instances); err != nil && o.Instances != 0 {
 		errs = append(errs, err)
 	} else if o.Kernel && o.Instances > 1 {
-		errs = append(errs, &Error{Err: ErrInstances, Subject: fmt.Sprintf("%d instances", o.Instances),
+		errs = append(errs, &Error{Err: ErrInstances, Subject: fmt.Sprintf("%d instances", o.Instances), Input: strconv.Itoa(o.Instances),
 			Msg: fmt.Sprintf("struct %s is a kernel type: its kernel decides how many implementations attach; several instances are for generated modules", o.Name)})
 	}
 	if o.Kernel {
@@ -141,7 +142,7 @@ func validateFunc(o *Ops, m *Member, bad func(*Member, string, ...any)) {
 // generated module accepts at once: 1 to MaxInstances.
 func CheckInstances(n int) error {
 	if n < 1 || n > MaxInstances {
-		return &Error{Err: ErrInstances, Subject: fmt.Sprintf("%d instances", n),
+		return &Error{Err: ErrInstances, Subject: fmt.Sprintf("%d instances", n), Input: strconv.Itoa(n),
 			Msg: fmt.Sprintf("want 1 to %d implementations at once", MaxInstances)}
 	}
 	return nil
@@ -174,7 +175,7 @@ func validateRef(o *Ops, m *Member, p Param, bad func(*Member, string, ...any)) 
 	case p.Type.Kind != StructPtr:
 		bad(m, "parameter %s is marked __ref but is not a struct pointer", p.Name)
 	case o.Kernel && o.Implements(m.Name) && p.RefRelease() == "":
-		bad(m, "parameter %s is __ref (struct %s), and the default body knows no kfunc that releases one: leave %s out of --members",
+		bad(m, "parameter %s is __ref (struct %s), and the default body knows no kfunc that releases one: leave %s out of the callbacks to implement",
 			p.Name, p.Type.Struct, m.Name)
 	case o.Kernel:
 	case p.RefRelease() == "":
@@ -256,7 +257,7 @@ func validateGoNames(o *Ops, bad func(*Member, string, ...any)) {
 		fix := "rename the member"
 		switch {
 		case o.Kernel && d.Member != nil && strings.HasPrefix(d.What, "func"):
-			fix = "leave member " + d.Member.Name + " out of --members"
+			fix = "leave member " + d.Member.Name + " out of the callbacks to implement"
 		case o.Kernel:
 			fix = "this kernel type's Go package cannot be generated as is: please report it"
 		case prev.Member != nil && d.Member != nil && prev.Member != d.Member:
