@@ -114,7 +114,7 @@ func load(s Spec) (*model.Ops, error) {
 		if model.Closest(s.Ops, []string{builtin.OpsName}) != "" {
 			hint = " (did you mean " + builtin.OpsName + "?)"
 		}
-		return nil, &model.Error{Err: model.ErrNoOps, Msg: fmt.Sprintf("unknown ops %q%s: the built-in spec is %s; for another type read a header or BTF",
+		return nil, &model.Error{Err: model.ErrSource, Msg: fmt.Sprintf("unknown ops %q%s: the built-in spec is %s; for another type read a header or BTF",
 			s.Ops, hint, builtin.OpsName)}
 	}
 	return builtin.Ops(), nil

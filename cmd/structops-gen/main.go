@@ -111,11 +111,15 @@ func flagWords(err error) error {
 		return errors.Join(errs...)
 	}
 	e, ok := err.(*model.Error)
-	if !ok || e.Subject == "" {
+	if !ok {
 		return err
 	}
 	w := *e
 	switch {
+	case errors.Is(e, model.ErrNoOps):
+		w.Msg += " (--ops NAME)"
+	case e.Subject == "":
+		return err
 	case errors.Is(e, model.ErrInstances):
 		w.Subject = "--instances " + e.Input
 	case errors.Is(e, model.ErrSet):

@@ -59,11 +59,11 @@ func checkOutDir(dir string) error {
 	fi, err := os.Stat(dir)
 	switch {
 	case err == nil && !fi.IsDir():
-		return fmt.Errorf("output dir %s is a file: pass -o with a directory", dir)
+		return fmt.Errorf("output dir %s is a file: choose a directory", dir)
 	case errors.Is(err, syscall.ENOTDIR):
-		return fmt.Errorf("output dir %s: a parent is a file, not a directory: pass -o with a directory", dir)
+		return fmt.Errorf("output dir %s: a parent is a file, not a directory: choose a directory", dir)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("output dir %s: %w: pass -o with a directory you can write", dir, err)
+		return fmt.Errorf("output dir %s: %w: choose a directory you can write", dir, err)
 	}
 	return nil
 }
@@ -83,15 +83,15 @@ func errno(err error) error {
 }
 
 // writeFix is what to do when the output dir cannot be written.
-const writeFix = "pass -o with a directory you can write"
+const writeFix = "choose an output directory you can write"
 
 // fixFor is the fix for a failure to write into the output dir.
 func fixFor(err error) string {
 	switch {
 	case errors.Is(err, syscall.EROFS):
-		return "pass -o with a directory on a writable file system"
+		return "choose an output directory on a writable file system"
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
-		return "free some space, or pass -o with a directory on another file system"
+		return "free some space, or choose an output directory on another file system"
 	case errors.Is(err, fs.ErrPermission):
 		return writeFix + " (or give yourself write permission on it)"
 	}
@@ -346,7 +346,7 @@ func GoImportFor(dir string) (string, error) {
 			return mod + "/" + filepath.ToSlash(rel), nil
 		}
 		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod in %s or above: generate inside a Go module or pass --go-import", abs)
+			return "", fmt.Errorf("no go.mod in %s or above: generate inside a Go module or name the import path", abs)
 		}
 	}
 }

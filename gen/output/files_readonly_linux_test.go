@@ -26,7 +26,7 @@ func TestWriteReadOnlyDir(t *testing.T) {
 		if msg := err.Error(); strings.Contains(msg, "\n") {
 			t.Fatalf("error is not one line: %q", msg)
 		}
-		for _, want := range []string{"create output dir " + filepath.Join(dir, "a", "loader") + ": read-only file system: pass -o with a directory on a writable file system"} {
+		for _, want := range []string{"create output dir " + filepath.Join(dir, "a", "loader") + ": read-only file system: choose an output directory on a writable file system"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("Write: %v\nwant %q in it", err, want)
 			}
@@ -42,7 +42,7 @@ func TestWriteReadOnlyDir(t *testing.T) {
 		testfs.MountReadOnly(t, dir)
 		before := testfs.DirState(t, dir)
 		err := next.Write(dir)
-		want := "write a/loader/main.go: cannot create a file in " + filepath.Join(dir, "a", "loader") + ": read-only file system: pass -o with a directory on a writable file system"
+		want := "write a/loader/main.go: cannot create a file in " + filepath.Join(dir, "a", "loader") + ": read-only file system: choose an output directory on a writable file system"
 		if !errors.Is(err, syscall.EROFS) || err.Error() != want {
 			t.Fatalf("Write: %v\nwant %s", err, want)
 		}

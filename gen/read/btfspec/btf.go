@@ -44,7 +44,7 @@ type File struct {
 func Load(path, basePath string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read --btf: %w: pass an ELF object with a .BTF section or raw BTF (/sys/kernel/btf/<name>)", err)
+		return nil, fmt.Errorf("read the BTF: %w: pass an ELF object with a .BTF section or raw BTF (/sys/kernel/btf/<name>)", err)
 	}
 	return LoadData(path, data, basePath)
 }
@@ -91,7 +91,7 @@ func LoadData(path string, data []byte, basePath string) (*File, error) {
 	if err != nil {
 		hint := ""
 		if errors.Is(err, os.ErrNotExist) {
-			hint = ": pass the vmlinux (or its raw BTF) this BTF was built against with --btf-base"
+			hint = ": pass the vmlinux (or its raw BTF) this BTF was built against as its base"
 		}
 		if standaloneErr != nil {
 			return nil, fmt.Errorf("%s: split (module) BTF needs its base: load base %s: %w%s", path, basePath, err, hint)
@@ -215,7 +215,7 @@ func Read(f *File, name string) (*model.Ops, error) {
 		if errors.Is(err, btf.ErrNotFound) {
 			msg := fmt.Sprintf("%s: no struct %s", f.Path, name)
 			if names, lerr := StructOpsNames(f.Spec); lerr == nil {
-				msg += strings.ReplaceAll(suggest(name, names), "--btf ...", "--btf "+f.Path)
+				msg += suggest(name, names)
 			}
 			return nil, errors.New(msg)
 		}
@@ -495,7 +495,7 @@ func suggest(name string, names []string) string {
 		return " (this BTF registers no struct_ops types)"
 	}
 	if best := model.Closest(name, names); best != "" {
-		return fmt.Sprintf(": did you mean %s? (structops-gen list --btf ... shows all %d)", best, len(names))
+		return fmt.Sprintf(": did you mean %s? (it registers %d struct_ops types)", best, len(names))
 	}
 	return fmt.Sprintf(" (its struct_ops types: %s)", strings.Join(names, ", "))
 }

@@ -240,7 +240,7 @@ struct data { int x; };
 struct b_ops { int (*run)(int a); long (*stop)(void); };
 `
 	_, err := Parse("spec.h", []byte(src), "")
-	if err == nil || err.Error() != "spec.h declares 2 ops structs (a_ops, b_ops): choose one with --ops" || !errors.Is(err, model.ErrNoOps) {
+	if err == nil || err.Error() != "spec.h declares 2 ops structs (a_ops, b_ops): choose one by name" || !errors.Is(err, model.ErrNoOps) {
 		t.Errorf("no --ops: %v", err)
 	}
 	o, err := Parse("spec.h", []byte(src), "b_ops")
@@ -248,7 +248,7 @@ struct b_ops { int (*run)(int a); long (*stop)(void); };
 		t.Errorf("--ops b_ops: %v %v", hdrDumpOps(o), err)
 	}
 	_, err = Parse("spec.h", []byte(src), "c_ops")
-	if err == nil || err.Error() != "spec.h: no struct c_ops is defined in the header (it defines a_ops, data, b_ops): choose one of them with --ops" {
+	if err == nil || err.Error() != "spec.h: no struct c_ops is defined in the header (it defines a_ops, data, b_ops): choose one of them by name" {
 		t.Errorf("--ops c_ops: %v", err)
 	}
 	// One ops struct among data structs is chosen without --ops.
@@ -257,7 +257,7 @@ struct b_ops { int (*run)(int a); long (*stop)(void); };
 		t.Errorf("one ops struct: %v %v", hdrDumpOps(o), err)
 	}
 	_, err = Parse("spec.h", []byte("struct d { int x; };\nstruct e { char c; };\n"), "")
-	if err == nil || err.Error() != "spec.h: none of the 2 structs (d, e) has only function pointer members: choose the ops struct with --ops" {
+	if err == nil || err.Error() != "spec.h: none of the 2 structs (d, e) has only function pointer members: choose the ops struct by name" {
 		t.Errorf("no ops struct: %v", err)
 	}
 	// A forward declaration does not define a struct.

@@ -93,7 +93,7 @@ func hdrChooseStruct(filename string, ast *cc.AST, opsName string) (*hdrStruct, 
 	if opsName != "" {
 		if !model.IsIdent(opsName) {
 			return nil, &model.Error{Pos: model.Pos{File: filename}, Err: model.ErrNoOps,
-				Msg: fmt.Sprintf("ops name %q is not a C identifier: pass the struct's tag to --ops, e.g. --ops foo_ops", opsName)}
+				Msg: fmt.Sprintf("ops name %q is not a C identifier: name the struct by its tag, e.g. foo_ops", opsName)}
 		}
 		for i := range all {
 			if all[i].name == opsName {
@@ -102,7 +102,7 @@ func hdrChooseStruct(filename string, ast *cc.AST, opsName string) (*hdrStruct, 
 		}
 		msg := fmt.Sprintf("no struct %s is defined in the header", opsName)
 		if len(names) > 0 {
-			msg += fmt.Sprintf(" (it defines %s): choose one of them with --ops", strings.Join(names, ", "))
+			msg += fmt.Sprintf(" (it defines %s): choose one of them by name", strings.Join(names, ", "))
 		} else {
 			msg += ": define it with its callbacks, e.g. struct " + opsName + " { int (*run)(int arg); };"
 		}
@@ -113,7 +113,7 @@ func hdrChooseStruct(filename string, ast *cc.AST, opsName string) (*hdrStruct, 
 		return ops[0], nil
 	case len(ops) > 1:
 		// The format the CLI documents: "spec.h declares 3 ops structs (...)".
-		return nil, &model.Error{Err: model.ErrNoOps, Msg: fmt.Sprintf("%s declares %d ops structs (%s): choose one with --ops",
+		return nil, &model.Error{Err: model.ErrNoOps, Msg: fmt.Sprintf("%s declares %d ops structs (%s): choose one by name",
 			filename, len(ops), strings.Join(opsNames, ", "))}
 	case len(all) == 1:
 		return &all[0], nil // not all callbacks: report what is wrong with it
@@ -122,7 +122,7 @@ func hdrChooseStruct(filename string, ast *cc.AST, opsName string) (*hdrStruct, 
 			Msg: "no struct is defined in the header: define the ops struct, e.g. struct foo_ops { int (*run)(int arg); };"}
 	}
 	return nil, &model.Error{Pos: model.Pos{File: filename}, Err: model.ErrNoOps,
-		Msg: fmt.Sprintf("none of the %d structs (%s) has only function pointer members: choose the ops struct with --ops",
+		Msg: fmt.Sprintf("none of the %d structs (%s) has only function pointer members: choose the ops struct by name",
 			len(all), strings.Join(names, ", "))}
 }
 
