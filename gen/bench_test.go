@@ -58,7 +58,7 @@ func spaced(t string) string {
 }
 
 // BenchmarkMembers is a header spec with 8, 16, 32 and 64 callbacks, from
-// the header's bytes to every file in memory (ParseHeader + Render).
+// the header's bytes to every file in memory (header.Parse, then Render, which validates).
 func BenchmarkMembers(b *testing.B) {
 	for _, n := range []int{8, 16, 32, 64} {
 		src := membersHeader(n)

@@ -135,8 +135,8 @@ func FuzzLoadBTF(f *testing.F) {
 	})
 }
 
-// FuzzPipeline runs header text through the whole pipeline: ParseHeader,
-// Render, then checks that every generated Go file parses and that the
+// FuzzPipeline runs header text through the whole pipeline: header.Parse,
+// model.Validate, Render, then checks that every generated Go file parses and that the
 // generated C header lays the ops struct out as the model says.
 func FuzzPipeline(f *testing.F) {
 	for _, pattern := range []string{"testdata/headers/*.h", "testdata/headers/errors/*.h"} {

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -211,4 +212,43 @@ func TestResolveFields(t *testing.T) {
 	if g := got["tcp_sock.snd_cwnd"].GoName(); g != "TcpSockSndCwnd" {
 		t.Errorf("model.GoName %s", g)
 	}
+}
+
+// TestKernelErrorKinds: the errors of data member assignments, callback
+// selections and instances carry their kind and the input as given, so a
+// command line names its flag without reading the message.
+func TestKernelErrorKinds(t *testing.T) {
+	path := kernelBTF(t)
+	for _, c := range []struct {
+		spec  Spec
+		kind  error
+		input string
+	}{
+		{Spec{Set: []string{"noequals"}}, model.ErrSet, `"noequals"`},
+		{Spec{Set: []string{"nosuch=1"}}, model.ErrSet, "nosuch"},
+		{Spec{Set: []string{"name=a b"}}, model.ErrSet, "name=a b"},
+		{Spec{Set: []string{"name=x"}, Members: []string{"nosuch"}}, model.ErrMembers, "nosuch"},
+		{Spec{Set: []string{"name=x"}, Members: []string{"ssthresh", "ssthresh"}}, model.ErrMembers, "ssthresh"},
+		{Spec{Set: []string{"name=x"}, Instances: 2}, model.ErrInstances, "2"},
+	} {
+		c.spec.BTF, c.spec.Ops = path, "tcp_congestion_ops"
+		_, err := Load(c.spec)
+		var e *model.Error
+		if !errors.As(err, &e) || !errors.Is(err, c.kind) || e.Input != c.input {
+			t.Errorf("%+v: %v (input %q), want kind %v and input %q", c.spec, err, inputOf(e), c.kind, c.input)
+		}
+		if err != nil && strings.Contains(err.Error(), "--") {
+			t.Errorf("%+v: %v names a flag", c.spec, err)
+		}
+	}
+	if _, err := Load(Spec{Instances: model.MaxInstances + 1}); !errors.Is(err, model.ErrInstances) {
+		t.Errorf("%d instances: %v", model.MaxInstances+1, err)
+	}
+}
+
+func inputOf(e *model.Error) string {
+	if e == nil {
+		return ""
+	}
+	return e.Input
 }

@@ -120,7 +120,7 @@ func TestGoDeclsMatchRendered(t *testing.T) {
 		sort.Strings(got)
 		sort.Strings(want)
 		if strings.Join(got, " ") != strings.Join(want, " ") {
-			t.Errorf("%s: the rendered package declares %v, goDecls lists %v", o.Name, got, want)
+			t.Errorf("%s: the rendered package declares %v, GoDecls lists %v", o.Name, got, want)
 		}
 	}
 }

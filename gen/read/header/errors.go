@@ -54,7 +54,7 @@ var hdrCCPos = regexp.MustCompile(`^(.*?):(\d+):(\d+): (.*)$`)
 // hdrCCOrigin matches the debugging origin cc/v4 appends to some messages.
 var hdrCCOrigin = regexp.MustCompile(`\s*\(\w+\.go:\d+:\w*:?\)\s*$`)
 
-// hdrSyntaxError turns the first message of a cc/v4 error into a HeaderError.
+// hdrSyntaxError turns the first message of a cc/v4 error into a *model.Error.
 func hdrSyntaxError(filename string, src []byte, err error, unknown []string) error {
 	msg := err.Error()
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
