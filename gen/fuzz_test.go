@@ -514,6 +514,7 @@ func TestCheckGoCatches(t *testing.T) {
 	}
 	render := func(t *testing.T, o *model.Ops) output.Files {
 		t.Helper()
+		o.Finish() // rendered without Validate, which would refuse it
 		g, err := golang.Render(o, fuzzGoImport)
 		if err != nil {
 			t.Fatal(err)

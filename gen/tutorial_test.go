@@ -33,8 +33,8 @@ func TestTutorialIsExplicit(t *testing.T) {
 	if !tutorial.Tutorial || fromHeader.Tutorial {
 		t.Fatalf("Tutorial: built-in %v, header %v; want true, false", tutorial.Tutorial, fromHeader.Tutorial)
 	}
-	if tutorial.DemoCalls() != nil || len(fromHeader.DemoCalls()) != 3 {
-		t.Errorf("demo calls: built-in %q, header %q; want none, one per callback", tutorial.DemoCalls(), fromHeader.DemoCalls())
+	if tutorial.DemoCalls != nil || len(fromHeader.DemoCalls) != 3 {
+		t.Errorf("demo calls: built-in %q, header %q; want none, one per callback", tutorial.DemoCalls, fromHeader.DemoCalls)
 	}
 	render := func(o *model.Ops) map[string][]byte {
 		fs, err := Render(o, Options{GoImport: modulePath})

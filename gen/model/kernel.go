@@ -277,9 +277,9 @@ func FieldPaths(o *Ops, extra []string) []FieldRule {
 	return out
 }
 
-// Delegate is the kfunc a default body of callback member calls (the
+// delegate is the kfunc a default body of callback member calls (the
 // kernel's own implementation), or "".
-func (o *Ops) Delegate(member string) string {
+func (o *Ops) delegate(member string) string {
 	if !o.Kernel {
 		return ""
 	}

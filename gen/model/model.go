@@ -194,6 +194,15 @@ type Member struct {
 	Func   *Func
 	Data   *Type
 	Pos    Pos
+
+	// Derived by Finish (callbacks only):
+
+	// GoName is the Go identifier of the callback's program (test_1 ->
+	// Test1), SigName that of its signature (Test1Sig).
+	GoName, SigName string
+	// Delegate is the kfunc a kernel type's default body calls (the
+	// kernel's own implementation), or "".
+	Delegate string
 }
 
 // Ops is the model of one struct_ops type: everything every emitter needs.
@@ -228,7 +237,33 @@ type Ops struct {
 	// tutorial.
 	Tutorial bool
 
+	// Derived by Finish:
+
+	// GoPackage is the Go package name of the type (bpf_testmod_ops ->
+	// bpftestmodops).
+	GoPackage string
+	// DemoCalls are the trigger lines the loader's default mode writes (see
+	// demoCalls).
+	DemoCalls []string
+
 	validated bool // Validate found no problem
+}
+
+// Finish computes every name and decision derived from the spec and
+// stores it on the model's nodes, once: emitters read them and derive
+// nothing. Validate calls it; a model built by hand and rendered without
+// Validate (tests) calls it itself.
+func (o *Ops) Finish() {
+	o.GoPackage = GoPackage(o.Name)
+	o.DemoCalls = demoCalls(o)
+	for i := range o.Members {
+		m := &o.Members[i]
+		if m.Func == nil {
+			continue
+		}
+		m.GoName, m.SigName = GoName(m.Name), GoName(m.Name)+"Sig"
+		m.Delegate = o.delegate(m.Name)
+	}
 }
 
 // Validated reports whether Validate accepted the model.
@@ -280,12 +315,12 @@ func (o *Ops) ModuleName() string {
 	return o.BaseName()
 }
 
-// DemoCalls are the trigger lines the loader's default mode writes for a
+// demoCalls are the trigger lines the loader's default mode writes for a
 // generated module other than the tutorial's: one call of every callback
 // with small arguments (integers 1, 2, ... by position, bools 1, strings
 // "hello"; struct pointers take no word). Nil for the tutorial's spec,
 // whose module keeps the tutorial's trigger text, and for kernel types.
-func (o *Ops) DemoCalls() []string {
+func demoCalls(o *Ops) []string {
 	if o.Kernel || o.Tutorial {
 		return nil
 	}
@@ -376,14 +411,5 @@ func (m Member) cDecl(name string) string {
 	return fmt.Sprintf("%s(%s)", m.Func.Return.Decl(name), strings.Join(ps, ", "))
 }
 
-// GoName is the member's Go identifier: the program of a callback (test_1
-// -> Test1).
-func (m Member) GoName() string { return GoName(m.Name) }
 
-// SigName is the Go identifier of a callback's signature (test_1 ->
-// Test1Sig).
-func (m Member) SigName() string { return GoName(m.Name) + "Sig" }
 
-// GoPackage is the Go package name of the type (bpf_testmod_ops ->
-// bpftestmodops).
-func (o *Ops) GoPackage() string { return GoPackage(o.Name) }

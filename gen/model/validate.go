@@ -27,8 +27,10 @@ const (
 
 // Validate checks that the model is something every emitter can render and
 // the kernel can register: names, limits, types, layout. It returns all
-// problems joined, the first one first.
+// problems joined, the first one first. It first stores the derived names
+// on the model (Finish), which the Go name checks read.
 func Validate(o *Ops) error {
+	o.Finish()
 	var errs []error
 	bad := func(m *Member, format string, args ...any) {
 		e := &Error{Pos: o.Pos, Msg: fmt.Sprintf(format, args...), Err: ErrLimit}
@@ -216,9 +218,9 @@ func (o *Ops) GoDecls() []GoDecl {
 		if m.Func == nil {
 			continue
 		}
-		out = append(out, GoDecl{Name: m.SigName(), Member: m, What: fmt.Sprintf("var %s in ops.go, the signature of member %s", m.SigName(), m.Name)})
+		out = append(out, GoDecl{Name: m.SigName, Member: m, What: fmt.Sprintf("var %s in ops.go, the signature of member %s", m.SigName, m.Name)})
 		if impl[m.Name] {
-			funcs = append(funcs, GoDecl{Name: m.GoName(), Member: m, What: fmt.Sprintf("func %s in callbacks.go, the program of member %s", m.GoName(), m.Name)})
+			funcs = append(funcs, GoDecl{Name: m.GoName, Member: m, What: fmt.Sprintf("func %s in callbacks.go, the program of member %s", m.GoName, m.Name)})
 		}
 	}
 	out = append(out,
@@ -234,7 +236,7 @@ func (o *Ops) GoDecls() []GoDecl {
 // signature XSig of x, and the program XSig of x_sig) or the package's own
 // names (a member called load, programs or ops).
 func validateGoNames(o *Ops, bad func(*Member, string, ...any)) {
-	pkg := o.GoPackage()
+	pkg := o.GoPackage
 	switch {
 	case token.IsKeyword(pkg):
 		bad(nil, "struct %s: its Go package name %s is a Go keyword: rename the struct", o.Name, pkg)

@@ -218,7 +218,7 @@ func dataLit(o *model.Ops) jen.Code {
 // pointer is NULL. No printk: kernel callbacks can run per packet.
 func kernelBody(o *model.Ops, m model.Member) (string, jen.Code) {
 	s := func(sel string, args ...jen.Code) *jen.Statement { return jen.Id("s").Dot(sel).Call(args...) }
-	if kf := o.Delegate(m.Name); kf != "" {
+	if kf := m.Delegate; kf != "" {
 		var items []jen.Code
 		for i := len(m.Func.Params) - 1; i >= 0; i-- {
 			p := m.Func.Params[i]

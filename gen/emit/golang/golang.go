@@ -25,7 +25,7 @@ const (
 
 // CallbacksFile is the user-owned file of bodies: written when missing,
 // never overwritten.
-func CallbacksFile(o *model.Ops) string { return o.GoPackage() + "/callbacks.go" }
+func CallbacksFile(o *model.Ops) string { return o.GoPackage + "/callbacks.go" }
 
 func newFile(importPath, pkg string) *jen.File {
 	f := jen.NewFilePathName(importPath, pkg)
@@ -43,7 +43,7 @@ func newFile(importPath, pkg string) *jen.File {
 // multi-line list by printing it), the files are independent, and the
 // output does not depend on the order they finish in.
 func Render(o *model.Ops, goImport string) (map[string][]byte, error) {
-	pkg := o.GoPackage()
+	pkg := o.GoPackage
 	pkgPath := strings.TrimSuffix(goImport, "/") + "/" + pkg
 	files := []struct {
 		path  string
@@ -114,7 +114,7 @@ func opsFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 	for _, m := range o.Members {
 		kv := []jen.Code{field("Name", jen.Lit(m.Name)), field("Offset", jen.Lit(m.Offset)), field("Size", jen.Lit(m.Size))}
 		if m.Func != nil {
-			kv = append(kv, field("Func", jen.True()), field("Sig", jen.Op("&").Id(m.SigName())))
+			kv = append(kv, field("Func", jen.True()), field("Sig", jen.Op("&").Id(m.SigName)))
 		}
 		members = append(members, jen.Values(kv...))
 	}
@@ -141,7 +141,7 @@ func opsFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 		}
 		opsFields = append(opsFields, field("Refs", jen.Index().String().Values(lits...)))
 	}
-	if calls := o.DemoCalls(); len(calls) > 0 {
+	if calls := o.DemoCalls; len(calls) > 0 {
 		var lits []jen.Code
 		for _, c := range calls {
 			lits = append(lits, jen.Lit(c))
@@ -185,7 +185,7 @@ func opsFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 			}
 			kv = append(kv, field("Args", jen.Index().Qual(sasmPath, "Type").Values(args...)))
 		}
-		sigDoc := fmt.Sprintf("%s is %s.", m.SigName(), m.Signature())
+		sigDoc := fmt.Sprintf("%s is %s.", m.SigName, m.Signature())
 		for _, p := range m.Func.Params {
 			if p.Nullable {
 				sigDoc += fmt.Sprintf(" %s is __nullable: check it for NULL before use.", p.Name)
@@ -195,14 +195,14 @@ func opsFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 			}
 		}
 		sigs = append(sigs, jen.Comment(sigDoc).Line().
-			Id(m.SigName()).Op("=").Qual(sasmPath, "Sig").Values(kv...))
+			Id(m.SigName).Op("=").Qual(sasmPath, "Sig").Values(kv...))
 	}
 	f.Comment("The callbacks' signatures, for loading arguments and returning values.")
 	f.Var().Defs(sigs...)
 
 	var table []jen.Code
 	for _, m := range o.ImplementedCallbacks() {
-		table = append(table, jen.Lit(m.Name).Op(":").Id(m.GoName()).Call())
+		table = append(table, jen.Lit(m.Name).Op(":").Id(m.GoName).Call())
 	}
 	if o.Implemented != nil {
 		var cbs []string
@@ -317,12 +317,12 @@ func callbacksFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 	}
 	for _, m := range o.ImplementedCallbacks() {
 		doc, body := bodies(m)
-		f.Comment(fmt.Sprintf("%s implements %s:", m.GoName(), m.Signature()))
+		f.Comment(fmt.Sprintf("%s implements %s:", m.GoName, m.Signature()))
 		for _, line := range strings.Split(doc, "\n") {
 			f.Comment(line)
 		}
-		f.Func().Id(m.GoName()).Params().Qual(ebpfAsm, "Instructions").Block(
-			jen.Id("s").Op(":=").Id(m.SigName()),
+		f.Func().Id(m.GoName).Params().Qual(ebpfAsm, "Instructions").Block(
+			jen.Id("s").Op(":=").Id(m.SigName),
 			jen.Return(body),
 		)
 	}
