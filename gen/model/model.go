@@ -410,6 +410,3 @@ func (m Member) cDecl(name string) string {
 	}
 	return fmt.Sprintf("%s(%s)", m.Func.Return.Decl(name), strings.Join(ps, ", "))
 }
-
-
-
