@@ -58,14 +58,16 @@ bench-table:
 	CGO_ENABLED=0 $(GO) run ./internal/benchtable -in bench.txt -md BENCHMARKS.md
 
 # Each fuzz target for FUZZTIME (go test -fuzz runs one target at a time);
-# a crash is saved under gen/testdata/fuzz/<Target>/ and fails the run.
+# a crash is saved under <package>/testdata/fuzz/<Target>/ and fails the run.
 # (interesting inputs are minimized for at most FUZZMINIMIZETIME: the 60 s
 # default stalls the header targets, whose inputs parse slowly)
 FUZZTIME ?= 30s
 FUZZMINIMIZETIME ?= 10s
-FUZZ_TARGETS := FuzzParseHeader FuzzLoadBTF FuzzPipeline
+# package:target
+FUZZ_TARGETS := ./gen/read/header:FuzzParseHeader ./gen:FuzzLoadBTF ./gen:FuzzPipeline
 fuzz:
-	@set -e; for t in $(FUZZ_TARGETS); do \
-		echo "fuzz: $$t for $(FUZZTIME)"; \
-		CGO_ENABLED=0 $(GO) test ./gen -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME); \
+	@set -e; for pt in $(FUZZ_TARGETS); do \
+		p=$${pt%%:*}; t=$${pt#*:}; \
+		echo "fuzz: $$t ($$p) for $(FUZZTIME)"; \
+		CGO_ENABLED=0 $(GO) test $$p -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME); \
 	done

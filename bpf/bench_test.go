@@ -20,6 +20,7 @@ import (
 
 	"github.com/structops/structops-gen/bpf"
 	"github.com/structops/structops-gen/gen"
+	"github.com/structops/structops-gen/gen/model"
 )
 
 func benchRoot(b *testing.B) {
@@ -218,7 +219,7 @@ func BenchmarkVerifierStats(b *testing.B) {
 	if err := os.MkdirAll(filepath.Dir(main), 0o755); err != nil {
 		b.Fatal(err)
 	}
-	if err := os.WriteFile(main, fmt.Appendf(nil, vstatsMain, goImport+"/"+gen.GoPackage(o.Name)), 0o644); err != nil {
+	if err := os.WriteFile(main, fmt.Appendf(nil, vstatsMain, goImport+"/"+model.GoPackage(o.Name)), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	bin := filepath.Join(b.TempDir(), "vstats")

@@ -23,8 +23,9 @@ import (
 
 	sasm "github.com/structops/structops-gen/asm"
 	"github.com/structops/structops-gen/bpf"
+	def "github.com/structops/structops-gen/bpftestmodops"
 	"github.com/structops/structops-gen/gen"
-	def "github.com/structops/structops-gen/gen/testdata/golden/default/want/bpftestmodops"
+	"github.com/structops/structops-gen/gen/model"
 	kn "github.com/structops/structops-gen/gen/testdata/golden/kernel_names/want/knops"
 	many "github.com/structops/structops-gen/gen/testdata/golden/manyargs/want/manyargsops"
 	widths "github.com/structops/structops-gen/gen/testdata/golden/widths/want/widthsops"
@@ -184,7 +185,11 @@ func BenchmarkVerifierInVM(b *testing.B) {
 	work := b.TempDir()
 	var kos []string
 	for _, c := range goldenPkgs {
-		built, err := vm.BuildModuleOpts(ctx, k.KDir, filepath.Join("..", "gen", "testdata", "golden", c.Name, "want", "module"),
+		src := filepath.Join("..", "gen", "testdata", "golden", c.Name, "want", "module")
+		if c.Name == "default" {
+			src = filepath.Join("..", "module") // the checked-in default stack is its golden case
+		}
+		built, err := vm.BuildModuleOpts(ctx, k.KDir, src,
 			vm.BuildOptions{Dir: filepath.Join(work, "build-"+c.Name)})
 		if err != nil {
 			b.Fatalf("%s: %v", c.Name, err)
@@ -269,7 +274,7 @@ func BenchmarkSpecToVerdict(b *testing.B) {
 		}
 		t2 := time.Now()
 		bin := filepath.Join(work, "loader")
-		benchBuild(b, bin, "./"+filepath.ToSlash(filepath.Join(dir, gen.GoPackage(o.Name), "loader")))
+		benchBuild(b, bin, "./"+filepath.ToSlash(filepath.Join(dir, model.GoPackage(o.Name), "loader")))
 		t3 := time.Now()
 		res, err = vm.Run(ctx, k, vm.RunSpec{Modules: kos, Files: []vm.File{{HostPath: bin, GuestPath: "/bin/loader"}},
 			Command: []string{"/bin/loader", "--once", "--timing"}, NoTrace: true, Timeout: 5 * time.Minute}, nil)

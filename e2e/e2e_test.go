@@ -14,6 +14,8 @@ import (
 
 	"github.com/structops/structops-gen/bpf"
 	"github.com/structops/structops-gen/gen"
+	"github.com/structops/structops-gen/gen/model"
+	"github.com/structops/structops-gen/gen/read/btfspec"
 	"github.com/structops/structops-gen/vm"
 )
 
@@ -67,7 +69,7 @@ func (w logWriter) Write(p []byte) (int, error) {
 // loader package.
 type stack struct {
 	name   string
-	ops    *gen.Ops
+	ops    *model.Ops
 	dir    string // output dir of the generator
 	loader string // guest path of the loader binary
 }
@@ -77,8 +79,12 @@ func goldenStack(t *testing.T, name, header string) stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return stack{name: name, ops: o, dir: filepath.Join("..", "gen", "testdata", "golden", name, "want"),
-		loader: "/bin/" + name + "-loader"}
+	// the built-in spec's golden files are the checked-in default stack
+	dir := filepath.Join("..", "gen", "testdata", "golden", name, "want")
+	if name == "default" {
+		dir = ".."
+	}
+	return stack{name: name, ops: o, dir: dir, loader: "/bin/" + name + "-loader"}
 }
 
 // generated renders a spec into e2e/testdata/out/<name> (inside the Go
@@ -116,7 +122,7 @@ func stackSteps(t *testing.T, s stack) []Step {
 		want = append(want, c.Want)
 	}
 	var once []string
-	for _, line := range s.ops.DemoCalls() {
+	for _, line := range s.ops.DemoCalls {
 		member, v, err := Expect(s.ops, line)
 		if err != nil {
 			t.Fatal(err)
@@ -132,13 +138,13 @@ func stackSteps(t *testing.T, s stack) []Step {
 
 // checkModuleBTF reads a built module's BTF back: it must describe the
 // same struct as the spec it came from, with the same CFI stub names.
-func checkModuleBTF(t *testing.T, s stack, ko string, k *vm.Kernel) *gen.Ops {
+func checkModuleBTF(t *testing.T, s stack, ko string, k *vm.Kernel) *model.Ops {
 	t.Helper()
-	bf, err := gen.LoadBTF(ko, filepath.Join(k.KDir, "vmlinux"))
+	bf, err := btfspec.Load(ko, filepath.Join(k.KDir, "vmlinux"))
 	if err != nil {
 		t.Fatalf("%s: %v", s.name, err)
 	}
-	fromBTF, err := gen.FromBTF(bf, s.ops.Name)
+	fromBTF, err := btfspec.Read(bf, s.ops.Name)
 	if err != nil {
 		t.Fatalf("%s: %v", s.name, err)
 	}
@@ -154,7 +160,7 @@ func checkModuleBTF(t *testing.T, s stack, ko string, k *vm.Kernel) *gen.Ops {
 // stubNamesDiffer compares the parameters' CFI stub names (with their
 // __nullable and __ref marks, which live only on the stubs) of a spec and
 // of the model read back from a built module's BTF.
-func stubNamesDiffer(spec, built *gen.Ops) string {
+func stubNamesDiffer(spec, built *model.Ops) string {
 	for _, m := range spec.Callbacks() {
 		for _, b := range built.Callbacks() {
 			if b.Name != m.Name || len(b.Func.Params) != len(m.Func.Params) {
@@ -171,7 +177,7 @@ func stubNamesDiffer(spec, built *gen.Ops) string {
 }
 
 // tooNew says why a stack's module cannot run on kernel k, or "".
-func tooNew(o *gen.Ops, k *vm.Kernel) string {
+func tooNew(o *model.Ops, k *vm.Kernel) string {
 	v, err := bpf.ParseKernelRelease(k.Version)
 	if err != nil {
 		return ""
@@ -197,7 +203,7 @@ func malformed(s stack) []Step {
 // (bpf_tracing_btf_ctx_access) must refuse it.
 func breakTest2(t *testing.T, s stack) {
 	t.Helper()
-	name := filepath.Join(s.dir, gen.GoPackage(s.ops.Name), "callbacks.go")
+	name := filepath.Join(s.dir, model.GoPackage(s.ops.Name), "callbacks.go")
 	b, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
@@ -264,7 +270,7 @@ func TestGeneratedStacksInVM(t *testing.T) {
 	}
 	for _, s := range append(append(stacks, newer...), mismatchMember, mismatchSig, subset, badProg) {
 		bin := filepath.Join(work, s.name+"-loader")
-		goBuild(t, bin, "./"+filepath.ToSlash(filepath.Join(s.dir, gen.GoPackage(s.ops.Name), "loader")))
+		goBuild(t, bin, "./"+filepath.ToSlash(filepath.Join(s.dir, model.GoPackage(s.ops.Name), "loader")))
 		files = append(files, vm.File{HostPath: bin, GuestPath: s.loader})
 	}
 	def := stacks[0]

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/structops/structops-gen/gen"
+	"github.com/structops/structops-gen/gen/model"
 	"github.com/structops/structops-gen/vm"
 )
 
@@ -31,7 +32,7 @@ func TestInstancesInVM(t *testing.T) {
 		t.Fatal(err)
 	}
 	loader := filepath.Join(work, "loader")
-	goBuild(t, loader, "./"+filepath.ToSlash(filepath.Join(dir, gen.GoPackage(o.Name), "loader")))
+	goBuild(t, loader, "./"+filepath.ToSlash(filepath.Join(dir, model.GoPackage(o.Name), "loader")))
 	slots := filepath.Join(work, "slots")
 	goBuild(t, slots, "./slots")
 	files := []vm.File{{HostPath: loader, GuestPath: "/bin/loader"}, {HostPath: slots, GuestPath: "/bin/slots"}}

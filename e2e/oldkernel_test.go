@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/structops/structops-gen/gen"
+	"github.com/structops/structops-gen/gen/model"
 	"github.com/structops/structops-gen/vm"
 )
 
@@ -32,7 +32,7 @@ func TestOldKernelInVM(t *testing.T) {
 	}
 
 	loader := filepath.Join(work, "loader")
-	goBuild(t, loader, "./"+filepath.ToSlash(filepath.Join(def.dir, gen.GoPackage(def.ops.Name), "loader")))
+	goBuild(t, loader, "./"+filepath.ToSlash(filepath.Join(def.dir, model.GoPackage(def.ops.Name), "loader")))
 	tcp := filepath.Join(work, "tcp-loader")
 	goBuild(t, tcp, "../examples/tcpreno/tcpcongestionops/loader")
 	files := []vm.File{{HostPath: loader, GuestPath: "/bin/loader"}, {HostPath: tcp, GuestPath: "/bin/tcp-loader"}}

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/structops/structops-gen/gen"
+	"github.com/structops/structops-gen/gen/model"
 )
 
 // Step is one action of the guest runner. Exactly one of Argv, Stop,
@@ -96,22 +96,22 @@ type Call struct {
 // and signedness (extreme values, negative numbers) and computes, in Go,
 // what the default body returns: the sum of the integer arguments
 // converted to the return type.
-func Calls(o *gen.Ops) []Call {
+func Calls(o *model.Ops) []Call {
 	var calls []Call
 	for i, m := range o.Callbacks() {
 		words := []string{m.Name}
 		var sum uint64
 		for j, p := range m.Func.Params {
 			switch p.Type.Kind {
-			case gen.Int:
+			case model.Int:
 				v := pick(p.Type, i+j)
 				sum += uint64(v)
 				words = append(words, format(p.Type, v))
-			case gen.Bool:
+			case model.Bool:
 				v := int64((i + j) % 2)
 				sum += uint64(v)
 				words = append(words, strconv.FormatInt(v, 10))
-			case gen.CharPtr:
+			case model.CharPtr:
 				words = append(words, fmt.Sprintf("s%d", j))
 			}
 		}
@@ -125,12 +125,12 @@ func Calls(o *gen.Ops) []Call {
 // words summed and converted to the return type. Words are decimal or
 // 0x-hex; a const char * takes one word (the rest of the line when it is
 // the last parameter); struct pointers take none.
-func Expect(o *gen.Ops, line string) (member, want string, err error) {
+func Expect(o *model.Ops, line string) (member, want string, err error) {
 	words := strings.Fields(line)
 	if len(words) == 0 {
 		return "", "", fmt.Errorf("empty trigger line")
 	}
-	var m *gen.Member
+	var m *model.Member
 	for _, c := range o.Callbacks() {
 		if c.Name == words[0] {
 			m = &c
@@ -143,7 +143,7 @@ func Expect(o *gen.Ops, line string) (member, want string, err error) {
 	var sum uint64
 	for j, p := range m.Func.Params {
 		switch p.Type.Kind {
-		case gen.Int, gen.Bool, gen.CharPtr:
+		case model.Int, model.Bool, model.CharPtr:
 		default:
 			continue
 		}
@@ -152,7 +152,7 @@ func Expect(o *gen.Ops, line string) (member, want string, err error) {
 		}
 		w := words[0]
 		words = words[1:]
-		if p.Type.Kind == gen.CharPtr {
+		if p.Type.Kind == model.CharPtr {
 			if j == len(m.Func.Params)-1 {
 				words = nil
 			}
@@ -175,7 +175,7 @@ func Expect(o *gen.Ops, line string) (member, want string, err error) {
 // without crashing: every prefix of each callback's argument list (so each
 // parser meets the end of the line), the whole line with extra words, and
 // lines that are not calls at all.
-func Malformed(o *gen.Ops) []string {
+func Malformed(o *model.Ops) []string {
 	lines := []string{"", " ", "\n", "\t\t", "@", "@1 ", "@x test", "-", "0x", strings.Repeat("x", 300),
 		"nosuchmember 1 2"}
 	for _, c := range Calls(o) {
@@ -192,7 +192,7 @@ func Malformed(o *gen.Ops) []string {
 // pick chooses a value of type t: alternately the extreme (min for signed,
 // max for unsigned), a small negative or mid value, and one with all bytes
 // set.
-func pick(t gen.Type, k int) int64 {
+func pick(t model.Type, k int) int64 {
 	bits := uint(t.Size * 8)
 	switch k % 3 {
 	case 0:
@@ -218,7 +218,7 @@ func pick(t gen.Type, k int) int64 {
 	return 0x5a & (1<<bits - 1)
 }
 
-func format(t gen.Type, v int64) string {
+func format(t model.Type, v int64) string {
 	if t.Signed {
 		return strconv.FormatInt(v, 10)
 	}
@@ -234,16 +234,16 @@ func mask(size int) uint64 {
 
 // convert renders sum converted to the return type t the way the module
 // prints it.
-func convert(t gen.Type, sum uint64) string {
+func convert(t model.Type, sum uint64) string {
 	switch t.Kind {
-	case gen.Void:
+	case model.Void:
 		return "void"
-	case gen.Bool:
+	case model.Bool:
 		if sum != 0 {
 			return "1"
 		}
 		return "0"
-	case gen.Int:
+	case model.Int:
 		v := sum & mask(t.Size)
 		if t.Signed && t.Size < 8 && v>>(uint(t.Size)*8-1) != 0 {
 			return strconv.FormatInt(int64(v|^mask(t.Size)), 10)

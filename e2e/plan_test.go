@@ -28,10 +28,10 @@ func TestExpect(t *testing.T) {
 				t.Errorf("%s: Expect(%q) = %s %s, %v; Calls computed %s", filepath.Base(h), c.Line, member, want, err, c.Want)
 			}
 		}
-		if len(o.DemoCalls()) != len(o.Callbacks()) {
-			t.Errorf("%s: %d demo calls for %d callbacks", filepath.Base(h), len(o.DemoCalls()), len(o.Callbacks()))
+		if len(o.DemoCalls) != len(o.Callbacks()) {
+			t.Errorf("%s: %d demo calls for %d callbacks", filepath.Base(h), len(o.DemoCalls), len(o.Callbacks()))
 		}
-		for _, line := range o.DemoCalls() {
+		for _, line := range o.DemoCalls {
 			if _, _, err := Expect(o, line); err != nil {
 				t.Errorf("%s: demo call: %v", filepath.Base(h), err)
 			}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/structops/structops-gen/gen"
+	"github.com/structops/structops-gen/gen/model"
 	"github.com/structops/structops-gen/vm"
 )
 
@@ -71,7 +71,7 @@ func TestDefaultStackSeries2InVM(t *testing.T) {
 			t.Errorf("%s: __ref arguments in the built module's BTF: %q, want %q", s.name, got, want)
 		}
 		bin := filepath.Join(work, s.name+"-loader")
-		goBuild(t, bin, "./"+filepath.ToSlash(filepath.Join(s.dir, gen.GoPackage(s.ops.Name), "loader")))
+		goBuild(t, bin, "./"+filepath.ToSlash(filepath.Join(s.dir, model.GoPackage(s.ops.Name), "loader")))
 		files = append(files, vm.File{HostPath: bin, GuestPath: s.loader})
 	}
 	def, refs := stacks[0], stacks[1]

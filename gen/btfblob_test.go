@@ -11,6 +11,9 @@ import (
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
+
+	"github.com/structops/structops-gen/gen/read/btfspec"
+	"github.com/structops/structops-gen/gen/read/builtin"
 )
 
 // The BTF blobs under testdata/btf are inputs of the error catalogue
@@ -41,7 +44,7 @@ func btfOpsTypes(name string, params ...int) []btf.Type {
 		st.Members = append(st.Members, btf.Member{Name: fmt.Sprintf("cb_%d", i+1), Type: &btf.Pointer{Target: fp},
 			Offset: btf.Bits(64 * i)})
 	}
-	value := &btf.Struct{Name: structOpsPrefix + name, Size: 8 + st.Size, Members: []btf.Member{
+	value := &btf.Struct{Name: "bpf_struct_ops_" + name, Size: 8 + st.Size, Members: []btf.Member{
 		{Name: "common", Type: &btf.Int{Name: "long", Size: 8, Encoding: btf.Signed}},
 		{Name: "data", Type: st, Offset: 64},
 	}}
@@ -209,18 +212,18 @@ func TestBTFBlobs(t *testing.T) {
 		}
 	}
 	// what the blobs are for
-	if _, err := LoadBTF(filepath.Join(btfBlobDir, "ops.o"), ""); err != nil {
+	if _, err := btfspec.Load(filepath.Join(btfBlobDir, "ops.o"), ""); err != nil {
 		t.Errorf("ops.o: %v", err)
 	}
-	f, err := LoadBTF(filepath.Join(btfBlobDir, "mod_ops.btf"), filepath.Join(btfBlobDir, "base.btf"))
+	f, err := btfspec.Load(filepath.Join(btfBlobDir, "mod_ops.btf"), filepath.Join(btfBlobDir, "base.btf"))
 	if err != nil {
 		t.Fatalf("mod_ops.btf on base.btf: %v", err)
 	}
-	if o, err := FromBTF(f, "mod_ops"); err != nil || len(o.Callbacks()) != 1 || o.Callbacks()[0].Func.Params[0].Type.C != "int" {
+	if o, err := btfspec.Read(f, "mod_ops"); err != nil || len(o.Callbacks()) != 1 || o.Callbacks()[0].Func.Params[0].Type.C != "int" {
 		t.Errorf("mod_ops from split BTF: %+v, %v", o, err)
 	}
 	for _, bad := range []string{"nobtf.o", "truncated.btf", "corrupt.btf", "badkind.btf"} {
-		if _, err := LoadBTF(filepath.Join(btfBlobDir, bad), filepath.Join(btfBlobDir, "base.btf")); err == nil {
+		if _, err := btfspec.Load(filepath.Join(btfBlobDir, bad), filepath.Join(btfBlobDir, "base.btf")); err == nil {
 			t.Errorf("%s: loaded, want an error", bad)
 		}
 	}
@@ -233,18 +236,18 @@ func TestBTFBlobs(t *testing.T) {
 // the spec it was generated from even with a --btf-base that does not
 // exist.
 func TestDistilledBaseModule(t *testing.T) {
-	f, err := LoadBTF(filepath.Join(btfBlobDir, "distilled.ko"), filepath.Join(t.TempDir(), "no-such-vmlinux"))
+	f, err := btfspec.Load(filepath.Join(btfBlobDir, "distilled.ko"), filepath.Join(t.TempDir(), "no-such-vmlinux"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if f.Module != "distilled" {
 		t.Errorf("module name %q, want distilled (from the file name)", f.Module)
 	}
-	o, err := FromBTF(f, "bpf_testmod_ops")
+	o, err := btfspec.Read(f, "bpf_testmod_ops")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := DefaultOps().Equal(o); d != "" {
+	if d := builtin.Ops().Equal(o); d != "" {
 		t.Errorf("distilled.ko's bpf_testmod_ops differs from the built-in spec: %s", d)
 	}
 }
@@ -258,11 +261,11 @@ func TestRefStubsFromBTF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := LoadBTF(filepath.Join(btfBlobDir, "refs.ko"), "")
+	f, err := btfspec.Load(filepath.Join(btfBlobDir, "refs.ko"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	built, err := FromBTF(f, "refs_ops")
+	built, err := btfspec.Read(f, "refs_ops")
 	if err != nil {
 		t.Fatal(err)
 	}

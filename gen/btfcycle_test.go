@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
+
+	"github.com/structops/structops-gen/gen/model"
+	"github.com/structops/structops-gen/gen/read/btfspec"
 )
 
 // btfCycleBlob registers cyc_ops, whose data member loop is a pointer to an
@@ -23,16 +26,16 @@ func btfCycleBlob(tb testing.TB) []byte {
 // TestBTFTypeCycles: modelling and spelling a cyclic type must end (it
 // overflowed the stack, a fatal error, before maxTypeDepth).
 func TestBTFTypeCycles(t *testing.T) {
-	f, err := LoadBTF(filepath.Join(btfBlobDir, "cycle.btf"), "")
+	f, err := btfspec.Load(filepath.Join(btfBlobDir, "cycle.btf"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := FromBTF(f, "cyc_ops")
+	o, err := btfspec.Read(f, "cyc_ops")
 	if err != nil {
 		t.Fatal(err)
 	}
 	loop := o.Member("loop")
-	if loop == nil || loop.Data == nil || loop.Data.Kind != Ptr || loop.Size != 8 {
+	if loop == nil || loop.Data == nil || loop.Data.Kind != model.Ptr || loop.Size != 8 {
 		t.Fatalf("member loop: %+v, want an 8-byte pointer data member", loop)
 	}
 	fs, err := Render(o, Options{GoImport: fuzzGoImport})

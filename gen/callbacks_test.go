@@ -5,12 +5,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/structops/structops-gen/gen/output"
+	"github.com/structops/structops-gen/gen/read/header"
+	"github.com/structops/structops-gen/internal/testfs"
 )
 
 // renderHeader renders a header spec for the import path of dir.
-func renderHeader(t *testing.T, src string) Files {
+func renderHeader(t *testing.T, src string) output.Files {
 	t.Helper()
-	o, err := ParseHeader("spec.h", []byte(src), "")
+	o, err := header.Parse("spec.h", []byte(src), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,9 +56,9 @@ func generated(t *testing.T, spec string) string {
 
 // writeFails checks that writing fs into dir fails with every one of want
 // in the message, changes nothing, and that Check reports the same.
-func writeFails(t *testing.T, fs Files, dir string, want ...string) {
+func writeFails(t *testing.T, fs output.Files, dir string, want ...string) {
 	t.Helper()
-	before := dirState(t, dir)
+	before := testfs.DirState(t, dir)
 	err := fs.Write(dir)
 	if err == nil {
 		t.Fatal("Write succeeded")
@@ -65,17 +69,17 @@ func writeFails(t *testing.T, fs Files, dir string, want ...string) {
 			t.Errorf("Write: %v\nwant %q in it", err, w)
 		}
 	}
-	sameState(t, before, dirState(t, dir))
+	testfs.SameState(t, before, testfs.DirState(t, dir))
 	drift, err := fs.Check(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	found := false
 	for _, d := range drift {
-		if strings.HasPrefix(d, "jobops/callbacks.go (yours") {
+		if d.Kind == output.Unfit && d.Path == "jobops/callbacks.go" {
 			found = true
 			for _, w := range want {
-				if !strings.Contains(d, w) {
+				if !strings.Contains(d.String(), w) {
 					t.Errorf("Check: %q, want %q in it", d, w)
 				}
 			}
@@ -115,14 +119,14 @@ func TestCallbacksFitSpec(t *testing.T) {
 		if err := os.WriteFile(cb, append(data, "func Broken( {\n"...), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		before := dirState(t, dir)
+		before := testfs.DirState(t, dir)
 		err := renderHeader(t, specRunStop).Write(dir)
 		if err == nil || !strings.Contains(err.Error(), "callbacks.go (yours: regeneration keeps it) does not parse: ") ||
 			!strings.Contains(err.Error(), "fix it, or delete it to get the default callbacks") {
 			t.Fatalf("Write: %v", err)
 		}
 		checkMessage(t, err)
-		sameState(t, before, dirState(t, dir))
+		testfs.SameState(t, before, testfs.DirState(t, dir))
 	})
 	t.Run("following the advice", func(t *testing.T) {
 		next := renderHeader(t, specRunStopPause)
@@ -160,7 +164,7 @@ func TestCallbacksFitSpec(t *testing.T) {
 		if err := goCompiles(got, false); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(got.file("jobops/callbacks.go")), "// Run is mine now.") {
+		if !strings.Contains(string(fileData(got, "jobops/callbacks.go")), "// Run is mine now.") {
 			t.Error("the user's edit is gone")
 		}
 		if drift, err := next.Check(dir); err != nil || len(drift) > 0 {
@@ -185,9 +189,9 @@ func TestCallbacksFitSpec(t *testing.T) {
 }
 
 // onDisk is fs with each file's contents as dir holds them.
-func onDisk(t *testing.T, fs Files, dir string) Files {
+func onDisk(t *testing.T, fs output.Files, dir string) output.Files {
 	t.Helper()
-	var out Files
+	var out output.Files
 	for _, f := range fs {
 		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
 		if err != nil {
@@ -199,7 +203,7 @@ func onDisk(t *testing.T, fs Files, dir string) Files {
 	return out
 }
 
-func (fs Files) file(p string) []byte {
+func fileData(fs output.Files, p string) []byte {
 	for _, f := range fs {
 		if f.Path == p {
 			return f.Data

@@ -21,6 +21,14 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/structops/structops-gen/gen/emit/golang"
+	"github.com/structops/structops-gen/gen/model"
+	"github.com/structops/structops-gen/gen/output"
+	"github.com/structops/structops-gen/gen/read/btfspec"
+	"github.com/structops/structops-gen/gen/read/builtin"
+	"github.com/structops/structops-gen/gen/read/header"
+	"github.com/structops/structops-gen/internal/goast"
 )
 
 // fuzzGoImport is the import path fuzzed stacks are rendered for.
@@ -39,6 +47,25 @@ func withWatchdog(t *testing.T, what string, f func()) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatalf("%s did not return in 10s", what)
+	}
+}
+
+// checkProblems fails unless err is Validate's: one non-empty line per
+// problem, each a *model.Error.
+func checkProblems(t *testing.T, err error) {
+	t.Helper()
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	for _, e := range errs {
+		var me *model.Error
+		if !errors.As(e, &me) {
+			t.Fatalf("problem %T is not a *model.Error: %v", e, e)
+		}
+		checkMessage(t, e)
 	}
 }
 
@@ -76,7 +103,7 @@ func FuzzLoadBTF(f *testing.F) {
 			data, path = elfObject([2]string{".BTF", string(data)}), "fuzz.o"
 		}
 		withWatchdog(t, "the BTF pipeline", func() {
-			bf, err := loadBTF(path, data, base)
+			bf, err := btfspec.LoadData(path, data, base)
 			if err != nil {
 				if bf != nil {
 					t.Errorf("both a BTF file and an error: %v", err)
@@ -84,7 +111,7 @@ func FuzzLoadBTF(f *testing.F) {
 				checkMessage(t, err)
 				return
 			}
-			names, err := StructOpsNames(bf.Spec)
+			names, err := btfspec.StructOpsNames(bf.Spec)
 			if err != nil {
 				checkMessage(t, err)
 				return
@@ -93,7 +120,7 @@ func FuzzLoadBTF(f *testing.F) {
 				names = names[:8]
 			}
 			for _, name := range append(names, "foo_ops", "no_such_ops") {
-				o, err := FromBTF(bf, name)
+				o, err := btfspec.Read(bf, name)
 				if err != nil {
 					checkMessage(t, err)
 					continue
@@ -108,8 +135,8 @@ func FuzzLoadBTF(f *testing.F) {
 	})
 }
 
-// FuzzPipeline runs header text through the whole pipeline: ParseHeader,
-// Render, then checks that every generated Go file parses and that the
+// FuzzPipeline runs header text through the whole pipeline: header.Parse,
+// model.Validate, Render, then checks that every generated Go file parses and that the
 // generated C header lays the ops struct out as the model says.
 func FuzzPipeline(f *testing.F) {
 	for _, pattern := range []string{"testdata/headers/*.h", "testdata/headers/errors/*.h"} {
@@ -125,17 +152,21 @@ func FuzzPipeline(f *testing.F) {
 			f.Add(src)
 		}
 	}
-	f.Add([]byte(hdrDefaultSpec))
+	f.Add([]byte(builtin.Header))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		withWatchdog(t, "the header pipeline", func() {
-			o, err := ParseHeader("fuzz.h", src, "")
+			o, err := header.Parse("fuzz.h", src, "")
 			if err != nil {
 				checkMessage(t, err)
 				return
 			}
+			if err := model.Validate(o); err != nil {
+				checkProblems(t, err)
+				return
+			}
 			fs, err := Render(o, Options{GoImport: fuzzGoImport})
 			if err != nil {
-				t.Fatalf("ParseHeader accepted the header but Render failed: %v", err)
+				t.Fatalf("Validate accepted the header but Render failed: %v", err)
 			}
 			checkGo(t, fs)
 			if err := checkCLayout(o, fs); err != nil {
@@ -151,7 +182,7 @@ func FuzzPipeline(f *testing.F) {
 // tool it checks what it can from the syntax alone: the package's
 // top-level names are unique and every name ops.go uses from callbacks.go
 // is declared there.
-func checkGo(t *testing.T, fs Files) {
+func checkGo(t *testing.T, fs output.Files) {
 	t.Helper()
 	if err := goCompiles(fs, testing.Verbose()); err != nil {
 		t.Fatal(err)
@@ -160,7 +191,7 @@ func checkGo(t *testing.T, fs Files) {
 
 // goCompiles is checkGo's check; logNoTypes reports when the type check
 // cannot run.
-func goCompiles(fs Files, logNoTypes bool) error {
+func goCompiles(fs output.Files, logNoTypes bool) error {
 	fset := token.NewFileSet()
 	pkgs := map[string][]*ast.File{} // by directory
 	for _, f := range fs {
@@ -184,10 +215,10 @@ func goCompiles(fs Files, logNoTypes bool) error {
 		}
 	}
 	if opsDir == "" || len(pkgs[opsDir]) != 2 || len(pkgs[opsDir+"/loader"]) != 1 {
-		return fmt.Errorf("generated Go files: want <pkg>/ops.go, callbacks.go and loader/main.go, have %v", fs.paths())
+		return fmt.Errorf("generated Go files: want <pkg>/ops.go, callbacks.go and loader/main.go, have %v", filePaths(fs))
 	}
 	if err := checkDecls(fset, pkgs[opsDir]); err != nil {
-		return fmt.Errorf("generated package %s: %v\n%s", opsDir, err, fs.source(opsDir))
+		return fmt.Errorf("generated package %s: %v\n%s", opsDir, err, fileSource(fs, opsDir))
 	}
 	imp, err := exportImporter()
 	if err != nil {
@@ -202,7 +233,7 @@ func goCompiles(fs Files, logNoTypes bool) error {
 	conf := types.Config{Importer: imp}
 	opsPkg, err := conf.Check(opsPath, fset, pkgs[opsDir], nil)
 	if err != nil {
-		return fmt.Errorf("generated package %s does not compile: %v\n%s", opsDir, err, fs.source(opsDir))
+		return fmt.Errorf("generated package %s does not compile: %v\n%s", opsDir, err, fileSource(fs, opsDir))
 	}
 	conf.Importer = importerFunc(func(p string) (*types.Package, error) {
 		if p == opsPath {
@@ -211,13 +242,13 @@ func goCompiles(fs Files, logNoTypes bool) error {
 		return imp.Import(p)
 	})
 	if _, err := conf.Check(opsPath+"/loader", fset, pkgs[opsDir+"/loader"], nil); err != nil {
-		return fmt.Errorf("generated loader does not compile: %v\n%s", err, fs.source(opsDir+"/loader"))
+		return fmt.Errorf("generated loader does not compile: %v\n%s", err, fileSource(fs, opsDir+"/loader"))
 	}
 	return nil
 }
 
 // paths lists the files' paths, for messages.
-func (fs Files) paths() []string {
+func filePaths(fs output.Files) []string {
 	var out []string
 	for _, f := range fs {
 		out = append(out, f.Path)
@@ -226,7 +257,7 @@ func (fs Files) paths() []string {
 }
 
 // source is the Go source of the files in dir, for messages.
-func (fs Files) source(dir string) string {
+func fileSource(fs output.Files, dir string) string {
 	var b strings.Builder
 	for _, f := range fs {
 		if path.Dir(f.Path) == dir && strings.HasSuffix(f.Path, ".go") {
@@ -250,7 +281,7 @@ func checkDecls(fset *token.FileSet, files []*ast.File) error {
 		}
 	}
 	for _, f := range files {
-		imports := goImportNames(f)
+		imports := goast.ImportNames(f)
 		for _, id := range f.Unresolved {
 			if _, ok := decls[id.Name]; !ok && !imports[id.Name] && types.Universe.Lookup(id.Name) == nil {
 				return fmt.Errorf("%s: undefined: %s", fset.Position(id.Pos()), id.Name)
@@ -307,7 +338,7 @@ func exportImporter() (types.Importer, error) {
 			importer.err = err
 			return
 		}
-		cmd := exec.Command("go", "list", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}", ebpfAsm, sasmPath, bpfPath, bpfPath+"/loadercmd", "os")
+		cmd := exec.Command("go", "list", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}", "github.com/cilium/ebpf/asm", "github.com/structops/structops-gen/asm", "github.com/structops/structops-gen/bpf", "github.com/structops/structops-gen/bpf/loadercmd", "os")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
@@ -351,7 +382,7 @@ var cScalarSize = map[string]int{
 // it out as the x86-64 C ABI does (a small layout calculator: function
 // pointers, pointers, scalars and arrays of them) and compares each
 // member's name, offset and size, and the struct's size, with the model.
-func checkCLayout(o *Ops, fs Files) error {
+func checkCLayout(o *model.Ops, fs output.Files) error {
 	var hdr []byte
 	for _, f := range fs {
 		if f.Path == "module/"+o.ModuleName()+".h" {
@@ -419,9 +450,9 @@ func checkCLayout(o *Ops, fs Files) error {
 		return fmt.Errorf("struct %s is %d bytes in C, %d in the model", o.Name, size, o.Size)
 	}
 	// and the header reads back as the same model
-	back, err := ParseHeader("module/"+o.ModuleName()+".h", hdr, o.Name)
+	back, err := header.Parse("module/"+o.ModuleName()+".h", hdr, o.Name)
 	if err != nil {
-		var he *HeaderError
+		var he *model.Error
 		if !errors.As(err, &he) || !utf8.Valid(hdr) {
 			return err
 		}
@@ -445,7 +476,7 @@ func TestCLayoutGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		o, err := ParseHeader(file, src, "")
+		o, err := header.Parse(file, src, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -458,7 +489,7 @@ func TestCLayoutGolden(t *testing.T) {
 			t.Errorf("%s: %v", file, err)
 		}
 		// a header whose layout is off is caught
-		bad := append(Files(nil), fs...)
+		bad := append(output.Files(nil), fs...)
 		for i, f := range bad {
 			if f.Path == "module/"+o.ModuleName()+".h" {
 				bad[i].Data = []byte(strings.Replace(string(f.Data), "{\n", "{\n\tchar pad;\n", 1))
@@ -478,28 +509,29 @@ func TestCheckGoCatches(t *testing.T) {
 	if _, err := exportImporter(); err != nil {
 		t.Logf("type check unavailable (%v): only the syntax check runs", err)
 	}
-	cb := func(name string, off int) Member {
-		return Member{Name: name, Offset: off, Size: 8, Func: &Func{Return: cInt, Params: []Param{{Name: "a", Type: cInt}}}}
+	cb := func(name string, off int) model.Member {
+		return model.Member{Name: name, Offset: off, Size: 8, Func: &model.Func{Return: cInt, Params: []model.Param{{Name: "a", Type: cInt}}}}
 	}
-	render := func(t *testing.T, o *Ops) Files {
+	render := func(t *testing.T, o *model.Ops) output.Files {
 		t.Helper()
-		g, err := renderGo(o, fuzzGoImport)
+		o.Finish() // rendered without Validate, which would refuse it
+		g, err := golang.Render(o, fuzzGoImport)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var fs Files
+		var fs output.Files
 		for p, d := range g {
-			fs = append(fs, File{Path: p, Data: d})
+			fs = append(fs, output.File{Path: p, Data: d})
 		}
 		return fs
 	}
 	for _, names := range [][]string{{"load"}, {"programs"}, {"ops"}, {"x", "x_sig"}} {
-		o := &Ops{Name: "t_ops", Size: 8 * len(names)}
+		o := &model.Ops{Name: "t_ops", Size: 8 * len(names)}
 		for i, n := range names {
 			o.Members = append(o.Members, cb(n, 8*i))
 		}
-		if Validate(o) == nil {
-			t.Errorf("%v: Validate accepts it", names)
+		if model.Validate(o) == nil {
+			t.Errorf("%v: model.Validate accepts it", names)
 		}
 		fs := render(t, o)
 		if err := goCompiles(fs, false); err == nil {
@@ -521,7 +553,7 @@ func TestCheckGoCatches(t *testing.T) {
 		}
 	}
 	// a valid model passes; without one of its callbacks it does not
-	o := &Ops{Name: "t_ops", Size: 16, Members: []Member{cb("run", 0), cb("stop", 8)}}
+	o := &model.Ops{Name: "t_ops", Size: 16, Members: []model.Member{cb("run", 0), cb("stop", 8)}}
 	fs := render(t, o)
 	if err := goCompiles(fs, false); err != nil {
 		t.Fatalf("valid model: %v", err)
@@ -548,3 +580,6 @@ func TestCheckGoCatches(t *testing.T) {
 		}
 	}
 }
+
+// cInt is a C int, for models the tests build by hand.
+var cInt = model.Type{Kind: model.Int, Size: 4, Signed: true, C: "int"}

@@ -5,11 +5,16 @@ import (
 	"flag"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/structops/structops-gen/gen/output"
+	"github.com/structops/structops-gen/gen/read/builtin"
+	"github.com/structops/structops-gen/gen/read/header"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -65,7 +70,7 @@ func goldenCases(t *testing.T) []goldenCase {
 
 func (c goldenCase) spec() Spec { return Spec{Header: c.header, Instances: c.instances} }
 
-func (c goldenCase) render(t *testing.T) Files {
+func (c goldenCase) render(t *testing.T) output.Files {
 	t.Helper()
 	o, err := Load(c.spec())
 	if err != nil {
@@ -78,9 +83,22 @@ func (c goldenCase) render(t *testing.T) Files {
 	return fs
 }
 
-func (c goldenCase) want() string { return filepath.Join("testdata", "golden", c.name, "want") }
+// want is the directory of the case's expected files. The built-in spec's
+// are the checked-in default stack itself, module/ and bpftestmodops/ at
+// the repository's top: the one copy, which -update refreshes.
+func (c goldenCase) want() string {
+	if c.name == "default" {
+		return ".."
+	}
+	return filepath.Join("testdata", "golden", c.name, "want")
+}
 
-func (c goldenCase) goImport() string { return modulePath + "/gen/testdata/golden/" + c.name + "/want" }
+func (c goldenCase) goImport() string {
+	if c.name == "default" {
+		return modulePath
+	}
+	return modulePath + "/gen/testdata/golden/" + c.name + "/want"
+}
 
 // TestGolden renders every golden spec and compares each file, byte for
 // byte, with testdata/golden/<case>/want; -update rewrites them.
@@ -89,8 +107,20 @@ func TestGolden(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			fs := c.render(t)
 			if *update {
-				if err := os.RemoveAll(c.want()); err != nil {
-					t.Fatal(err)
+				// the default stack shares its directory with the rest of
+				// the repository: remove only what the set writes (Write
+				// keeps user-owned files that exist)
+				var stale []string
+				for _, f := range fs {
+					stale = append(stale, f.Path)
+				}
+				if c.name != "default" {
+					stale = []string{"."}
+				}
+				for _, p := range stale {
+					if err := os.RemoveAll(filepath.Join(c.want(), p)); err != nil {
+						t.Fatal(err)
+					}
 				}
 				if err := fs.Write(c.want()); err != nil {
 					t.Fatal(err)
@@ -143,12 +173,10 @@ func TestGoldenGoCompiles(t *testing.T) {
 	}
 	var pkgs []string
 	for _, c := range goldenCases(t) {
-		dirs, err := filepath.Glob(filepath.Join(c.want(), "*", "*.go"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range dirs {
-			pkgs = append(pkgs, "./"+filepath.ToSlash(filepath.Dir(d)), "./"+filepath.ToSlash(filepath.Join(filepath.Dir(d), "loader")))
+		for _, f := range c.render(t) {
+			if strings.HasSuffix(f.Path, ".go") {
+				pkgs = append(pkgs, "./"+filepath.ToSlash(filepath.Join(c.want(), path.Dir(f.Path))))
+			}
 		}
 	}
 	sort.Strings(pkgs)
@@ -173,40 +201,23 @@ func compactStrings(s []string) []string {
 	return out
 }
 
-// TestRepoDrift: the default stack checked in at the repository root
-// (module/ and bpftestmodops/) is exactly what the generator writes.
-func TestRepoDrift(t *testing.T) {
-	fs, err := Render(DefaultOps(), Options{GoImport: modulePath})
-	if err != nil {
-		t.Fatal(err)
-	}
-	drift, err := fs.Check("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(drift) > 0 {
-		t.Errorf("the checked-in default stack drifted (run go run ./cmd/structops-gen -o .):\n%s", strings.Join(drift, "\n"))
-	}
-}
-
-// TestDefaultCallbacks: the checked-in callbacks.go files that are the
-// generator's default bodies, unedited, are byte for byte what a fresh
-// generation writes. TestRepoDrift and --check only require a user-owned
-// file to exist (and fit), so without this test these could rot.
-// examples/tcpreno's callbacks.go is hand-written on purpose and not
-// compared.
+// TestDefaultCallbacks: the checked-in callbacks.go files of the examples
+// that are the generator's default bodies, unedited, are byte for byte what
+// a fresh generation writes. --check only requires a user-owned file to
+// exist (and fit), so without this test these could rot. (The default
+// stack's, bpftestmodops/callbacks.go, is TestGolden's.) examples/tcpreno's
+// callbacks.go is hand-written on purpose and not compared.
 func TestDefaultCallbacks(t *testing.T) {
 	for _, c := range []struct {
 		name, dir, goImport string
 		spec                *Spec // nil: the built-in spec
 	}{
-		{"bpftestmodops (the default stack)", "..", modulePath, nil},
 		// examples/dummyops/doc.go: "structops-gen's default bodies, unedited"
 		{"examples/dummyops", "../examples/dummyops", modulePath + "/examples/dummyops",
 			&Spec{BTF: "/sys/kernel/btf/vmlinux", Ops: "bpf_dummy_ops", Members: []string{"test_1", "test_2"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			o := DefaultOps()
+			o := builtin.Ops()
 			if c.spec != nil {
 				if _, err := os.Stat(c.spec.BTF); err != nil {
 					t.Skipf("%s: %v (the example is generated from the running kernel's BTF)", c.spec.BTF, err)
@@ -248,11 +259,11 @@ func TestDefaultCallbacks(t *testing.T) {
 // of the built module agrees too is checked where modules are built:
 // TestGeneratedStacksInVM in e2e/e2e_test.go.)
 func TestSpecsAgree(t *testing.T) {
-	h, err := ParseHeader("default.h", []byte(DefaultHeader), "")
+	h, err := header.Parse("default.h", []byte(builtin.Header), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := DefaultOps().Equal(h); d != "" {
+	if d := builtin.Ops().Equal(h); d != "" {
 		t.Errorf("built-in spec and its header disagree: %s", d)
 	}
 	// the header the generator writes for the module parses back to the same model
@@ -264,7 +275,7 @@ func TestSpecsAgree(t *testing.T) {
 		}
 		for _, f := range fs {
 			if f.Path == "module/"+o.ModuleName()+".h" {
-				back, err := ParseHeader(f.Path, f.Data, o.Name)
+				back, err := header.Parse(f.Path, f.Data, o.Name)
 				if err != nil {
 					t.Fatalf("%s: generated header does not parse: %v", c.name, err)
 				}

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
+
+	"github.com/structops/structops-gen/gen/model"
 )
 
 // A synthetic tcp_congestion_ops in BTF (no host kernel needed): the
@@ -68,14 +71,14 @@ func kernelBTF(t *testing.T) string {
 	return path
 }
 
-func loadKernel(t *testing.T, s Spec) (*Ops, error) {
+func loadKernel(t *testing.T, s Spec) (*model.Ops, error) {
 	t.Helper()
 	s.BTF, s.Ops = kernelBTF(t), "tcp_congestion_ops"
 	o, err := Load(s)
 	if err != nil {
 		return nil, err
 	}
-	return o, Validate(o)
+	return o, model.Validate(o)
 }
 
 func TestKernelStubNames(t *testing.T) {
@@ -137,12 +140,12 @@ func TestKernelErrors(t *testing.T) {
 		spec Spec
 		want []string
 	}{
-		{Spec{}, []string{"requires name", "--set name="}},
+		{Spec{}, []string{"requires name", "set name=VALUE"}},
 		{Spec{Set: []string{"name=x"}, Members: []string{"ssthresh", "cong_avoid"}}, []string{"requires callback undo_cwnd"}},
 		{Spec{Set: []string{"name=x"}, Members: []string{"ssthresh"}}, []string{"requires callback undo_cwnd", "requires callback one of cong_avoid, cong_control"}},
 		{Spec{Set: []string{"name=x"}, Members: []string{"ssthresh", "undo_cwnd", "cong_control", "get_info"}}, []string{"get_info", "refuses"}},
 		{Spec{Set: []string{"name=x"}, Members: []string{"nosuch"}}, []string{"no callback nosuch"}},
-		{Spec{Set: []string{"name=x"}, Members: []string{"flags"}}, []string{"is a data member", "--set flags="}},
+		{Spec{Set: []string{"name=x"}, Members: []string{"flags"}}, []string{"is a data member", "(flags=VALUE)"}},
 		{Spec{Set: []string{"name=" + strings.Repeat("a", 16)}}, []string{"16 bytes do not fit char name[16]", "at most 15 characters"}},
 		{Spec{Set: []string{"name="}}, []string{"must not be empty"}},
 		{Spec{Set: []string{"name=a b"}}, []string{`character ' ' is not allowed`}},
@@ -189,11 +192,11 @@ func TestResolveFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]Field{}
+	got := map[string]model.Field{}
 	for _, f := range o.Fields {
 		got[f.Path] = f
 	}
-	for _, w := range []Field{
+	for _, w := range []model.Field{
 		{Path: "tcp_sock.alias", Struct: "tcp_sock", Member: "alias", Offset: 8, Size: 4},                // in the anonymous union at 8
 		{Path: "tcp_sock.delta", Struct: "tcp_sock", Member: "delta", Offset: 12, Size: 2, Signed: true}, // signed short
 		{Path: "tcp_sock.nested.deep", Struct: "tcp_sock", Member: "nested.deep", Offset: 24 + 4, Size: 4},
@@ -207,6 +210,45 @@ func TestResolveFields(t *testing.T) {
 		t.Errorf("tcp_sock.snd_cwnd = %+v, want offset 8, writable", g)
 	}
 	if g := got["tcp_sock.snd_cwnd"].GoName(); g != "TcpSockSndCwnd" {
-		t.Errorf("GoName %s", g)
+		t.Errorf("model.GoName %s", g)
 	}
+}
+
+// TestKernelErrorKinds: the errors of data member assignments, callback
+// selections and instances carry their kind and the input as given, so a
+// command line names its flag without reading the message.
+func TestKernelErrorKinds(t *testing.T) {
+	path := kernelBTF(t)
+	for _, c := range []struct {
+		spec  Spec
+		kind  error
+		input string
+	}{
+		{Spec{Set: []string{"noequals"}}, model.ErrSet, `"noequals"`},
+		{Spec{Set: []string{"nosuch=1"}}, model.ErrSet, "nosuch"},
+		{Spec{Set: []string{"name=a b"}}, model.ErrSet, "name=a b"},
+		{Spec{Set: []string{"name=x"}, Members: []string{"nosuch"}}, model.ErrMembers, "nosuch"},
+		{Spec{Set: []string{"name=x"}, Members: []string{"ssthresh", "ssthresh"}}, model.ErrMembers, "ssthresh"},
+		{Spec{Set: []string{"name=x"}, Instances: 2}, model.ErrInstances, "2"},
+	} {
+		c.spec.BTF, c.spec.Ops = path, "tcp_congestion_ops"
+		_, err := Load(c.spec)
+		var e *model.Error
+		if !errors.As(err, &e) || !errors.Is(err, c.kind) || e.Input != c.input {
+			t.Errorf("%+v: %v (input %q), want kind %v and input %q", c.spec, err, inputOf(e), c.kind, c.input)
+		}
+		if err != nil && strings.Contains(err.Error(), "--") {
+			t.Errorf("%+v: %v names a flag", c.spec, err)
+		}
+	}
+	if _, err := Load(Spec{Instances: model.MaxInstances + 1}); !errors.Is(err, model.ErrInstances) {
+		t.Errorf("%d instances: %v", model.MaxInstances+1, err)
+	}
+}
+
+func inputOf(e *model.Error) string {
+	if e == nil {
+		return ""
+	}
+	return e.Input
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/cilium/ebpf/btf"
 
-	"github.com/structops/structops-gen/gen"
+	"github.com/structops/structops-gen/gen/model"
 )
 
 // The success paths of the CLI; the failures are the catalogue in
@@ -195,7 +195,7 @@ func TestGenerateAndCheck(t *testing.T) {
 			if regular != n || n < 4 {
 				t.Errorf("stdout says %d files, %s holds %d", n, out, regular)
 			}
-			for _, p := range []string{"module/Makefile", gen.GoPackage(c.ops) + "/ops.go", gen.GoPackage(c.ops) + "/callbacks.go", gen.GoPackage(c.ops) + "/loader/main.go"} {
+			for _, p := range []string{"module/Makefile", model.GoPackage(c.ops) + "/ops.go", model.GoPackage(c.ops) + "/callbacks.go", model.GoPackage(c.ops) + "/loader/main.go"} {
 				if _, ok := files[filepath.FromSlash(p)]; !ok {
 					t.Errorf("%s not written", p)
 				}

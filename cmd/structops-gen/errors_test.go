@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -22,8 +24,12 @@ var update = flag.Bool("update", false, "rewrite testdata/errors/*/stderr.txt fr
 //	            the test adds -o $OUT.
 //	seed        optional: args (same rules) of a successful run that fills
 //	            $OUT with a previous generation first
-//	out/        optional: files copied over $OUT after seeding (a file
-//	            where a dir must go, a user-edited callbacks.go, ...)
+//	edits       optional: small edits of the seeded $OUT, one a line:
+//	            "remove PATH" deletes a file, "replace PATH "old" "new""
+//	            (Go-quoted strings) replaces the first old in a file, so
+//	            a case states its change instead of holding a full copy
+//	out/        optional: files copied over $OUT after the edits (a file
+//	            where a dir must go, a note, ...)
 //	readonly    optional: $OUT is then bind-mounted read-only, so writes
 //	            fail even as root (the case is skipped where mounting is
 //	            not allowed)
@@ -48,6 +54,9 @@ func TestErrors(t *testing.T) {
 				if code := run(&stdout, &stderr, caseArgs(t, dir, string(seed), out)); code != 0 {
 					t.Fatalf("seed run: exit %d: %s", code, stderr.String())
 				}
+			}
+			if err := applyEdits(filepath.Join(dir, "edits"), out); err != nil {
+				t.Fatal(err)
 			}
 			if err := copyTree(filepath.Join(dir, "out"), out); err != nil && !os.IsNotExist(err) {
 				t.Fatal(err)
@@ -83,8 +92,10 @@ func TestErrors(t *testing.T) {
 			if got != string(want) {
 				t.Errorf("stderr:\n%s\nwant (%s):\n%s", got, wantFile, want)
 			}
-			if lines := strings.Count(got, "\n"); lines != 1 && !strings.Contains(string(args), "--check") {
-				t.Errorf("stderr has %d lines, want one:\n%s", lines, got)
+			// one line per problem: a message, or every problem of the
+			// spec at once (and the drifted files of --check)
+			if got == "" || strings.Contains(got, "\n\n") || !strings.HasSuffix(got, "\n") {
+				t.Errorf("stderr is not one line per problem:\n%q", got)
 			}
 		})
 	}
@@ -196,4 +207,49 @@ func diffSnapshots(before, after map[string]string) string {
 	}
 	sort.Strings(out)
 	return strings.Join(out, "\n")
+}
+
+// applyEdits applies the edits file (see TestErrors) to the files below
+// out; no edits file, no edits.
+func applyEdits(file, out string) error {
+	text, err := os.ReadFile(file)
+	if os.IsNotExist(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(text)), "\n") {
+		verb, rest, _ := strings.Cut(line, " ")
+		path, rest, _ := strings.Cut(rest, " ")
+		target := filepath.Join(out, filepath.FromSlash(path))
+		switch verb {
+		case "remove":
+			if err := os.Remove(target); err != nil {
+				return fmt.Errorf("%s: %q: %w", file, line, err)
+			}
+		case "replace":
+			var args []string
+			for rest = strings.TrimSpace(rest); rest != ""; rest = strings.TrimSpace(rest) {
+				q, err := strconv.QuotedPrefix(rest)
+				if err != nil {
+					return fmt.Errorf("%s: %q: want replace PATH \"old\" \"new\": %w", file, line, err)
+				}
+				u, _ := strconv.Unquote(q)
+				args, rest = append(args, u), rest[len(q):]
+			}
+			data, err := os.ReadFile(target)
+			if err != nil {
+				return fmt.Errorf("%s: %q: %w", file, line, err)
+			}
+			if len(args) != 2 || !strings.Contains(string(data), args[0]) {
+				return fmt.Errorf("%s: %q: want replace PATH \"old\" \"new\" with old in the file", file, line)
+			}
+			if err := os.WriteFile(target, []byte(strings.Replace(string(data), args[0], args[1], 1)), 0o644); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("%s: %q: want remove PATH or replace PATH \"old\" \"new\"", file, line)
+		}
+	}
+	return nil
 }

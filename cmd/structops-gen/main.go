@@ -13,6 +13,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/structops/structops-gen/gen"
+	"github.com/structops/structops-gen/gen/model"
+	"github.com/structops/structops-gen/gen/output"
 )
 
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
@@ -69,15 +71,65 @@ func run(stdout, stderr io.Writer, args []string) int {
 		fmt.Fprintf(stderr, "structops-gen: unexpected argument %q (see --help)\n", fs.Arg(0))
 		return 2
 	}
-	if spec.Instances < 1 || spec.Instances > gen.MaxInstances {
-		fmt.Fprintf(stderr, "structops-gen: --instances %d: want 1 to %d implementations at once\n", spec.Instances, gen.MaxInstances)
+	if err := model.CheckInstances(spec.Instances); err != nil {
+		fmt.Fprintf(stderr, "structops-gen: %v\n", flagWords(err))
 		return 2
 	}
+	if msg := flagConflict(spec); msg != "" {
+		fmt.Fprintf(stderr, "structops-gen: %s\n", msg)
+		return 1
+	}
 	if err := generate(stdout, spec, out, goImport, check); err != nil {
-		fmt.Fprintf(stderr, "structops-gen: %v\n", err)
+		fmt.Fprintf(stderr, "structops-gen: %v\n", flagWords(err))
 		return 1
 	}
 	return 0
+}
+
+// flagConflict says which flags do not go together, or "".
+func flagConflict(spec gen.Spec) string {
+	switch {
+	case spec.Header != "" && spec.BTF != "":
+		return "--spec and --btf both given: read the ops from a header or from BTF, not both"
+	case spec.BTFBase != "" && spec.BTF == "":
+		return "--btf-base needs --btf: pass the module's BTF with --btf, or drop --btf-base"
+	case spec.BTF == "" && spec.Header == "" && len(spec.Members)+len(spec.Set)+len(spec.Fields) > 0:
+		return "--members, --set and --fields are for existing kernel types: pass --btf FILE --ops NAME"
+	}
+	return ""
+}
+
+// flagWords names the flag an error of the library is about: the library
+// names the input in its own terms (the error's Subject), the command line
+// by its flag. Joined errors are rewritten one by one.
+func flagWords(err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var errs []error
+		for _, e := range j.Unwrap() {
+			errs = append(errs, flagWords(e))
+		}
+		return errors.Join(errs...)
+	}
+	e, ok := err.(*model.Error)
+	if !ok {
+		return err
+	}
+	w := *e
+	switch {
+	case errors.Is(e, model.ErrNoOps):
+		w.Msg += " (--ops NAME)"
+	case e.Subject == "":
+		return err
+	case errors.Is(e, model.ErrInstances):
+		w.Subject = "--instances " + e.Input
+	case errors.Is(e, model.ErrSet):
+		w.Subject = "--set " + e.Input
+	case errors.Is(e, model.ErrMembers):
+		w.Subject = "--members " + e.Input
+	default:
+		return err
+	}
+	return &w
 }
 
 func generate(stdout io.Writer, spec gen.Spec, out, goImport string, check bool) error {
@@ -101,13 +153,16 @@ func generate(stdout io.Writer, spec gen.Spec, out, goImport string, check bool)
 		}
 		if len(drift) > 0 {
 			fix := "run again without --check to regenerate"
+			var lines []string
+			unfit := false
 			for _, d := range drift {
-				if strings.Contains(d, "(yours") {
-					fix += "; first fix the files marked yours, which regeneration keeps"
-					break
-				}
+				lines = append(lines, d.String())
+				unfit = unfit || d.Kind == output.Unfit
 			}
-			return fmt.Errorf("%s drifted from the generator (%s):\n  %s", out, fix, strings.Join(drift, "\n  "))
+			if unfit {
+				fix += "; first fix the files marked yours, which regeneration keeps"
+			}
+			return fmt.Errorf("%s drifted from the generator (%s):\n  %s", out, fix, strings.Join(lines, "\n  "))
 		}
 		fmt.Fprintf(stdout, "%s: %d files up to date\n", out, len(files))
 		return nil
@@ -159,9 +214,35 @@ func list(stdout, stderr io.Writer, args []string) int {
 	if code, done := parseFlags(fs, args, stdout, stderr, listUsage); done {
 		return code
 	}
-	if err := gen.List(stdout, *path, *base); err != nil {
+	types, err := gen.List(*path, *base)
+	if err != nil {
 		fmt.Fprintf(stderr, "structops-gen list: %v\n", err)
 		return 1
 	}
+	printList(stdout, *path, types)
 	return 0
+}
+
+// printList prints each type as a C struct with its members' declarations
+// (parameters named as on the CFI stubs, with their __nullable and __ref
+// marks), or a line saying why it is not usable.
+func printList(w io.Writer, path string, types []gen.Listed) {
+	for _, t := range types {
+		if t.Ops == nil {
+			why := strings.TrimPrefix(t.Err.Error(), path+": struct "+t.Name+": ")
+			fmt.Fprintf(w, "struct %s;\t/* not usable: %s */\n", t.Name, why)
+			continue
+		}
+		o := t.Ops
+		fmt.Fprintf(w, "struct %s {\t/* %d bytes */\n", o.Name, o.Size)
+		for _, m := range o.Members {
+			if m.Func != nil {
+				for i, p := range m.Func.Params {
+					m.Func.Params[i].Name = p.StubName()
+				}
+			}
+			fmt.Fprintf(w, "\t%s;\n", m.Decl())
+		}
+		fmt.Fprintln(w, "};")
+	}
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/cilium/ebpf/asm"
 
 	"github.com/structops/structops-gen/bpf"
-	def "github.com/structops/structops-gen/gen/testdata/golden/default/want/bpftestmodops"
+	def "github.com/structops/structops-gen/bpftestmodops"
 	kn "github.com/structops/structops-gen/gen/testdata/golden/kernel_names/want/knops"
 	many "github.com/structops/structops-gen/gen/testdata/golden/manyargs/want/manyargsops"
 	widths "github.com/structops/structops-gen/gen/testdata/golden/widths/want/widthsops"

@@ -1,9 +1,13 @@
-// Package kernelrules holds what the kernel accepts in the data members of
-// its own struct_ops types (the name and flags of a tcp_congestion_ops, and
-// which members the kernel owns). The generator (gen, for --set) and the
-// runtime (bpf, for Ops.Data and Options.Data) both check against it, so a
-// value the kernel would refuse with a bare EINVAL at the map update is
-// refused first, with the same words, naming the member and the fix.
+// Package kernelrules is the one table of what the kernel demands of an
+// implementation of its own struct_ops types: the callbacks it requires or
+// refuses, what it accepts in the data members (the name and flags of a
+// tcp_congestion_ops, and which members the kernel owns), the kfuncs a
+// default body delegates to and the struct fields its programs may touch.
+// The generator (gen/model) checks against it at generation time, so a
+// missing callback is reported with its member name, and the runtime (bpf,
+// for Ops.Data and Options.Data) checks data against it before the map
+// update, so a value the kernel would refuse with a bare EINVAL is refused
+// first, with the same words, naming the member and the fix.
 //
 // It is data and a few checks only: generated loaders link it, so it must
 // stay small and import nothing heavy.
@@ -128,6 +132,77 @@ func (d Data) EnumBits(values map[string]uint64) []Bit {
 		bits = append(bits, Bit{Value: v, Name: n})
 	}
 	return bits
+}
+
+// Type is the kernel's rules of one of its struct_ops types.
+type Type struct {
+	// Required lists groups of callbacks; every group needs at least one
+	// implemented member (e.g. {cong_avoid, cong_control}).
+	Required [][]string
+	// Unsupported callbacks are refused by the kernel's check_member.
+	Unsupported []string
+	// Data are the data members the kernel's init_member copies from the
+	// user's struct: only these may be set. Every other data member must be
+	// zero (the kernel owns it: owner, list, key, ...).
+	Data map[string]Data
+	// Delegate names, per callback, a kfunc with the same signature that a
+	// default body calls (the kernel's own implementation).
+	Delegate map[string]string
+	// Fields are the kernel struct fields the generated package describes
+	// for the bodies ("struct.field" or "struct.a.b"), with whether the
+	// kernel's btf_struct_access lets the programs of this type write them.
+	Fields []Field
+	// Source says where in the kernel the rules come from.
+	Source string
+}
+
+// Field is one field of a kernel struct the generated package exposes.
+type Field struct {
+	Path     string // "tcp_sock.snd_cwnd"
+	Writable bool
+}
+
+// rules is keyed by ops name. Types not listed get the generic rules: no
+// required callbacks, integer and char-array data members settable.
+var rules = map[string]Type{
+	"tcp_congestion_ops": {
+		Source: "net/ipv4/tcp_cong.c tcp_validate_congestion_control, net/ipv4/bpf_tcp_ca.c init_member/check_member/btf_struct_access",
+		Required: [][]string{
+			{"ssthresh"},
+			{"undo_cwnd"},
+			{"cong_avoid", "cong_control"},
+		},
+		Unsupported: []string{"get_info"},
+		Data:        types["tcp_congestion_ops"],
+		Delegate: map[string]string{
+			"ssthresh":   "tcp_reno_ssthresh",
+			"undo_cwnd":  "tcp_reno_undo_cwnd",
+			"cong_avoid": "tcp_reno_cong_avoid",
+		},
+		// bpf_tcp_ca_is_valid_access promotes the struct sock * arguments
+		// to struct tcp_sock *; bpf_tcp_ca_btf_struct_access allows writes
+		// to these tcp_sock fields only
+		Fields: []Field{
+			{Path: "tcp_sock.snd_cwnd", Writable: true},
+			{Path: "tcp_sock.snd_cwnd_cnt", Writable: true},
+			{Path: "tcp_sock.snd_ssthresh", Writable: true},
+			{Path: "tcp_sock.snd_cwnd_clamp"},
+			{Path: "tcp_sock.prior_cwnd"},
+			{Path: "tcp_sock.max_packets_out"},
+		},
+	},
+	"bpf_dummy_ops": {
+		Source: "net/bpf/bpf_dummy_struct_ops.c",
+		Data:   types["bpf_dummy_ops"],
+		Fields: []Field{{Path: "bpf_dummy_ops_state.val"}},
+	},
+}
+
+// For returns the kernel's rules of struct_ops type ops and whether it has
+// any beyond the generic ones.
+func For(ops string) (Type, bool) {
+	r, ok := rules[ops]
+	return r, ok
 }
 
 // Members returns the data members the kernel copies from the user's

@@ -1,4 +1,0 @@
-struct job_ops {
-	int (*run)(int a);
-	int (*stop)(int a);
-};

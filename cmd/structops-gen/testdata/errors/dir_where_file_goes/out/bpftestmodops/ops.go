@@ -1,3 +1,0 @@
-package bpftestmodops
-
-// an older ops.go

@@ -1,0 +1,360 @@
+package cmodule
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"text/template"
+
+	"github.com/structops/structops-gen/gen/model"
+	"github.com/structops/structops-gen/templates"
+)
+
+// The C side: the view model the module templates lay out. Every choice
+// (names, formats, casts, how each argument is parsed, where a long line
+// breaks) is made here; the templates only place the pieces.
+
+// maxCols is the longest line of the generated C (kernel coding style,
+// tabs 8 columns wide).
+const maxCols = 100
+
+type cModule struct {
+	Ops, Base, Upper, Module string
+	// Header is the file name of the header declaring the ops struct:
+	// <module>.h, for the built-in spec module/bpf_testmod.h, the name the
+	// tutorial's BPF C includes. Guard is its include guard.
+	Header, Guard, Source string
+	Trigger, TriggerName  string
+	// Tutorial: a line naming no callback runs the tutorial's demo
+	// (test_1(), test_2(10, 20), test_3(text, len)) instead of failing.
+	Tutorial bool
+	// Doc are the lines of the module's leading comment that say how the
+	// trigger works.
+	Doc      []string
+	Requires []cRequire
+	// Slots is how many implementations attach at once (--instances, 1 by
+	// default); Taken is reg's pr_err text when every slot is in use.
+	Slots int
+	Taken string
+	// MaxArgs is the longest parameter list (at least 1): the size of the
+	// trigger's argument array.
+	MaxArgs  int
+	Forwards []string
+	Members  []cMember
+	// prototypes of the module's own functions whose length depends on
+	// the names, broken at 100 columns
+	InitMemberProto, ParseProto, WriteProto, OtherProto string
+	// ProcCreate is the statement that creates the trigger file.
+	ProcCreate string
+}
+
+// cRequire is one kernel version check of the module.
+type cRequire struct {
+	Version string   // "6, 11, 0"
+	Why     []string // the lines of the comment that says why
+	Error   string
+}
+
+type cMember struct {
+	Name string
+	// Decl declares the member in the header's struct, with its ';'.
+	Decl string
+	// Stub is the CFI stub's prototype, StubBody its statements.
+	Stub     string
+	StubBody []string
+	// Caller is the prototype of the function the trigger calls the
+	// member through; Locals, Acquire, Call, Log and Record make its body.
+	Caller  string
+	Locals  []string
+	Acquire []string
+	Call    string
+	Log     string
+	Record  string
+	// Args initialize the trigger's parameter table, one per parameter;
+	// Ret is how the trigger shows the recorded return value.
+	Args []string
+	Ret  string
+}
+
+var (
+	minMacro = map[int]string{1: "S8_MIN", 2: "S16_MIN", 4: "S32_MIN", 8: "S64_MIN"}
+	maxMacro = map[bool]map[int]string{
+		true:  {1: "S8_MAX", 2: "S16_MAX", 4: "S32_MAX", 8: "S64_MAX"},
+		false: {1: "U8_MAX", 2: "U16_MAX", 4: "U32_MAX", 8: "U64_MAX"},
+	}
+)
+
+// width is the number of columns s takes starting at column col, tabs
+// advancing to the next multiple of 8.
+func width(col int, s string) int {
+	for _, r := range s {
+		if r == '\t' {
+			col = col/8*8 + 8
+		} else {
+			col++
+		}
+	}
+	return col
+}
+
+// indent returns the tabs and spaces that reach column col.
+func indent(col int) string { return strings.Repeat("\t", col/8) + strings.Repeat(" ", col%8) }
+
+// wrap lays out head, then parts separated by ", ", then tail, starting at
+// column col (head already placed there, e.g. after a tab). A part that
+// would cross maxCols starts a new line aligned with the column after
+// head, as the kernel aligns the arguments of a call or prototype with
+// its opening parenthesis.
+func wrap(col int, head string, parts []string, tail string) string {
+	if len(parts) == 0 {
+		return head + tail
+	}
+	var b strings.Builder
+	b.WriteString(head)
+	start := width(col, head)
+	cur := start
+	for i, p := range parts {
+		tok := p + ","
+		if i == len(parts)-1 {
+			tok = p + tail
+		}
+		if i > 0 {
+			if width(cur, " "+tok) > maxCols {
+				b.WriteString("\n" + indent(start))
+				cur = start
+			} else {
+				b.WriteString(" ")
+				cur++
+			}
+		}
+		b.WriteString(tok)
+		cur = width(cur, tok)
+	}
+	return b.String()
+}
+
+// fill breaks text into the lines of a block comment (" * " before each)
+// at spaces, each line at most 100 columns.
+func fill(text string) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(" * "+line+" "+w) > maxCols {
+			lines, line = append(lines, line), ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return append(lines, line)
+}
+
+// cFunc is the prototype "static <ret><name>(<params>)" broken at 100
+// columns; ret ends in a space or a '*'.
+func cFunc(ret, name string, params ...string) string {
+	return wrap(0, "static "+ret+name+"(", params, ")")
+}
+
+func newCModule(o *model.Ops) *cModule {
+	base, mod := o.BaseName(), o.ModuleName()
+	v := &cModule{
+		Ops: o.Name, Base: base, Upper: strings.ToUpper(base), Module: mod,
+		Header: mod + ".h", Guard: "_" + strings.ToUpper(mod) + "_H", Source: o.Source,
+		Trigger: o.TriggerPath(), TriggerName: base + "_trigger",
+		Tutorial: o.Tutorial,
+		Slots:    o.NumInstances(),
+		Taken:    fmt.Sprintf("another %s implementation is attached", o.Name),
+		MaxArgs:  1,
+	}
+	if v.Slots > 1 {
+		v.Taken = fmt.Sprintf("all %d %s slots are taken", v.Slots, o.Name)
+	}
+	v.InitMemberProto = cFunc("int ", o.Name+"_init_member", "const struct btf_type *t",
+		"const struct btf_member *member", "void *kdata", "const void *udata")
+	v.ParseProto = cFunc("int ", base+"_parse", "char **args", "const char *name",
+		"const struct "+base+"_param *p", "union "+base+"_arg *a")
+	v.WriteProto = cFunc("ssize_t ", base+"_trigger_write", "struct file *file",
+		"const char __user *ubuf", "size_t count", "loff_t *ppos")
+	v.OtherProto = cFunc("int ", base+"_other", "unsigned int slot", "const char *line", "size_t len")
+
+	v.ProcCreate = wrap(8, base+"_trigger = proc_create(",
+		[]string{`"` + v.TriggerName + `"`, "0600", "NULL", "&" + base + "_trigger_ops"}, ");")
+
+	v.Doc = []string{
+		"BPF programs implement the callbacks; " + v.Trigger + " calls them:",
+		`writing "<member> <arg>..." calls one callback (integers in decimal or`,
+		"0x-hex, a trailing const char * argument takes the rest of the line,",
+		"struct pointer arguments are passed as NULL and take no word), and",
+		`reading returns "<member> <return value>" for the last call of each.`,
+	}
+	if v.Slots > 1 {
+		v.Doc = append(v.Doc,
+			fmt.Sprintf(`Up to %d implementations attach at once, one per slot: "@K " before`, v.Slots),
+			"the line calls the one in slot K (no prefix: slot 0), and reading returns",
+			`slot K's results as "@K <member> <return value>" lines (slot 0's unprefixed),`,
+			`after one "@K: link <id>" line per attached implementation, so that a`,
+			"loader finds the slot of its link.")
+	}
+	if v.Tutorial {
+		v.Doc = append(v.Doc, "Writing any other text calls test_1(), test_2(10, 20) and test_3(text, len).")
+	}
+
+	v.Requires = []cRequire{{Version: "6, 11, 0",
+		Why:   fill("Module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11."),
+		Error: mod + " needs Linux 6.11 or newer"}}
+	if refs := o.Refs(); len(refs) > 0 {
+		v.Requires = append(v.Requires, cRequire{Version: "6, 15, 0",
+			Why:   fill("The __ref arguments (" + strings.Join(refs, ", ") + ") need Linux 6.15."),
+			Error: mod + " needs Linux 6.15 or newer for its __ref arguments"})
+	}
+
+	fwd := map[string]bool{}
+	for _, m := range o.Callbacks() {
+		v.Members = append(v.Members, newCMember(o, m, fwd))
+		v.MaxArgs = max(v.MaxArgs, len(m.Func.Params))
+	}
+	v.Forwards = slices.Sorted(maps.Keys(fwd))
+	return v
+}
+
+// newCMember builds the C of one callback: its CFI stub, the function the
+// trigger calls it through, and its entry in the trigger's table. fwd
+// collects the structs the header must declare.
+func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
+	base, up, f := o.BaseName(), strings.ToUpper(o.BaseName()), m.Func
+	cm := cMember{Name: m.Name}
+	var stubParams, callArgs, logFmts, logArgs []string
+	for i, p := range f.Params {
+		stubParams = append(stubParams, p.Type.Decl(p.StubName()))
+		a := fmt.Sprintf("a[%d]", i)
+		arg := func(kind string, rng ...string) string {
+			if rng == nil {
+				rng = []string{"0", "0"}
+			}
+			return fmt.Sprintf("{ %q, %s_ARG_%s, %s, %s }", p.Name, up, kind, rng[0], rng[1])
+		}
+		switch p.Type.Kind {
+		case model.Int:
+			if p.Type.Signed {
+				cm.Args = append(cm.Args, arg("INT", minMacro[p.Type.Size], maxMacro[true][p.Type.Size]))
+				callArgs = append(callArgs, fmt.Sprintf("(%s)%s.s", p.Type.C, a))
+				logFmts, logArgs = append(logFmts, "%lld"), append(logArgs, a+".s")
+			} else {
+				cm.Args = append(cm.Args, arg("UINT", "0", maxMacro[false][p.Type.Size]))
+				callArgs = append(callArgs, fmt.Sprintf("(%s)%s.u", p.Type.C, a))
+				logFmts, logArgs = append(logFmts, "%llu"), append(logArgs, a+".u")
+			}
+		case model.Bool:
+			cm.Args = append(cm.Args, arg("BOOL"))
+			callArgs = append(callArgs, fmt.Sprintf("(%s)%s.u", p.Type.C, a))
+			logFmts, logArgs = append(logFmts, "%llu"), append(logArgs, a+".u")
+		case model.CharPtr:
+			if i == len(f.Params)-1 {
+				cm.Args = append(cm.Args, arg("REST"))
+			} else {
+				cm.Args = append(cm.Args, arg("WORD"))
+			}
+			callArgs = append(callArgs, a+".str")
+			logFmts, logArgs = append(logFmts, `\"%s\"`), append(logArgs, a+".str")
+		case model.StructPtr:
+			fwd[p.Type.Struct] = true
+			cm.Args = append(cm.Args, arg("NONE"))
+			switch {
+			case p.Ref && p.Type.Struct == "task_struct":
+				// the caller's task, with a reference bpf_task_release
+				// drops (it puts rcu_users, as bpf_task_acquire takes it)
+				cm.Acquire = append(cm.Acquire, "refcount_inc(&current->rcu_users);")
+				callArgs, logFmts = append(callArgs, "current"), append(logFmts, "current")
+			case p.Ref && p.Type.Struct == "cgroup":
+				// the caller's default-hierarchy cgroup, with a reference
+				// bpf_cgroup_release drops (cgroup_put)
+				ref := "cgrp_" + p.Name
+				cm.Locals = append(cm.Locals, "struct cgroup *"+ref)
+				cm.Acquire = append(cm.Acquire, ref+" = task_dfl_cgroup(current);", "cgroup_get("+ref+");")
+				callArgs, logFmts = append(callArgs, ref), append(logFmts, "cgroup")
+			default:
+				callArgs, logFmts = append(callArgs, "NULL"), append(logFmts, "NULL")
+			}
+		}
+	}
+	if f.Return.Kind == model.StructPtr {
+		fwd[f.Return.Struct] = true
+	}
+	declParams := make([]string, len(f.Params))
+	for i, p := range f.Params {
+		declParams[i] = p.Type.Decl(p.Name)
+	}
+	if len(stubParams) == 0 {
+		stubParams, declParams = []string{"void"}, []string{"void"}
+	}
+	cm.Decl = wrap(8, f.Return.Decl("(*"+m.Name+")")+"(", declParams, ");")
+	cm.Stub = wrap(0, "static "+f.Return.Decl(o.Name+"__"+m.Name)+"(", stubParams, ")")
+	cm.Caller = cFunc("s64 ", base+"_call_"+m.Name, "struct "+o.Name+" *ops", "const union "+base+"_arg *a")
+
+	call := "ops->" + m.Name + "("
+	logFmt := m.Name + "(" + strings.Join(logFmts, ", ") + ")"
+	r := f.Return
+	switch r.Kind {
+	case model.Void:
+		cm.Call = wrap(8, call, callArgs, ");")
+		cm.Record, cm.Ret, logFmt = "0", up+"_RET_VOID", logFmt+" called"
+	case model.Bool:
+		cm.Call = wrap(8, "ret = "+call, callArgs, ");")
+		cm.Record, cm.Ret, logFmt = "ret", up+"_RET_INT", logFmt+" returned: %d"
+		logArgs = append(logArgs, "ret")
+	case model.Int:
+		cm.Call = wrap(8, "ret = "+call, callArgs, ");")
+		if r.Signed {
+			cm.Record, cm.Ret, logFmt = "ret", up+"_RET_INT", logFmt+" returned: %lld"
+			logArgs = append(logArgs, "(s64)ret")
+		} else {
+			cm.Record, cm.Ret, logFmt = "(s64)ret", up+"_RET_UINT", logFmt+" returned: %llu"
+			logArgs = append(logArgs, "(u64)ret")
+		}
+	default: // pointers: never print a kernel address
+		cm.Call = wrap(8, "ret = "+call, callArgs, ");")
+		cm.Record, cm.Ret, logFmt = "ret != NULL", up+"_RET_PTR", logFmt+" returned: %s"
+		logArgs = append(logArgs, `ret ? "non-NULL" : "NULL"`)
+	}
+	if r.Kind != model.Void {
+		cm.Locals = append([]string{r.Decl("ret")}, cm.Locals...)
+	}
+	cm.Log = wrap(8, "pr_info(", append([]string{`"` + logFmt + `\n"`}, logArgs...), ");")
+	switch r.Kind {
+	case model.Void:
+	case model.Bool:
+		cm.StubBody = []string{"return false;"}
+	case model.Int:
+		cm.StubBody = []string{"return 0;"}
+	default:
+		cm.StubBody = []string{"return NULL;"}
+	}
+	return cm
+}
+
+var cTemplates = template.Must(templates.Parse(nil))
+
+// Render returns the module's files, keyed by path relative to the
+// output directory.
+func Render(o *model.Ops) (map[string][]byte, error) {
+	v := newCModule(o)
+	out := map[string][]byte{}
+	for _, f := range []struct{ tmpl, path string }{
+		{"Makefile.tmpl", "module/Makefile"},
+		{"header.h.tmpl", "module/" + v.Header},
+		{"module.c.tmpl", "module/" + v.Module + ".c"},
+	} {
+		var b bytes.Buffer
+		if err := cTemplates.ExecuteTemplate(&b, f.tmpl, v); err != nil {
+			return nil, fmt.Errorf("render %s: %w", f.path, err)
+		}
+		out[f.path] = b.Bytes()
+	}
+	return out, nil
+}
+
+// declOf is the member's declaration inside the struct: "int (*test_2)(int a, int b)".
+func declOf(m model.Member) string { return m.Decl() }

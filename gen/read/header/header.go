@@ -1,0 +1,207 @@
+// Package header is the C header spec reader: it reads a C header into a
+// model of the struct_ops type it declares.
+//
+// Parse runs modernc.org/cc/v4 (a C99 preprocessor, parser and type
+// checker written in Go) over the header with a hand-built linux/amd64
+// configuration: no host compiler, no host headers, no files are read. Layout
+// (sizes, offsets) comes from cc/v4's x86-64 LP64 ABI tables.
+//
+// Includes: the kernel integer typedefs (u8..u64, s8..s64, __u8..__s64,
+// int8_t..uint64_t, bool) are predefined by a small prelude, so a spec needs
+// no #include. A system include (#include <...>) is served from memory as an
+// empty file, so `#include <linux/types.h>` and friends are accepted and
+// ignored; a quoted include (#include "x.h") is an error, since the header
+// must be self-contained. When a header that Parse does not know was
+// ignored and the parse then fails, the error says so.
+package header
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"modernc.org/cc/v4"
+
+	"github.com/structops/structops-gen/gen/model"
+)
+
+const (
+	// maxHeaderBytes bounds the input; a spec is a few kilobytes.
+	maxHeaderBytes = 1 << 20
+	// hdrExpansionLimit bounds macro expansion work (see cc.Config).
+	hdrExpansionLimit = 1 << 17
+)
+
+// hdrPreludeName is the source name of the predefined prelude.
+const hdrPreludeName = "<structops-prelude>"
+
+// hdrEndName and hdrEndSentinel form the source parsed after the user's
+// header (see Parse).
+const (
+	hdrEndName     = "<structops-end>"
+	hdrEndSentinel = "int __structops_end;\n"
+)
+
+// hdrSysDir is the in-memory directory that serves system includes.
+const hdrSysDir = "/structops-sysinclude"
+
+// hdrPrelude declares what the kernel's <linux/types.h> would: the fixed
+// width and kernel integer names, x86-64 definitions.
+const hdrPrelude = `int __predefined_declarator;
+#define __x86_64__ 1
+#define __linux__ 1
+#define __KERNEL__ 1
+#define __STDC__ 1
+#define __STDC_VERSION__ 201112L
+#define true 1
+#define false 0
+#define NULL ((void *)0)
+typedef _Bool bool;
+typedef signed char __s8;
+typedef unsigned char __u8;
+typedef signed short __s16;
+typedef unsigned short __u16;
+typedef signed int __s32;
+typedef unsigned int __u32;
+typedef signed long long __s64;
+typedef unsigned long long __u64;
+typedef __s8 s8;
+typedef __u8 u8;
+typedef __s16 s16;
+typedef __u16 u16;
+typedef __s32 s32;
+typedef __u32 u32;
+typedef __s64 s64;
+typedef __u64 u64;
+typedef s8 int8_t;
+typedef u8 uint8_t;
+typedef s16 int16_t;
+typedef u16 uint16_t;
+typedef s32 int32_t;
+typedef u32 uint32_t;
+typedef s64 int64_t;
+typedef u64 uint64_t;
+`
+
+// hdrKnownIncludes are the system headers whose content the prelude covers.
+var hdrKnownIncludes = map[string]bool{
+	"linux/types.h": true, "asm/types.h": true, "asm-generic/int-ll64.h": true,
+	"linux/stddef.h": true, "stddef.h": true, "stdint.h": true, "stdbool.h": true,
+	"linux/compiler.h": true, "linux/compiler_types.h": true,
+}
+
+// Parse reads the C header src (named filename in positions and
+// messages) and returns the model of the struct_ops type opsName declared in
+// it. With opsName == "" the header must declare exactly one ops struct (a
+// struct whose members are all function pointers), or exactly one struct.
+//
+// Every error is a *model.Error: "file:line:col: member NAME: problem: fix".
+func Parse(filename string, src []byte, opsName string) (ops *model.Ops, err error) {
+	if filename == "" {
+		filename = "<header>"
+	}
+	// locate explains a panic of cc/v4 where it knows the cause (set once
+	// the configuration exists).
+	var locate func() error
+	defer func() {
+		if r := recover(); r != nil {
+			ops = nil
+			if locate != nil {
+				if err = hdrLocatePanic(locate); err != nil {
+					return
+				}
+			}
+			err = &model.Error{Pos: model.Pos{File: filename}, Err: model.ErrSyntax,
+				Msg: fmt.Sprintf("internal error in the C front end (%v): simplify the header and report it", r)}
+		}
+	}()
+	if err := hdrCheckText(filename, src); err != nil {
+		return nil, err
+	}
+	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
+
+	abi, err := cc.NewABI("linux", "amd64")
+	if err != nil {
+		return nil, &model.Error{Pos: model.Pos{File: filename}, Err: err, Msg: fmt.Sprintf("c front end: %v", err)}
+	}
+	sys := &hdrSysFS{}
+	cfg := &cc.Config{
+		ABI:             abi,
+		FS:              sys,
+		FSOnly:          true,
+		IncludePaths:    []string{""},
+		SysIncludePaths: []string{hdrSysDir},
+		DefaultSizeT:    cc.ULong,
+		DefaultPtrdiffT: cc.Long,
+		DefaultWcharT:   cc.Int,
+		Header:          true,
+		ExpansionLimit:  hdrExpansionLimit,
+	}
+	// cc/v4's parser can loop forever when the input ends inside a
+	// declarator (e.g. "int (*" at EOF: typeQualifierList retries the EOF
+	// token). A separate sentinel source after the user's file keeps EOF out
+	// of reach: it starts with a keyword and an identifier, which end those
+	// loops, and being its own file no unterminated comment or #if swallows
+	// it. The preprocessor can still stop early (include not found), so the
+	// parser only runs on input the preprocessor alone accepted.
+	sources := func() []cc.Source {
+		return []cc.Source{
+			{Name: hdrPreludeName, Value: hdrPrelude},
+			{Name: filename, Value: src},
+			{Name: hdrEndName, Value: hdrEndSentinel},
+		}
+	}
+	locate = func() error { return hdrBadParamSpecifiers(filename, src, cfg, sources()) }
+	if err := cc.Preprocess(cfg, sources(), io.Discard); err != nil {
+		return nil, hdrSyntaxError(filename, src, err, sys.unknown)
+	}
+	ast, err := cc.Translate(cfg, sources())
+	if err != nil {
+		return nil, hdrSyntaxError(filename, src, err, sys.unknown)
+	}
+
+	st, err := hdrChooseStruct(filename, ast, opsName)
+	if err != nil {
+		return nil, err
+	}
+	o, err := hdrBuildOps(filename, abi, st)
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// hdrSysFS serves every system include as an empty file and records the
+// names the prelude does not cover.
+type hdrSysFS struct{ unknown []string }
+
+func (s *hdrSysFS) Open(name string) (fs.File, error) {
+	rel, ok := strings.CutPrefix(path.Clean(name), hdrSysDir+"/")
+	if !ok || rel == "" {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	if !hdrKnownIncludes[rel] && !slices.Contains(s.unknown, rel) {
+		s.unknown = append(s.unknown, rel)
+	}
+	return &hdrEmptyFile{name: path.Base(rel)}, nil
+}
+
+type hdrEmptyFile struct{ name string }
+
+func (f *hdrEmptyFile) Stat() (fs.FileInfo, error) { return hdrEmptyInfo{f.name}, nil }
+func (f *hdrEmptyFile) Read([]byte) (int, error)   { return 0, io.EOF }
+func (f *hdrEmptyFile) Close() error               { return nil }
+
+type hdrEmptyInfo struct{ name string }
+
+func (i hdrEmptyInfo) Name() string       { return i.name }
+func (i hdrEmptyInfo) Size() int64        { return 0 }
+func (i hdrEmptyInfo) Mode() fs.FileMode  { return 0o444 }
+func (i hdrEmptyInfo) ModTime() time.Time { return time.Time{} }
+func (i hdrEmptyInfo) IsDir() bool        { return false }
+func (i hdrEmptyInfo) Sys() any           { return nil }

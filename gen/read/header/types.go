@@ -1,0 +1,278 @@
+package header
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"modernc.org/cc/v4"
+
+	"github.com/structops/structops-gen/gen/model"
+)
+
+// Mapping C types (cc/v4) to the model's types.
+
+// hdrSpecHasConst reports whether a specifier list has the const qualifier.
+func hdrSpecHasConst(l *cc.SpecifierQualifierList) bool {
+	for ; l != nil; l = l.SpecifierQualifierList {
+		if q := l.TypeQualifier; q != nil && q.Case == cc.TypeQualifierConst {
+			return true
+		}
+	}
+	return false
+}
+
+// hdrSpecType is the type named by a member's specifier list, if known.
+func hdrSpecType(l *cc.SpecifierQualifierList) cc.Type {
+	for ; l != nil; l = l.SpecifierQualifierList {
+		if ts := l.TypeSpecifier; ts != nil && ts.StructOrUnionSpecifier != nil {
+			return ts.StructOrUnionSpecifier.Type()
+		}
+	}
+	return nil
+}
+
+func hdrDataMemberMsg(name string, t cc.Type) string {
+	fix := fmt.Sprintf("%s (remove it, or make it a callback: RET (*%s)(PARAMS))", hdrOnlyCallbacks, name)
+	switch t.Kind() {
+	case cc.Union:
+		return fmt.Sprintf("union members (%s) are not supported: %s", hdrTypeString(t), fix)
+	case cc.Struct:
+		return fmt.Sprintf("struct members (%s) are not supported: %s", hdrTypeString(t), fix)
+	case cc.Array:
+		return fmt.Sprintf("array members (%s) are not supported: %s", hdrTypeString(t), fix)
+	}
+	return fmt.Sprintf("data member of type %s is not supported: %s (declare it as a callback, e.g. int (*%s)(void))",
+		hdrTypeString(t), hdrOnlyCallbacks, name)
+}
+
+// hdrTypeString spells t for a message.
+func hdrTypeString(t cc.Type) string {
+	if d := t.Typedef(); d != nil {
+		return d.Name()
+	}
+	switch x := t.(type) {
+	case *cc.PointerType:
+		e := x.Elem()
+		s := hdrTypeString(e)
+		if e.Attributes() != nil && e.Attributes().IsConst() && !strings.HasPrefix(s, "const ") {
+			s = "const " + s
+		}
+		if strings.HasSuffix(s, "*") {
+			return s + "*"
+		}
+		return s + " *"
+	case *cc.StructType:
+		if tag := hdrTag(x.Tag()); tag != "" {
+			return "struct " + tag
+		}
+		return "anonymous struct"
+	case *cc.UnionType:
+		if tag := hdrTag(x.Tag()); tag != "" {
+			return "union " + tag
+		}
+		return "anonymous union"
+	case *cc.ArrayType:
+		return fmt.Sprintf("%s[%d]", hdrTypeString(x.Elem()), x.Len())
+	case *cc.FunctionType:
+		return "function"
+	case *cc.EnumType:
+		if tag := hdrTag(x.Tag()); tag != "" {
+			return "enum " + tag
+		}
+		return "anonymous enum"
+	}
+	if s, ok := hdrIntSpelling[t.Kind()]; ok {
+		return s
+	}
+	return t.String()
+}
+
+// hdrIntSpelling spells the integer kinds (when no typedef name is used).
+var hdrIntSpelling = map[cc.Kind]string{
+	cc.Bool: "_Bool", cc.Char: "char", cc.SChar: "signed char", cc.UChar: "unsigned char",
+	cc.Short: "short", cc.UShort: "unsigned short", cc.Int: "int", cc.UInt: "unsigned int",
+	cc.Long: "long", cc.ULong: "unsigned long", cc.LongLong: "long long", cc.ULongLong: "unsigned long long",
+}
+
+// hdrFunc builds the model of one callback.
+func hdrFunc(m hdrMember, fn *cc.FunctionType, errf func(error, string, ...any) error) (*model.Func, error) {
+	if fn.IsVariadic() {
+		return nil, errf(model.ErrUnsupported, "variadic callbacks are not supported: BPF programs take a fixed argument list (replace ... with named parameters)")
+	}
+	ps := fn.Parameters()
+	if len(ps) == 0 && fn.MaxArgs() < 0 {
+		return nil, errf(model.ErrUnsupported, "() leaves the parameters unspecified in C: write (void) for a callback without arguments")
+	}
+	if len(ps) == 1 && ps[0].Type().Kind() == cc.Void && ps[0].Name() == "" {
+		ps = nil
+	}
+	if len(ps) > model.MaxArgs {
+		return nil, errf(model.ErrLimit, "%d parameters, more than the %d a BPF struct_ops callback may take (MAX_BPF_FUNC_ARGS, the x86-64 trampoline limit): pass a struct pointer instead",
+			len(ps), model.MaxArgs)
+	}
+	// cc/v4 drops the qualifiers of a struct member's specifiers from the
+	// return type of a function pointer written out in the member (const
+	// char *(*name)(...)); read them from the source.
+	retConst := m.decl != nil && m.decl.DirectDeclarator != nil &&
+		m.decl.DirectDeclarator.Case == cc.DirectDeclaratorFuncParam && hdrSpecHasConst(m.spec)
+	ret, why := hdrType(fn.Result(), false, retConst)
+	if why != "" {
+		return nil, errf(model.ErrUnsupported, "return type %s", why)
+	}
+	out := &model.Func{Return: ret}
+	pdecls := hdrParamDecls(m.decl, len(ps))
+	seen := map[string]string{}
+	for i, p := range ps {
+		name := p.Name()
+		label := fmt.Sprintf("param %d", i+1)
+		if name != "" {
+			label = "param " + name
+		}
+		pos := m.pos
+		if pdecls != nil {
+			pp := pdecls[i].Position()
+			pos = model.Pos{File: pp.Filename, Line: pp.Line, Col: pp.Column}
+		}
+		if p.Declarator != nil {
+			if t := p.Declarator.NameTok(); t.Position().Line > 0 {
+				pos = hdrTokPos(t)
+			}
+		}
+		perrf := func(cat error, format string, args ...any) error {
+			return &model.Error{Pos: pos, Member: m.name, Err: cat, Msg: label + ": " + fmt.Sprintf(format, args...)}
+		}
+		t := p.Type()
+		if t.Kind() == cc.Void {
+			return nil, perrf(model.ErrUnsupported, "void is not a parameter type: write (void) alone for a callback without arguments")
+		}
+		typ, why := hdrType(t, true, false)
+		if why != "" {
+			return nil, perrf(model.ErrUnsupported, "%s", why)
+		}
+		if name == "" {
+			return nil, perrf(model.ErrName, "%s has no name: name every parameter (the generated C and BPF code refer to them)", typ.C)
+		}
+		pm := model.Param{Name: name, Type: typ}
+		pm.Name, pm.Nullable, pm.Ref = model.ParseStubName(name)
+		switch {
+		case pm.Nullable && !typ.IsPointer():
+			return nil, perrf(model.ErrUnsupported, "__nullable applies only to pointer parameters: drop the suffix")
+		case pm.Ref && typ.Kind != model.StructPtr:
+			return nil, perrf(model.ErrUnsupported, "__ref applies only to struct pointer parameters: drop the suffix")
+		}
+		if err := model.CheckName(pm.Name, "parameter"); err != nil {
+			return nil, perrf(model.ErrName, "%s", err)
+		}
+		g := model.GoName(pm.Name)
+		if prev, ok := seen[g]; ok {
+			if prev == pm.Name {
+				return nil, perrf(model.ErrName, "duplicate parameter name: rename one of them")
+			}
+			return nil, perrf(model.ErrName, "Go name %s clashes with parameter %s: rename one of them", g, prev)
+		}
+		seen[g] = pm.Name
+		out.Params = append(out.Params, pm)
+	}
+	return out, nil
+}
+
+// hdrParamDecls finds the n parameter declarations of a member declared as
+// RET (*name)(PARAMS), for their positions; nil for other shapes.
+func hdrParamDecls(d *cc.Declarator, n int) []*cc.ParameterDeclaration {
+	if d == nil || d.DirectDeclarator == nil {
+		return nil
+	}
+	dd := d.DirectDeclarator
+	if dd.Case != cc.DirectDeclaratorFuncParam || dd.ParameterTypeList == nil {
+		return nil
+	}
+	var out []*cc.ParameterDeclaration
+	for l := dd.ParameterTypeList.ParameterList; l != nil; l = l.ParameterList {
+		out = append(out, l.ParameterDeclaration)
+	}
+	if len(out) != n || slices.Contains(out, nil) {
+		return nil
+	}
+	return out
+}
+
+// hdrType maps a C parameter or return type to the model, or says why it is
+// not supported.
+func hdrType(t cc.Type, param, constHint bool) (model.Type, string) {
+	spell := hdrTypeString(t)
+	switch k := t.Kind(); k {
+	case cc.Void:
+		if param {
+			return model.Type{}, "void is not a parameter type"
+		}
+		return model.Type{Kind: model.Void, C: "void"}, ""
+	case cc.Bool:
+		return model.Type{Kind: model.Bool, Size: 1, C: hdrScalarSpelling(t)}, ""
+	case cc.Char, cc.SChar, cc.UChar, cc.Short, cc.UShort, cc.Int, cc.UInt,
+		cc.Long, cc.ULong, cc.LongLong, cc.ULongLong:
+		signed := false
+		switch k {
+		case cc.Char:
+			// plain char is unsigned in the kernel: it builds with
+			// -funsigned-char since 6.2 (and its BTF says so)
+			signed = false
+		case cc.SChar, cc.Short, cc.Int, cc.Long, cc.LongLong:
+			signed = true
+		}
+		return model.Type{Kind: model.Int, Size: int(t.Size()), Signed: signed, C: hdrScalarSpelling(t)}, ""
+	case cc.Float, cc.Double, cc.LongDouble, cc.Float16, cc.Float32, cc.Float32x, cc.Float64, cc.Float64x,
+		cc.Float128, cc.Float128x, cc.Decimal32, cc.Decimal64, cc.Decimal128,
+		cc.ComplexFloat, cc.ComplexDouble, cc.ComplexLongDouble:
+		return model.Type{}, fmt.Sprintf("%s is not supported: BPF has no floating point (use an integer type such as u64)", spell)
+	case cc.Int128, cc.UInt128:
+		return model.Type{}, fmt.Sprintf("%s is not supported: BPF registers are 64 bits (use u64)", spell)
+	case cc.Enum:
+		return model.Type{}, fmt.Sprintf("%s is not supported: use its integer type (int or u32)", spell)
+	case cc.Struct, cc.Union:
+		return model.Type{}, fmt.Sprintf("%s by value is not supported: BPF programs get scalars and pointers (use %s *)", spell, spell)
+	case cc.Ptr:
+		e := t.(*cc.PointerType).Elem()
+		const supported = "supported pointers are const char * (a kernel string) and struct pointers (struct foo *)"
+		isConst := constHint || e.Attributes() != nil && e.Attributes().IsConst()
+		switch e.Kind() {
+		case cc.Char:
+			if !isConst {
+				return model.Type{}, fmt.Sprintf("%s is not supported: use const char * (a read-only kernel string); %s", spell, supported)
+			}
+			return model.Type{Kind: model.CharPtr, Size: 8, C: "const char *"}, ""
+		case cc.Struct:
+			st, _ := e.(*cc.StructType)
+			tag := ""
+			if st != nil {
+				tag = hdrTag(st.Tag())
+			}
+			if tag == "" {
+				return model.Type{}, fmt.Sprintf("a pointer to an anonymous struct is not supported: give the struct a tag (struct foo *)")
+			}
+			c := "struct " + tag + " *"
+			if isConst {
+				c = "const " + c
+			}
+			return model.Type{Kind: model.StructPtr, Size: 8, C: c, Struct: tag}, ""
+		case cc.Function:
+			return model.Type{}, "function pointers are not supported as parameter or return types: " + supported
+		}
+		return model.Type{}, fmt.Sprintf("%s is not supported: %s", spell, supported)
+	}
+	return model.Type{}, fmt.Sprintf("%s is not supported: use an integer type, bool, const char * or a struct pointer", spell)
+}
+
+// hdrScalarSpelling is the C spelling of an integer or bool type: the
+// typedef name when it is a predefined one (u32, uint8_t, bool), else the
+// canonical spelling of the underlying type (user typedefs are resolved, since
+// the generated code does not carry them).
+func hdrScalarSpelling(t cc.Type) string {
+	if d := t.Typedef(); d != nil && d.Position().Filename == hdrPreludeName {
+		return d.Name()
+	}
+	if s, ok := hdrIntSpelling[t.Kind()]; ok {
+		return s
+	}
+	return t.String()
+}
