@@ -215,6 +215,17 @@ func (s Sig) Ret(src asm.Register) asm.Instructions {
 	return at(append(insns, asm.Return()))
 }
 
+// Exit returns from a callback that returns void, leaving R0 as it is:
+// the verifier reads no return value of a void struct_ops callback, so
+// this is the one exit instruction clang emits. It panics for other
+// return types (use Ret or RetImm).
+func (s Sig) Exit() asm.Instructions {
+	if s.Return.Kind != KindVoid {
+		misuse(s.Name, "Exit: the callback returns %s, not void: return a value with Ret or RetImm", s.Return)
+	}
+	return at(asm.Instructions{asm.Return()})
+}
+
 // RetImm sets R0 to v converted to the return type at generation time (see
 // Ret) and exits. A value that fits 32 bits costs one instruction, a wider
 // one a 64-bit immediate load.

@@ -11,6 +11,7 @@ import (
 	"github.com/cilium/ebpf/btf"
 
 	sasm "github.com/structops/structops-gen/asm"
+	"github.com/structops/structops-gen/internal/kernelrules"
 )
 
 // resolveKernelRefs checks and fixes up what the programs take from the
@@ -20,7 +21,11 @@ import (
 //     Store) must still be at the offset and of the size it had in the BTF
 //     the package was generated from, else the program would access the
 //     wrong bytes: that is an error naming the field and the fix;
-//   - every sasm.Kfunc call gets the kfunc's BTF id in vmlinux.
+//   - every sasm.Kfunc call gets the kfunc's BTF id in vmlinux: of the
+//     called name, or where the running kernel lacks it, of the first of
+//     its renames it has (kernelrules.KfuncRenames: sched_ext's 6.13
+//     scx_bpf_dispatch -> scx_bpf_dsq_insert and the like), so one program
+//     runs on the kernels before and after a rename.
 func resolveKernelRefs(ops *Ops, spec *ebpf.CollectionSpec, vmlinux, typeSpec *btf.Spec) error {
 	checked := map[sasm.Field]bool{}
 	for _, name := range sortedKeys(spec.Programs) {
@@ -36,7 +41,7 @@ func resolveKernelRefs(ops *Ops, spec *ebpf.CollectionSpec, vmlinux, typeSpec *b
 			if !ok {
 				continue
 			}
-			fn, err := kernelFunc(vmlinux, kf)
+			fn, err := kernelFuncRenamed(vmlinux, kf)
 			if err != nil {
 				return fmt.Errorf("program %s of %s: kfunc %s: not in the running kernel's vmlinux BTF (%w): use a kfunc this kernel has (kfuncs of modules are not supported)", name, ops.Name, kf, err)
 			}
@@ -49,6 +54,23 @@ func resolveKernelRefs(ops *Ops, spec *ebpf.CollectionSpec, vmlinux, typeSpec *b
 		}
 	}
 	return nil
+}
+
+// kernelFuncRenamed finds kfunc name in vmlinux, or the first of its
+// renames (kernelrules.KfuncCandidates) vmlinux has; the error is that of
+// name.
+func kernelFuncRenamed(vmlinux *btf.Spec, name string) (*btf.Func, error) {
+	var first error
+	for _, n := range kernelrules.KfuncCandidates(name) {
+		fn, err := kernelFunc(vmlinux, n)
+		if err == nil {
+			return fn, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return nil, first
 }
 
 // checkField compares a field with the running kernel's layout.

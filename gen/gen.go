@@ -98,6 +98,7 @@ func load(s Spec) (*model.Ops, error) {
 		if err := o.Select(s.Members); err != nil {
 			return nil, err
 		}
+		o.Enums = btfspec.Enums(f.Spec, model.EnumNames(o))
 		for _, a := range s.Set {
 			if err := o.Set(a); err != nil {
 				return nil, err

@@ -27,6 +27,10 @@ type goldenCase struct {
 	name      string
 	header    string // "" for the built-in spec
 	instances int    // --instances, from testdata/golden/<name>/options
+	// btf, ops, set: a kernel type read from BTF (--btf, --ops, --set),
+	// from the options file
+	btf, ops string
+	set      []string
 }
 
 func goldenCases(t *testing.T) []goldenCase {
@@ -59,8 +63,14 @@ func goldenCases(t *testing.T) []goldenCase {
 				if c.instances, err = strconv.Atoi(v); err != nil {
 					t.Fatalf("%s: %q: %v", p, ln, err)
 				}
+			case "btf":
+				c.btf = v
+			case "ops":
+				c.ops = v
+			case "set":
+				c.set = append(c.set, v)
 			default:
-				t.Fatalf("%s: %q: want instances=N", p, ln)
+				t.Fatalf("%s: %q: want instances=N, btf=PATH, ops=NAME or set=MEMBER=VALUE", p, ln)
 			}
 		}
 		cases = append(cases, c)
@@ -68,7 +78,9 @@ func goldenCases(t *testing.T) []goldenCase {
 	return cases
 }
 
-func (c goldenCase) spec() Spec { return Spec{Header: c.header, Instances: c.instances} }
+func (c goldenCase) spec() Spec {
+	return Spec{Header: c.header, Instances: c.instances, BTF: c.btf, Ops: c.ops, Set: c.set}
+}
 
 func (c goldenCase) render(t *testing.T) output.Files {
 	t.Helper()

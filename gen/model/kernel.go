@@ -104,6 +104,13 @@ func (o *Ops) Set(assign string) error {
 	if err != nil {
 		return setErr(name, err.Error(), err)
 	}
+	if rule.Enum != "" {
+		values, ok := o.Enums[rule.Enum]
+		if !ok {
+			return setErr(name, fmt.Sprintf("the BTF has no enum %s, which holds the bits %s.%s allows: read a kernel's BTF with %s", rule.Enum, o.Name, name, o.Name), nil)
+		}
+		rule.Bits = rule.EnumBits(values)
+	}
 	b, err := encodeData(m, rule, value)
 	if err != nil {
 		return setErr(name+"="+value, err.Error(), err)
@@ -153,6 +160,14 @@ func encodeData(m *Member, rule DataRule, value string) ([]byte, error) {
 func (o *Ops) Select(members []string) error {
 	if len(members) == 0 {
 		if r, ok := kernelrules.For(o.Name); ok && o.Kernel {
+			if r.Default != nil {
+				for _, n := range r.Default {
+					if o.Member(n) != nil {
+						o.Implemented = append(o.Implemented, n)
+					}
+				}
+				return nil
+			}
 			for _, g := range r.Required {
 				o.Implemented = append(o.Implemented, g[0])
 			}
@@ -251,6 +266,7 @@ type Field struct {
 	Size     int    // 1, 2, 4 or 8
 	Signed   bool
 	Writable bool   // the type's btf_struct_access lets its programs write it
+	Pointer  bool   // a pointer, loaded as a u64 (Size 8)
 	Err      string // why it could not be resolved; Validate reports it
 }
 
@@ -266,7 +282,7 @@ func FieldPaths(o *Ops, extra []string) []FieldRule {
 	r, _ := kernelrules.For(o.Name)
 	for _, f := range r.Fields {
 		seen[f.Path] = true
-		out = append(out, FieldRule{Field: f, Optional: true})
+		out = append(out, FieldRule{Field: f, Optional: !f.Required})
 	}
 	for _, p := range extra {
 		if !seen[p] {
@@ -275,6 +291,62 @@ func FieldPaths(o *Ops, extra []string) []FieldRule {
 		}
 	}
 	return out
+}
+
+// EnumNames are the kernel enums the data rules of o name
+// (kernelrules.Data.Enum), sorted: a reader fills Ops.Enums with them.
+func EnumNames(o *Ops) []string {
+	var names []string
+	if r, ok := kernelrules.Members(o.Name); ok {
+		for _, d := range r {
+			if d.Enum != "" && !slices.Contains(names, d.Enum) {
+				names = append(names, d.Enum)
+			}
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// The names the sched_ext default bodies share in callbacks.go.
+const (
+	DeclSharedDSQ = "SharedDSQ" // const: the id of the shared dispatch queue
+	DeclSliceDfl  = "SliceDfl"  // const: SCX_SLICE_DFL
+	DeclDSQLocal  = "DSQLocal"  // var: SCX_DSQ_LOCAL as an ld_imm64 immediate
+	DeclExitInfo  = "ExitInfo"  // var: the exit-info map (sasm.NewExitInfo)
+)
+
+// bodyDecls are the names the default bodies of the implemented callbacks
+// declare once in callbacks.go, in the order it declares them.
+func bodyDecls(o *Ops) []string {
+	var consts, exit bool
+	for _, m := range o.ImplementedCallbacks() {
+		switch m.Body {
+		case "":
+		case "scx_exit_record":
+			exit = true
+		default:
+			consts = true
+		}
+	}
+	var out []string
+	if consts {
+		out = append(out, DeclSharedDSQ, DeclSliceDfl, DeclDSQLocal)
+	}
+	if exit {
+		out = append(out, DeclExitInfo)
+	}
+	return out
+}
+
+// kernelBody is the default body the rules give callback member of a
+// kernel type, and whether the kernel lets it sleep.
+func (o *Ops) kernelBody(member string) (string, bool) {
+	if !o.Kernel {
+		return "", false
+	}
+	r, _ := kernelrules.For(o.Name)
+	return r.Bodies[member], slices.Contains(r.Sleepable, member)
 }
 
 // delegate is the kfunc a default body of callback member calls (the

@@ -203,6 +203,13 @@ type Member struct {
 	// Delegate is the kfunc a kernel type's default body calls (the
 	// kernel's own implementation), or "".
 	Delegate string
+	// Body names the default body of a kernel type's callback that the
+	// rules give it (kernelrules.Type.Bodies, e.g. "scx_select_cpu_dfl"),
+	// or "".
+	Body string
+	// Sleepable: the kernel lets this callback sleep, so its program is
+	// loaded with BPF_F_SLEEPABLE (kernelrules.Type.Sleepable).
+	Sleepable bool
 }
 
 // Ops is the model of one struct_ops type: everything every emitter needs.
@@ -228,6 +235,10 @@ type Ops struct {
 	// Fields are the kernel struct fields the generated package describes
 	// for the bodies (kernel types).
 	Fields []Field
+	// Enums are the values of the kernel enums the data rules name
+	// (kernelrules.Data.Enum, e.g. scx_ops_flags), by enum and value
+	// name, read from the same BTF as the type (kernel types).
+	Enums map[string]map[string]uint64
 	// Instances is how many implementations the generated module accepts
 	// at once (generated modules only); 0 means 1.
 	Instances int
@@ -245,6 +256,9 @@ type Ops struct {
 	// DemoCalls are the trigger lines the loader's default mode writes (see
 	// demoCalls).
 	DemoCalls []string
+	// BodyDecls are the top-level names the default bodies of the
+	// implemented callbacks share in callbacks.go (see bodyDecls).
+	BodyDecls []string
 
 	validated bool // Validate found no problem
 }
@@ -263,7 +277,9 @@ func (o *Ops) Finish() {
 		}
 		m.GoName, m.SigName = GoName(m.Name), GoName(m.Name)+"Sig"
 		m.Delegate = o.delegate(m.Name)
+		m.Body, m.Sleepable = o.kernelBody(m.Name)
 	}
+	o.BodyDecls = bodyDecls(o)
 }
 
 // Validated reports whether Validate accepted the model.

@@ -226,6 +226,9 @@ func (o *Ops) GoDecls() []GoDecl {
 	out = append(out,
 		GoDecl{Name: "Programs", What: "func Programs in ops.go, the program table"},
 		GoDecl{Name: "Load", What: "func Load in ops.go"})
+	for _, n := range o.BodyDecls {
+		out = append(out, GoDecl{Name: n, What: fmt.Sprintf("%s in callbacks.go, shared by the default bodies", n)})
+	}
 	return append(out, funcs...)
 }
 

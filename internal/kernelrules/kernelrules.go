@@ -139,8 +139,18 @@ type Type struct {
 	// Required lists groups of callbacks; every group needs at least one
 	// implemented member (e.g. {cong_avoid, cong_control}).
 	Required [][]string
-	// Unsupported callbacks are refused by the kernel's check_member.
+	// Unsupported callbacks are refused by the kernel when the map is
+	// updated (check_member, or a member without a CFI stub).
 	Unsupported []string
+	// Default lists the callbacks implemented when none are chosen (nil:
+	// the first of each Required group).
+	Default []string
+	// Sleepable lists the callbacks the kernel's check_member lets sleep:
+	// their programs are loaded with BPF_F_SLEEPABLE.
+	Sleepable []string
+	// Bodies names, per callback, the default body a generator writes for
+	// it (a body of the generator's own, e.g. "scx_select_cpu_dfl").
+	Bodies map[string]string
 	// Data are the data members the kernel's init_member copies from the
 	// user's struct: only these may be set. Every other data member must be
 	// zero (the kernel owns it: owner, list, key, ...).
@@ -160,6 +170,12 @@ type Type struct {
 type Field struct {
 	Path     string // "tcp_sock.snd_cwnd"
 	Writable bool
+	// Pointer: the field is a pointer the bodies load as a u64 (e.g. a
+	// const char * passed to bpf_probe_read_kernel_str), not an integer.
+	Pointer bool
+	// Required: a default body uses the field, so a BTF without it is an
+	// error rather than the field being left out.
+	Required bool
 }
 
 // rules is keyed by ops name. Types not listed get the generic rules: no
@@ -191,11 +207,83 @@ var rules = map[string]Type{
 			{Path: "tcp_sock.max_packets_out"},
 		},
 	},
+	"sched_ext_ops": {
+		Source: "kernel/sched/ext.c bpf_scx_init_member/bpf_scx_check_member, include/linux/sched/ext.h",
+		Data:   types["sched_ext_ops"],
+		// a global FIFO: the members scx_simple -f implements but the
+		// vtime ones (running, stopping, enable)
+		Default: []string{"select_cpu", "enqueue", "dispatch", "init", "exit"},
+		// 7.3's map update refuses it ("attach to unsupported member")
+		Unsupported: []string{"sub_ecaps_updated"},
+		// bpf_scx_check_member: every other member refuses a sleepable
+		// program (EINVAL); the cgroup ones need CONFIG_EXT_GROUP_SCHED,
+		// sub_attach and sub_detach CONFIG_EXT_SUB_SCHED
+		Sleepable: []string{"init_task", "cgroup_init", "cgroup_exit", "cgroup_prep_move",
+			"cpu_online", "cpu_offline", "init", "exit", "sub_attach", "sub_detach"},
+		Bodies: map[string]string{
+			"select_cpu": "scx_select_cpu_dfl",
+			"enqueue":    "scx_enqueue_shared",
+			"dispatch":   "scx_dispatch_shared",
+			"init":       "scx_create_shared",
+			"exit":       "scx_exit_record",
+		},
+		Fields: []Field{
+			// what ops.exit gets (sasm.ExitInfoLayout)
+			{Path: "scx_exit_info.kind", Required: true},
+			{Path: "scx_exit_info.exit_code", Required: true},
+			{Path: "scx_exit_info.reason", Pointer: true, Required: true},
+			{Path: "scx_exit_info.msg", Pointer: true, Required: true},
+			// a vtime scheduler's (bpf_scx_btf_struct_access lets the
+			// programs write slice and dsq_vtime)
+			{Path: "task_struct.scx.dsq_vtime", Writable: true},
+			{Path: "task_struct.scx.slice", Writable: true},
+			{Path: "task_struct.scx.weight"},
+		},
+	},
 	"bpf_dummy_ops": {
 		Source: "net/bpf/bpf_dummy_struct_ops.c",
 		Data:   types["bpf_dummy_ops"],
 		Fields: []Field{{Path: "bpf_dummy_ops_state.val"}},
 	},
+}
+
+// KfuncRenames are groups of kfuncs that are one kfunc renamed between
+// kernels, with the same arguments (a void return may have become a bool
+// one): a program calling any name of a group runs on a kernel that has
+// another (package bpf picks, at load, the called name if the running
+// kernel has it, else the first of its group it has). sched_ext renamed
+// scx_bpf_dispatch to scx_bpf_dsq_insert and scx_bpf_consume to
+// scx_bpf_dsq_move_to_local in 6.13, and added scx_bpf_dsq_insert___v2
+// (returning whether it inserted) in 6.19. Variants with other arguments
+// are not renames: scx_bpf_dsq_move_to_local___v2 takes enq_flags too, and
+// __scx_bpf_dsq_insert_vtime an argument struct.
+var KfuncRenames = [][]string{
+	{"scx_bpf_dsq_insert", "scx_bpf_dsq_insert___v2", "scx_bpf_dispatch"},
+	{"scx_bpf_dsq_insert_vtime", "scx_bpf_dispatch_vtime"},
+	{"scx_bpf_dsq_move_to_local", "scx_bpf_consume"},
+	{"scx_bpf_dsq_move", "scx_bpf_dispatch_from_dsq"},
+	{"scx_bpf_dsq_move_vtime", "scx_bpf_dispatch_vtime_from_dsq"},
+	{"scx_bpf_dsq_move_set_slice", "scx_bpf_dispatch_from_dsq_set_slice"},
+	{"scx_bpf_dsq_move_set_vtime", "scx_bpf_dispatch_from_dsq_set_vtime"},
+}
+
+// KfuncCandidates returns the names to try, in order, for a call of kfunc
+// name: name itself, then the rest of its KfuncRenames group.
+func KfuncCandidates(name string) []string {
+	out := []string{name}
+	for _, g := range KfuncRenames {
+		for _, n := range g {
+			if n == name {
+				for _, o := range g {
+					if o != name {
+						out = append(out, o)
+					}
+				}
+				return out
+			}
+		}
+	}
+	return out
 }
 
 // For returns the kernel's rules of struct_ops type ops and whether it has

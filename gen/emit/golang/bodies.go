@@ -184,6 +184,9 @@ func tutorialBody(m model.Member) (string, jen.Code) {
 // ---- kernel types ----------------------------------------------------------
 
 func describeField(f model.Field) string {
+	if f.Pointer {
+		return fmt.Sprintf("a pointer at offset %d", f.Offset)
+	}
 	t := model.Type{Kind: model.Int, Size: f.Size, Signed: f.Signed}
 	return fmt.Sprintf("%s at offset %d", t.Describe(), f.Offset)
 }

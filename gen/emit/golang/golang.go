@@ -115,6 +115,9 @@ func opsFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 		kv := []jen.Code{field("Name", jen.Lit(m.Name)), field("Offset", jen.Lit(m.Offset)), field("Size", jen.Lit(m.Size))}
 		if m.Func != nil {
 			kv = append(kv, field("Func", jen.True()), field("Sig", jen.Op("&").Id(m.SigName)))
+			if m.Sleepable && o.Implements(m.Name) {
+				kv = append(kv, field("Sleepable", jen.True()))
+			}
 		}
 		members = append(members, jen.Values(kv...))
 	}
@@ -314,13 +317,22 @@ func callbacksFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 	case o.Tutorial:
 		bodies = tutorialBody
 	case o.Kernel:
-		bodies = func(m model.Member) (string, jen.Code) { return kernelBody(o, m) }
+		bodies = func(m model.Member) (string, jen.Code) {
+			if m.Body != "" {
+				return scxBody(m)
+			}
+			return kernelBody(o, m)
+		}
+		scxDecls(f, o)
 	}
 	for _, m := range o.ImplementedCallbacks() {
 		doc, body := bodies(m)
 		f.Comment(fmt.Sprintf("%s implements %s:", m.GoName, m.Signature()))
 		for _, line := range strings.Split(doc, "\n") {
 			f.Comment(line)
+		}
+		if m.Sleepable {
+			f.Comment("The kernel lets it sleep: it is loaded sleepable (BPF_F_SLEEPABLE).")
 		}
 		f.Func().Id(m.GoName).Params().Qual(ebpfAsm, "Instructions").Block(
 			jen.Id("s").Op(":=").Id(m.SigName),

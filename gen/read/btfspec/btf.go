@@ -500,6 +500,24 @@ func suggest(name string, names []string) string {
 	return fmt.Sprintf(" (its struct_ops types: %s)", strings.Join(names, ", "))
 }
 
+// Enums reads the values of the named enums from BTF, by enum and value
+// name; an enum the BTF lacks is left out.
+func Enums(spec *btf.Spec, names []string) map[string]map[string]uint64 {
+	out := map[string]map[string]uint64{}
+	for _, n := range names {
+		var e *btf.Enum
+		if spec.TypeByName(n, &e) != nil {
+			continue
+		}
+		vs := make(map[string]uint64, len(e.Values))
+		for _, v := range e.Values {
+			vs[v.Name] = v.Value
+		}
+		out[n] = vs
+	}
+	return out
+}
+
 // ResolveFields resolves "struct.member[.member...]" paths against BTF:
 // offset, size and signedness of an integer field, looking through
 // anonymous structs and unions. A path that does not resolve keeps its
@@ -543,6 +561,12 @@ func resolveField(spec *btf.Spec, r model.FieldRule) model.Field {
 		cur = btf.UnderlyingType(m.Type)
 	}
 	switch t := cur.(type) {
+	case *btf.Pointer:
+		if !r.Pointer {
+			f.Err = fmt.Sprintf("is %s, not an integer: name an integer field below it", cSpell(cur))
+			return f
+		}
+		f.Size, f.Pointer = 8, true
 	case *btf.Int:
 		f.Size, f.Signed = int(t.Size), t.Encoding == btf.Signed
 	case *btf.Enum:
