@@ -85,11 +85,9 @@ func checkField(spec *btf.Spec, f sasm.Field) error {
 	return nil
 }
 
-// LoadPrograms loads the programs of a struct_ops implementation without
-// its struct_ops map, e.g. to run them with BPF_PROG_TEST_RUN
-// (Program(member).Run) where registering the map is impossible
-// (bpf_dummy_ops refuses map updates). The result cannot be attached.
-func LoadPrograms(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*Impl, error) {
+// loadProgramsCilium is LoadPrograms through cilium/ebpf alone
+// (Options.cilium).
+func loadProgramsCilium(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*Impl, error) {
 	spec, err := Spec(ops, progs, opts)
 	if err != nil {
 		return nil, err

@@ -94,6 +94,15 @@ type Options struct {
 	// Maps are extra maps the programs refer to by name (an ld_imm64 with
 	// that Reference), added to the collection as they are.
 	Maps map[string]*ebpf.MapSpec
+	// Sleepable names the callbacks whose programs are loaded sleepable
+	// (BPF_F_SLEEPABLE): they may call sleepable kfuncs, and the kernel
+	// accepts them only for members its struct_ops type allows to sleep.
+	Sleepable []string
+
+	// cilium loads through cilium/ebpf's NewCollection alone, which
+	// decodes the kernel's whole BTF (the reference of the loader's
+	// benchmark and comparison tests; set in export_test.go).
+	cilium bool
 }
 
 // data merges the defaults of ops with o.Data (which wins).
@@ -325,8 +334,25 @@ func Spec(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*ebpf.Col
 		Maps:     map[string]*ebpf.MapSpec{},
 		Programs: map[string]*ebpf.ProgramSpec{},
 	}
+	var sleepable map[string]bool
+	if opts != nil {
+		for _, name := range opts.Sleepable {
+			if _, ok := progs[name]; !ok {
+				return nil, fmt.Errorf("sleepable %s: struct_ops type %s has no program for callback %s (programs: %v)", name, ops.Name, name, sortedKeys(progs))
+			}
+			if sleepable == nil {
+				sleepable = map[string]bool{}
+			}
+			sleepable[name] = true
+		}
+	}
 	for name, insns := range linked {
+		var flags uint32
+		if sleepable[name] {
+			flags = FlagSleepable
+		}
 		spec.Programs[name] = &ebpf.ProgramSpec{
+			Flags:        flags,
 			Name:         ProgramName(name),
 			Type:         ebpf.StructOps,
 			AttachTo:     ops.Name + ":" + name, // ExpectedAttachType becomes the member's index
