@@ -25,10 +25,18 @@ type Raw struct {
 	mapped  bool
 	types   []byte
 	strs    []byte
-	firstID TypeID   // ID of the first type of this blob (1, or the base's next ID)
-	strBase uint32   // string offsets below this are the base's
-	offs    []uint32 // offs[id-firstID]: where type id starts in types
+	firstID TypeID // ID of the first type of this blob (1, or the base's next ID)
+	strBase uint32 // string offsets below this are the base's
+	// offs[i] is where type firstID+i*stride starts in types: a sparse
+	// index (a few KB for vmlinux instead of half a MB), from which Type
+	// walks at most stride-1 headers
+	offs    []uint32
+	ntypes  int // types in this blob
+	indexed bool
 }
+
+// stride is how many types one entry of the sparse index covers.
+const stride = 32
 
 // TypeID is a BTF type ID; 0 is void.
 type TypeID uint32
@@ -74,7 +82,7 @@ const (
 
 var ne = binary.NativeEndian
 
-// Open maps the raw BTF at path (read-only, shared: the kernel's sysfs
+// Open maps the raw BTF at path (read-only and private, as the kernel's sysfs
 // file supports mmap since Linux 6.16) or, where mmap is refused (older
 // kernels, module files), reads it. base is the BTF a split blob (a
 // module's) builds on, nil for vmlinux.
@@ -89,7 +97,7 @@ func Open(path string, base *Raw) (*Raw, error) {
 		return nil, err
 	}
 	if size := st.Size(); size > 0 && size < 1<<31 {
-		data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED)
+		data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE)
 		if err == nil {
 			r, err := Parse(data, base)
 			if err != nil {
@@ -152,12 +160,12 @@ func Parse(data []byte, base *Raw) (*Raw, error) {
 		firstID: 1,
 	}
 	if base != nil {
-		if base.offs == nil {
-			if err := base.index(nil); err != nil {
+		if !base.indexed {
+			if err := base.index(nil, nil, 0); err != nil {
 				return nil, err
 			}
 		}
-		r.firstID = base.firstID + TypeID(len(base.offs))
+		r.firstID = base.firstID + TypeID(base.ntypes)
 		r.strBase = base.strBase + uint32(len(base.strs))
 	}
 	return r, nil
@@ -191,51 +199,79 @@ type Want struct {
 // first. The first Lookup (or Type) indexes the blob in the same pass.
 func (r *Raw) Lookup(wants []Want) ([]TypeID, error) {
 	ids := make([]TypeID, len(wants))
-	if r.offs == nil {
-		return ids, r.index(func(id TypeID, kind Kind, nameOff uint32) { r.match(wants, ids, id, kind, nameOff) })
+	var kinds uint32 // bit k: some want is of kind k
+	for _, w := range wants {
+		kinds |= 1 << w.Kind
 	}
-	for i, off := range r.offs {
-		info := ne.Uint32(r.types[off+4:])
-		r.match(wants, ids, r.firstID+TypeID(i), Kind(info>>24&0x1f), ne.Uint32(r.types[off:]))
-	}
-	return ids, nil
+	return ids, r.index(wants, ids, kinds)
 }
 
+// match records id for the wants of its kind and name still unfound,
+// comparing the name in place.
 func (r *Raw) match(wants []Want, ids []TypeID, id TypeID, kind Kind, nameOff uint32) {
 	if nameOff == 0 {
 		return
 	}
-	var name []byte
 	for i, w := range wants {
-		if w.Kind != kind || ids[i] != 0 {
-			continue
-		}
-		if name == nil {
-			name = r.nameBytes(nameOff)
-		}
-		if string(name) == w.Name {
+		if w.Kind == kind && ids[i] == 0 && r.nameIs(nameOff, w.Name) {
 			ids[i] = id
 		}
 	}
 }
 
-// index records where each type starts, calling found for each.
-func (r *Raw) index(found func(id TypeID, kind Kind, nameOff uint32)) error {
-	// vmlinux averages about 30 bytes a type
-	offs := make([]uint32, 0, len(r.types)/24+1)
-	for off := 0; off+typeHdrLen <= len(r.types); {
-		size, err := r.typeLen(off)
-		if err != nil {
-			return err
-		}
-		if found != nil {
-			info := ne.Uint32(r.types[off+4:])
-			found(r.firstID+TypeID(len(offs)), Kind(info>>24&0x1f), ne.Uint32(r.types[off:]))
-		}
-		offs = append(offs, uint32(off))
-		off += size
+// nameIs reports whether the string at off is name.
+func (r *Raw) nameIs(off uint32, name string) bool {
+	for r.base != nil && off < r.strBase {
+		r = r.base
 	}
-	r.offs = offs
+	off -= r.strBase
+	end := uint64(off) + uint64(len(name))
+	return end < uint64(len(r.strs)) && r.strs[end] == 0 && string(r.strs[off:end]) == name
+}
+
+// index walks all types, finding the wanted ones (kinds: the wanted kinds
+// as a bit set) and, the first time, building the sparse index.
+func (r *Raw) index(wants []Want, ids []TypeID, kinds uint32) error {
+	var offs []uint32
+	if !r.indexed {
+		// vmlinux averages about 30 bytes a type
+		offs = make([]uint32, 0, len(r.types)/24/stride+1)
+	}
+	count := 0
+	types := r.types
+	for off := 0; off+typeHdrLen <= len(types); {
+		info := ne.Uint32(types[off+4:])
+		kind := info >> 24 & 0x1f
+		vlen := int(info & 0xffff)
+		n := typeHdrLen
+		switch Kind(kind) {
+		case KindPtr, KindFwd, KindTypedef, KindVolatile, KindConst, KindRestrict, KindFunc, KindFloat, KindTypeTag:
+		case KindInt, KindVar, KindDeclTag:
+			n += 4
+		case KindArray:
+			n += 12
+		case KindStruct, KindUnion, KindDatasec, KindEnum64:
+			n += 12 * vlen
+		case KindEnum, KindFuncProto:
+			n += 8 * vlen
+		default:
+			return fmt.Errorf("btf: type at offset %d: unknown kind %d", off, kind)
+		}
+		if off+n > len(types) {
+			return fmt.Errorf("btf: type at offset %d: truncated", off)
+		}
+		if kinds&(1<<kind) != 0 {
+			r.match(wants, ids, r.firstID+TypeID(count), Kind(kind), ne.Uint32(types[off:]))
+		}
+		if !r.indexed && count%stride == 0 {
+			offs = append(offs, uint32(off))
+		}
+		count++
+		off += n
+	}
+	if !r.indexed {
+		r.offs, r.ntypes, r.indexed = offs, count, true
+	}
 	return nil
 }
 
@@ -301,16 +337,21 @@ func (r *Raw) Type(id TypeID) (Type, error) {
 	for r.base != nil && id < r.firstID {
 		r = r.base
 	}
-	if r.offs == nil {
-		if err := r.index(nil); err != nil {
+	if !r.indexed {
+		if err := r.index(nil, nil, 0); err != nil {
 			return Type{}, err
 		}
 	}
-	if id < r.firstID || int(id-r.firstID) >= len(r.offs) {
+	if id < r.firstID || int(id-r.firstID) >= r.ntypes {
 		return Type{}, fmt.Errorf("btf: no type %d", id)
 	}
-	off := int(r.offs[id-r.firstID])
+	i := int(id - r.firstID)
+	off := int(r.offs[i/stride])
 	size, err := r.typeLen(off)
+	for k := 0; k < i%stride && err == nil; k++ {
+		off += size
+		size, err = r.typeLen(off)
+	}
 	if err != nil {
 		return Type{}, err
 	}
