@@ -269,6 +269,9 @@ func verifierError(cause error, log []byte) *ebpf.VerifierError {
 
 // progLoadError is a rejected program: "program <name>: load program:
 // <cause>: <last line of the log>", unwrapping to the VerifierError.
+// (cilium/ebpf builds its VerifierErrors with internal.ErrorWithLog, whose
+// source field is unexported; an exported constructor would make this type
+// unnecessary.)
 type progLoadError struct {
 	name string
 	ve   *ebpf.VerifierError
