@@ -1,7 +1,6 @@
 package bpf
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -458,5 +457,3 @@ func rawTypeName(r *btfx.Raw, id btfx.TypeID) string {
 	}
 	return t.Name
 }
-
-var errNoModuleBTF = errors.New("no BTF object of that module is loaded")

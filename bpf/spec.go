@@ -310,8 +310,9 @@ func dataType(size int) btf.Type {
 //   - the struct_ops map, keyed by ops.Name, with BPF_F_LINK, a 4-byte key,
 //     the user-side struct as value (callbacks as pointers to a void
 //     FuncProto, data members that have data in opts.Data) and one entry:
-//     the struct's bytes with the data filled in (cilium/ebpf fills in the
-//     callbacks from the programs of the same collection);
+//     the struct's bytes with the data filled in (Load puts the programs in
+//     the callbacks; cilium/ebpf's NewCollection does it from the programs
+//     of the same collection);
 //   - the read-only map sasm.RodataMap holding the programs' strings, when
 //     any program uses one (see sasm.Link).
 //
