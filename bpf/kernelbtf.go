@@ -287,11 +287,8 @@ func (k *kernelBTF) findModuleKfuncs(names []string, lk *kernelLookup) error {
 // bpf_struct_ops_<ops> whose type is struct <ops>).
 func resolveTarget(ops *Ops, k *kernelBTF, lk *kernelLookup) (*opsTarget, error) {
 	if lk.value == 0 {
-		where := "the running kernel (vmlinux)"
-		if ops.Module != "" {
-			where = "module " + ops.Module + "'s BTF: rebuild and reload the module"
-		}
-		return nil, fmt.Errorf("struct_ops type %s not found in %s: %w", ops.Name, where, btf.ErrNotFound)
+		// a module's type is found by located or refused there
+		return nil, fmt.Errorf("struct_ops type %s not found in the running kernel (vmlinux): %w", ops.Name, btf.ErrNotFound)
 	}
 	r := k.types()
 	value, err := r.Type(lk.value)
