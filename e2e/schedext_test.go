@@ -22,7 +22,10 @@ import (
 // every task to the fair class, which keeps running; --once in FIFO mode;
 // a variant whose dispatch never moves tasks is ejected by the watchdog
 // within timeout_ms and the loader prints the kernel's reason; no WARN,
-// BUG or Oops in the kernel log.
+// BUG or Oops in the kernel log. The generated default stack (the golden
+// case schedext, a global FIFO) runs in the same boot: its loader's --once
+// attaches, sees it enabled, a workload runs in the ext class, it prints
+// the call counts, detaches and exits 0.
 func TestSchedExtInVM(t *testing.T) {
 	k := series2Kernel(t)
 	work := t.TempDir()
@@ -30,6 +33,9 @@ func TestSchedExtInVM(t *testing.T) {
 	guest := filepath.Join(work, "scxguest")
 	goBuild(t, loader, "../examples/scxsimple/cmd/scxsimple")
 	goBuild(t, guest, "./scxguest")
+	// the generated default stack (the golden case schedext)
+	gen := filepath.Join(work, "scxgen")
+	goBuild(t, gen, "../gen/testdata/golden/schedext/want/schedextops/loader")
 	var console io.Writer // STRUCTOPS_E2E_CONSOLE=<file> keeps the whole console
 	if name := os.Getenv("STRUCTOPS_E2E_CONSOLE"); name != "" {
 		f, err := os.Create(name)
@@ -40,7 +46,8 @@ func TestSchedExtInVM(t *testing.T) {
 		console = f
 	}
 	res, err := vm.Run(context.Background(), k, vm.RunSpec{
-		Files:   []vm.File{{HostPath: loader, GuestPath: "/bin/scxsimple"}, {HostPath: guest, GuestPath: "/bin/scxguest"}},
+		Files: []vm.File{{HostPath: loader, GuestPath: "/bin/scxsimple"}, {HostPath: guest, GuestPath: "/bin/scxguest"},
+			{HostPath: gen, GuestPath: "/bin/scxgen"}},
 		Command: []string{"/bin/scxguest", "check"},
 		NoTrace: true, Timeout: 10 * time.Minute,
 	}, console)
@@ -55,7 +62,7 @@ func TestSchedExtInVM(t *testing.T) {
 			t.Logf("step %s: PASS%s", m[1], m[3])
 		}
 	}
-	const want = 10
+	const want = 11
 	if len(steps) != want {
 		t.Errorf("%d of %d steps reported; console tail:\n%s", len(steps), want, tail(res.Console, 60))
 	}
@@ -68,7 +75,8 @@ func TestSchedExtInVM(t *testing.T) {
 	// the kernel logs each enable and the watchdog's ejection (as an
 	// error with a backtrace, not a WARN)
 	for _, want := range []string{`BPF scheduler "gosimple" enabled`, `BPF scheduler "gosimple" disabled (unregistered from user space)`,
-		`BPF scheduler "gosimple" disabled (runnable task stall)`} {
+		`BPF scheduler "gosimple" disabled (runnable task stall)`, `BPF scheduler "gofifo" enabled`,
+		`BPF scheduler "gofifo" disabled (unregistered from user space)`} {
 		if !strings.Contains(res.Console, want) {
 			t.Errorf("kernel log lacks %q", want)
 		}

@@ -23,6 +23,11 @@ import (
 const (
 	loader  = "/bin/scxsimple"
 	opsName = "gosimple"
+	// the loader of the generated default sched_ext stack (the golden
+	// case schedext: structops-gen --btf <7.3 vmlinux> --ops sched_ext_ops
+	// --set name=gofifo) and its scheduler's name
+	genLoader = "/bin/scxgen"
+	genName   = "gofifo"
 )
 
 func main() {
@@ -144,8 +149,10 @@ type proc struct {
 	exit error
 }
 
-func start(args ...string) (*proc, error) {
-	p := &proc{cmd: exec.Command(loader, args...), done: make(chan struct{})}
+func start(args ...string) (*proc, error) { return startBin(loader, args...) }
+
+func startBin(bin string, args ...string) (*proc, error) {
+	p := &proc{cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -374,10 +381,43 @@ func check() int {
 		"loader exit %d %v after its start; stalled %.3fs (timeout_ms 1000); %q; saw enabled: %v; stderr: %s; load then: %v",
 		code, took.Round(time.Millisecond), stalled, exitLine, p.last("state: ") != "", p.stderr(), w)
 
+	generated()
+
 	fin, err := workload(1, 300*time.Millisecond, 3)
 	step("fair-after", state() == "disabled" && err == nil && onlyExt(fin, "0"), "state %q, %v (err %v)", state(), fin, err)
 	if failed {
 		return 1
 	}
 	return 0
+}
+
+// generated runs the generated default stack's loader with --once: it
+// attaches, waits for "enabled", runs --duration while a workload runs in
+// the ext class, prints the statistics, detaches and exits 0.
+func generated() {
+	p, err := startBin(genLoader, "--once", "--duration", "4s")
+	if err != nil {
+		step("generated", false, "start %s: %v", genLoader, err)
+		return
+	}
+	line, ok := p.waitLine("state: ", 60*time.Second)
+	ops := readFile("/sys/kernel/sched_ext/root/ops")
+	var w workResult
+	if ok {
+		w, err = workload(2, time.Second, 10)
+	}
+	code := p.wait(60 * time.Second)
+	p.mu.Lock()
+	out := strings.Join(p.out, "\n")
+	p.mu.Unlock()
+	var counts []string
+	for _, l := range p.out {
+		if f := strings.Fields(l); len(f) == 2 && (f[0] == "enqueue" || f[0] == "dispatch" || f[0] == "select_cpu") {
+			counts = append(counts, l)
+		}
+	}
+	step("generated", ok && line == "state: enabled" && ops == genName && code == 0 && err == nil && onlyExt(w, "1") &&
+		waitState("disabled", 10*time.Second),
+		"loader %q, root/ops %q, exit %d, workload %v (err %v), counts %q; stdout %q; stderr: %s",
+		line, ops, code, w, err, counts, out, p.stderr())
 }
