@@ -112,6 +112,9 @@ func (o *Ops) Set(assign string) error {
 		rule.Bits = rule.EnumBits(values)
 	}
 	b, err := encodeData(m, rule, value)
+	if err != nil && rule.Enum != "" {
+		err = fmt.Errorf("%w (the bits of enum %s in %s)", err, rule.Enum, o.Source)
+	}
 	if err != nil {
 		return setErr(name+"="+value, err.Error(), err)
 	}
