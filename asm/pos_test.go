@@ -106,3 +106,17 @@ func TestMisuseError(t *testing.T) {
 		}
 	}
 }
+
+// TestSigExit: a void callback returns with the one exit instruction; a
+// callback with a value must return it.
+func TestSigExit(t *testing.T) {
+	v := sasm.Sig{Name: "enqueue", Return: sasm.Void, Args: []sasm.Type{sasm.Ptr, sasm.U64}}
+	if insns := v.Exit(); len(insns) != 1 || insns[0].OpCode.JumpOp() != asm.Exit {
+		t.Errorf("Exit of a void callback: %v, want one exit", insns)
+	}
+	s := sasm.Sig{Name: "init", Return: sasm.S32}
+	me := misuse(t, func() { s.Exit() })
+	if me == nil || me.Callback != "init" || !strings.Contains(me.Msg, "Ret") {
+		t.Errorf("Exit of an s32 callback: %v, want a misuse naming init and Ret", me)
+	}
+}

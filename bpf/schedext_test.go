@@ -205,3 +205,46 @@ func TestSchedExtExit(t *testing.T) {
 		t.Errorf("%v: error %v", u, u.Error())
 	}
 }
+
+// TestKfuncRenames checks a call of a kfunc the kernel has under another
+// name of its kernelrules.KfuncRenames group (here the 6.12 name
+// scx_bpf_dispatch, on BTF that has only the 6.13 scx_bpf_dsq_insert)
+// resolves to the name the kernel has, by both lookups; a name with no
+// rename the kernel has stays an error naming it.
+func TestKfuncRenames(t *testing.T) {
+	spec, raw := schedBTF(t)
+	fn, err := kernelFunc(spec, "scx_bpf_dsq_insert")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := spec.TypeID(fn)
+	progs := map[string]asm.Instructions{"dispatch": sasm.Seq(sasm.Kfunc("scx_bpf_dispatch"), asm.Instructions{asm.Return()})}
+	cs, err := Spec(schedOps, progs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := resolveKernelRefs(schedOps, cs, spec, spec); err != nil {
+		t.Fatal(err)
+	}
+	if got := cs.Programs["dispatch"].Instructions[0].Constant; got != int64(id) {
+		t.Errorf("scx_bpf_dispatch resolved to BTF id %d, want scx_bpf_dsq_insert's %d", got, id)
+	}
+	ids, err := raw.Lookup([]btfx.Want{{Kind: btfx.KindFunc, Name: "scx_bpf_dsq_insert"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk := &kernelLookup{kfuncs: map[string]kfuncRef{"scx_bpf_dsq_insert": {id: ids[0]}}}
+	if ref, ok := lk.kfunc("scx_bpf_dispatch"); !ok || ref.id != btfx.TypeID(id) {
+		t.Errorf("raw lookup of scx_bpf_dispatch: %+v, %v; want scx_bpf_dsq_insert's id %d", ref, ok, id)
+	}
+	if _, ok := lk.kfunc("scx_bpf_consume"); ok {
+		t.Errorf("scx_bpf_consume resolved, though neither it nor scx_bpf_dsq_move_to_local is in the BTF")
+	}
+	progs = map[string]asm.Instructions{"dispatch": sasm.Seq(sasm.Kfunc("scx_bpf_consume"), asm.Instructions{asm.Return()})}
+	if cs, err = Spec(schedOps, progs, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := resolveKernelRefs(schedOps, cs, spec, spec); err == nil || !strings.Contains(err.Error(), "kfunc scx_bpf_consume") {
+		t.Errorf("a kfunc without a rename in the BTF: %v, want an error naming it", err)
+	}
+}

@@ -34,3 +34,16 @@ func TestMax(t *testing.T) {
 		t.Errorf("30001: %v", err)
 	}
 }
+
+func TestKfuncCandidates(t *testing.T) {
+	for name, want := range map[string]string{
+		"scx_bpf_dsq_insert":        "scx_bpf_dsq_insert,scx_bpf_dsq_insert___v2,scx_bpf_dispatch",
+		"scx_bpf_dispatch":          "scx_bpf_dispatch,scx_bpf_dsq_insert,scx_bpf_dsq_insert___v2",
+		"scx_bpf_dsq_move_to_local": "scx_bpf_dsq_move_to_local,scx_bpf_consume",
+		"tcp_reno_ssthresh":         "tcp_reno_ssthresh",
+	} {
+		if got := strings.Join(KfuncCandidates(name), ","); got != want {
+			t.Errorf("%s: %s, want %s", name, got, want)
+		}
+	}
+}
