@@ -242,7 +242,7 @@ func validateKernel(o *Ops, bad func(*Member, string, ...any)) {
 	}
 	for _, n := range r.Unsupported {
 		if o.Implements(n) && o.Member(n) != nil {
-			bad(o.Member(n), "the kernel refuses a BPF implementation of %s.%s (check_member: ENOTSUPP): drop it from the callbacks to implement", o.Name, n)
+			bad(o.Member(n), "the kernel refuses a BPF implementation of %s.%s (the map update fails: %s): drop it from the callbacks to implement", o.Name, n, r.Source)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(r.Data)) {
