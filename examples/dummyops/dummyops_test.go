@@ -46,7 +46,11 @@ func run(t *testing.T, p *ebpf.Program, st *state, args ...uint64) int32 {
 // (int, unsigned short, char, unsigned long) and the sum to int.
 func TestPrograms(t *testing.T) {
 	hosttest.NeedBPF(t)
-	impl, err := bpf.LoadPrograms(bpfdummyops.Ops, bpfdummyops.Programs(), nil)
+	progs, err := bpfdummyops.Programs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	impl, err := bpf.LoadPrograms(bpfdummyops.Ops, progs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,10 @@ func attach(t *testing.T, progs map[string]asm.Instructions) *bpf.Impl {
 	if hosttest.Registered(t, ccName) {
 		t.Fatalf("%s is already registered: stop the loader that attached it", ccName)
 	}
-	all := tcpcongestionops.Programs()
+	all, err := tcpcongestionops.Programs()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for k, v := range progs {
 		all[k] = v
 	}
