@@ -60,7 +60,7 @@ var goldenPkgs = []struct {
 	Name   string
 	Header string
 	Ops    *bpf.Ops
-	Progs  func() map[string]asm.Instructions
+	Progs  func() (map[string]asm.Instructions, error)
 }{
 	{"default", "", def.Ops, def.Programs},
 	{"kernel_names", "../gen/testdata/headers/kernel_names.h", kn.Ops, kn.Programs},
@@ -88,7 +88,11 @@ func benchBuild(b *testing.B, out, pkg string) {
 // are enforced by asm's TestTutorialSizes.
 func BenchmarkProgramSize(b *testing.B) {
 	for _, c := range goldenPkgs {
-		spec, err := bpf.Spec(c.Ops, c.Progs(), nil)
+		progs, err := c.Progs()
+		if err != nil {
+			b.Fatal(err)
+		}
+		spec, err := bpf.Spec(c.Ops, progs, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -395,7 +395,7 @@ func check() int {
 // attaches, waits for "enabled", runs --duration while a workload runs in
 // the ext class, prints the statistics, detaches and exits 0.
 func generated() {
-	p, err := startBin(genLoader, "--once", "--duration", "4s")
+	p, err := startBin(genLoader, "--once", "--duration", "4s", "--stats")
 	if err != nil {
 		step("generated", false, "start %s: %v", genLoader, err)
 		return
@@ -410,14 +410,19 @@ func generated() {
 	p.mu.Lock()
 	out := strings.Join(p.out, "\n")
 	p.mu.Unlock()
-	var counts []string
+	// the last "<member> <calls>" line of each callback (--stats prints
+	// them every interval and before detaching)
+	counts := map[string]uint64{}
 	for _, l := range p.out {
-		if f := strings.Fields(l); len(f) == 2 && (f[0] == "enqueue" || f[0] == "dispatch" || f[0] == "select_cpu") {
-			counts = append(counts, l)
+		if f := strings.Fields(l); len(f) == 2 {
+			if n, err := strconv.ParseUint(f[1], 10, 64); err == nil {
+				counts[f[0]] = n
+			}
 		}
 	}
 	step("generated", ok && line == "state: enabled" && ops == genName && code == 0 && err == nil && onlyExt(w, "1") &&
+		counts["select_cpu"] > 0 && counts["enqueue"] > 0 && counts["dispatch"] > 0 && counts["init"] == 1 &&
 		waitState("disabled", 10*time.Second),
-		"loader %q, root/ops %q, exit %d, workload %v (err %v), counts %q; stdout %q; stderr: %s",
+		"loader %q, root/ops %q, exit %d, workload %v (err %v), counts %v; stdout %q; stderr: %s",
 		line, ops, code, w, err, counts, out, p.stderr())
 }

@@ -109,6 +109,6 @@ func TestSizesAgainstClang(t *testing.T) {
 }
 
 // programsOf calls a generated package's Programs.
-func programsOf(f func() map[string]asm.Instructions) (map[string]asm.Instructions, error) {
-	return f(), nil
+func programsOf(f func() (map[string]asm.Instructions, error)) (map[string]asm.Instructions, error) {
+	return f()
 }

@@ -17,7 +17,7 @@ import (
 // defaultBody: printk the callback's name and scalar arguments, return the
 // sum of the integer arguments converted to the return type (0 for void
 // and pointer returns, sum != 0 for bool).
-func defaultBody(m model.Member) (string, jen.Code) {
+func defaultBody(m model.Member) (string, []jen.Code) {
 	type arg struct {
 		idx  int
 		name string
@@ -107,7 +107,7 @@ func defaultBody(m model.Member) (string, jen.Code) {
 		items = append(items, jen.Qual(sasmPath, "PrintkStack").Call(jen.Lit(format), jen.Lit(base), jen.Lit(len(scalars))))
 	}
 	items = append(items, ins("return "+ret, finish))
-	return doc, seq(items...)
+	return doc, items
 }
 
 // tutorialBody: the bodies of the tutorial's struct_ops.bpf.c for the
@@ -219,7 +219,7 @@ func dataLit(o *model.Ops) jen.Code {
 // the sum of the integer arguments and, for each struct pointer argument,
 // the first field the package describes of that struct, 0 when the
 // pointer is NULL. No printk: kernel callbacks can run per packet.
-func kernelBody(o *model.Ops, m model.Member) (string, jen.Code) {
+func kernelBody(o *model.Ops, m model.Member) (string, []jen.Code) {
 	s := func(sel string, args ...jen.Code) *jen.Statement { return jen.Id("s").Dot(sel).Call(args...) }
 	if kf := m.Delegate; kf != "" {
 		var items []jen.Code
@@ -238,7 +238,7 @@ func kernelBody(o *model.Ops, m model.Member) (string, jen.Code) {
 			ret = "return"
 		}
 		items = append(items, ins(ret, s("Ret", reg(0))))
-		return fmt.Sprintf("it calls the kernel's %s (a kfunc) with its arguments.", kf), seq(items...)
+		return fmt.Sprintf("it calls the kernel's %s (a kfunc) with its arguments.", kf), items
 	}
 	var items []jen.Code
 	var parts []string
@@ -298,5 +298,5 @@ func kernelBody(o *model.Ops, m model.Member) (string, jen.Code) {
 		doc += relDoc
 	}
 	items = append(items, ins("return "+what, s("Ret", reg(0))))
-	return doc, seq(items...)
+	return doc, items
 }

@@ -62,8 +62,9 @@ func scxDecls(f *jen.File, o *model.Ops) {
 	}
 }
 
-// scxBody is the default body of a sched_ext_ops callback m.Body names.
-func scxBody(m model.Member) (string, jen.Code) {
+// scxBody is the default body of a sched_ext_ops callback m.Body names, as
+// a list of instruction groups.
+func scxBody(m model.Member) (string, []jen.Code) {
 	s := func(sel string, args ...jen.Code) *jen.Statement { return jen.Id("s").Dot(sel).Call(args...) }
 	a := func(sel string, args ...jen.Code) *jen.Statement { return jen.Qual(ebpfAsm, sel).Call(args...) }
 	movImm := func(r int, v jen.Code) *jen.Statement { return jen.Qual(ebpfAsm, "Mov").Dot("Imm").Call(reg(r), v) }
@@ -76,7 +77,7 @@ func scxBody(m model.Member) (string, jen.Code) {
 	case "scx_select_cpu_dfl":
 		return "it picks a CPU with the kernel's default idle-CPU selection and, when that CPU is idle,\n" +
 				"inserts the task straight into its local queue with the default slice (enqueue is then\n" +
-				"skipped). Stack: is_idle at fp-8.", seq(
+				"skipped). Stack: is_idle at fp-8.", list(
 				ins("r6 = p", s("Arg", reg(6), jen.Lit(0))),
 				ins("r2 = prev_cpu", s("Arg", reg(2), jen.Lit(1))),
 				ins("r3 = wake_flags", s("Arg", reg(3), jen.Lit(2))),
@@ -100,7 +101,7 @@ func scxBody(m model.Member) (string, jen.Code) {
 				ins("return the CPU", jen.Qual(sasmPath, "Label").Call(jen.Lit("out"), s("Ret", reg(7)))),
 			)
 	case "scx_enqueue_shared":
-		return "it inserts the task at the tail of the shared queue with the default slice.", seq(
+		return "it inserts the task at the tail of the shared queue with the default slice.", list(
 			ins("r4 = enq_flags", s("Arg", reg(4), jen.Lit(1))),
 			ins("r1 = p (last: it overwrites the ctx in r1)", s("Arg", reg(1), jen.Lit(0))),
 			insns(
@@ -111,14 +112,14 @@ func scxBody(m model.Member) (string, jen.Code) {
 			exit,
 		)
 	case "scx_dispatch_shared":
-		return "it moves the first task of the shared queue to this CPU's local queue.", seq(
+		return "it moves the first task of the shared queue to this CPU's local queue.", list(
 			insns(ins("r1 = SharedDSQ", movImm(1, jen.Id(scxSharedDSQ)))),
 			kfunc("scx_bpf_dsq_move_to_local", "SharedDSQ"),
 			exit,
 		)
 	case "scx_create_shared":
 		return "it creates the shared queue on any NUMA node and returns what that returns (0 or -errno:\n" +
-				"an error fails the attach). Sleepable: scx_bpf_create_dsq allocates.", seq(
+				"an error fails the attach). Sleepable: scx_bpf_create_dsq allocates.", list(
 				insns(
 					ins("r1 = SharedDSQ", movImm(1, jen.Id(scxSharedDSQ))),
 					ins("r2 = NUMA_NO_NODE", movImm(2, jen.Lit(-1))),
@@ -128,7 +129,9 @@ func scxBody(m model.Member) (string, jen.Code) {
 			)
 	case "scx_exit_record":
 		return "it records why the kernel disabled the scheduler (struct scx_exit_info: kind, exit code,\n" +
-			"reason, message) into " + scxExitInfoVar + ", which the loader prints.", jen.Id(scxExitInfoVar).Dot("Callback").Call(jen.Id("s"))
+			"reason, message) into " + scxExitInfoVar + ", which the loader prints.", list(jen.Id(scxExitInfoVar).Dot("Callback").Call(jen.Id("s")))
 	}
 	panic("no sched_ext body " + m.Body)
 }
+
+func list(items ...jen.Code) []jen.Code { return items }

@@ -37,9 +37,12 @@ var ExitInfo = sasm.NewExitInfo("uei", sasm.ExitInfoLayout{
 // it picks a CPU with the kernel's default idle-CPU selection and, when that CPU is idle,
 // inserts the task straight into its local queue with the default slice (enqueue is then
 // skipped). Stack: is_idle at fp-8.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func SelectCpu() asm.Instructions {
 	s := SelectCpuSig
 	return sasm.Seq(
+		// count this call of select_cpu
+		Calls.Count("select_cpu"),
 		// r6 = p
 		s.Arg(asm.R6, 0),
 		// r2 = prev_cpu
@@ -81,9 +84,12 @@ func SelectCpu() asm.Instructions {
 
 // Enqueue implements void enqueue(struct task_struct *p, u64 enq_flags):
 // it inserts the task at the tail of the shared queue with the default slice.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Enqueue() asm.Instructions {
 	s := EnqueueSig
 	return sasm.Seq(
+		// count this call of enqueue
+		Calls.Count("enqueue"),
 		// r4 = enq_flags
 		s.Arg(asm.R4, 1),
 		// r1 = p (last: it overwrites the ctx in r1)
@@ -103,9 +109,12 @@ func Enqueue() asm.Instructions {
 
 // Dispatch implements void dispatch(s32 prev_cpu, struct task_struct *prev):
 // it moves the first task of the shared queue to this CPU's local queue.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Dispatch() asm.Instructions {
 	s := DispatchSig
 	return sasm.Seq(
+		// count this call of dispatch
+		Calls.Count("dispatch"),
 		asm.Instructions{
 			// r1 = SharedDSQ
 			asm.Mov.Imm(asm.R1, SharedDSQ),
@@ -120,10 +129,13 @@ func Dispatch() asm.Instructions {
 // Init implements s32 init(void):
 // it creates the shared queue on any NUMA node and returns what that returns (0 or -errno:
 // an error fails the attach). Sleepable: scx_bpf_create_dsq allocates.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 // The kernel lets it sleep: it is loaded sleepable (BPF_F_SLEEPABLE).
 func Init() asm.Instructions {
 	s := InitSig
 	return sasm.Seq(
+		// count this call of init
+		Calls.Count("init"),
 		asm.Instructions{
 			// r1 = SharedDSQ
 			asm.Mov.Imm(asm.R1, SharedDSQ),
@@ -140,8 +152,13 @@ func Init() asm.Instructions {
 // Exit implements void exit(struct scx_exit_info *info):
 // it records why the kernel disabled the scheduler (struct scx_exit_info: kind, exit code,
 // reason, message) into ExitInfo, which the loader prints.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 // The kernel lets it sleep: it is loaded sleepable (BPF_F_SLEEPABLE).
 func Exit() asm.Instructions {
 	s := ExitSig
-	return ExitInfo.Callback(s)
+	return sasm.Seq(
+		// count this call of exit
+		Calls.Count("exit"),
+		ExitInfo.Callback(s),
+	)
 }

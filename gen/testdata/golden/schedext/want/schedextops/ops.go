@@ -11,6 +11,11 @@ import (
 	"github.com/structops/structops-gen/bpf"
 )
 
+// Calls counts the calls of each implemented callback, per CPU, in the map "calls".
+// The default bodies in callbacks.go start with Calls.Count; Ops.Counts lets
+// bpf.Impl.CallCounts and the loader's --stats read the counts.
+var Calls = sasm.NewCallCounts("calls", "select_cpu", "enqueue", "dispatch", "init", "exit")
+
 // Ops is the layout of struct sched_ext_ops (512 bytes) and the module that defines it.
 // Ops.Data holds the data members set with --set; change them before Load, or pass
 // bpf.Options.Data, which overrides them member by member.
@@ -74,6 +79,7 @@ var Ops = &bpf.Ops{
 	Data: map[string][]byte{
 		"name": []byte("gofifo"),
 	},
+	Counts: Calls,
 }
 
 // Kernel struct fields for the bodies (Load, Store), resolved from the BTF at generation
@@ -179,19 +185,25 @@ var (
 	CpuReleaseSig = sasm.Sig{Name: "cpu_release", Return: sasm.Void, Args: []sasm.Type{sasm.S32, sasm.Ptr}}
 )
 
-// Programs returns the BPF program of each implemented callback (select_cpu, enqueue, dispatch, init, exit; see callbacks.go),
+// Programs builds the BPF program of each implemented callback (select_cpu, enqueue, dispatch, init, exit; see callbacks.go),
 // by member name. The other callbacks stay NULL: to implement one, regenerate with --members.
-func Programs() map[string]asm.Instructions {
-	return map[string]asm.Instructions{
-		"select_cpu": SelectCpu(),
-		"enqueue":    Enqueue(),
-		"dispatch":   Dispatch(),
-		"init":       Init(),
-		"exit":       Exit(),
-	}
+// A sasm helper used wrongly in a callback is an error naming the callback and its Go line
+// (bpf.Build), for every callback at once.
+func Programs() (map[string]asm.Instructions, error) {
+	return bpf.Build(map[string]func() asm.Instructions{
+		"select_cpu": SelectCpu,
+		"enqueue":    Enqueue,
+		"dispatch":   Dispatch,
+		"init":       Init,
+		"exit":       Exit,
+	})
 }
 
 // Load loads the programs and the struct_ops map; Attach the result to run them.
 func Load(opts *bpf.Options) (*bpf.Impl, error) {
-	return bpf.Load(Ops, Programs(), opts)
+	progs, err := Programs()
+	if err != nil {
+		return nil, err
+	}
+	return bpf.Load(Ops, progs, opts)
 }
