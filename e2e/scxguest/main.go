@@ -395,7 +395,7 @@ func check() int {
 // attaches, waits for "enabled", runs --duration while a workload runs in
 // the ext class, prints the statistics, detaches and exits 0.
 func generated() {
-	p, err := startBin(genLoader, "--once", "--duration", "4s", "--stats")
+	p, err := startBin(genLoader, "--once", "--duration", "12s", "--stats")
 	if err != nil {
 		step("generated", false, "start %s: %v", genLoader, err)
 		return
@@ -404,7 +404,7 @@ func generated() {
 	ops := readFile("/sys/kernel/sched_ext/root/ops")
 	var w workResult
 	if ok {
-		w, err = workload(2, time.Second, 10)
+		w, err = workload(2, time.Second, 6)
 	}
 	code := p.wait(60 * time.Second)
 	p.mu.Lock()
