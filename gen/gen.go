@@ -32,6 +32,11 @@ import (
 // DefaultOpsName is the ops type of the built-in spec.
 const DefaultOpsName = builtin.OpsName
 
+// ErrBTFBase is what an error wraps when split (module) BTF does not fit
+// its base, or the base is missing: the base to pass is the vmlinux the
+// module was built against.
+var ErrBTFBase = btfspec.ErrBase
+
 // DefaultBTFBase is the BTF that module (split) BTF is resolved against
 // unless Spec.BTFBase names another.
 const DefaultBTFBase = btfspec.DefaultBTFBase

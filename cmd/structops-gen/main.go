@@ -129,6 +129,9 @@ func flagWords(err error) error {
 		}
 		return errors.Join(errs...)
 	}
+	if errors.Is(err, gen.ErrBTFBase) {
+		return fmt.Errorf("%w (--btf-base FILE)", err)
+	}
 	e, ok := err.(*model.Error)
 	if !ok {
 		return err
@@ -314,7 +317,7 @@ func list(stdout, stderr io.Writer, args []string) int {
 	}
 	types, err := gen.List(*path, *base)
 	if err != nil {
-		fmt.Fprintf(stderr, "structops-gen list: %v\n", err)
+		fmt.Fprintf(stderr, "structops-gen list: %v\n", flagWords(err))
 		return 1
 	}
 	printList(stdout, *path, types)
