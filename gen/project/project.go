@@ -194,7 +194,7 @@ func Init(opts Options) (*Result, error) {
 	if err := files.Write(tmp); err != nil {
 		return nil, err
 	}
-	view := newView(ops, spec, specFile, mod)
+	view := newView(ops, spec, specFile, mod, opts.Self)
 	extra := map[string][]byte{}
 	if specFile != "" {
 		extra[specFile] = specData
@@ -235,11 +235,19 @@ type view struct {
 	GenArgs string
 	// LoaderArgs are the loader arguments make vm passes.
 	LoaderArgs string
+	// Install is the command that installs structops-gen and
+	// structops-vm of the version the project requires, run in InstallDir
+	// ("": anywhere).
+	Install, InstallDir string
 }
 
-func newView(o *model.Ops, s gen.Spec, specFile, mod string) view {
+func newView(o *model.Ops, s gen.Spec, specFile, mod string, self Self) view {
 	v := view{Module: mod, Ops: o.Name, Source: o.Source, Pkg: o.GoPackage, SelfModule: SelfModule,
-		HasModule: !o.Kernel, SpecFile: specFile, LoaderArgs: "--once"}
+		HasModule: !o.Kernel, SpecFile: specFile, LoaderArgs: "--once",
+		Install: "go install " + SelfModule + "/cmd/...@" + self.Version}
+	if self.Checkout != "" {
+		v.Install, v.InstallDir = "go install ./cmd/...", self.Checkout
+	}
 	args := []string{"--ops", o.Name}
 	if specFile != "" {
 		v.From = specFile
