@@ -131,7 +131,7 @@ func TestBuildMisuse(t *testing.T) {
 		t.Errorf("errors.As(*sasm.MisuseError): %+v", me)
 	}
 
-	// CallPrograms: the generated Programs shape
+	// CallPrograms: a program table built at once
 	_, err = bpf.CallPrograms(func() map[string]asm.Instructions {
 		return map[string]asm.Instructions{"test_1": good(), "test_2": bad()}
 	})
