@@ -103,8 +103,10 @@ type kfuncMeta struct{}
 // The call is a BPF_PSEUDO_KFUNC_CALL whose BTF id is unknown until load:
 // cilium/ebpf resolves kfuncs only for ELF objects (through an unexported
 // Metadata key), so the name rides on the instruction's Metadata and
-// package bpf's Load sets the id from the running kernel's vmlinux BTF
-// (kfuncs of modules, which need an fd_array, are not supported).
+// package bpf's Load sets the id from the running kernel's BTF: the
+// kfunc of that exact name in the struct_ops type's module, vmlinux or
+// another loaded module (a module's kfunc gets its module's BTF in the
+// program's fd_array, the call's Offset naming the slot).
 func Kfunc(name string) asm.Instructions {
 	if name == "" {
 		misuse("", "Kfunc: empty name")

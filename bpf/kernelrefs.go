@@ -3,7 +3,6 @@ package bpf
 import (
 	"errors"
 	"fmt"
-	"github.com/structops/structops-gen/internal/btfx"
 	"strings"
 
 	"github.com/cilium/ebpf"
@@ -11,6 +10,7 @@ import (
 	"github.com/cilium/ebpf/btf"
 
 	sasm "github.com/structops/structops-gen/asm"
+	"github.com/structops/structops-gen/internal/btfx"
 )
 
 // resolveKernelRefs checks and fixes up what the programs take from the
@@ -85,18 +85,16 @@ func checkField(spec *btf.Spec, f sasm.Field) error {
 	return nil
 }
 
-// LoadPrograms loads the programs of a struct_ops implementation without
-// its struct_ops map, e.g. to run them with BPF_PROG_TEST_RUN
-// (Program(member).Run) where registering the map is impossible
-// (bpf_dummy_ops refuses map updates). The result cannot be attached.
-func LoadPrograms(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*Impl, error) {
+// loadProgramsCilium is LoadPrograms through cilium/ebpf alone
+// (Options.cilium).
+func loadProgramsCilium(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*Impl, error) {
 	spec, err := Spec(ops, progs, opts)
 	if err != nil {
 		return nil, err
 	}
 	delete(spec.Maps, ops.Name)
 	cache := btf.NewCache()
-	kops, err := located(ops, cache)
+	kops, err := located(ops, cachedValueType(ops, cache))
 	if err != nil {
 		return nil, err
 	}
@@ -137,5 +135,5 @@ func resolveKernelRefsCached(ops *Ops, spec *ebpf.CollectionSpec, cache *btf.Cac
 	if err := resolveKernelRefs(ops, spec, vmlinux, typeSpec); err != nil {
 		return err
 	}
-	return checkEnumData(ops, spec, vmlinux)
+	return checkEnumData(ops, spec, specEnums(vmlinux))
 }

@@ -40,11 +40,13 @@ type Impl struct {
 	maps *implMaps
 }
 
-// Load checks that the kernel knows the struct_ops type and every member the
-// programs and data fill in, then loads the collection Spec builds with
-// ebpf.NewCollection (cilium/ebpf fills the callbacks of the map only from
-// programs of the same collection). The implementation is not attached yet.
-func Load(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*Impl, error) {
+// loadCilium is Load through cilium/ebpf alone (Options.cilium: the
+// benchmark's and the comparison tests' reference): it checks that the
+// kernel knows the struct_ops type and every member the programs and data
+// fill in, then loads the collection Spec builds with ebpf.NewCollection
+// (cilium/ebpf fills the callbacks of the map only from programs of the
+// same collection), decoding the kernel's whole BTF.
+func loadCilium(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*Impl, error) {
 	if err := checkKernelVersion(ops); err != nil {
 		return nil, err
 	}
@@ -57,7 +59,7 @@ func Load(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*Impl, er
 	// the slowest part of loading, is decoded once instead of twice.
 	cache := btf.NewCache()
 	t0 := time.Now()
-	kops, err := located(ops, cache)
+	kops, err := located(ops, cachedValueType(ops, cache))
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +90,29 @@ func Load(ops *Ops, progs map[string]asm.Instructions, opts *Options) (*Impl, er
 		fmt.Fprintf(opts.LogWriter, "%s: loaded %d programs (%s)\n", ops.Name, len(coll.Programs), strings.Join(sortedKeys(coll.Programs), ", "))
 	}
 	return &Impl{ops: ops, coll: coll, btfTime: t1.Sub(t0), collTime: t2.Sub(t1), maps: maps, module: kops.Module}, nil
+}
+
+// cachedValueType is located's lookup in cilium/ebpf's decoded BTF.
+func cachedValueType(ops *Ops, cache *btf.Cache) hasValueType {
+	value := "bpf_struct_ops_" + ops.Name
+	return func(module string) (bool, error) {
+		var spec *btf.Spec
+		var err error
+		if module == "" {
+			spec, err = cache.Kernel()
+		} else {
+			spec, err = cache.Module(module)
+		}
+		if err != nil {
+			return false, err
+		}
+		var st *btf.Struct
+		err = spec.TypeByName(value, &st)
+		if errors.Is(err, btf.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	}
 }
 
 // checkKernelType finds the kernel's struct_ops value type of ops, makes
@@ -170,22 +195,33 @@ func checkKernelType(ops *Ops, spec *ebpf.CollectionSpec, cache *btf.Cache) erro
 // would compute garbage (or be refused by the verifier for a reason far
 // from the cause).
 func checkSig(ops *Ops, sig sasm.Sig, kt btf.Type) error {
-	fix := "regenerate from the running kernel's type"
-	if ops.Module != "" {
-		fix = fmt.Sprintf("the module and the loader come from different specs: rebuild both from one (structops-gen --btf %s/%s reads the loaded module's)", btfDir, ops.Module)
-	}
 	ptr, ok := btf.UnderlyingType(kt).(*btf.Pointer)
 	var fp *btf.FuncProto
 	if ok {
 		fp, ok = btf.UnderlyingType(ptr.Target).(*btf.FuncProto)
 	}
-	if !ok {
+	var kernel sasm.Sig
+	if ok {
+		kernel = sasm.Sig{Name: sig.Name, Return: sasmType(fp.Return)}
+		for _, p := range fp.Params {
+			kernel.Args = append(kernel.Args, sasmType(p.Type))
+		}
+	}
+	return compareSig(ops, sig, kernel, ok)
+}
+
+// compareSig compares the signature sig a callback's program was written
+// for with the kernel's; isFunc is false when the kernel's member is no
+// function pointer.
+func compareSig(ops *Ops, sig, kernel sasm.Sig, isFunc bool) error {
+	fix := "regenerate from the running kernel's type"
+	if ops.Module != "" {
+		fix = fmt.Sprintf("the module and the loader come from different specs: rebuild both from one (structops-gen --btf %s/%s reads the loaded module's)", btfDir, ops.Module)
+	}
+	if !isFunc {
 		return fmt.Errorf("struct_ops type %s: the kernel's %s is not a function pointer: %s", ops.Name, sig.Name, fix)
 	}
-	kernel := sasm.Sig{Name: sig.Name, Return: sasmType(fp.Return)}
-	for _, p := range fp.Params {
-		kernel.Args = append(kernel.Args, sasmType(p.Type))
-	}
+	kernel.Name = sig.Name
 	same := kernel.Return == sig.Return && len(kernel.Args) == len(sig.Args)
 	for i := 0; same && i < len(sig.Args); i++ {
 		same = kernel.Args[i] == sig.Args[i]

@@ -9,15 +9,20 @@ import (
 	"github.com/cilium/ebpf/btf"
 )
 
+// hasValueType reports whether the BTF of a module ("" for vmlinux) has
+// the struct_ops value type bpf_struct_ops_<name> of the ops being
+// located.
+type hasValueType func(module string) (bool, error)
+
 // located returns ops as the running kernel has it: a copy whose Module
 // is the loaded module whose BTF defines the struct_ops type ("" when
 // vmlinux does). The copy is for reading the kernel's BTF; the trigger
 // stays named after ops.Module, the module structops-gen generated.
-func located(ops *Ops, cache *btf.Cache) (*Ops, error) {
+func located(ops *Ops, has hasValueType) (*Ops, error) {
 	if ops.Module == "" {
 		return ops, nil
 	}
-	module, err := definingModule(ops, cache)
+	module, err := definingModule(ops, has)
 	if err != nil {
 		return nil, err
 	}
@@ -34,17 +39,14 @@ func located(ops *Ops, cache *btf.Cache) (*Ops, error) {
 // map: the value type bpf_struct_ops_<name> in vmlinux, else in the first
 // module, in the kernel's BTF ID order (load order), whose BTF has it. Any
 // module that registers a type of that name will do, whatever its own
-// name (the tutorial's hello.ko registers bpf_testmod_ops); checking
-// against the module cilium/ebpf will use keeps the check and the load in
-// step. It returns the module's name, "" for vmlinux.
-func definingModule(ops *Ops, cache *btf.Cache) (string, error) {
-	vmlinux, err := cache.Kernel()
+// name (the tutorial's hello.ko registers bpf_testmod_ops). It returns the
+// module's name, "" for vmlinux.
+func definingModule(ops *Ops, has hasValueType) (string, error) {
+	found, err := has("")
 	if err != nil {
 		return "", fmt.Errorf("struct_ops type %s: read the kernel's BTF: %w", ops.Name, permissionHint(err))
 	}
-	value := "bpf_struct_ops_" + ops.Name
-	var st *btf.Struct
-	if vmlinux.TypeByName(value, &st) == nil {
+	if found {
 		return "", nil
 	}
 	modules, err := moduleOrder(ops.Module)
@@ -52,14 +54,12 @@ func definingModule(ops *Ops, cache *btf.Cache) (string, error) {
 		return "", fmt.Errorf("struct_ops type %s: list the loaded modules' BTF: %w", ops.Name, permissionHint(err))
 	}
 	for _, m := range modules {
-		spec, err := cache.Module(m)
+		found, err := has(m)
 		if err != nil {
 			return "", fmt.Errorf("struct_ops type %s: read module %s's BTF: %w", ops.Name, m, permissionHint(err))
 		}
-		if err := spec.TypeByName(value, &st); err == nil {
+		if found {
 			return m, nil
-		} else if !errors.Is(err, btf.ErrNotFound) {
-			return "", fmt.Errorf("struct_ops type %s: module %s's BTF: %w", ops.Name, m, err)
 		}
 	}
 	if _, err := os.Stat(btfDir + "/" + ops.Module); err == nil {

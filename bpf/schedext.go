@@ -14,6 +14,7 @@ import (
 	"github.com/cilium/ebpf/btf"
 
 	sasm "github.com/structops/structops-gen/asm"
+	"github.com/structops/structops-gen/internal/btfx"
 )
 
 // SchedExtDir is where the kernel shows the state of sched_ext (a variable
@@ -118,19 +119,28 @@ func (e SchedExtExit) String() string {
 }
 
 // KernelFuncs reports which of names the running kernel's vmlinux BTF has
-// as functions (kfuncs among them): schedulers pick the kfunc names of the
-// kernel they run on (sched_ext renamed scx_bpf_dispatch to
-// scx_bpf_dsq_insert and scx_bpf_consume to scx_bpf_dsq_move_to_local in
-// 6.13).
+// as functions (kfuncs among them), by exact name: schedulers pick the
+// kfunc names of the kernel they run on (sched_ext renamed
+// scx_bpf_dispatch to scx_bpf_dsq_insert and scx_bpf_consume to
+// scx_bpf_dsq_move_to_local in 6.13). One scan of the raw BTF, as Load
+// does (kernelbtf.go).
 func KernelFuncs(names ...string) (map[string]bool, error) {
-	spec, err := btf.LoadKernelSpec()
+	vmlinux, err := btfx.Open(btfDir+"/vmlinux", nil)
 	if err != nil {
 		return nil, fmt.Errorf("read the kernel's BTF: %w", permissionHint(err))
 	}
+	defer vmlinux.Close()
+	wants := make([]btfx.Want, len(names))
+	for i, n := range names {
+		wants[i] = btfx.Want{Kind: btfx.KindFunc, Name: n}
+	}
+	ids, err := vmlinux.Lookup(wants)
+	if err != nil {
+		return nil, fmt.Errorf("read the kernel's BTF: %w", err)
+	}
 	has := make(map[string]bool, len(names))
-	for _, n := range names {
-		_, err := kernelFunc(spec, n)
-		has[n] = err == nil
+	for i, n := range names {
+		has[n] = ids[i] != 0
 	}
 	return has, nil
 }

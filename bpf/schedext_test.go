@@ -16,12 +16,14 @@ import (
 	"golang.org/x/sys/unix"
 
 	sasm "github.com/structops/structops-gen/asm"
+	"github.com/structops/structops-gen/internal/btfx"
 )
 
 // schedBTF builds a small kernel BTF: enum scx_ops_flags with two flags,
 // their mask and an internal mask, and two kfuncs whose names differ only
-// by a "___flavor" suffix.
-func schedBTF(t *testing.T) *btf.Spec {
+// by a "___flavor" suffix. It returns it decoded by cilium/ebpf and as
+// the raw blob Load scans.
+func schedBTF(t *testing.T) (*btf.Spec, *btfx.Raw) {
 	t.Helper()
 	enum := &btf.Enum{Name: "scx_ops_flags", Size: 8, Values: []btf.EnumValue{
 		{Name: "SCX_OPS_KEEP_BUILTIN_IDLE", Value: 1},
@@ -46,7 +48,11 @@ func schedBTF(t *testing.T) *btf.Spec {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return spec
+	r, err := btfx.Parse(raw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec, r
 }
 
 var schedOps = &Ops{Name: "sched_ext_ops", Size: 512, Members: []Member{
@@ -77,10 +83,25 @@ func TestSleepable(t *testing.T) {
 	}
 }
 
-// TestEnumFlags checks sched_ext_ops.flags against the kernel's enum: its
-// bits pass, others (and the internal ones) are refused naming the enum.
+// TestEnumFlags checks sched_ext_ops.flags against the kernel's enum (read
+// by cilium/ebpf, and by the raw scan Load does): its bits pass, others
+// (and the internal ones) are refused naming the enum.
 func TestEnumFlags(t *testing.T) {
-	kernel := schedBTF(t)
+	kernel, raw := schedBTF(t)
+	enums := enumNames(schedOps)
+	if len(enums) != 1 || enums[0] != "scx_ops_flags" {
+		t.Fatalf("enumNames: %q, want scx_ops_flags", enums)
+	}
+	w := kernelWants{value: "bpf_struct_ops_sched_ext_ops", enums: enums}
+	ids, err := raw.Lookup(w.list())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk := &kernelLookup{enums: map[string]btfx.TypeID{}}
+	w.record(lk, ids, "")
+	if lk.enums["scx_ops_flags"] == 0 {
+		t.Fatal("the raw scan finds no enum64 scx_ops_flags")
+	}
 	flags := func(v uint64) *Options {
 		b := make([]byte, 8)
 		binary.LittleEndian.PutUint64(b, v)
@@ -98,20 +119,23 @@ func TestEnumFlags(t *testing.T) {
 		if err != nil {
 			t.Fatalf("flags %#x: Spec: %v", tc.v, err)
 		}
-		err = checkEnumData(schedOps, spec, kernel)
-		switch {
-		case tc.want == "" && err != nil:
-			t.Errorf("flags %#x: %v", tc.v, err)
-		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "enum scx_ops_flags")):
-			t.Errorf("flags %#x: error %v, want one saying %q and naming the enum", tc.v, err, tc.want)
+		for view, enums := range map[string]enumValues{"cilium": specEnums(kernel), "raw": rawEnums(raw, lk.enums)} {
+			err = checkEnumData(schedOps, spec, enums)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("%s: flags %#x: %v", view, tc.v, err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "enum scx_ops_flags")):
+				t.Errorf("%s: flags %#x: error %v, want one saying %q and naming the enum", view, tc.v, err, tc.want)
+			}
 		}
 	}
 }
 
 // TestKernelFuncExact checks kfuncs are found by their exact name, though
-// cilium/ebpf's TypeByName also matches the ___flavor twin.
+// cilium/ebpf's TypeByName also matches the ___flavor twin, by kernelFunc
+// (the cilium/ebpf path) and by the raw scan (Load).
 func TestKernelFuncExact(t *testing.T) {
-	spec := schedBTF(t)
+	spec, raw := schedBTF(t)
 	fn, err := kernelFunc(spec, "scx_bpf_dsq_insert")
 	if err != nil || fn.Name != "scx_bpf_dsq_insert" {
 		t.Fatalf("kernelFunc: %v, %v", fn, err)
@@ -130,6 +154,13 @@ func TestKernelFuncExact(t *testing.T) {
 	id, _ := spec.TypeID(fn)
 	if got := cs.Programs["dispatch"].Instructions[0].Constant; got != int64(id) {
 		t.Errorf("kfunc call resolved to BTF id %d, want %d", got, id)
+	}
+	ids, err := raw.Lookup([]btfx.Want{{Kind: btfx.KindFunc, Name: "scx_bpf_dsq_insert"}, {Kind: btfx.KindFunc, Name: "scx_bpf_dispatch"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids[0] != btfx.TypeID(id) || ids[1] != 0 {
+		t.Errorf("raw scan: scx_bpf_dsq_insert %d, scx_bpf_dispatch %d; want %d and 0", ids[0], ids[1], id)
 	}
 }
 

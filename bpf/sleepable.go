@@ -3,6 +3,7 @@ package bpf
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
@@ -20,12 +21,44 @@ func progFlags(ops *Ops, member string) uint32 {
 	return 0
 }
 
+// enumNames are the enums of the kernel's BTF that checkEnumData reads for
+// ops, to look up in the same pass as the load's other types.
+func enumNames(ops *Ops) []string {
+	rules, _ := kernelrules.Members(ops.Name)
+	var names []string
+	for _, name := range sortedKeys(rules) {
+		if e := rules[name].Enum; e != "" && !slices.Contains(names, e) {
+			names = append(names, e)
+		}
+	}
+	return names
+}
+
+// enumValues returns the values of the kernel's enum called name by name;
+// false when vmlinux has no such enum.
+type enumValues func(name string) (map[string]uint64, bool)
+
+// specEnums is enumValues of cilium/ebpf's decoded vmlinux BTF.
+func specEnums(vmlinux *btf.Spec) enumValues {
+	return func(name string) (map[string]uint64, bool) {
+		var enum *btf.Enum
+		if err := vmlinux.TypeByName(name, &enum); err != nil {
+			return nil, false
+		}
+		values := make(map[string]uint64, len(enum.Values))
+		for _, ev := range enum.Values {
+			values[ev.Name] = ev.Value
+		}
+		return values, true
+	}
+}
+
 // checkEnumData checks the data members whose allowed bits the kernel
 // defines in an enum of its BTF (kernelrules.Data.Enum: sched_ext_ops'
 // flags against enum scx_ops_flags) against the running kernel's enum, so
 // a bit this kernel lacks is named before the map update fails with a bare
 // EINVAL. A kernel without the enum is not checked here.
-func checkEnumData(ops *Ops, spec *ebpf.CollectionSpec, vmlinux *btf.Spec) error {
+func checkEnumData(ops *Ops, spec *ebpf.CollectionSpec, enums enumValues) error {
 	if ops.Module != "" {
 		return nil
 	}
@@ -53,13 +86,9 @@ func checkEnumData(ops *Ops, spec *ebpf.CollectionSpec, vmlinux *btf.Spec) error
 		if v == 0 {
 			continue
 		}
-		var enum *btf.Enum
-		if err := vmlinux.TypeByName(rule.Enum, &enum); err != nil {
+		values, ok := enums(rule.Enum)
+		if !ok {
 			continue
-		}
-		values := make(map[string]uint64, len(enum.Values))
-		for _, ev := range enum.Values {
-			values[ev.Name] = ev.Value
 		}
 		rule.Bits = rule.EnumBits(values)
 		if err := rule.CheckInt(v); err != nil {

@@ -114,6 +114,11 @@ type Options struct {
 	// there instead of creating it (its shape must match). Pins outlive
 	// the process: remove the files to free the maps.
 	PinDir string
+
+	// cilium loads through cilium/ebpf's NewCollection alone, which
+	// decodes the kernel's whole BTF (the reference of the loader's
+	// benchmark and comparison tests; set in export_test.go).
+	cilium bool
 }
 
 // data merges the defaults of ops with o.Data (which wins).
@@ -321,8 +326,9 @@ func dataType(size int) btf.Type {
 //   - the struct_ops map, keyed by ops.Name, with BPF_F_LINK, a 4-byte key,
 //     the user-side struct as value (callbacks as pointers to a void
 //     FuncProto, data members that have data in opts.Data) and one entry:
-//     the struct's bytes with the data filled in (cilium/ebpf fills in the
-//     callbacks from the programs of the same collection);
+//     the struct's bytes with the data filled in (Load puts the programs in
+//     the callbacks; cilium/ebpf's NewCollection does it from the programs
+//     of the same collection);
 //   - the read-only map sasm.RodataMap holding the programs' strings, when
 //     any program uses one (see sasm.Link);
 //   - the maps the programs declare (see DeclaredMaps).

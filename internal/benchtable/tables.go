@@ -199,7 +199,7 @@ func vmTable(d *data, header []string, rows [][2]string, total bool) *table {
 func loaderVMTable(d *data) *table {
 	return vmTable(d, []string{"phase in the guest", "warm run", "cold run"}, [][2]string{
 		{"load: kernel BTF (vmlinux + bpf_testmod)", "guest-btf-ms"},
-		{"load: programs + map (`NewCollection`)", "guest-coll-ms"},
+		{"load: maps + programs + struct_ops map", "guest-coll-ms"},
 		{"attach", "guest-attach-ms"},
 		{"trigger (write + read /proc)", "guest-trigger-ms"},
 		{"detach", "guest-detach-ms"},

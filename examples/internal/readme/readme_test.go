@@ -98,7 +98,7 @@ var readmeChecks = map[string]func(t *testing.T, root, line string){
 	// run word for word: out/ is the README's own (and ignored by git)
 	"go run ./cmd/structops-gen -o out": func(t *testing.T, root, line string) {
 		shell(t, root, line)
-		for _, f := range []string{"out/module/Makefile", "out/module/bpf_testmod.c", "out/module/bpf_testmod_ops.h",
+		for _, f := range []string{"out/module/Makefile", "out/module/bpf_testmod.c", "out/module/bpf_testmod.h",
 			"out/bpftestmodops/ops.go", "out/bpftestmodops/callbacks.go", "out/bpftestmodops/loader/main.go"} {
 			if _, err := os.Stat(filepath.Join(root, f)); err != nil {
 				t.Errorf("after %q: %v", line, err)

@@ -1,0 +1,495 @@
+package bpf
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
+
+	sasm "github.com/structops/structops-gen/asm"
+	"github.com/structops/structops-gen/internal/btfx"
+)
+
+// kernelBTF is the kernel's BTF as Load reads it: the raw blobs of vmlinux
+// and, for a module's type, of the module (split on vmlinux), scanned in
+// place for the few types a load needs (internal/btfx.Raw) instead of
+// decoded whole.
+//
+// Upstream, cilium/ebpf would make this unnecessary by letting a caller
+// seed btf.Cache (or CollectionOptions) with the value type, attach target
+// and kfunc IDs it already knows, or by resolving struct_ops map value types
+// and StructOps AttachTo lazily by name (today: btf.Cache.Kernel()/Module()
+// decode every type).
+type kernelBTF struct {
+	vmlinux *btfx.Raw
+	module  *btfx.Raw // nil for a vmlinux type
+	modName string
+	// others are modules other than the ops' opened to find kfuncs
+	others map[string]*btfx.Raw
+}
+
+// types is the blob the ops' own types are in (the module's, which
+// reaches vmlinux through its base, or vmlinux).
+func (k *kernelBTF) types() *btfx.Raw {
+	if k.module != nil {
+		return k.module
+	}
+	return k.vmlinux
+}
+
+func (k *kernelBTF) Close() {
+	for _, r := range k.others {
+		r.Close()
+	}
+	if k.module != nil {
+		k.module.Close()
+	}
+	k.vmlinux.Close()
+}
+
+// opsTarget is what the kernel knows of a struct_ops type: the IDs and
+// layout the struct_ops map and the programs are created with.
+type opsTarget struct {
+	valueID   btfx.TypeID // bpf_struct_ops_<ops>: btf_vmlinux_value_type_id
+	valueSize int
+	dataOff   int         // offset of struct <ops> in the value
+	opsID     btfx.TypeID // struct <ops>: the programs' attach_btf_id
+	ops       btfx.Type
+	members   []btfx.Member // of struct <ops>, in order (index = expected_attach_type)
+}
+
+// member returns the kernel's member called name and its index.
+func (t *opsTarget) member(name string) (btfx.Member, int, bool) {
+	for i, m := range t.members {
+		if m.Name == name {
+			return m, i, true
+		}
+	}
+	return btfx.Member{}, 0, false
+}
+
+// kernelRefs is what the programs of spec take from the kernel by name: the
+// structs of the fields they access and the kfuncs they call.
+func kernelRefs(spec *ebpf.CollectionSpec) (structs, kfuncs []string) {
+	for _, name := range sortedKeys(spec.Programs) {
+		for _, ins := range spec.Programs[name].Instructions {
+			if f, ok := sasm.FieldOf(ins); ok && !slices.Contains(structs, f.Struct) {
+				structs = append(structs, f.Struct)
+			}
+			if kf, ok := sasm.KfuncOf(ins); ok && !slices.Contains(kfuncs, kf) {
+				kfuncs = append(kfuncs, kf)
+			}
+		}
+	}
+	return structs, kfuncs
+}
+
+// kernelLookup is the result of the one scan of each blob: type IDs by
+// name, 0 where absent.
+type kernelLookup struct {
+	value   btfx.TypeID
+	structs map[string]btfx.TypeID
+	kfuncs  map[string]kfuncRef
+	enums   map[string]btfx.TypeID // vmlinux's (checkEnumData)
+}
+
+// kfuncRef is where a kfunc is: its BTF ID and the module whose BTF has it
+// ("" for vmlinux).
+type kfuncRef struct {
+	id     btfx.TypeID
+	module string
+}
+
+// kernelWants are the types one scan of a blob looks for: the ops' value
+// type, the structs and kfuncs the programs refer to, and the enums the
+// data checks read (each as an enum and as an enum64).
+type kernelWants struct {
+	value                  string
+	structs, kfuncs, enums []string
+}
+
+func (w kernelWants) list() []btfx.Want {
+	l := []btfx.Want{{Kind: btfx.KindStruct, Name: w.value}}
+	for _, s := range w.structs {
+		l = append(l, btfx.Want{Kind: btfx.KindStruct, Name: s})
+	}
+	for _, f := range w.kfuncs {
+		l = append(l, btfx.Want{Kind: btfx.KindFunc, Name: f})
+	}
+	for _, e := range w.enums {
+		l = append(l, btfx.Want{Kind: btfx.KindEnum, Name: e}, btfx.Want{Kind: btfx.KindEnum64, Name: e})
+	}
+	return l
+}
+
+// record stores the IDs one scan found (ids in the order of list),
+// keeping earlier finds; module is the blob's module, "" for vmlinux.
+func (w kernelWants) record(lk *kernelLookup, ids []btfx.TypeID, module string) {
+	if lk.value == 0 {
+		lk.value = ids[0]
+	}
+	ids = ids[1:]
+	for i, s := range w.structs {
+		if lk.structs[s] == 0 && ids[i] != 0 {
+			lk.structs[s] = ids[i]
+		}
+	}
+	ids = ids[len(w.structs):]
+	for i, f := range w.kfuncs {
+		if _, ok := lk.kfuncs[f]; !ok && ids[i] != 0 {
+			lk.kfuncs[f] = kfuncRef{id: ids[i], module: module}
+		}
+	}
+	ids = ids[len(w.kfuncs):]
+	for i, e := range w.enums {
+		if id := max(ids[2*i], ids[2*i+1]); lk.enums[e] == 0 && id != 0 {
+			lk.enums[e] = id
+		}
+	}
+}
+
+// openKernelBTF opens the kernel's BTF for ops and looks up, in one pass
+// over each blob, the value type of ops, the structs and the kfuncs the
+// programs refer to and the enums the data checks read. It returns ops as
+// located finds it: a module type is the first loaded module's (in BTF ID
+// order) whose BTF has the value type, vmlinux's if vmlinux has it. Kfuncs
+// are looked up in the ops' module first, then vmlinux, then every other
+// loaded module. Names are compared exactly: cilium/ebpf's TypeByName also
+// matches a name with a "___flavor" suffix, which this kernel's BTF may
+// have besides (scx_bpf_dsq_insert___v2_impl).
+func openKernelBTF(ops *Ops, structs, kfuncs []string) (*Ops, *kernelBTF, *kernelLookup, error) {
+	vmlinux, err := btfx.Open(btfDir+"/vmlinux", nil)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("struct_ops type %s: read the kernel's BTF: %w", ops.Name, permissionHint(err))
+	}
+	k := &kernelBTF{vmlinux: vmlinux}
+	lk := &kernelLookup{structs: map[string]btfx.TypeID{}, kfuncs: map[string]kfuncRef{}, enums: map[string]btfx.TypeID{}}
+	vw := kernelWants{value: "bpf_struct_ops_" + ops.Name, structs: structs, kfuncs: kfuncs, enums: enumNames(ops)}
+	vids, err := vmlinux.Lookup(vw.list())
+	if err != nil {
+		k.Close()
+		return nil, nil, nil, fmt.Errorf("struct_ops type %s: read the kernel's BTF: %w", ops.Name, err)
+	}
+	mw := kernelWants{value: vw.value, structs: structs, kfuncs: kfuncs}
+	var mids []btfx.TypeID
+	kops, err := located(ops, func(module string) (bool, error) {
+		if module == "" {
+			return vids[0] != 0, nil
+		}
+		mod, err := btfx.Open(btfDir+"/"+module, vmlinux)
+		if err != nil {
+			return false, err
+		}
+		ids, err := mod.Lookup(mw.list())
+		if err != nil || ids[0] == 0 {
+			mod.Close()
+			return false, err
+		}
+		k.module, k.modName, mids = mod, module, ids
+		return true, nil
+	})
+	if err != nil {
+		k.Close()
+		return nil, nil, nil, err
+	}
+	// the module's finds first: its kfuncs win, and its own structs
+	if mids != nil {
+		mw.record(lk, mids, k.modName)
+	}
+	vw.record(lk, vids, "")
+	var missing []string
+	for _, f := range kfuncs {
+		if _, ok := lk.kfuncs[f]; !ok {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		if err := k.findModuleKfuncs(missing, lk); err != nil {
+			k.Close()
+			return nil, nil, nil, err
+		}
+	}
+	return kops, k, lk, nil
+}
+
+// rawEnums is enumValues of the enums the scan of vmlinux found.
+func rawEnums(vmlinux *btfx.Raw, ids map[string]btfx.TypeID) enumValues {
+	return func(name string) (map[string]uint64, bool) {
+		id := ids[name]
+		if id == 0 {
+			return nil, false
+		}
+		t, err := vmlinux.Type(id)
+		if err != nil {
+			return nil, false
+		}
+		values := make(map[string]uint64, t.Vlen)
+		for _, v := range t.EnumValues() {
+			values[v.Name] = v.Value
+		}
+		return values, true
+	}
+}
+
+// findModuleKfuncs looks for kfuncs in the BTF of every loaded module
+// other than the ops'.
+func (k *kernelBTF) findModuleKfuncs(names []string, lk *kernelLookup) error {
+	entries, err := os.ReadDir(btfDir)
+	if err != nil {
+		return nil // no listing: the kfuncs stay unresolved and are reported
+	}
+	for _, e := range entries {
+		mod := e.Name()
+		if mod == "vmlinux" || mod == k.modName {
+			continue
+		}
+		r, err := btfx.Open(btfDir+"/"+mod, k.vmlinux)
+		if err != nil {
+			continue // a module unloaded meanwhile, or unreadable: not this one
+		}
+		var wants []btfx.Want
+		for _, f := range names {
+			wants = append(wants, btfx.Want{Kind: btfx.KindFunc, Name: f})
+		}
+		ids, err := r.Lookup(wants)
+		if err != nil {
+			r.Close()
+			continue
+		}
+		var rest []string
+		for i, f := range names {
+			if ids[i] != 0 {
+				lk.kfuncs[f] = kfuncRef{id: ids[i], module: mod}
+			} else {
+				rest = append(rest, f)
+			}
+		}
+		if len(rest) == len(names) {
+			r.Close()
+			continue
+		}
+		if k.others == nil {
+			k.others = map[string]*btfx.Raw{}
+		}
+		k.others[mod] = r
+		if names = rest; len(names) == 0 {
+			return nil
+		}
+	}
+	return nil
+}
+
+// resolveTarget finds the kernel's value type of ops and the struct_ops
+// type in it, as cilium/ebpf's struct_ops map creation does (the member of
+// bpf_struct_ops_<ops> whose type is struct <ops>).
+func resolveTarget(ops *Ops, k *kernelBTF, lk *kernelLookup) (*opsTarget, error) {
+	if lk.value == 0 {
+		// a module's type is found by located or refused there
+		return nil, fmt.Errorf("struct_ops type %s not found in the running kernel (vmlinux): %w", ops.Name, btf.ErrNotFound)
+	}
+	r := k.types()
+	value, err := r.Type(lk.value)
+	if err != nil {
+		return nil, fmt.Errorf("struct_ops type %s: the kernel's BTF: %w", ops.Name, err)
+	}
+	t := &opsTarget{valueID: lk.value, valueSize: int(value.SizeOrType)}
+	for _, m := range value.Members() {
+		mt, err := r.Type(m.Type)
+		if err != nil {
+			return nil, fmt.Errorf("struct_ops type %s: the kernel's BTF: %w", ops.Name, err)
+		}
+		if mt.Kind == btfx.KindStruct && mt.Name == ops.Name {
+			t.opsID, t.ops, t.dataOff = m.Type, mt, int(m.BitOffset/8)
+		}
+	}
+	if t.opsID == 0 {
+		return nil, fmt.Errorf("struct_ops type %s: the kernel's bpf_struct_ops_%s has no member of type struct %s", ops.Name, ops.Name, ops.Name)
+	}
+	t.members = t.ops.Members()
+	return t, nil
+}
+
+// checkTarget is checkKernelType on the raw BTF: every member the
+// user-side struct fills in exists in the kernel's struct with the same
+// size, and each callback's signature matches the kernel's.
+func checkTarget(ops *Ops, spec *ebpf.CollectionSpec, r *btfx.Raw, t *opsTarget) error {
+	user := spec.Maps[ops.Name].Value.(*btf.Struct)
+	for _, um := range user.Members {
+		km, _, found := t.member(um.Name)
+		m, _ := ops.member(um.Name)
+		what := "data member"
+		if m.Func {
+			what = "callback"
+		}
+		if !found {
+			if m.Func {
+				if _, used := spec.Programs[um.Name]; !used {
+					continue // no program for it: nothing to fill in
+				}
+			}
+			return fmt.Errorf("struct_ops type %s: the kernel's struct %s has no %s %s: regenerate from the running kernel's type", ops.Name, ops.Name, what, um.Name)
+		}
+		size, err := r.Sizeof(km.Type)
+		if err != nil {
+			return fmt.Errorf("struct_ops type %s: size of the kernel's %s: %w", ops.Name, um.Name, err)
+		}
+		if size != m.Size {
+			return fmt.Errorf("struct_ops type %s: %s %s is %d bytes in the kernel, %d in the spec: regenerate from the running kernel's type", ops.Name, what, um.Name, size, m.Size)
+		}
+		if m.Func && m.Sig != nil {
+			kernel, ok, err := rawSig(r, um.Name, km.Type)
+			if err != nil {
+				return fmt.Errorf("struct_ops type %s: the kernel's %s: %w", ops.Name, um.Name, err)
+			}
+			if err := compareSig(ops, *m.Sig, kernel, ok); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// rawSig is the asm layer's view of the function pointer type id: false
+// when it is not a pointer to a function prototype.
+func rawSig(r *btfx.Raw, name string, id btfx.TypeID) (sasm.Sig, bool, error) {
+	ptr, err := r.Underlying(id)
+	if err != nil || ptr.Kind != btfx.KindPtr {
+		return sasm.Sig{}, false, err
+	}
+	fp, err := r.Underlying(btfx.TypeID(ptr.SizeOrType))
+	if err != nil || fp.Kind != btfx.KindFuncProto {
+		return sasm.Sig{}, false, err
+	}
+	sig := sasm.Sig{Name: name}
+	if sig.Return, err = rawSasmType(r, btfx.TypeID(fp.SizeOrType)); err != nil {
+		return sasm.Sig{}, false, err
+	}
+	for _, p := range fp.Params() {
+		a, err := rawSasmType(r, p.Type)
+		if err != nil {
+			return sasm.Sig{}, false, err
+		}
+		sig.Args = append(sig.Args, a)
+	}
+	return sig, true, nil
+}
+
+// rawSasmType is sasmType on the raw BTF.
+func rawSasmType(r *btfx.Raw, id btfx.TypeID) (sasm.Type, error) {
+	if id == 0 {
+		return sasm.Void, nil
+	}
+	t, err := r.Underlying(id)
+	if err != nil {
+		return sasm.Type{}, err
+	}
+	switch t.Kind {
+	case btfx.KindInt:
+		enc := t.IntEncoding()
+		if enc == btfx.IntBool {
+			return sasm.Bool, nil
+		}
+		return sasm.Type{Kind: sasm.KindInt, Size: int(t.SizeOrType), Signed: enc == btfx.IntSigned}, nil
+	case btfx.KindEnum, btfx.KindEnum64:
+		return sasm.Type{Kind: sasm.KindInt, Size: int(t.SizeOrType), Signed: t.KindFlag}, nil
+	case btfx.KindPtr:
+		return sasm.Ptr, nil
+	}
+	return sasm.Type{Kind: -1}, nil
+}
+
+// resolveRawRefs is resolveKernelRefs on the raw BTF: each field the
+// programs access is checked against the kernel's layout, each kfunc call
+// gets the kfunc's BTF ID and, for a module's kfunc, the index of the
+// module's BTF in the programs' fd_array (its Offset), which it returns:
+// the module names in slot order, slot 0 unused (the kernel reads a kfunc
+// call's Offset 0 as vmlinux).
+func resolveRawRefs(ops *Ops, spec *ebpf.CollectionSpec, k *kernelBTF, lk *kernelLookup) ([]string, error) {
+	r := k.types()
+	checked := map[sasm.Field]bool{}
+	slots := []string{""}
+	for _, name := range sortedKeys(spec.Programs) {
+		insns := spec.Programs[name].Instructions
+		for i := range insns {
+			if f, ok := sasm.FieldOf(insns[i]); ok && !checked[f] {
+				if err := checkRawField(r, lk.structs[f.Struct], f); err != nil {
+					return nil, fmt.Errorf("program %s of %s: field %s: %w", name, ops.Name, f, err)
+				}
+				checked[f] = true
+			}
+			kf, ok := sasm.KfuncOf(insns[i])
+			if !ok {
+				continue
+			}
+			ref, ok := lk.kfuncs[kf]
+			if !ok {
+				where := "the running kernel's vmlinux BTF"
+				if ops.Module != "" {
+					where = "module " + ops.Module + "'s BTF, the running kernel's vmlinux BTF"
+				}
+				return nil, fmt.Errorf("program %s of %s: kfunc %s: not in %s nor in any other loaded module's: use a kfunc this kernel has, or load the module that defines it", name, ops.Name, kf, where)
+			}
+			insns[i].Constant = int64(ref.id)
+			insns[i].Offset = 0
+			if ref.module != "" {
+				slot := slices.Index(slots, ref.module)
+				if slot < 0 {
+					slot = len(slots)
+					slots = append(slots, ref.module)
+				}
+				insns[i].Offset = int16(slot)
+			}
+		}
+	}
+	if len(slots) == 1 {
+		return nil, nil
+	}
+	return slots, nil
+}
+
+// checkRawField is checkField on the raw BTF; id is the struct's, 0 when
+// the kernel has none of that name.
+func checkRawField(r *btfx.Raw, id btfx.TypeID, f sasm.Field) error {
+	const fix = "regenerate the package against this kernel's BTF (structops-gen --btf /sys/kernel/btf/vmlinux ...)"
+	if id == 0 {
+		return fmt.Errorf("the running kernel has no struct %s: %s", f.Struct, fix)
+	}
+	cur, off := id, 0
+	var m btfx.Member
+	for _, part := range strings.Split(f.Member, ".") {
+		var moff int
+		var ok bool
+		var err error
+		m, moff, ok, err = r.FindMemberRaw(cur, part)
+		if err != nil {
+			return fmt.Errorf("struct %s in the kernel's BTF: %w", f.Struct, err)
+		}
+		if !ok {
+			return fmt.Errorf("the running kernel's %s has no member %s: %s", rawTypeName(r, cur), part, fix)
+		}
+		off += moff
+		cur = m.Type
+	}
+	size, err := r.Sizeof(cur)
+	if err != nil {
+		return fmt.Errorf("size in the kernel's BTF: %w", err)
+	}
+	if off != f.Offset || size != f.Size || m.BitfieldSize > 0 {
+		return fmt.Errorf("generated for offset %d, %d bytes; the running kernel has it at offset %d, %d bytes: %s",
+			f.Offset, f.Size, off, size, fix)
+	}
+	return nil
+}
+
+// rawTypeName is the name of a type as cilium's TypeName gives it (empty
+// for anonymous types).
+func rawTypeName(r *btfx.Raw, id btfx.TypeID) string {
+	t, err := r.Type(id)
+	if err != nil {
+		return ""
+	}
+	return t.Name
+}
