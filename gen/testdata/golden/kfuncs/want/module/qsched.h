@@ -19,7 +19,7 @@ struct qsched_ops {
 	s64 (*tick)(s32 delta);
 };
 
-#ifdef __KERNEL__
+#ifdef MODULE
 /* The kfuncs the module exports to the programs (BPF C declares them __ksym). */
 u32 qsched_depth(u32 queue);
 s64 qsched_weight(s32 class, u8 prio);

@@ -11,10 +11,15 @@ import (
 // R1 holds the ctx: the callback's arguments as an array of u64.
 
 // Enqueue implements u32 enqueue(u32 queue, u32 prio):
-// it printks its name and integer arguments and returns the sum of its integer arguments, converted to u32.
+// it printks its name and integer arguments and returns the sum of its integer arguments and the kfuncs' results, converted to u32.
+// It calls the kfuncs qsched_depth, qsched_weight with its leading integer arguments (0 where it has fewer) and adds their results.
 func Enqueue() asm.Instructions {
 	s := EnqueueSig
 	return sasm.Seq(
+		asm.Instructions{
+			// r7 = ctx, kept for the kfunc calls
+			asm.Mov.Reg(asm.R7, asm.R1),
+		},
 		// r3 = queue (u32), extended to 64 bits
 		s.Arg(asm.R3, 0),
 		// r4 = prio (u32), extended to 64 bits
@@ -26,16 +31,39 @@ func Enqueue() asm.Instructions {
 			asm.Add.Reg(asm.R6, asm.R4),
 		},
 		sasm.Printk("enqueue(queue=%llu, prio=%llu)\n", asm.R3, asm.R4),
-		// return the sum of its integer arguments, converted to u32
+		// r1 = argument 0, for qsched_depth's queue
+		s.ArgFrom(asm.R1, asm.R7, 0),
+		// r0 = qsched_depth(arg0)
+		QschedDepth(asm.R1),
+		asm.Instructions{
+			// r6 += qsched_depth's result
+			asm.Add.Reg(asm.R6, asm.R0),
+		},
+		// r1 = argument 0, for qsched_weight's class
+		s.ArgFrom(asm.R1, asm.R7, 0),
+		// r2 = argument 1, for qsched_weight's prio
+		s.ArgFrom(asm.R2, asm.R7, 1),
+		// r0 = qsched_weight(arg0, arg1)
+		QschedWeight(asm.R1, asm.R2),
+		asm.Instructions{
+			// r6 += qsched_weight's result
+			asm.Add.Reg(asm.R6, asm.R0),
+		},
+		// return the sum of its integer arguments and the kfuncs' results, converted to u32
 		s.Ret(asm.R6),
 	)
 }
 
 // Tick implements s64 tick(s32 delta):
-// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s64.
+// it printks its name and integer arguments and returns the sum of its integer arguments and the kfuncs' results, converted to s64.
+// It calls the kfuncs qsched_depth, qsched_weight with its leading integer arguments (0 where it has fewer) and adds their results.
 func Tick() asm.Instructions {
 	s := TickSig
 	return sasm.Seq(
+		asm.Instructions{
+			// r7 = ctx, kept for the kfunc calls
+			asm.Mov.Reg(asm.R7, asm.R1),
+		},
 		// r3 = delta (s32), extended to 64 bits
 		s.Arg(asm.R3, 0),
 		asm.Instructions{
@@ -43,7 +71,23 @@ func Tick() asm.Instructions {
 			asm.Mov.Reg(asm.R6, asm.R3),
 		},
 		sasm.Printk("tick(delta=%lld)\n", asm.R3),
-		// return the sum of its integer arguments, converted to s64
+		// r1 = argument 0, for qsched_depth's queue
+		s.ArgFrom(asm.R1, asm.R7, 0),
+		// r0 = qsched_depth(arg0)
+		QschedDepth(asm.R1),
+		asm.Instructions{
+			// r6 += qsched_depth's result
+			asm.Add.Reg(asm.R6, asm.R0),
+		},
+		// r1 = argument 0, for qsched_weight's class
+		s.ArgFrom(asm.R1, asm.R7, 0),
+		// r0 = qsched_weight(arg0, 0)
+		QschedWeight(asm.R1, 0),
+		asm.Instructions{
+			// r6 += qsched_weight's result
+			asm.Add.Reg(asm.R6, asm.R0),
+		},
+		// return the sum of its integer arguments and the kfuncs' results, converted to s64
 		s.Ret(asm.R6),
 	)
 }

@@ -34,6 +34,29 @@ var (
 	TickSig = sasm.Sig{Name: "tick", Return: sasm.S64, Args: []sasm.Type{sasm.S32}}
 )
 
+// The kfuncs the module exports to the programs; Load checks each one the programs call
+// against the module's BTF.
+var (
+	// QschedDepthKfunc is the kfunc u32 qsched_depth(u32 queue) of module qsched.
+	QschedDepthKfunc = sasm.KfuncSig{Name: "qsched_depth", Module: "qsched", Return: sasm.U32, Args: []sasm.Type{sasm.U32}}
+	// QschedWeightKfunc is the kfunc s64 qsched_weight(s32 class, u8 prio) of module qsched.
+	QschedWeightKfunc = sasm.KfuncSig{Name: "qsched_weight", Module: "qsched", Return: sasm.S64, Args: []sasm.Type{sasm.S32, sasm.U8}}
+)
+
+// QschedDepth calls the kfunc u32 qsched_depth(u32 queue).
+// Each argument is an asm.Register or an integer constant that fits its type.
+// The result is in R0; R1-R5 are clobbered.
+func QschedDepth(queue any) asm.Instructions {
+	return QschedDepthKfunc.Call(queue)
+}
+
+// QschedWeight calls the kfunc s64 qsched_weight(s32 class, u8 prio).
+// Each argument is an asm.Register or an integer constant that fits its type.
+// The result is in R0; R1-R5 are clobbered.
+func QschedWeight(class any, prio any) asm.Instructions {
+	return QschedWeightKfunc.Call(class, prio)
+}
+
 // Programs returns the BPF program of each callback (see callbacks.go), by member name.
 func Programs() map[string]asm.Instructions {
 	return map[string]asm.Instructions{
