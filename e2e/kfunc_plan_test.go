@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/structops/structops-gen/gen"
@@ -27,6 +28,27 @@ func TestExpectKfuncs(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("%s: got %s, want %s", line, got, want)
+		}
+	}
+}
+
+// TestCallsAgreeWithExpect: for every golden header spec, the values Calls
+// picks are what Expect computes for the same lines.
+func TestCallsAgreeWithExpect(t *testing.T) {
+	hs, _ := filepath.Glob("../gen/testdata/headers/*.h")
+	for _, h := range hs {
+		o, err := gen.Load(gen.Spec{Header: h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range Calls(o) {
+			_, want, err := Expect(o, c.Line)
+			if err != nil {
+				t.Fatalf("%s: %v", h, err)
+			}
+			if want != c.Want {
+				t.Errorf("%s: %q: Calls wants %s, Expect %s", h, c.Line, c.Want, want)
+			}
 		}
 	}
 }

@@ -94,8 +94,9 @@ type Call struct {
 
 // Calls picks arguments for every callback of o that exercise each width
 // and signedness (extreme values, negative numbers) and computes, in Go,
-// what the default body returns: the sum of the integer arguments
-// converted to the return type.
+// what the default body returns: the sum of the integer arguments (and,
+// for a spec with kfuncs, of their results, see Expect) converted to the
+// return type.
 func Calls(o *model.Ops) []Call {
 	var calls []Call
 	for i, m := range o.Callbacks() {
@@ -115,7 +116,15 @@ func Calls(o *model.Ops) []Call {
 				words = append(words, fmt.Sprintf("s%d", j))
 			}
 		}
-		calls = append(calls, Call{Line: strings.Join(words, " "), Want: convert(m.Func.Return, sum)})
+		line := strings.Join(words, " ")
+		want := convert(m.Func.Return, sum)
+		if len(o.Kfuncs) > 0 {
+			// the kfuncs' results too
+			if _, w, err := Expect(o, line); err == nil {
+				want = w
+			}
+		}
+		calls = append(calls, Call{Line: line, Want: want})
 	}
 	return calls
 }
