@@ -53,7 +53,11 @@ func (k KfuncSig) Call(args ...any) asm.Instructions {
 		misuse("", "Kfunc: empty name")
 	}
 	if len(args) != len(k.Args) {
-		misuse("", "kfunc %s takes %d arguments (%s), got %d", k.Name, len(k.Args), k, len(args))
+		plural := "s"
+		if len(k.Args) == 1 {
+			plural = ""
+		}
+		misuse("", "kfunc %s takes %d argument%s (%s), got %d", k.Name, len(k.Args), plural, k, len(args))
 	}
 	type move struct{ dst, src asm.Register }
 	var moves []move

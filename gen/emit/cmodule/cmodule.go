@@ -432,6 +432,10 @@ func newCKfunc(k model.Kfunc, fwd map[string]bool) cKfunc {
 		ck.Body = append(ck.Body, wrap(8, "return ("+r.C+")(", []string{total}, ");"))
 	default:
 		ck.Doc = "Default body: logs the call (pr_debug), returns the sum of its integer arguments plus one."
+		if len(sum) == 0 {
+			ck.Body = append(ck.Body, "return 1;")
+			break
+		}
 		// the sum in 64 bits, then converted to the return type
 		var terms []string
 		for _, s := range sum {

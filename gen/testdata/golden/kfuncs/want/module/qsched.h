@@ -14,6 +14,8 @@
 #include <linux/types.h>
 #endif
 
+struct task_struct;
+
 struct qsched_ops {
 	u32 (*enqueue)(u32 queue, u32 prio);
 	s64 (*tick)(s32 delta);
@@ -23,6 +25,7 @@ struct qsched_ops {
 /* The kfuncs the module exports to the programs (BPF C declares them __ksym). */
 u32 qsched_depth(u32 queue);
 s64 qsched_weight(s32 class, u8 prio);
+s32 qsched_nap(struct task_struct *task);
 #endif
 
 #endif /* _QSCHED_H */

@@ -31,4 +31,11 @@ __bpf_kfunc s64 qsched_weight(s32 class, u8 prio)
 	return (s64)((s64)class + (s64)prio + 1);
 }
 
+/* Default body: logs the call (pr_debug), returns the sum of its integer arguments plus one. */
+__bpf_kfunc s32 qsched_nap(struct task_struct *task)
+{
+	pr_debug("qsched_nap(task=%s)\n", task ? "non-NULL" : "NULL");
+	return 1;
+}
+
 __bpf_kfunc_end_defs();

@@ -41,6 +41,8 @@ var (
 	QschedDepthKfunc = sasm.KfuncSig{Name: "qsched_depth", Module: "qsched", Return: sasm.U32, Args: []sasm.Type{sasm.U32}}
 	// QschedWeightKfunc is the kfunc s64 qsched_weight(s32 class, u8 prio) of module qsched.
 	QschedWeightKfunc = sasm.KfuncSig{Name: "qsched_weight", Module: "qsched", Return: sasm.S64, Args: []sasm.Type{sasm.S32, sasm.U8}}
+	// QschedNapKfunc is the kfunc s32 qsched_nap(struct task_struct *task) of module qsched (KF_TRUSTED_ARGS | KF_SLEEPABLE).
+	QschedNapKfunc = sasm.KfuncSig{Name: "qsched_nap", Module: "qsched", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr}, Sleepable: true}
 )
 
 // QschedDepth calls the kfunc u32 qsched_depth(u32 queue).
@@ -55,6 +57,14 @@ func QschedDepth(queue any) asm.Instructions {
 // The result is in R0; R1-R5 are clobbered.
 func QschedWeight(class any, prio any) asm.Instructions {
 	return QschedWeightKfunc.Call(class, prio)
+}
+
+// QschedNap calls the kfunc s32 qsched_nap(struct task_struct *task).
+// Each argument is an asm.Register or an integer constant that fits its type.
+// The result is in R0; R1-R5 are clobbered.
+// It may sleep (KF_SLEEPABLE): call it from sleepable callbacks only.
+func QschedNap(task any) asm.Instructions {
+	return QschedNapKfunc.Call(task)
 }
 
 // Programs returns the BPF program of each callback (see callbacks.go), by member name.
