@@ -18,10 +18,22 @@ import (
 // load, each with its message.
 func TestKfuncsInVM(t *testing.T) {
 	k := kernel(t)
+	kfuncsInVM(t, k, vm.BuildOptions{W1: true})
+}
+
+// TestKfuncsSeries2InVM is TestKfuncsInVM on the second kernel series,
+// whose kernels no longer define KF_TRUSTED_ARGS.
+func TestKfuncsSeries2InVM(t *testing.T) {
+	k := series2Kernel(t)
+	kfuncsInVM(t, k, vm.BuildOptions{W1: true, Chroot: k.BuildEnv})
+}
+
+func kfuncsInVM(t *testing.T, k *vm.Kernel, opts vm.BuildOptions) {
 	work := t.TempDir()
+	opts.Dir = filepath.Join(work, "build")
 	s := goldenStack(t, "kfuncs", "../gen/testdata/headers/kfuncs.h")
 	missing := generated(t, "kfuncs_missing", "testdata/kfuncs_missing.h")
-	kos, err := vm.BuildModuleOpts(context.Background(), k.KDir, filepath.Join(s.dir, "module"), vm.BuildOptions{Dir: filepath.Join(work, "build"), W1: true})
+	kos, err := vm.BuildModuleOpts(context.Background(), k.KDir, filepath.Join(s.dir, "module"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,9 @@ type cModule struct {
 	Kfuncs             []cKfunc
 	Objs               string
 	Main, KfuncsSource string
+	// TrustedArgs: a kfunc is KF_TRUSTED_ARGS, a flag newer kernels no
+	// longer define (trusted arguments are every kfunc's default there).
+	TrustedArgs bool
 }
 
 // cKfunc is one kfunc: its prototype, its entry in the kfunc set, and the
@@ -242,6 +245,7 @@ func newCModule(o *model.Ops) *cModule {
 	}
 	for _, k := range o.Kfuncs {
 		v.Kfuncs = append(v.Kfuncs, newCKfunc(k, fwd))
+		v.TrustedArgs = v.TrustedArgs || k.Flags.TrustedArgs
 	}
 	for _, m := range o.Callbacks() {
 		v.Members = append(v.Members, newCMember(o, m, fwd))

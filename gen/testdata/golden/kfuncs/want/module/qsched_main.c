@@ -175,6 +175,14 @@ static struct bpf_struct_ops qsched_ops_struct_ops = {
 	.owner = THIS_MODULE,
 };
 
+/*
+ * Kernels that check every kfunc's pointer arguments as trusted (7.x) no
+ * longer define the flag.
+ */
+#ifndef KF_TRUSTED_ARGS
+#define KF_TRUSTED_ARGS 0
+#endif
+
 /* The kfuncs the module exports (bodies in qsched_kfuncs.c), with their flags. */
 BTF_KFUNCS_START(qsched_kfunc_ids)
 BTF_ID_FLAGS(func, qsched_depth)
