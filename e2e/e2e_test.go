@@ -299,11 +299,21 @@ func TestGeneratedStacksInVM(t *testing.T) {
 		{Name: "default-attached", Argv: []string{def.loader, "--interval", "1h"}, Background: "def", Ready: "attached"},
 		{Name: "trigger-mode", Stat: trigger, WantMode: "0600"},
 		{Name: "trigger-hex", Write: trigger, Data: "test_2 0x10 -0x3", WantLines: []string{"test_2 13"}},
-		{Name: "trigger-out-of-range", Write: trigger, Data: "test_2 2147483648 1", WantErrno: "ERANGE"},
+		{Name: "trigger-out-of-range", Write: trigger, Data: "test_2 2147483648 1", WantErrno: "ERANGE",
+			WantLines: []string{`error: test_2: argument a: "2147483648" is not a number in [-2147483648, 2147483647]`}},
 		{Name: "trigger-out-of-range-log", WaitKmsg: `test_2: argument a: "2147483648" is not a number in [-2147483648, 2147483647]`, Count: 1},
 		{Name: "trigger-not-a-number", Write: trigger, Data: "test_2 ten 1", WantErrno: "ERANGE"},
-		{Name: "trigger-missing-argument", Write: trigger, Data: "test_2 1", WantErrno: "EINVAL"},
+		{Name: "trigger-missing-argument", Write: trigger, Data: "test_2 1", WantErrno: "EINVAL",
+			WantLines: []string{"error: test_2: missing argument b"}},
+		{Name: "trigger-extra-words", Write: trigger, Data: "test_2 1 2 3  4\n", WantErrno: "EINVAL",
+			WantLines: []string{`error: test_2: extra words "3  4" after its arguments`}},
+		{Name: "trigger-too-long", Write: trigger, Data: "test_2 1 2" + strings.Repeat(" ", 300), WantErrno: "E2BIG",
+			WantLines: []string{"error: a line of 310 bytes: the trigger takes at most 255"}},
+		{Name: "trigger-reason-cleared", Write: trigger, Data: "test_2 5 6", WantLines: []string{"test_2 11"}, NotLines: []string{"error:"}},
 		{Name: "default-detach", Stop: "def", WantStdout: []string{"test_1 42", "test_2 30", "test_3 21"}, WantStderr: []string{"detached"}},
+		// a refused --call prints the module's reason
+		{Name: "call-refused-reason", Argv: []string{def.loader, "--call", "test_2 1 2 3"}, WantExit: 1,
+			WantStderr: []string{`invalid argument: test_2: extra words "3" after its arguments`}},
 		// a loader implementing test_1 and test_2 only: test_3 stays unset
 		{Name: "subset-attached", Argv: []string{subset.loader, "--interval", "1h"}, Background: "subset", Ready: "attached"},
 		{Name: "unset-callback", Write: trigger, Data: "test_3 hi 2", WantErrno: "ENOTSUP"}, // = EOPNOTSUPP on Linux

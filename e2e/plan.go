@@ -40,10 +40,12 @@ type Step struct {
 	Stop       string `json:"stop,omitempty"`
 	// Write writes Data to this file (the write must fail with WantErrno,
 	// or succeed for ""), then reads the file: it must hold each of
-	// WantLines as a whole line.
+	// WantLines as a whole line, and no line starting with one of
+	// NotLines.
 	Write     string   `json:"write,omitempty"`
 	Data      string   `json:"data,omitempty"`
 	WantLines []string `json:"want_lines,omitempty"`
+	NotLines  []string `json:"not_lines,omitempty"`
 	// AnyResult, with Write: any errno is fine (the kernel log is checked
 	// afterwards: malformed lines must not crash the module).
 	AnyResult bool `json:"any_result,omitempty"`

@@ -32,6 +32,11 @@ import (
 // DefaultOpsName is the ops type of the built-in spec.
 const DefaultOpsName = builtin.OpsName
 
+// ErrBTFBase is what an error wraps when split (module) BTF does not fit
+// its base, or the base is missing: the base to pass is the vmlinux the
+// module was built against.
+var ErrBTFBase = btfspec.ErrBase
+
 // DefaultBTFBase is the BTF that module (split) BTF is resolved against
 // unless Spec.BTFBase names another.
 const DefaultBTFBase = btfspec.DefaultBTFBase
@@ -39,10 +44,12 @@ const DefaultBTFBase = btfspec.DefaultBTFBase
 // Spec says where the ops type comes from: the built-in default, a C
 // header, or BTF. At most one of Header and BTF is set.
 type Spec struct {
-	Ops     string // struct name; "" picks the default (or the header's only ops struct)
-	Header  string // a C header declaring the ops struct
-	BTF     string // an ELF object with .BTF, or raw BTF
-	BTFBase string // the base BTF of split (module) BTF
+	Ops    string // struct name; "" picks the default (or the header's only ops struct)
+	Header string // a C header declaring the ops struct
+	// HeaderData is the header's text; nil: read from the file Header.
+	HeaderData []byte
+	BTF        string // an ELF object with .BTF, or raw BTF
+	BTFBase    string // the base BTF of split (module) BTF
 	// Kernel types (BTF) only:
 	Members []string // the callbacks to implement (default: the kernel's required ones)
 	Set     []string // data member assignments "member=value"
@@ -73,9 +80,12 @@ func load(s Spec) (*model.Ops, error) {
 	case s.BTFBase != "" && s.BTF == "":
 		return nil, sourceErr("a base BTF needs the module's BTF: pass the module's BTF, or drop the base")
 	case s.Header != "":
-		src, err := os.ReadFile(s.Header)
-		if err != nil {
-			return nil, &model.Error{Err: err, Msg: fmt.Sprintf("read the header: %v: pass a C header declaring the ops struct", err)}
+		src := s.HeaderData
+		if src == nil {
+			var err error
+			if src, err = os.ReadFile(s.Header); err != nil {
+				return nil, &model.Error{Err: err, Msg: fmt.Sprintf("read the header: %v: pass a C header declaring the ops struct", err)}
+			}
 		}
 		return header.Parse(s.Header, src, s.Ops)
 	case s.BTF != "":

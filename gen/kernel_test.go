@@ -252,3 +252,15 @@ func inputOf(e *model.Error) string {
 	}
 	return e.Input
 }
+
+// Split BTF read on a base it was not built on is ErrBTFBase, so that the
+// command line can name --btf-base.
+func TestListWrongBase(t *testing.T) {
+	_, err := List("testdata/btf/mod_ops.btf", "testdata/btf/ops.btf")
+	if !errors.Is(err, ErrBTFBase) {
+		t.Fatalf("List on a wrong base: %v, want ErrBTFBase", err)
+	}
+	if _, err := List("testdata/btf/mod_ops.btf", "testdata/btf/base.btf"); err != nil {
+		t.Fatalf("List on its base: %v", err)
+	}
+}

@@ -31,6 +31,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/stdarg.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -291,6 +292,43 @@ static void bpf_testmod_record(unsigned int slot, unsigned int idx, s64 value)
 }
 
 /*
+ * Why the last refused line was refused, for the process that wrote it: its
+ * reads of the trigger end with "error: <reason>", so the writer learns the
+ * reason without the kernel log. Its next accepted line clears it. Under
+ * the results lock.
+ */
+static struct bpf_testmod_refusal {
+	pid_t tgid;
+	char reason[BPF_TESTMOD_TRIGGER_MAX];
+} bpf_testmod_refused;
+
+/* Refuses a line: keeps the reason for its writer, logs it and returns err. */
+static __printf(2, 3) int bpf_testmod_refuse(int err, const char *fmt, ...)
+{
+	char reason[BPF_TESTMOD_TRIGGER_MAX];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, args);
+	va_end(args);
+	pr_err_ratelimited("%s\n", reason);
+	spin_lock(&bpf_testmod_results_lock);
+	bpf_testmod_refused.tgid = task_tgid_nr(current);
+	strscpy(bpf_testmod_refused.reason, reason, sizeof(bpf_testmod_refused.reason));
+	spin_unlock(&bpf_testmod_results_lock);
+	return err;
+}
+
+/* An accepted line clears its writer's last refusal. */
+static void bpf_testmod_accept(void)
+{
+	spin_lock(&bpf_testmod_results_lock);
+	if (bpf_testmod_refused.tgid == task_tgid_nr(current))
+		bpf_testmod_refused.reason[0] = '\0';
+	spin_unlock(&bpf_testmod_results_lock);
+}
+
+/*
  * Splits the next space-separated word off *args; NULL at the end. strsep()
  * leaves *args NULL after the last word.
  */
@@ -324,22 +362,21 @@ static int bpf_testmod_parse(char **args, const char *name, const struct bpf_tes
 		return 0;
 	if (p->kind == BPF_TESTMOD_ARG_REST) {
 		a->str = *args ? strim(*args) : "";
+		*args = NULL;
 		return 0;
 	}
 	word = bpf_testmod_next_word(args);
-	if (!word) {
-		pr_err("%s: missing argument %s\n", name, p->name);
-		return -EINVAL;
-	}
+	if (!word)
+		return bpf_testmod_refuse(-EINVAL, "%s: missing argument %s",
+				name, p->name);
 	switch (p->kind) {
 	case BPF_TESTMOD_ARG_WORD:
 		a->str = word;
 		return 0;
 	case BPF_TESTMOD_ARG_BOOL:
-		if (kstrtobool(word, &b)) {
-			pr_err("%s: argument %s: want 0/1, y/n or on/off\n", name, p->name);
-			return -EINVAL;
-		}
+		if (kstrtobool(word, &b))
+			return bpf_testmod_refuse(-EINVAL,
+				"%s: argument %s: want 0/1, y/n or on/off", name, p->name);
 		a->u = b;
 		return 0;
 	case BPF_TESTMOD_ARG_INT:
@@ -353,11 +390,10 @@ static int bpf_testmod_parse(char **args, const char *name, const struct bpf_tes
 			err = -ERANGE;
 		break;
 	}
-	if (err) {
-		pr_err("%s: argument %s: \"%s\" is not a number in [%lld, %llu]\n",
-		       name, p->name, word, p->min, p->max);
-		return -ERANGE;
-	}
+	if (err)
+		return bpf_testmod_refuse(-ERANGE,
+			"%s: argument %s: \"%s\" is not a number in [%lld, %llu]",
+			name, p->name, word, p->min, p->max);
 	return 0;
 }
 
@@ -372,8 +408,7 @@ static int bpf_testmod_other(unsigned int slot, const char *line, size_t len)
 	ops = rcu_dereference(bpf_testmod_ops_slots[slot]);
 	if (!ops) {
 		rcu_read_unlock();
-		pr_info("No struct_ops registered\n");
-		return -ENODEV;
+		return bpf_testmod_refuse(-ENODEV, "No struct_ops registered");
 	}
 	c1 = ops->test_1;
 	c2 = ops->test_2;
@@ -432,15 +467,17 @@ static int bpf_testmod_call(unsigned int slot, char *line, size_t len)
 		if (err)
 			return err;
 	}
+	if (args && *skip_spaces(args))
+		return bpf_testmod_refuse(-EINVAL,
+			"%s: extra words \"%s\" after its arguments", cb->name, strim(args));
 
 	rcu_read_lock();
 	ops = rcu_dereference(bpf_testmod_ops_slots[slot]);
 	if (!ops || !*(void **)((void *)ops + cb->offset)) {
 		rcu_read_unlock();
-		pr_err_ratelimited("%s: %s\n", cb->name, ops ?
-				   "not implemented by the attached bpf_testmod_ops" :
-				   "no bpf_testmod_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
+		return bpf_testmod_refuse(ops ? -EOPNOTSUPP : -ENODEV, "%s: %s", cb->name,
+			ops ? "not implemented by the attached bpf_testmod_ops" :
+			"no bpf_testmod_ops implementation is attached");
 	}
 	ret = cb->call(ops, a);
 	rcu_read_unlock();
@@ -452,13 +489,16 @@ static int bpf_testmod_call(unsigned int slot, char *line, size_t len)
 static ssize_t bpf_testmod_trigger_write(struct file *file, const char __user *ubuf, size_t count,
 					 loff_t *ppos)
 {
-	size_t len = min_t(size_t, count, BPF_TESTMOD_TRIGGER_MAX - 1);
 	unsigned int slot = 0;
 	char *buf, *line;
 	size_t n;
 	int err;
 
-	buf = memdup_user_nul(ubuf, len);
+	if (count > BPF_TESTMOD_TRIGGER_MAX - 1)
+		return bpf_testmod_refuse(-E2BIG,
+			"a line of %zu bytes: the trigger takes at most %d", count,
+			BPF_TESTMOD_TRIGGER_MAX - 1);
+	buf = memdup_user_nul(ubuf, count);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
@@ -469,16 +509,20 @@ static ssize_t bpf_testmod_trigger_write(struct file *file, const char __user *u
 		if (line[n])
 			line[n++] = '\0';
 		if (kstrtouint(line + 1, 10, &slot) || slot >= BPF_TESTMOD_NR_SLOTS) {
-			pr_err("\"%s\": want @0 to @%d before the callback\n", line,
-			       BPF_TESTMOD_NR_SLOTS - 1);
+			err = bpf_testmod_refuse(-EINVAL,
+				"\"%s\": want @0 to @%d before the callback", line,
+				BPF_TESTMOD_NR_SLOTS - 1);
 			kfree(buf);
-			return -EINVAL;
+			return err;
 		}
 		line = skip_spaces(line + n);
 	}
-	err = bpf_testmod_call(slot, line, len - (line - buf));
+	err = bpf_testmod_call(slot, line, count - (line - buf));
 	kfree(buf);
-	return err ? err : count;
+	if (err)
+		return err;
+	bpf_testmod_accept();
+	return count;
 }
 
 /*
@@ -505,6 +549,7 @@ static void bpf_testmod_show_links(struct seq_file *m)
 static int bpf_testmod_trigger_show(struct seq_file *m, void *v)
 {
 	struct bpf_testmod_result res[ARRAY_SIZE(bpf_testmod_callbacks)];
+	char reason[BPF_TESTMOD_TRIGGER_MAX] = "";
 	const struct bpf_testmod_callback *cb;
 	unsigned int slot, i;
 	char at[16] = "";
@@ -538,6 +583,12 @@ static int bpf_testmod_trigger_show(struct seq_file *m, void *v)
 			}
 		}
 	}
+	spin_lock(&bpf_testmod_results_lock);
+	if (bpf_testmod_refused.tgid == task_tgid_nr(current))
+		strscpy(reason, bpf_testmod_refused.reason, sizeof(reason));
+	spin_unlock(&bpf_testmod_results_lock);
+	if (reason[0])
+		seq_printf(m, "error: %s\n", reason);
 	return 0;
 }
 

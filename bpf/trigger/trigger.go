@@ -6,6 +6,11 @@
 // "@K: link <id>" lines, a line written with an "@K " prefix calls slot K,
 // and the values of slot K > 0 come back with the same prefix.
 //
+// A line the module refuses fails the write with an errno (EINVAL, ERANGE,
+// E2BIG for a line over 255 bytes, ...); the module keeps the reason for
+// the process that wrote the line, and that process's reads of the trigger
+// end with "error: <reason>". Call puts the reason into its error.
+//
 // A module structops-gen did not generate may have a trigger without a read
 // handler (the tutorial's hello.ko): writes call the callbacks, reads fail
 // with EIO, and Call reports ErrNoReadBack.
@@ -72,6 +77,9 @@ func (c *Client) Call(line string) ([]byte, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w: is the module loaded?", err)
 		}
+		if reason := c.reason(); reason != "" {
+			return nil, fmt.Errorf("line %q: %w: %s", line, err, reason)
+		}
 		return nil, fmt.Errorf("line %q: %w", line, err)
 	}
 	out, err := c.read()
@@ -79,6 +87,25 @@ func (c *Client) Call(line string) ([]byte, error) {
 		return nil, err
 	}
 	return slotLines(out, c.Slot), nil
+}
+
+// reasonPrefix starts the line that says why the module refused the
+// reader's last line.
+const reasonPrefix = "error: "
+
+// reason reads why the module refused this process's last line: "" when
+// the trigger cannot be read or keeps no reason.
+func (c *Client) reason() string {
+	out, err := c.ReadFile(c.Path)
+	if err != nil {
+		return ""
+	}
+	for _, ln := range strings.Split(string(out), "\n") {
+		if r, ok := strings.CutPrefix(ln, reasonPrefix); ok {
+			return r
+		}
+	}
+	return ""
 }
 
 // FindSlot reads the trigger, which a module generated with --instances

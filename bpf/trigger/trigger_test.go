@@ -109,3 +109,25 @@ func TestNoReadBackHost(t *testing.T) {
 		t.Errorf("read: %v", err)
 	}
 }
+
+// TestRefusalReason: a refused line's error carries the errno and the
+// reason the module keeps for the writer.
+func TestRefusalReason(t *testing.T) {
+	f := &fakeFile{out: "test_1 42\nerror: test_2: extra words \"3 4\" after its arguments\n"}
+	c := f.client("/proc/x_trigger")
+	c.WriteFile = func(name string, b []byte, _ os.FileMode) error {
+		return &fs.PathError{Op: "write", Path: name, Err: syscall.EINVAL}
+	}
+	_, err := c.Call("test_2 1 2 3 4")
+	if !errors.Is(err, syscall.EINVAL) {
+		t.Fatalf("error %v does not wrap EINVAL", err)
+	}
+	if !strings.HasSuffix(err.Error(), `: test_2: extra words "3 4" after its arguments`) {
+		t.Errorf("error %q lacks the module's reason", err)
+	}
+	// without a kept reason, the errno alone
+	f.out = "test_1 42\n"
+	if _, err := c.Call("test_2 x"); err == nil || strings.Contains(err.Error(), "error:") || !errors.Is(err, syscall.EINVAL) {
+		t.Errorf("error without a reason: %v", err)
+	}
+}

@@ -214,3 +214,25 @@ func TestGenerateAndCheck(t *testing.T) {
 		})
 	}
 }
+
+// init sets up a project and prints what it requires and the next
+// commands; its help goes to stdout.
+func TestInitCommand(t *testing.T) {
+	help := runOK(t, "init", "--help")
+	if !strings.Contains(help, "structops-gen init [--spec FILE.h") || !strings.Contains(help, "--module") {
+		t.Errorf("init --help lacks its usage or flags:\n%s", help)
+	}
+	if testing.Short() {
+		t.Skip("runs go mod tidy")
+	}
+	dir := filepath.Join(t.TempDir(), "proj")
+	out := runOK(t, "init", "--spec", "../../gen/testdata/headers/widths.h", "--module", "example.com/proj", dir)
+	for _, want := range []string{"Go module example.com/proj in " + dir, "replaced by ", "next:\n  cd " + dir + "\n  go build ./...\n  structops-vm run --module ./module --go ./widthsops/loader -- --call "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("init prints no %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "widths.h")); err != nil {
+		t.Error(err)
+	}
+}

@@ -125,14 +125,14 @@ func caseArgs(t *testing.T, dir, text, out string) []string {
 			args = append(args, name+"="+rel(val))
 			continue
 		}
-		args = append(args, a)
+		args = append(args, strings.ReplaceAll(a, "$OUT", out))
 		if pathFlags[a] && i+1 < len(lines) {
 			hasOut = hasOut || a == "-o" || a == "--out"
 			i++
 			args = append(args, rel(lines[i]))
 		}
 	}
-	if !hasOut && (len(args) == 0 || args[0] != "list") {
+	if !hasOut && (len(args) == 0 || args[0] != "list" && args[0] != "init") {
 		args = append(args, "-o", out)
 	}
 	return args

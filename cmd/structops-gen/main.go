@@ -15,12 +15,14 @@ import (
 	"github.com/structops/structops-gen/gen"
 	"github.com/structops/structops-gen/gen/model"
 	"github.com/structops/structops-gen/gen/output"
+	"github.com/structops/structops-gen/gen/project"
 )
 
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
 
 const usage = `usage:
   structops-gen [--ops NAME] [--spec FILE.h | --btf FILE [--btf-base FILE]] [--instances N] [-o DIR] [--check]
+  structops-gen init [--spec FILE.h | --btf FILE] [--ops NAME] DIR   (a new Go module; see init --help)
   structops-gen list --btf FILE [--btf-base FILE]
 
 Kernel types (--btf): only the callbacks the kernel requires get a program, plus
@@ -51,18 +53,14 @@ func run(stdout, stderr io.Writer, args []string) int {
 	if len(args) > 0 && args[0] == "list" {
 		return list(stdout, stderr, args[1:])
 	}
+	if len(args) > 0 && args[0] == "init" {
+		return initProject(stdout, stderr, args[1:])
+	}
 	fs := pflag.NewFlagSet("structops-gen", pflag.ContinueOnError)
 	var spec gen.Spec
 	var out, goImport string
 	var check bool
-	fs.StringVar(&spec.Ops, "ops", "", "the ops struct to generate (default "+gen.DefaultOpsName+", or the header's only ops struct)")
-	fs.StringVar(&spec.Header, "spec", "", "C header declaring the ops struct (a new subsystem)")
-	fs.StringVar(&spec.BTF, "btf", "", "ELF object with .BTF or raw BTF holding an existing ops type")
-	fs.StringVar(&spec.BTFBase, "btf-base", "", "base BTF for split (module) BTF (default "+gen.DefaultBTFBase+")")
-	fs.StringSliceVar(&spec.Members, "members", nil, "kernel types: the callbacks to implement, comma-separated (default: the ones the kernel requires)")
-	fs.StringArrayVar(&spec.Set, "set", nil, "kernel types: set a data member, e.g. --set name=gocc (repeatable; strings for char arrays, numbers for integers)")
-	fs.StringSliceVar(&spec.Fields, "fields", nil, "kernel types: extra kernel struct fields the bodies read, e.g. tcp_sock.srtt_us (comma-separated)")
-	fs.IntVar(&spec.Instances, "instances", 1, "how many implementations the generated module accepts at once; the trigger addresses slot K with \"@K \" (not for --btf kernel types)")
+	specFlags(fs, &spec)
 	fs.StringVarP(&out, "out", "o", "out", "output directory")
 	fs.StringVar(&goImport, "go-import", "", "Go import path of the output directory (default: from the go.mod above it)")
 	fs.BoolVar(&check, "check", false, "write nothing; exit 1 naming each file that differs from what would be generated")
@@ -73,16 +71,37 @@ func run(stdout, stderr io.Writer, args []string) int {
 		fmt.Fprintf(stderr, "structops-gen: unexpected argument %q (see --help)\n", fs.Arg(0))
 		return 2
 	}
-	if err := model.CheckInstances(spec.Instances); err != nil {
-		fmt.Fprintf(stderr, "structops-gen: %v\n", flagWords(err))
-		return 2
-	}
-	if msg := flagConflict(spec); msg != "" {
-		fmt.Fprintf(stderr, "structops-gen: %s\n", msg)
-		return 1
+	if code := checkSpecFlags(stderr, "structops-gen", spec); code != 0 {
+		return code
 	}
 	if err := generate(stdout, spec, out, goImport, check); err != nil {
 		fmt.Fprintf(stderr, "structops-gen: %v\n", flagWords(err))
+		return 1
+	}
+	return 0
+}
+
+// specFlags defines the flags that say which ops type to read.
+func specFlags(fs *pflag.FlagSet, spec *gen.Spec) {
+	fs.StringVar(&spec.Ops, "ops", "", "the ops struct to generate (default "+gen.DefaultOpsName+", or the header's only ops struct)")
+	fs.StringVar(&spec.Header, "spec", "", "C header declaring the ops struct (a new subsystem)")
+	fs.StringVar(&spec.BTF, "btf", "", "ELF object with .BTF or raw BTF holding an existing ops type")
+	fs.StringVar(&spec.BTFBase, "btf-base", "", "base BTF for split (module) BTF (default "+gen.DefaultBTFBase+")")
+	fs.StringSliceVar(&spec.Members, "members", nil, "kernel types: the callbacks to implement, comma-separated (default: the ones the kernel requires)")
+	fs.StringArrayVar(&spec.Set, "set", nil, "kernel types: set a data member, e.g. --set name=gocc (repeatable; strings for char arrays, numbers for integers)")
+	fs.StringSliceVar(&spec.Fields, "fields", nil, "kernel types: extra kernel struct fields the bodies read, e.g. tcp_sock.srtt_us (comma-separated)")
+	fs.IntVar(&spec.Instances, "instances", 1, "how many implementations the generated module accepts at once; the trigger addresses slot K with \"@K \" (not for --btf kernel types)")
+}
+
+// checkSpecFlags checks the spec flags together: 0, or the exit code after
+// saying what is wrong.
+func checkSpecFlags(stderr io.Writer, name string, spec gen.Spec) int {
+	if err := model.CheckInstances(spec.Instances); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, flagWords(err))
+		return 2
+	}
+	if msg := flagConflict(spec); msg != "" {
+		fmt.Fprintf(stderr, "%s: %s\n", name, msg)
 		return 1
 	}
 	return 0
@@ -112,6 +131,9 @@ func flagWords(err error) error {
 		}
 		return errors.Join(errs...)
 	}
+	if errors.Is(err, gen.ErrBTFBase) {
+		return fmt.Errorf("%w (--btf-base FILE)", err)
+	}
 	e, ok := err.(*model.Error)
 	if !ok {
 		return err
@@ -140,7 +162,9 @@ func generate(stdout io.Writer, spec gen.Spec, out, goImport string, check bool)
 		return err
 	}
 	if goImport == "" {
-		if goImport, err = gen.GoImportFor(out); err != nil {
+		if goImport, err = gen.GoImportFor(out); errors.Is(err, output.ErrNoGoMod) {
+			return fmt.Errorf("%w; or make %s a Go module holding the stack: structops-gen init %s %s", err, out, specArgs(spec), out)
+		} else if err != nil {
 			return err
 		}
 	}
@@ -174,6 +198,83 @@ func generate(stdout io.Writer, spec gen.Spec, out, goImport string, check bool)
 	}
 	fmt.Fprintf(stdout, "struct %s (%s): wrote %d files to %s\n", ops.Name, ops.Source, len(files), out)
 	return nil
+}
+
+// specArgs are the spec flags of spec, as given.
+func specArgs(s gen.Spec) string {
+	var args []string
+	if s.Ops != "" {
+		args = append(args, "--ops", s.Ops)
+	}
+	switch {
+	case s.Header != "":
+		args = append(args, "--spec", s.Header)
+	case s.BTF != "":
+		args = append(args, "--btf", s.BTF)
+		if s.BTFBase != "" {
+			args = append(args, "--btf-base", s.BTFBase)
+		}
+	}
+	return strings.Join(args, " ")
+}
+
+const initUsage = `usage:
+  structops-gen init [--spec FILE.h | --btf FILE [--btf-base FILE]] [--ops NAME] [--module PATH] DIR
+
+Makes DIR (new, or empty) a Go module holding the generated stack, ready to
+build: go.mod and go.sum (completed by go mod tidy, which fetches the
+third-party modules through the Go proxy), the spec (a header is copied in),
+module/, the Go package with its loader, a Makefile (generate, module,
+loader, vm, test) and a README. The module requires
+github.com/structops/structops-gen at the version this binary was built
+from; a binary built from a checkout makes the project replace it with that
+checkout (found through the source path recorded in the binary).
+
+Examples:
+  structops-gen init --spec my.h --ops my_ops proj
+  structops-gen init --btf /sys/kernel/btf/vmlinux --ops tcp_congestion_ops --set name=gocc cc
+
+Flags:
+`
+
+func initProject(stdout, stderr io.Writer, args []string) int {
+	fs := pflag.NewFlagSet("structops-gen init", pflag.ContinueOnError)
+	var opts project.Options
+	specFlags(fs, &opts.Spec)
+	fs.StringVar(&opts.Module, "module", "", "Go module path of the project (default: DIR's base name)")
+	if code, done := parseFlags(fs, args, stdout, stderr, initUsage); done {
+		return code
+	}
+	switch {
+	case fs.NArg() == 0:
+		fmt.Fprintf(stderr, "structops-gen init: name the project directory, e.g. structops-gen init --spec my.h --ops my_ops proj (see --help)\n")
+		return 2
+	case fs.NArg() > 1:
+		fmt.Fprintf(stderr, "structops-gen init: unexpected argument %q: one project directory (see --help)\n", fs.Arg(1))
+		return 2
+	}
+	opts.Dir = fs.Arg(0)
+	if code := checkSpecFlags(stderr, "structops-gen init", opts.Spec); code != 0 {
+		return code
+	}
+	self, err := project.FindSelf()
+	if err != nil {
+		fmt.Fprintf(stderr, "structops-gen init: %v\n", err)
+		return 1
+	}
+	opts.Self = self
+	res, err := project.Init(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "structops-gen init: %v\n", flagWords(err))
+		return 1
+	}
+	fmt.Fprintf(stdout, "struct %s (%s): Go module %s in %s\n", res.Ops.Name, res.Ops.Source, res.Module, res.Dir)
+	fmt.Fprintf(stdout, "it requires %s\n", res.Self)
+	fmt.Fprintf(stdout, "next:\n")
+	for _, c := range res.Next {
+		fmt.Fprintf(stdout, "  %s\n", c)
+	}
+	return 0
 }
 
 const listUsage = `usage:
@@ -218,7 +319,7 @@ func list(stdout, stderr io.Writer, args []string) int {
 	}
 	types, err := gen.List(*path, *base)
 	if err != nil {
-		fmt.Fprintf(stderr, "structops-gen list: %v\n", err)
+		fmt.Fprintf(stderr, "structops-gen list: %v\n", flagWords(err))
 		return 1
 	}
 	printList(stdout, *path, types)

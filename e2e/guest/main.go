@@ -195,6 +195,13 @@ func writeRead(s e2e.Step) error {
 			return fmt.Errorf("%s lacks the line %q after writing %q; it reads %q", s.Write, w, s.Data, b)
 		}
 	}
+	for _, ln := range lines {
+		for _, not := range s.NotLines {
+			if strings.HasPrefix(ln, not) {
+				return fmt.Errorf("%s has the line %q after writing %q; it reads %q", s.Write, ln, s.Data, b)
+			}
+		}
+	}
 	return nil
 }
 

@@ -327,6 +327,9 @@ func (fs Files) Check(dir string) ([]Drift, error) {
 	return drift, nil
 }
 
+// ErrNoGoMod: no go.mod in the output dir or above it.
+var ErrNoGoMod = errors.New("no go.mod here or above: generate inside a Go module or name the import path")
+
 // GoImportFor derives the Go import path of dir from the go.mod above it.
 func GoImportFor(dir string) (string, error) {
 	abs, err := filepath.Abs(dir)
@@ -350,7 +353,7 @@ func GoImportFor(dir string) (string, error) {
 			return mod + "/" + filepath.ToSlash(rel), nil
 		}
 		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod in %s or above: generate inside a Go module or name the import path", abs)
+			return "", fmt.Errorf("%s: %w", abs, ErrNoGoMod)
 		}
 	}
 }

@@ -49,6 +49,16 @@ func Load(path, basePath string) (*File, error) {
 	return LoadData(path, data, basePath)
 }
 
+// ErrBase is what an error wraps when split BTF cannot be read on its base:
+// the base is missing, or it is not the BTF the split BTF was built on.
+var ErrBase = errors.New("split BTF without a fitting base")
+
+// baseError marks an error as ErrBase, its text unchanged.
+type baseError struct{ error }
+
+func (e baseError) Unwrap() error        { return e.error }
+func (e baseError) Is(target error) bool { return target == ErrBase }
+
 // LoadData is Load on data, the contents of path.
 func LoadData(path string, data []byte, basePath string) (*File, error) {
 	raw, isELF, err := readBTF(path, data)
@@ -84,7 +94,8 @@ func LoadData(path string, data []byte, basePath string) (*File, error) {
 		return nil, fmt.Errorf("%s: corrupt BTF: %v: regenerate it (pahole, bpftool) or pass an ELF object with a .BTF section", path, standaloneErr)
 	}
 	// Not self-contained: split BTF on top of a base.
-	if basePath == "" {
+	defaulted := basePath == ""
+	if defaulted {
 		basePath = DefaultBTFBase
 	}
 	base, err := btf.LoadSpec(basePath)
@@ -94,16 +105,20 @@ func LoadData(path string, data []byte, basePath string) (*File, error) {
 			hint = ": pass the vmlinux (or its raw BTF) this BTF was built against as its base"
 		}
 		if standaloneErr != nil {
-			return nil, fmt.Errorf("%s: split (module) BTF needs its base: load base %s: %w%s", path, basePath, err, hint)
+			return nil, baseError{fmt.Errorf("%s: split (module) BTF needs its base: load base %s: %w%s", path, basePath, err, hint)}
 		}
 		return nil, fmt.Errorf("load BTF base %s: %w%s", basePath, err, hint)
 	}
 	spec, err = btf.LoadSplitSpecFromReader(bytes.NewReader(raw), base)
 	if err != nil {
-		if standaloneErr != nil {
-			return nil, fmt.Errorf("%s: corrupt or unsupported BTF (standalone: %v; split on %s: %w)", path, standaloneErr, basePath, err)
+		hint := ""
+		if defaulted {
+			hint = ": split BTF of a module built for another kernel needs that kernel's vmlinux (or its raw BTF) as its base"
 		}
-		return nil, fmt.Errorf("%s: split BTF on %s: %w", path, basePath, err)
+		if standaloneErr != nil {
+			return nil, baseError{fmt.Errorf("%s: corrupt or unsupported BTF (standalone: %v; split on %s: %w)%s", path, standaloneErr, basePath, err, hint)}
+		}
+		return nil, baseError{fmt.Errorf("%s: split BTF on %s: %w%s", path, basePath, err, hint)}
 	}
 	return &File{Path: path, Spec: spec, Module: moduleName(path, true)}, nil
 }

@@ -30,6 +30,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/stdarg.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -319,6 +320,43 @@ static void kn_record(unsigned int slot, unsigned int idx, s64 value)
 }
 
 /*
+ * Why the last refused line was refused, for the process that wrote it: its
+ * reads of the trigger end with "error: <reason>", so the writer learns the
+ * reason without the kernel log. Its next accepted line clears it. Under
+ * the results lock.
+ */
+static struct kn_refusal {
+	pid_t tgid;
+	char reason[KN_TRIGGER_MAX];
+} kn_refused;
+
+/* Refuses a line: keeps the reason for its writer, logs it and returns err. */
+static __printf(2, 3) int kn_refuse(int err, const char *fmt, ...)
+{
+	char reason[KN_TRIGGER_MAX];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, args);
+	va_end(args);
+	pr_err_ratelimited("%s\n", reason);
+	spin_lock(&kn_results_lock);
+	kn_refused.tgid = task_tgid_nr(current);
+	strscpy(kn_refused.reason, reason, sizeof(kn_refused.reason));
+	spin_unlock(&kn_results_lock);
+	return err;
+}
+
+/* An accepted line clears its writer's last refusal. */
+static void kn_accept(void)
+{
+	spin_lock(&kn_results_lock);
+	if (kn_refused.tgid == task_tgid_nr(current))
+		kn_refused.reason[0] = '\0';
+	spin_unlock(&kn_results_lock);
+}
+
+/*
  * Splits the next space-separated word off *args; NULL at the end. strsep()
  * leaves *args NULL after the last word.
  */
@@ -351,22 +389,21 @@ static int kn_parse(char **args, const char *name, const struct kn_param *p, uni
 		return 0;
 	if (p->kind == KN_ARG_REST) {
 		a->str = *args ? strim(*args) : "";
+		*args = NULL;
 		return 0;
 	}
 	word = kn_next_word(args);
-	if (!word) {
-		pr_err("%s: missing argument %s\n", name, p->name);
-		return -EINVAL;
-	}
+	if (!word)
+		return kn_refuse(-EINVAL, "%s: missing argument %s",
+				name, p->name);
 	switch (p->kind) {
 	case KN_ARG_WORD:
 		a->str = word;
 		return 0;
 	case KN_ARG_BOOL:
-		if (kstrtobool(word, &b)) {
-			pr_err("%s: argument %s: want 0/1, y/n or on/off\n", name, p->name);
-			return -EINVAL;
-		}
+		if (kstrtobool(word, &b))
+			return kn_refuse(-EINVAL,
+				"%s: argument %s: want 0/1, y/n or on/off", name, p->name);
 		a->u = b;
 		return 0;
 	case KN_ARG_INT:
@@ -380,20 +417,19 @@ static int kn_parse(char **args, const char *name, const struct kn_param *p, uni
 			err = -ERANGE;
 		break;
 	}
-	if (err) {
-		pr_err("%s: argument %s: \"%s\" is not a number in [%lld, %llu]\n",
-		       name, p->name, word, p->min, p->max);
-		return -ERANGE;
-	}
+	if (err)
+		return kn_refuse(-ERANGE,
+			"%s: argument %s: \"%s\" is not a number in [%lld, %llu]",
+			name, p->name, word, p->min, p->max);
 	return 0;
 }
 
 /* A line naming no callback. */
 static int kn_other(unsigned int slot, const char *line, size_t len)
 {
-	pr_err("unknown callback \"%.*s\": write \"<member> <arg>...\" with a member of %s\n",
-	       (int)strcspn(line, " \t\n"), line, "kn_ops");
-	return -EINVAL;
+	return kn_refuse(-EINVAL,
+		"unknown callback \"%.*s\": write \"<member> <arg>...\" with a member of %s",
+		(int)strcspn(line, " \t\n"), line, "kn_ops");
 }
 
 /*
@@ -420,15 +456,17 @@ static int kn_call(unsigned int slot, char *line, size_t len)
 		if (err)
 			return err;
 	}
+	if (args && *skip_spaces(args))
+		return kn_refuse(-EINVAL,
+			"%s: extra words \"%s\" after its arguments", cb->name, strim(args));
 
 	rcu_read_lock();
 	ops = rcu_dereference(kn_ops_slots[slot]);
 	if (!ops || !*(void **)((void *)ops + cb->offset)) {
 		rcu_read_unlock();
-		pr_err_ratelimited("%s: %s\n", cb->name, ops ?
-				   "not implemented by the attached kn_ops" :
-				   "no kn_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
+		return kn_refuse(ops ? -EOPNOTSUPP : -ENODEV, "%s: %s", cb->name,
+			ops ? "not implemented by the attached kn_ops" :
+			"no kn_ops implementation is attached");
 	}
 	ret = cb->call(ops, a);
 	rcu_read_unlock();
@@ -440,13 +478,16 @@ static int kn_call(unsigned int slot, char *line, size_t len)
 static ssize_t kn_trigger_write(struct file *file, const char __user *ubuf, size_t count,
 				loff_t *ppos)
 {
-	size_t len = min_t(size_t, count, KN_TRIGGER_MAX - 1);
 	unsigned int slot = 0;
 	char *buf, *line;
 	size_t n;
 	int err;
 
-	buf = memdup_user_nul(ubuf, len);
+	if (count > KN_TRIGGER_MAX - 1)
+		return kn_refuse(-E2BIG,
+			"a line of %zu bytes: the trigger takes at most %d", count,
+			KN_TRIGGER_MAX - 1);
+	buf = memdup_user_nul(ubuf, count);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
@@ -457,16 +498,20 @@ static ssize_t kn_trigger_write(struct file *file, const char __user *ubuf, size
 		if (line[n])
 			line[n++] = '\0';
 		if (kstrtouint(line + 1, 10, &slot) || slot >= KN_NR_SLOTS) {
-			pr_err("\"%s\": want @0 to @%d before the callback\n", line,
-			       KN_NR_SLOTS - 1);
+			err = kn_refuse(-EINVAL,
+				"\"%s\": want @0 to @%d before the callback", line,
+				KN_NR_SLOTS - 1);
 			kfree(buf);
-			return -EINVAL;
+			return err;
 		}
 		line = skip_spaces(line + n);
 	}
-	err = kn_call(slot, line, len - (line - buf));
+	err = kn_call(slot, line, count - (line - buf));
 	kfree(buf);
-	return err ? err : count;
+	if (err)
+		return err;
+	kn_accept();
+	return count;
 }
 
 /*
@@ -493,6 +538,7 @@ static void kn_show_links(struct seq_file *m)
 static int kn_trigger_show(struct seq_file *m, void *v)
 {
 	struct kn_result res[ARRAY_SIZE(kn_callbacks)];
+	char reason[KN_TRIGGER_MAX] = "";
 	const struct kn_callback *cb;
 	unsigned int slot, i;
 	char at[16] = "";
@@ -526,6 +572,12 @@ static int kn_trigger_show(struct seq_file *m, void *v)
 			}
 		}
 	}
+	spin_lock(&kn_results_lock);
+	if (kn_refused.tgid == task_tgid_nr(current))
+		strscpy(reason, kn_refused.reason, sizeof(reason));
+	spin_unlock(&kn_results_lock);
+	if (reason[0])
+		seq_printf(m, "error: %s\n", reason);
 	return 0;
 }
 

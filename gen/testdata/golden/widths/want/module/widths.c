@@ -30,6 +30,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/stdarg.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -589,6 +590,43 @@ static void widths_record(unsigned int slot, unsigned int idx, s64 value)
 }
 
 /*
+ * Why the last refused line was refused, for the process that wrote it: its
+ * reads of the trigger end with "error: <reason>", so the writer learns the
+ * reason without the kernel log. Its next accepted line clears it. Under
+ * the results lock.
+ */
+static struct widths_refusal {
+	pid_t tgid;
+	char reason[WIDTHS_TRIGGER_MAX];
+} widths_refused;
+
+/* Refuses a line: keeps the reason for its writer, logs it and returns err. */
+static __printf(2, 3) int widths_refuse(int err, const char *fmt, ...)
+{
+	char reason[WIDTHS_TRIGGER_MAX];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, args);
+	va_end(args);
+	pr_err_ratelimited("%s\n", reason);
+	spin_lock(&widths_results_lock);
+	widths_refused.tgid = task_tgid_nr(current);
+	strscpy(widths_refused.reason, reason, sizeof(widths_refused.reason));
+	spin_unlock(&widths_results_lock);
+	return err;
+}
+
+/* An accepted line clears its writer's last refusal. */
+static void widths_accept(void)
+{
+	spin_lock(&widths_results_lock);
+	if (widths_refused.tgid == task_tgid_nr(current))
+		widths_refused.reason[0] = '\0';
+	spin_unlock(&widths_results_lock);
+}
+
+/*
  * Splits the next space-separated word off *args; NULL at the end. strsep()
  * leaves *args NULL after the last word.
  */
@@ -622,22 +660,21 @@ static int widths_parse(char **args, const char *name, const struct widths_param
 		return 0;
 	if (p->kind == WIDTHS_ARG_REST) {
 		a->str = *args ? strim(*args) : "";
+		*args = NULL;
 		return 0;
 	}
 	word = widths_next_word(args);
-	if (!word) {
-		pr_err("%s: missing argument %s\n", name, p->name);
-		return -EINVAL;
-	}
+	if (!word)
+		return widths_refuse(-EINVAL, "%s: missing argument %s",
+				name, p->name);
 	switch (p->kind) {
 	case WIDTHS_ARG_WORD:
 		a->str = word;
 		return 0;
 	case WIDTHS_ARG_BOOL:
-		if (kstrtobool(word, &b)) {
-			pr_err("%s: argument %s: want 0/1, y/n or on/off\n", name, p->name);
-			return -EINVAL;
-		}
+		if (kstrtobool(word, &b))
+			return widths_refuse(-EINVAL,
+				"%s: argument %s: want 0/1, y/n or on/off", name, p->name);
 		a->u = b;
 		return 0;
 	case WIDTHS_ARG_INT:
@@ -651,20 +688,19 @@ static int widths_parse(char **args, const char *name, const struct widths_param
 			err = -ERANGE;
 		break;
 	}
-	if (err) {
-		pr_err("%s: argument %s: \"%s\" is not a number in [%lld, %llu]\n",
-		       name, p->name, word, p->min, p->max);
-		return -ERANGE;
-	}
+	if (err)
+		return widths_refuse(-ERANGE,
+			"%s: argument %s: \"%s\" is not a number in [%lld, %llu]",
+			name, p->name, word, p->min, p->max);
 	return 0;
 }
 
 /* A line naming no callback. */
 static int widths_other(unsigned int slot, const char *line, size_t len)
 {
-	pr_err("unknown callback \"%.*s\": write \"<member> <arg>...\" with a member of %s\n",
-	       (int)strcspn(line, " \t\n"), line, "widths_ops");
-	return -EINVAL;
+	return widths_refuse(-EINVAL,
+		"unknown callback \"%.*s\": write \"<member> <arg>...\" with a member of %s",
+		(int)strcspn(line, " \t\n"), line, "widths_ops");
 }
 
 /*
@@ -691,15 +727,17 @@ static int widths_call(unsigned int slot, char *line, size_t len)
 		if (err)
 			return err;
 	}
+	if (args && *skip_spaces(args))
+		return widths_refuse(-EINVAL,
+			"%s: extra words \"%s\" after its arguments", cb->name, strim(args));
 
 	rcu_read_lock();
 	ops = rcu_dereference(widths_ops_slots[slot]);
 	if (!ops || !*(void **)((void *)ops + cb->offset)) {
 		rcu_read_unlock();
-		pr_err_ratelimited("%s: %s\n", cb->name, ops ?
-				   "not implemented by the attached widths_ops" :
-				   "no widths_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
+		return widths_refuse(ops ? -EOPNOTSUPP : -ENODEV, "%s: %s", cb->name,
+			ops ? "not implemented by the attached widths_ops" :
+			"no widths_ops implementation is attached");
 	}
 	ret = cb->call(ops, a);
 	rcu_read_unlock();
@@ -711,13 +749,16 @@ static int widths_call(unsigned int slot, char *line, size_t len)
 static ssize_t widths_trigger_write(struct file *file, const char __user *ubuf, size_t count,
 				    loff_t *ppos)
 {
-	size_t len = min_t(size_t, count, WIDTHS_TRIGGER_MAX - 1);
 	unsigned int slot = 0;
 	char *buf, *line;
 	size_t n;
 	int err;
 
-	buf = memdup_user_nul(ubuf, len);
+	if (count > WIDTHS_TRIGGER_MAX - 1)
+		return widths_refuse(-E2BIG,
+			"a line of %zu bytes: the trigger takes at most %d", count,
+			WIDTHS_TRIGGER_MAX - 1);
+	buf = memdup_user_nul(ubuf, count);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
@@ -728,16 +769,20 @@ static ssize_t widths_trigger_write(struct file *file, const char __user *ubuf, 
 		if (line[n])
 			line[n++] = '\0';
 		if (kstrtouint(line + 1, 10, &slot) || slot >= WIDTHS_NR_SLOTS) {
-			pr_err("\"%s\": want @0 to @%d before the callback\n", line,
-			       WIDTHS_NR_SLOTS - 1);
+			err = widths_refuse(-EINVAL,
+				"\"%s\": want @0 to @%d before the callback", line,
+				WIDTHS_NR_SLOTS - 1);
 			kfree(buf);
-			return -EINVAL;
+			return err;
 		}
 		line = skip_spaces(line + n);
 	}
-	err = widths_call(slot, line, len - (line - buf));
+	err = widths_call(slot, line, count - (line - buf));
 	kfree(buf);
-	return err ? err : count;
+	if (err)
+		return err;
+	widths_accept();
+	return count;
 }
 
 /*
@@ -764,6 +809,7 @@ static void widths_show_links(struct seq_file *m)
 static int widths_trigger_show(struct seq_file *m, void *v)
 {
 	struct widths_result res[ARRAY_SIZE(widths_callbacks)];
+	char reason[WIDTHS_TRIGGER_MAX] = "";
 	const struct widths_callback *cb;
 	unsigned int slot, i;
 	char at[16] = "";
@@ -797,6 +843,12 @@ static int widths_trigger_show(struct seq_file *m, void *v)
 			}
 		}
 	}
+	spin_lock(&widths_results_lock);
+	if (widths_refused.tgid == task_tgid_nr(current))
+		strscpy(reason, widths_refused.reason, sizeof(reason));
+	spin_unlock(&widths_results_lock);
+	if (reason[0])
+		seq_printf(m, "error: %s\n", reason);
 	return 0;
 }
 
