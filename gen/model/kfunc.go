@@ -116,18 +116,18 @@ func (o *Ops) KfuncCallees() []Kfunc {
 
 // moduleSymbols are the file-scope names of the generated module's C
 // (module.c.tmpl), which a kfunc, a global function of the module, must
-// not take.
+// not take. TestModuleSymbols keeps the list in step with the template.
 func (o *Ops) moduleSymbols() map[string]bool {
 	b, n := o.BaseName(), o.Name
 	out := map[string]bool{}
 	for _, s := range []string{"_init", "_exit", "_parse", "_call", "_record", "_next_word", "_base", "_other",
 		"_trigger", "_trigger_write", "_trigger_show", "_trigger_open", "_trigger_ops", "_show_links",
 		"_callbacks", "_results", "_results_lock", "_kfunc_ids", "_kfunc_set", "_kfunc_filter", "_callback",
-		"_param", "_arg", "_arg_kind", "_ret_kind", "_result"} {
+		"_param", "_arg", "_arg_kind", "_ret_kind", "_result", "_accept", "_refusal", "_refuse", "_refused"} {
 		out[b+s] = true
 	}
 	for _, s := range []string{"_init", "_init_member", "_slot_of", "_reg", "_unreg", "_update", "_slots",
-		"_links", "_mutex", "_struct_ops", "_verifier_ops", "_btf", "_btf_id"} {
+		"_links", "_mutex", "_struct_ops", "_verifier_ops", "_btf"} {
 		out[n+s] = true
 	}
 	out[n] = true

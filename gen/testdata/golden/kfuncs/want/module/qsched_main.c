@@ -32,6 +32,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/stdarg.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -304,6 +305,43 @@ static void qsched_record(unsigned int slot, unsigned int idx, s64 value)
 }
 
 /*
+ * Why the last refused line was refused, for the process that wrote it: its
+ * reads of the trigger end with "error: <reason>", so the writer learns the
+ * reason without the kernel log. Its next accepted line clears it. Under
+ * the results lock.
+ */
+static struct qsched_refusal {
+	pid_t tgid;
+	char reason[QSCHED_TRIGGER_MAX];
+} qsched_refused;
+
+/* Refuses a line: keeps the reason for its writer, logs it and returns err. */
+static __printf(2, 3) int qsched_refuse(int err, const char *fmt, ...)
+{
+	char reason[QSCHED_TRIGGER_MAX];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, args);
+	va_end(args);
+	pr_err_ratelimited("%s\n", reason);
+	spin_lock(&qsched_results_lock);
+	qsched_refused.tgid = task_tgid_nr(current);
+	strscpy(qsched_refused.reason, reason, sizeof(qsched_refused.reason));
+	spin_unlock(&qsched_results_lock);
+	return err;
+}
+
+/* An accepted line clears its writer's last refusal. */
+static void qsched_accept(void)
+{
+	spin_lock(&qsched_results_lock);
+	if (qsched_refused.tgid == task_tgid_nr(current))
+		qsched_refused.reason[0] = '\0';
+	spin_unlock(&qsched_results_lock);
+}
+
+/*
  * Splits the next space-separated word off *args; NULL at the end. strsep()
  * leaves *args NULL after the last word.
  */
@@ -337,22 +375,21 @@ static int qsched_parse(char **args, const char *name, const struct qsched_param
 		return 0;
 	if (p->kind == QSCHED_ARG_REST) {
 		a->str = *args ? strim(*args) : "";
+		*args = NULL;
 		return 0;
 	}
 	word = qsched_next_word(args);
-	if (!word) {
-		pr_err("%s: missing argument %s\n", name, p->name);
-		return -EINVAL;
-	}
+	if (!word)
+		return qsched_refuse(-EINVAL, "%s: missing argument %s",
+				name, p->name);
 	switch (p->kind) {
 	case QSCHED_ARG_WORD:
 		a->str = word;
 		return 0;
 	case QSCHED_ARG_BOOL:
-		if (kstrtobool(word, &b)) {
-			pr_err("%s: argument %s: want 0/1, y/n or on/off\n", name, p->name);
-			return -EINVAL;
-		}
+		if (kstrtobool(word, &b))
+			return qsched_refuse(-EINVAL,
+				"%s: argument %s: want 0/1, y/n or on/off", name, p->name);
 		a->u = b;
 		return 0;
 	case QSCHED_ARG_INT:
@@ -366,20 +403,19 @@ static int qsched_parse(char **args, const char *name, const struct qsched_param
 			err = -ERANGE;
 		break;
 	}
-	if (err) {
-		pr_err("%s: argument %s: \"%s\" is not a number in [%lld, %llu]\n",
-		       name, p->name, word, p->min, p->max);
-		return -ERANGE;
-	}
+	if (err)
+		return qsched_refuse(-ERANGE,
+			"%s: argument %s: \"%s\" is not a number in [%lld, %llu]",
+			name, p->name, word, p->min, p->max);
 	return 0;
 }
 
 /* A line naming no callback. */
 static int qsched_other(unsigned int slot, const char *line, size_t len)
 {
-	pr_err("unknown callback \"%.*s\": write \"<member> <arg>...\" with a member of %s\n",
-	       (int)strcspn(line, " \t\n"), line, "qsched_ops");
-	return -EINVAL;
+	return qsched_refuse(-EINVAL,
+		"unknown callback \"%.*s\": write \"<member> <arg>...\" with a member of %s",
+		(int)strcspn(line, " \t\n"), line, "qsched_ops");
 }
 
 /*
@@ -406,15 +442,17 @@ static int qsched_call(unsigned int slot, char *line, size_t len)
 		if (err)
 			return err;
 	}
+	if (args && *skip_spaces(args))
+		return qsched_refuse(-EINVAL,
+			"%s: extra words \"%s\" after its arguments", cb->name, strim(args));
 
 	rcu_read_lock();
 	ops = rcu_dereference(qsched_ops_slots[slot]);
 	if (!ops || !*(void **)((void *)ops + cb->offset)) {
 		rcu_read_unlock();
-		pr_err_ratelimited("%s: %s\n", cb->name, ops ?
-				   "not implemented by the attached qsched_ops" :
-				   "no qsched_ops implementation is attached");
-		return ops ? -EOPNOTSUPP : -ENODEV;
+		return qsched_refuse(ops ? -EOPNOTSUPP : -ENODEV, "%s: %s", cb->name,
+			ops ? "not implemented by the attached qsched_ops" :
+			"no qsched_ops implementation is attached");
 	}
 	ret = cb->call(ops, a);
 	rcu_read_unlock();
@@ -426,13 +464,16 @@ static int qsched_call(unsigned int slot, char *line, size_t len)
 static ssize_t qsched_trigger_write(struct file *file, const char __user *ubuf, size_t count,
 				    loff_t *ppos)
 {
-	size_t len = min_t(size_t, count, QSCHED_TRIGGER_MAX - 1);
 	unsigned int slot = 0;
 	char *buf, *line;
 	size_t n;
 	int err;
 
-	buf = memdup_user_nul(ubuf, len);
+	if (count > QSCHED_TRIGGER_MAX - 1)
+		return qsched_refuse(-E2BIG,
+			"a line of %zu bytes: the trigger takes at most %d", count,
+			QSCHED_TRIGGER_MAX - 1);
+	buf = memdup_user_nul(ubuf, count);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
@@ -443,16 +484,20 @@ static ssize_t qsched_trigger_write(struct file *file, const char __user *ubuf, 
 		if (line[n])
 			line[n++] = '\0';
 		if (kstrtouint(line + 1, 10, &slot) || slot >= QSCHED_NR_SLOTS) {
-			pr_err("\"%s\": want @0 to @%d before the callback\n", line,
-			       QSCHED_NR_SLOTS - 1);
+			err = qsched_refuse(-EINVAL,
+				"\"%s\": want @0 to @%d before the callback", line,
+				QSCHED_NR_SLOTS - 1);
 			kfree(buf);
-			return -EINVAL;
+			return err;
 		}
 		line = skip_spaces(line + n);
 	}
-	err = qsched_call(slot, line, len - (line - buf));
+	err = qsched_call(slot, line, count - (line - buf));
 	kfree(buf);
-	return err ? err : count;
+	if (err)
+		return err;
+	qsched_accept();
+	return count;
 }
 
 /*
@@ -479,6 +524,7 @@ static void qsched_show_links(struct seq_file *m)
 static int qsched_trigger_show(struct seq_file *m, void *v)
 {
 	struct qsched_result res[ARRAY_SIZE(qsched_callbacks)];
+	char reason[QSCHED_TRIGGER_MAX] = "";
 	const struct qsched_callback *cb;
 	unsigned int slot, i;
 	char at[16] = "";
@@ -512,6 +558,12 @@ static int qsched_trigger_show(struct seq_file *m, void *v)
 			}
 		}
 	}
+	spin_lock(&qsched_results_lock);
+	if (qsched_refused.tgid == task_tgid_nr(current))
+		strscpy(reason, qsched_refused.reason, sizeof(reason));
+	spin_unlock(&qsched_results_lock);
+	if (reason[0])
+		seq_printf(m, "error: %s\n", reason);
 	return 0;
 }
 
