@@ -16,7 +16,9 @@ import (
 
 // defaultBody: printk the callback's name and scalar arguments, return the
 // sum of the integer arguments converted to the return type (0 for void
-// and pointer returns, sum != 0 for bool).
+// and pointer returns, sum != 0 for bool). For a spec with kfuncs, the
+// body also calls each kfunc whose parameters are all integers with its
+// leading integer arguments and adds the results to the sum.
 func defaultBody(o *model.Ops, m model.Member) (string, jen.Code) {
 	type arg struct {
 		idx  int
@@ -53,15 +55,16 @@ func defaultBody(o *model.Ops, m model.Member) (string, jen.Code) {
 		ret = "0 (it has no integer arguments)"
 	}
 	kfuncs := o.KfuncCallees()
-	if len(kfuncs) > 0 && (r.IsScalar() && !sums) {
-		ret = "0"
-	}
 	if len(kfuncs) > 0 && r.IsScalar() {
-		sums = true
-		ret = strings.Replace(ret, "the sum of its integer arguments", "the sum of its integer arguments and the kfuncs' results", 1)
-		if ret == "0" {
+		// the kfuncs' results join the sum
+		if sums {
+			ret = strings.Replace(ret, "the sum of its integer arguments", "the sum of its integer arguments and the kfuncs' results", 1)
+		} else if r.Kind == model.Bool {
+			ret = "whether the sum of the kfuncs' results is not zero"
+		} else {
 			ret = "the sum of the kfuncs' results, converted to " + r.Describe()
 		}
+		sums = true
 	}
 	doc := "it printks its name and integer arguments and returns " + ret + "."
 	var items []jen.Code
@@ -69,9 +72,6 @@ func defaultBody(o *model.Ops, m model.Member) (string, jen.Code) {
 		// the ctx waits in r7 for the kfuncs' arguments, read after the
 		// printk has clobbered r1..r5
 		items = append(items, insns(ins("r7 = ctx, kept for the kfunc calls", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(7), reg(1)))))
-		if len(scalars) == 0 && sums {
-			items = append(items, insns(ins("r6 = 0: the sum", jen.Qual(ebpfAsm, "Mov").Dot("Imm").Call(reg(6), jen.Lit(0)))))
-		}
 	}
 	if rel, what := releaseRefs(m, 6); rel != nil {
 		// first, while nothing lives in r6: the ctx waits there
@@ -79,6 +79,10 @@ func defaultBody(o *model.Ops, m model.Member) (string, jen.Code) {
 		items = append(items, rel...)
 		items = append(items, insns(ins("r1 = ctx again", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(1), reg(6)))))
 		doc += what
+	}
+	if len(kfuncs) > 0 && len(scalars) == 0 && sums {
+		// after the releases, which keep the ctx in r6
+		items = append(items, insns(ins("r6 = 0: the sum", jen.Qual(ebpfAsm, "Mov").Dot("Imm").Call(reg(6), jen.Lit(0)))))
 	}
 	finish := jen.Id("s").Dot("RetImm").Call(jen.Lit(0))
 	if sums {
@@ -102,7 +106,9 @@ func defaultBody(o *model.Ops, m model.Member) (string, jen.Code) {
 					sum = append(sum, ins("r6 += "+a.name, jen.Qual(ebpfAsm, "Add").Dot("Reg").Call(reg(6), reg(3+k))))
 				}
 			}
-			items = append(items, insns(sum...))
+			if len(sum) > 0 {
+				items = append(items, insns(sum...))
+			}
 		}
 		items = append(items, jen.Qual(sasmPath, "Printk").Call(append([]jen.Code{jen.Lit(format)}, regs...)...))
 	} else {
