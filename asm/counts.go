@@ -58,7 +58,7 @@ func (c *CallCounts) check(name string) {
 func (c *CallCounts) Index(member string) int {
 	i := slices.Index(c.Members, member)
 	if i < 0 {
-		panic(fmt.Sprintf("sasm: call counts %s: no member %s (members: %v)", c.Map.Name, member, c.Members))
+		misuse("", "call counts %s: no member %s (members: %v)", c.Map.Name, member, c.Members)
 	}
 	return i
 }

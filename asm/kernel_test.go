@@ -232,7 +232,10 @@ func TestKernelVerifierHelpers(t *testing.T) {
 // loads are moved one slot up (shiftArgs).
 func TestKernelTutorial(t *testing.T) {
 	needBPF(t)
-	progs := bpftestmodops.Programs()
+	progs, err := bpftestmodops.Programs()
+	if err != nil {
+		t.Fatal(err)
+	}
 	progs["test_2"] = shiftArgs(t, progs["test_2"], 1)
 	loadOps(t, "tcp_congestion_ops", map[string]string{"test_1": "ssthresh", "test_2": "cong_control", "test_3": "cwnd_event"}, progs)
 }

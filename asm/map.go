@@ -208,7 +208,7 @@ func CheckMapName(name string) error {
 // and fills in the fd at load.
 func (d *MapDef) LoadPtr(dst asm.Register) asm.Instructions {
 	if dst == asm.RFP {
-		panic(fmt.Sprintf("sasm: map %s: LoadPtr into the frame pointer R10", d.Name))
+		misuse("", "map %s: LoadPtr into the frame pointer R10", d.Name)
 	}
 	ins := asm.LoadMapPtr(dst, 0).WithReference(d.Name) // dst = &map, fd filled in at load
 	ins.Metadata.Set(mapMeta{}, d)
@@ -222,10 +222,10 @@ func (d *MapDef) LoadPtr(dst asm.Register) asm.Instructions {
 // (bpf_dummy_ops). It panics for any other map.
 func (d *MapDef) ValuePtr(dst asm.Register) asm.Instructions {
 	if d.Type != ebpf.Array || d.MaxEntries != 1 {
-		panic(fmt.Sprintf("sasm: map %s: ValuePtr needs an Array of 1 entry (a global), not a %s of %d: use Lookup", d.Name, d.Type, d.MaxEntries))
+		misuse("", "map %s: ValuePtr needs an Array of 1 entry (a global), not a %s of %d: use Lookup", d.Name, d.Type, d.MaxEntries)
 	}
 	if dst == asm.RFP {
-		panic(fmt.Sprintf("sasm: map %s: ValuePtr into the frame pointer R10", d.Name))
+		misuse("", "map %s: ValuePtr into the frame pointer R10", d.Name)
 	}
 	ins := asm.LoadMapValue(dst, 0, 0).WithReference(d.Name) // dst = &map[0], fd filled in at load
 	ins.Metadata.Set(mapMeta{}, d)
@@ -242,7 +242,7 @@ func fpPtr(dst asm.Register, off int16) asm.Instructions {
 
 func (d *MapDef) notRing(what string) {
 	if d.Type == ebpf.RingBuf {
-		panic(fmt.Sprintf("sasm: ring buffer %s: %s works on maps with keys: use Reserve, Submit and Output", d.Name, what))
+		misuse("", "ring buffer %s: %s works on maps with keys: use Reserve, Submit and Output", d.Name, what)
 	}
 }
 
@@ -276,17 +276,17 @@ func (d *MapDef) StoreKey(keyOff int16, key int64) asm.Instructions {
 	what := fmt.Sprintf("map %s: key %d", d.Name, key)
 	ks := int(d.KeySize)
 	if ks != 1 && ks != 2 && ks != 4 && ks != 8 {
-		panic(fmt.Sprintf("sasm: %s: the key is %d bytes, not an integer: store it at fp%+d yourself and use Lookup", what, ks, keyOff))
+		misuse("", "%s: the key is %d bytes, not an integer: store it at fp%+d yourself and use Lookup", what, ks, keyOff)
 	}
 	if d.Key != nil && !isInt(d.Key) {
-		panic(fmt.Sprintf("sasm: %s: the key type %s is not an integer: store it at fp%+d yourself and use Lookup", what, d.Key, keyOff))
+		misuse("", "%s: the key type %s is not an integer: store it at fp%+d yourself and use Lookup", what, d.Key, keyOff)
 	}
 	if ks < 8 && (key < -(1<<(8*ks-1)) || key >= 1<<(8*ks)) || ks == 8 && key != int64(int32(key)) {
-		panic(fmt.Sprintf("sasm: %s does not fit the %d-byte key (an 8-byte key takes a 32-bit constant)", what, ks))
+		misuse("", "%s does not fit the %d-byte key (an 8-byte key takes a 32-bit constant)", what, ks)
 	}
 	if d.Type == ebpf.Array || d.Type == ebpf.PerCPUArray {
 		if uint64(uint32(key)) >= uint64(d.MaxEntries) || key < 0 {
-			panic(fmt.Sprintf("sasm: %s: index out of range: the array has %d entries", what, d.MaxEntries))
+			misuse("", "%s: index out of range: the array has %d entries", what, d.MaxEntries)
 		}
 	}
 	checkStack(what, keyOff, ks)
@@ -328,7 +328,7 @@ func (d *MapDef) Update(keyOff, valueOff int16, flags ebpf.MapUpdateFlags) asm.I
 func (d *MapDef) Delete(keyOff int16) asm.Instructions {
 	d.notRing("Delete")
 	if d.Type == ebpf.Array || d.Type == ebpf.PerCPUArray {
-		panic(fmt.Sprintf("sasm: map %s: Delete: the entries of a %s always exist: store zero instead", d.Name, d.Type))
+		misuse("", "map %s: Delete: the entries of a %s always exist: store zero instead", d.Name, d.Type)
 	}
 	checkStack(fmt.Sprintf("map %s: Delete key", d.Name), keyOff, int(d.KeySize))
 	return Seq(
@@ -379,18 +379,18 @@ func (f MapField) String() string {
 func (d *MapDef) Field(name string) MapField {
 	what := fmt.Sprintf("map %s", d.Name)
 	if d.Value == nil {
-		panic(fmt.Sprintf("sasm: %s: Field(%q): declared by size, without a value type: use At(offset, size)", what, name))
+		misuse("", "%s: Field(%q): declared by size, without a value type: use At(offset, size)", what, name)
 	}
 	t, off := d.Value, uintptr(0)
 	if name != "" {
 		cur := t
 		for _, part := range splitPath(name) {
 			if cur.Kind() != reflect.Struct {
-				panic(fmt.Sprintf("sasm: %s: Field(%q): %s is not a struct", what, name, cur))
+				misuse("", "%s: Field(%q): %s is not a struct", what, name, cur)
 			}
 			f, found := cur.FieldByName(part)
 			if !found {
-				panic(fmt.Sprintf("sasm: %s: Field(%q): value type %s has no field %s", what, name, d.Value, part))
+				misuse("", "%s: Field(%q): value type %s has no field %s", what, name, d.Value, part)
 			}
 			off += f.Offset
 			cur = f.Type
@@ -398,7 +398,7 @@ func (d *MapDef) Field(name string) MapField {
 		t = cur
 	}
 	if !isInt(t) && t.Kind() != reflect.Bool {
-		panic(fmt.Sprintf("sasm: %s: Field(%q): type %s is not an integer: use At(offset, size) for its integer parts", what, name, t))
+		misuse("", "%s: Field(%q): type %s is not an integer: use At(offset, size) for its integer parts", what, name, t)
 	}
 	return MapField{Map: d, Name: name, Offset: int(off), Size: int(t.Size()), Signed: t.Kind() >= reflect.Int8 && t.Kind() <= reflect.Int64}
 }
@@ -425,20 +425,20 @@ func (d *MapDef) At(offset, size int) MapField {
 
 func (f MapField) check(what string) {
 	if f.Size != 1 && f.Size != 2 && f.Size != 4 && f.Size != 8 {
-		panic(fmt.Sprintf("sasm: %s: %s: size %d, want 1, 2, 4 or 8", f, what, f.Size))
+		misuse("", "%s: %s: size %d, want 1, 2, 4 or 8", f, what, f.Size)
 	}
 	if f.Offset < 0 || f.Offset+f.Size > int(f.Map.ValueSize) {
-		panic(fmt.Sprintf("sasm: map %s: %s: offset %d, %d bytes, is past the %d-byte value", f.Map.Name, what, f.Offset, f.Size, f.Map.ValueSize))
+		misuse("", "map %s: %s: offset %d, %d bytes, is past the %d-byte value", f.Map.Name, what, f.Offset, f.Size, f.Map.ValueSize)
 	}
 	if f.Offset%f.Size != 0 {
-		panic(fmt.Sprintf("sasm: %s: %s: offset %d is not %d-aligned", f, what, f.Offset, f.Size))
+		misuse("", "%s: %s: offset %d is not %d-aligned", f, what, f.Offset, f.Size)
 	}
 }
 
 func checkPtr(f MapField, what string, regs ...asm.Register) {
 	for _, r := range regs {
 		if r == asm.RFP {
-			panic(fmt.Sprintf("sasm: %s: %s: R10 is the frame pointer, not a value pointer or a source", f, what))
+			misuse("", "%s: %s: R10 is the frame pointer, not a value pointer or a source", f, what)
 		}
 	}
 }
@@ -451,7 +451,7 @@ func (f MapField) Add(ptr, src asm.Register) asm.Instructions {
 	f.check("Add")
 	checkPtr(f, "Add", ptr, src)
 	if f.Size != 4 && f.Size != 8 {
-		panic(fmt.Sprintf("sasm: %s: Add: atomic adds are 4 or 8 bytes wide, the field is %d: widen it", f, f.Size))
+		misuse("", "%s: Add: atomic adds are 4 or 8 bytes wide, the field is %d: widen it", f, f.Size)
 	}
 	// lock *(u32/u64 *)(ptr + offset) += src
 	return asm.Instructions{atomic(asm.AddAtomic, ptr, src, f.Size, f.Offset)}
@@ -464,7 +464,7 @@ func (f MapField) FetchAdd(ptr, src asm.Register) asm.Instructions {
 	f.check("FetchAdd")
 	checkPtr(f, "FetchAdd", ptr, src)
 	if f.Size != 4 && f.Size != 8 {
-		panic(fmt.Sprintf("sasm: %s: FetchAdd: atomic adds are 4 or 8 bytes wide, the field is %d: widen it", f, f.Size))
+		misuse("", "%s: FetchAdd: atomic adds are 4 or 8 bytes wide, the field is %d: widen it", f, f.Size)
 	}
 	// src = atomic_fetch_add((u32/u64 *)(ptr + offset), src)
 	return asm.Instructions{atomic(asm.FetchAdd, ptr, src, f.Size, f.Offset)}
@@ -542,7 +542,7 @@ func (r *RingBuf[T]) Discard(ptr asm.Register) asm.Instructions {
 
 func (r *RingBuf[T]) finish(what string, ptr asm.Register, fn asm.BuiltinFunc) asm.Instructions {
 	if ptr == asm.RFP {
-		panic(fmt.Sprintf("sasm: ring buffer %s: %s: R10 is the frame pointer, not a reserved event", r.Name, what))
+		misuse("", "ring buffer %s: %s: R10 is the frame pointer, not a reserved event", r.Name, what)
 	}
 	return append(parallelMove([]move{{dst: asm.R1, src: ptr}}), // r1 = event
 		asm.Mov.Imm(asm.R2, 0), // r2 = flags 0

@@ -212,9 +212,13 @@ func TestCallCountsSize(t *testing.T) {
 
 // BenchmarkMapSizes reports, per map helper, its instructions and 8-byte
 // slots next to clang -O2's instruction count for the same C (clangSizes).
-// It measures nothing: each sub-benchmark only reports.
+// call-count and call-count-global are what counting adds to each
+// callback of a generated stack (CallCounts.Count of NewCallCounts and of
+// NewGlobalCallCounts). It measures nothing: each sub-benchmark only
+// reports.
 func BenchmarkMapSizes(b *testing.B) {
 	calls := sasm.NewCallCounts("calls", "a")
+	global := sasm.NewGlobalCallCounts("calls", "a")
 	for _, c := range []struct {
 		name  string
 		insns asm.Instructions
@@ -228,6 +232,7 @@ func BenchmarkMapSizes(b *testing.B) {
 		{"submit", events.Submit(asm.R6)},
 		{"output", events.Output(-24)},
 		{"call-count", calls.Count("a")},
+		{"call-count-global", global.Count("a")},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportMetric(float64(len(c.insns)), "insns")

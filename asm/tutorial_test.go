@@ -36,7 +36,11 @@ var clangBounds = []struct {
 // links their strings into .rodata.
 func generatedSpec(t *testing.T) *ebpf.CollectionSpec {
 	t.Helper()
-	spec, err := bpf.Spec(bpftestmodops.Ops, bpftestmodops.Programs(), nil)
+	progs, err := bpftestmodops.Programs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := bpf.Spec(bpftestmodops.Ops, progs, nil)
 	if err != nil {
 		t.Fatalf("bpf.Spec of the default stack: %v", err)
 	}

@@ -147,12 +147,17 @@ import (
 )
 
 func main() {
-	spec, err := bpf.Spec(ops.Ops, ops.Programs(), nil)
+	progs, err := ops.Programs()
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(1)
 	}
-	impl, err := bpf.Load(ops.Ops, ops.Programs(), nil)
+	spec, err := bpf.Spec(ops.Ops, progs, nil)
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	impl, err := bpf.Load(ops.Ops, progs, nil)
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(1)

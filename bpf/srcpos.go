@@ -55,8 +55,8 @@ func Build(callbacks map[string]func() asm.Instructions) (map[string]asm.Instruc
 	return progs, nil
 }
 
-// CallPrograms calls a function that builds all programs at once (the
-// generated Programs), turning a *sasm.MisuseError panic into the error
+// CallPrograms calls a function that builds all programs at once (a
+// hand-written program table; the generated Programs uses Build), turning a *sasm.MisuseError panic into the error
 // (it names the user's line; the callback when the helper knew it). Build
 // does more: the callbacks' own positions and every misuse at once.
 func CallPrograms(programs func() map[string]asm.Instructions) (progs map[string]asm.Instructions, err error) {

@@ -99,14 +99,28 @@ func TestBuildMisuse(t *testing.T) {
 	badPrintk := func() asm.Instructions {
 		return sasm.Seq(sasm.Printk("%d", asm.R1), s.RetImm(0))
 	}
+	counts := sasm.NewMap[uint32, uint64]("counts", ebpf.Array, 4)
+	mapLine := line() + 2
+	badMap := func() asm.Instructions {
+		return sasm.Seq(counts.StoreKey(-4, 4), s.RetImm(0))
+	}
+	calls := sasm.NewCallCounts("calls", "test_1")
+	countLine := line() + 2
+	badCount := func() asm.Instructions {
+		return sasm.Seq(calls.Count("test_5"), s.RetImm(0))
+	}
 	good := func() asm.Instructions { return s.RetImm(1) }
-	progs, err := bpf.Build(map[string]func() asm.Instructions{"test_1": good, "test_2": bad, "test_3": badPrintk})
+	progs, err := bpf.Build(map[string]func() asm.Instructions{"test_1": good, "test_2": bad, "test_3": badPrintk,
+		"test_4": badMap, "test_5": badCount})
 	if err == nil || progs != nil {
 		t.Fatalf("Build: %v, %v; want an error", progs, err)
 	}
 	for _, want := range []string{
 		fmt.Sprintf("srcpos_test.go:%d: test_2: argument 5 out of range (2 arguments)", argLine),
 		fmt.Sprintf(`srcpos_test.go:%d: test_3: Printk("%%d"): arg 0 is in r1, want one of R3..R9`, printkLine),
+		// the map helpers
+		fmt.Sprintf("srcpos_test.go:%d: test_4: map counts: key 4: index out of range: the array has 4 entries", mapLine),
+		fmt.Sprintf("srcpos_test.go:%d: test_5: call counts calls: no member test_5 (members: [test_1])", countLine),
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
@@ -117,7 +131,7 @@ func TestBuildMisuse(t *testing.T) {
 		t.Errorf("errors.As(*sasm.MisuseError): %+v", me)
 	}
 
-	// CallPrograms: the generated Programs shape
+	// CallPrograms: a program table built at once
 	_, err = bpf.CallPrograms(func() map[string]asm.Instructions {
 		return map[string]asm.Instructions{"test_1": good(), "test_2": bad()}
 	})

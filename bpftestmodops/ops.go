@@ -33,16 +33,22 @@ var (
 	Test3Sig = sasm.Sig{Name: "test_3", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr, sasm.S32}}
 )
 
-// Programs returns the BPF program of each callback (see callbacks.go), by member name.
-func Programs() map[string]asm.Instructions {
-	return map[string]asm.Instructions{
-		"test_1": Test1(),
-		"test_2": Test2(),
-		"test_3": Test3(),
-	}
+// Programs builds the BPF program of each callback (see callbacks.go), by member name.
+// A sasm helper used wrongly in a callback is an error naming the callback and its Go line
+// (bpf.Build), for every callback at once.
+func Programs() (map[string]asm.Instructions, error) {
+	return bpf.Build(map[string]func() asm.Instructions{
+		"test_1": Test1,
+		"test_2": Test2,
+		"test_3": Test3,
+	})
 }
 
 // Load loads the programs and the struct_ops map; Attach the result to run them.
 func Load(opts *bpf.Options) (*bpf.Impl, error) {
-	return bpf.Load(Ops, Programs(), opts)
+	progs, err := Programs()
+	if err != nil {
+		return nil, err
+	}
+	return bpf.Load(Ops, progs, opts)
 }

@@ -60,7 +60,7 @@ var goldenPkgs = []struct {
 	Name   string
 	Header string
 	Ops    *bpf.Ops
-	Progs  func() map[string]asm.Instructions
+	Progs  func() (map[string]asm.Instructions, error)
 }{
 	{"default", "", def.Ops, def.Programs},
 	{"kernel_names", "../gen/testdata/headers/kernel_names.h", kn.Ops, kn.Programs},
@@ -81,14 +81,18 @@ func benchBuild(b *testing.B, out, pkg string) {
 // the instructions and 8-byte slots of the program as loaded (strings
 // linked), and for the generator's default bodies (every spec but the
 // built-in one, whose bodies are the tutorial's) the callback's integer
-// arguments (int-args) and the instructions of its printk (printk-insns,
-// see printkInsns). It measures nothing: the numbers are fixed by the
+// arguments (int-args), the instructions of its printk (printk-insns, see
+// printkInsns) and of the call counting it starts with (count-insns). It measures nothing: the numbers are fixed by the
 // generator, so each sub-benchmark only reports them. The bounds against
 // clang -O2 (test_1 5/6, test_2 10/11, test_3 65/69 instructions/slots)
 // are enforced by asm's TestTutorialSizes.
 func BenchmarkProgramSize(b *testing.B) {
 	for _, c := range goldenPkgs {
-		spec, err := bpf.Spec(c.Ops, c.Progs(), nil)
+		progs, err := c.Progs()
+		if err != nil {
+			b.Fatal(err)
+		}
+		spec, err := bpf.Spec(c.Ops, progs, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -118,6 +122,10 @@ func BenchmarkProgramSize(b *testing.B) {
 				if intArgs != nil {
 					b.ReportMetric(float64(intArgs[m.Name]), "int-args")
 					b.ReportMetric(float64(printkInsns(ps.Instructions)), "printk-insns")
+				}
+				if c := c.Ops.Counts; c != nil {
+					// the Calls.Count each default body starts with
+					b.ReportMetric(float64(len(c.Count(m.Name))), "count-insns")
 				}
 			})
 		}

@@ -132,8 +132,38 @@ func stackSteps(t *testing.T, s stack) []Step {
 	steps := []Step{
 		{Name: s.name + "-once", Argv: []string{s.loader, "--once"}, WantStdout: once, WantStderr: []string{"detached"}},
 		{Name: s.name + "-calls", Argv: argv, WantStdout: want},
+		statsStep(t, s),
 	}
 	return append(steps, malformed(s)...)
+}
+
+// statsStep calls a stack's first callback 3 times and its second once
+// (the first alone if it has one) with --stats: the loader prints the
+// values, then each implemented callback's count, which is its number of
+// calls in this run (the counts start at 0 with each load).
+func statsStep(t *testing.T, s stack) Step {
+	t.Helper()
+	c := s.ops.Counts
+	if c == nil {
+		t.Fatalf("%s: the stack counts no calls", s.name)
+	}
+	calls := Calls(s.ops)
+	picked := []Call{calls[0], calls[0], calls[0]}
+	if len(calls) > 1 {
+		picked = append(picked, calls[1])
+	}
+	argv := []string{s.loader, "--stats"}
+	var want []string
+	n := map[string]int{}
+	for _, cl := range picked {
+		argv = append(argv, "--call", cl.Line)
+		want = append(want, cl.Want)
+		n[strings.Fields(cl.Line)[0]]++
+	}
+	for _, m := range c.Members {
+		want = append(want, fmt.Sprintf("%s %d", m, n[m]))
+	}
+	return Step{Name: s.name + "-stats", Argv: argv, WantStdout: want}
 }
 
 // checkModuleBTF reads a built module's BTF back: it must describe the
@@ -233,8 +263,11 @@ var stepLine = regexp.MustCompile(`(?m)^E2E-STEP (\S+): (PASS|FAIL)(.*)$`)
 
 // TestGeneratedStacksInVM boots every golden stack in one VM: the modules
 // load and register, the loaders attach, every callback called through
-// the trigger returns what its body computes, detach and rmmod are clean,
-// and a loader for the wrong spec fails with a clear message.
+// the trigger returns what its body computes, --stats counts exactly the
+// calls made, detach and rmmod are clean, and a loader for the wrong spec
+// fails with a clear message. e2e/mapsguest checks, on the kn_ops stack,
+// that the counts survive a hot swap and a ring buffer delivers events in
+// order.
 func TestGeneratedStacksInVM(t *testing.T) {
 	k := kernel(t)
 	ctx := context.Background()
@@ -273,6 +306,9 @@ func TestGeneratedStacksInVM(t *testing.T) {
 		goBuild(t, bin, "./"+filepath.ToSlash(filepath.Join(s.dir, model.GoPackage(s.ops.Name), "loader")))
 		files = append(files, vm.File{HostPath: bin, GuestPath: s.loader})
 	}
+	mapsGuest := filepath.Join(work, "mapsguest")
+	goBuild(t, mapsGuest, "./mapsguest")
+	files = append(files, vm.File{HostPath: mapsGuest, GuestPath: "/bin/mapsguest"})
 	def := stacks[0]
 	trigger := def.ops.TriggerPath()
 	plan := Plan{Steps: []Step{
@@ -332,6 +368,8 @@ func TestGeneratedStacksInVM(t *testing.T) {
 		plan.Steps = append(plan.Steps, Step{Name: s.name + "-kernel-too-old", Argv: []string{s.loader, "--once"}, WantExit: 1,
 			WantStderr: []string{"struct_ops type " + s.ops.Name + " needs Linux 6.15 or newer, this is " + k.Version, "__ref"}})
 	}
+	// maps on the kn_ops stack: counts across a hot swap, a ring buffer
+	plan.Steps = append(plan.Steps, Step{Name: "maps-swap-ringbuf", Argv: []string{"/bin/mapsguest"}})
 	for _, s := range stacks[1:] {
 		plan.Steps = append(plan.Steps, stackSteps(t, s)...)
 		plan.Steps = append(plan.Steps, Step{Name: s.name + "-rmmod", Rmmod: s.ops.ModuleName()})

@@ -1,7 +1,10 @@
 package gen
 
 import (
+	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -210,4 +213,129 @@ func fileData(fs output.Files, p string) []byte {
 		}
 	}
 	return nil
+}
+
+// userMapFile is what a user adds to callbacks.go: a map of their own,
+// which run counts its calls in, after the generated count.
+const userMapFile = `
+// Hits is a map of mine: no generated file names it.
+var Hits = sasm.NewMap[uint32, uint64]("hits", ebpf.Array, 1)
+
+// hit adds 1 to Hits[0], keeping the ctx in r1.
+func hit() asm.Instructions {
+	return sasm.Seq(
+		asm.Instructions{asm.Mov.Reg(asm.R6, asm.R1)},
+		Hits.Count(0, -16),
+		asm.Instructions{asm.Mov.Reg(asm.R1, asm.R6)},
+	)
+}
+`
+
+// userMapMain prints the maps bpf.Spec gives the programs of the package.
+const userMapMain = `package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/structops/structops-gen/bpf"
+	ops %q
+)
+
+func main() {
+	progs, err := ops.Programs()
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	spec, err := bpf.Spec(ops.Ops, progs, nil)
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	var names []string
+	for n, m := range spec.Maps {
+		names = append(names, fmt.Sprintf("%%s:%%s", n, m.Type))
+	}
+	sort.Strings(names)
+	fmt.Println(names)
+}
+`
+
+// TestUserMapsNeedNoGeneratedCode: a map the user declares in callbacks.go
+// and uses in a callback is found from the programs' instructions: the
+// generated files do not change when the user adds one (regenerating
+// writes the same ops.go, and a check finds no drift), and the package's
+// programs give bpf.Spec both the generated call counts and the user's
+// map.
+func TestUserMapsNeedNoGeneratedCode(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go tool to build the package with")
+	}
+	// inside the module, so the package builds; testdata: ./... skips it
+	dir, err := os.MkdirTemp("testdata", "usermaps-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	goImport := "github.com/structops/structops-gen/gen/" + filepath.ToSlash(dir)
+	o, err := header.Parse("spec.h", []byte(specRunStop), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := Render(o, Options{GoImport: goImport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	cb := filepath.Join(dir, "jobops", "callbacks.go")
+	data, err := os.ReadFile(cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Replace(string(data), "import (\n", "import (\n\t\"github.com/cilium/ebpf\"\n", 1)
+	src = strings.Replace(src, "\t\tCalls.Count(\"run\"),\n", "\t\tCalls.Count(\"run\"),\n\t\thit(),\n", 1)
+	if !strings.Contains(src, "hit(),") {
+		t.Fatalf("run's body does not start with Calls.Count(\"run\"):\n%s", data)
+	}
+	if err := os.WriteFile(cb, []byte(src+userMapFile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// regenerate: the same files, the user's kept
+	ops := filepath.Join(dir, "jobops", "ops.go")
+	before, err := os.ReadFile(ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	if after, err := os.ReadFile(ops); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("regenerating with a user map changed ops.go (%v)", err)
+	}
+	if drift, err := fs.Check(dir); err != nil || len(drift) != 0 {
+		t.Errorf("check after adding a user map: %v, %v; want no drift", drift, err)
+	}
+
+	main := filepath.Join(dir, "usermaps", "main.go")
+	if err := os.MkdirAll(filepath.Dir(main), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(main, fmt.Appendf(nil, userMapMain, goImport+"/jobops"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "run", "./"+filepath.ToSlash(filepath.Join(dir, "usermaps")))
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go run: %v\n%s", err, out)
+	}
+	const want = "[.rodata:Array calls:PerCPUArray hits:Array job_ops:StructOpsMap]" // .rodata: the printk formats
+	if got := strings.TrimSpace(string(out)); got != want {
+		t.Errorf("bpf.Spec of the package's programs has maps %s, want %s", got, want)
+	}
 }

@@ -90,13 +90,13 @@ func TestMainStatsTCP(t *testing.T) {
 		Data:   map[string][]byte{"name": []byte(name)},
 		Counts: counts,
 	}
-	progs := func() map[string]asm.Instructions {
+	progs := func() (map[string]asm.Instructions, error) {
 		return map[string]asm.Instructions{
 			"init":       sasm.Seq(counts.Count("init"), sigInit.RetImm(0)),
 			"ssthresh":   sasm.Seq(counts.Count("ssthresh"), sigSsthresh.RetImm(10)),
 			"undo_cwnd":  sasm.Seq(counts.Count("undo_cwnd"), sigUndoCwnd.RetImm(10)),
 			"cong_avoid": sasm.Seq(counts.Count("cong_avoid"), sigCongAvoid.RetImm(0)),
-		}
+		}, nil
 	}
 	// a bpffs of the test's own for the pins
 	pin := t.TempDir()

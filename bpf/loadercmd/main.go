@@ -148,13 +148,17 @@ func parseFlags(name string, args []string, stderr io.Writer) (config, error) {
 // the kernel ejects the scheduler, print its exit record and fail with the
 // kernel's reason.
 //
+// programs builds the programs (the generated Programs, which reports a
+// misused sasm helper naming the callback and its Go line); its error ends
+// the run before anything is loaded.
+//
 // The type may be defined by another module than ops.Module (any loaded
 // module that registers a type of that name: bpf.Impl.Module); the
 // trigger is still /proc/<ops.Module>_trigger. A trigger without a
 // read-back (trigger.ErrNoReadBack) calls the callbacks but gives no
 // values: each mode then reports the writes on stderr, prints no values
 // and succeeds.
-func Main(args []string, stdout, stderr io.Writer, ops *bpf.Ops, progs func() map[string]asm.Instructions) int {
+func Main(args []string, stdout, stderr io.Writer, ops *bpf.Ops, programs func() (map[string]asm.Instructions, error)) int {
 	name := "loader"
 	if ops != nil && ops.Name != "" {
 		name = ops.Name
@@ -170,7 +174,7 @@ func Main(args []string, stdout, stderr io.Writer, ops *bpf.Ops, progs func() ma
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 2
 	}
-	if err := run(cfg, stdout, stderr, ops, progs); err != nil {
+	if err := run(cfg, stdout, stderr, ops, programs); err != nil {
 		fmt.Fprintf(stderr, "%s: %s\n", name, message(err))
 		return 1
 	}
@@ -201,7 +205,7 @@ func message(err error) string {
 	return err.Error()
 }
 
-func run(cfg config, stdout, stderr io.Writer, ops *bpf.Ops, progs func() map[string]asm.Instructions) (err error) {
+func run(cfg config, stdout, stderr io.Writer, ops *bpf.Ops, programs func() (map[string]asm.Instructions, error)) (err error) {
 	if !ops.HasTrigger() && len(cfg.calls) > 0 {
 		what := "a vmlinux type"
 		if ops.Module != "" {
@@ -215,7 +219,11 @@ func run(cfg config, stdout, stderr io.Writer, ops *bpf.Ops, progs func() map[st
 
 	var tm timings
 	t0 := time.Now()
-	impl, err := loadImpl(ops, progs(), &bpf.Options{VerifierLog: cfg.verifierLog, PinDir: cfg.pin})
+	progs, err := programs()
+	if err != nil {
+		return err
+	}
+	impl, err := loadImpl(ops, progs, &bpf.Options{VerifierLog: cfg.verifierLog, PinDir: cfg.pin})
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/cilium/ebpf/asm"
 	"golang.org/x/sys/unix"
 
+	sasm "github.com/structops/structops-gen/asm"
 	"github.com/structops/structops-gen/bpf"
 	"github.com/structops/structops-gen/bpf/trigger"
 )
@@ -29,8 +30,8 @@ var testmodOps = &bpf.Ops{Name: "bpf_testmod_ops", Module: "bpf_testmod", Size: 
 	{Name: "test_3", Offset: 16, Size: 8, Func: true},
 }}
 
-func testmodProgs() map[string]asm.Instructions {
-	return map[string]asm.Instructions{"test_1": {asm.Mov.Imm(asm.R0, 42), asm.Return()}}
+func testmodProgs() (map[string]asm.Instructions, error) {
+	return map[string]asm.Instructions{"test_1": {asm.Mov.Imm(asm.R0, 42), asm.Return()}}, nil
 }
 
 // fake records what Main does.
@@ -319,6 +320,27 @@ func TestParseFlags(t *testing.T) {
 	e.Reset()
 	if code := Main([]string{"--help"}, &o, &e, testmodOps, testmodProgs); code != 0 || !strings.Contains(e.String(), "--call") {
 		t.Errorf("--help: exit %d, stderr %q", code, e.String())
+	}
+}
+
+// TestMainProgramsError: a callback that misuses a sasm helper fails the
+// run before anything is loaded, with bpf.Build's message naming the
+// callback and this file's line.
+func TestMainProgramsError(t *testing.T) {
+	f := &fake{answer: func(string) string { return "test_1 42\n" }}
+	f.install(t)
+	progs := func() (map[string]asm.Instructions, error) {
+		return bpf.Build(map[string]func() asm.Instructions{
+			"test_1": func() asm.Instructions { return sasm.Sig{Name: "test_1", Return: sasm.S32}.Arg(asm.R2, 3) },
+		})
+	}
+	var o, e bytes.Buffer
+	code := Main([]string{"--once"}, &o, &e, testmodOps, progs)
+	if code != 1 || !strings.Contains(e.String(), "main_test.go:") || !strings.Contains(e.String(), "test_1") {
+		t.Errorf("exit %d, stderr %q; want 1 and the callback's line", code, e.String())
+	}
+	if len(f.events) != 0 {
+		t.Errorf("events %v: nothing may be loaded", f.events)
 	}
 }
 

@@ -63,13 +63,8 @@ func main() {
 		fmt.Fprintf(os.Stderr, "kfuncprog: unknown program %q\n", os.Args[1])
 		os.Exit(2)
 	}
-	progs := func() map[string]asm.Instructions {
-		built, err := bpf.Build(map[string]func() asm.Instructions{"enqueue": qschedops.Enqueue, "tick": tick})
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "kfuncprog:", err)
-			os.Exit(1)
-		}
-		return built
+	progs := func() (map[string]asm.Instructions, error) {
+		return bpf.Build(map[string]func() asm.Instructions{"enqueue": qschedops.Enqueue, "tick": tick})
 	}
 	os.Exit(loadercmd.Main(os.Args[2:], os.Stdout, os.Stderr, qschedops.Ops, progs))
 }

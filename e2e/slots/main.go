@@ -30,7 +30,10 @@ func main() {
 
 // load loads the default programs with test_1 returning v.
 func load(v int64) (*bpf.Impl, error) {
-	p := bpftestmodops.Programs()
+	p, err := bpftestmodops.Programs()
+	if err != nil {
+		return nil, err
+	}
 	p["test_1"] = bpftestmodops.Test1Sig.RetImm(v)
 	return bpf.Load(bpftestmodops.Ops, p, nil)
 }

@@ -87,8 +87,11 @@ func main() {
 
 // programs returns A's programs (the default bodies) or B's (test_2
 // returns a + b + 1000, without the printk).
-func programs(b bool) map[string]asm.Instructions {
-	p := bpftestmodops.Programs()
+func programs(b bool) (map[string]asm.Instructions, error) {
+	p, err := bpftestmodops.Programs()
+	if err != nil {
+		return nil, err
+	}
 	if b {
 		s := bpftestmodops.Test2Sig
 		p["test_2"] = sasm.Seq(
@@ -101,14 +104,22 @@ func programs(b bool) map[string]asm.Instructions {
 			s.Ret(asm.R3),
 		)
 	}
-	return p
+	return p, nil
 }
 
 func loadBoth() (a, b *bpf.Impl, err error) {
-	if a, err = bpf.Load(bpftestmodops.Ops, programs(false), nil); err != nil {
+	pa, err := programs(false)
+	if err != nil {
+		return nil, nil, err
+	}
+	pb, err := programs(true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if a, err = bpf.Load(bpftestmodops.Ops, pa, nil); err != nil {
 		return nil, nil, fmt.Errorf("load A: %w", err)
 	}
-	if b, err = bpf.Load(bpftestmodops.Ops, programs(true), nil); err != nil {
+	if b, err = bpf.Load(bpftestmodops.Ops, pb, nil); err != nil {
 		a.Close()
 		return nil, nil, fmt.Errorf("load B: %w", err)
 	}

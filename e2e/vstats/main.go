@@ -29,7 +29,7 @@ import (
 type Case struct {
 	Name  string
 	Ops   *bpf.Ops
-	Progs func() map[string]asm.Instructions
+	Progs func() (map[string]asm.Instructions, error)
 }
 
 // Cases are the golden specs, in the order BENCHMARKS.md lists them.
@@ -56,7 +56,11 @@ func main() {
 }
 
 func stats(c Case) error {
-	spec, err := bpf.Spec(c.Ops, c.Progs(), nil)
+	progs, err := c.Progs()
+	if err != nil {
+		return err
+	}
+	spec, err := bpf.Spec(c.Ops, progs, nil)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package dummyops
 
 import (
 	"runtime"
+	"slices"
 	"testing"
 	"unsafe"
 
@@ -46,7 +47,11 @@ func run(t *testing.T, p *ebpf.Program, st *state, args ...uint64) int32 {
 // (int, unsigned short, char, unsigned long) and the sum to int.
 func TestPrograms(t *testing.T) {
 	hosttest.NeedBPF(t)
-	impl, err := bpf.LoadPrograms(bpfdummyops.Ops, bpfdummyops.Programs(), nil)
+	progs, err := bpfdummyops.Programs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	impl, err := bpf.LoadPrograms(bpfdummyops.Ops, progs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,5 +88,17 @@ func TestPrograms(t *testing.T) {
 	// test_2's cb is not __nullable: the kernel refuses to pass it NULL
 	if _, err := test2.Run(&ebpf.RunOptions{Context: []uint64{0, 1, 2, 3, 4}}); err == nil {
 		t.Errorf("test_2(NULL, ...) ran: the kernel passes NULL only to __nullable arguments")
+	}
+
+	// every run above counted itself in the one shared value of Calls
+	// (bpf_dummy_ops programs call no helper): 6 of test_1, 4 of test_2
+	// (the refused run never started)
+	counts, err := impl.CallCounts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []bpf.CallCount{{Member: "test_1", Calls: 6}, {Member: "test_2", Calls: 4}}
+	if !slices.Equal(counts, want) {
+		t.Errorf("call counts %v, want %v", counts, want)
 	}
 }

@@ -58,7 +58,10 @@ func attach(t *testing.T, progs map[string]asm.Instructions) *bpf.Impl {
 	if hosttest.Registered(t, ccName) {
 		t.Fatalf("%s is already registered: stop the loader that attached it", ccName)
 	}
-	all := tcpcongestionops.Programs()
+	all, err := tcpcongestionops.Programs()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for k, v := range progs {
 		all[k] = v
 	}
@@ -92,10 +95,42 @@ func runs(t *testing.T, impl *bpf.Impl, member string) uint64 {
 	return st.RunCount
 }
 
+// checkCounts checks the call counts the bodies keep in Calls (a per-CPU
+// array, summed by Impl.CallCounts) against the kernel's run statistics of
+// each program: equal, read between two equal readings of the statistics
+// (a run counts itself when it starts, the kernel when it ends).
+func checkCounts(t *testing.T, impl *bpf.Impl) {
+	t.Helper()
+	for try := 0; ; try++ {
+		var before, after []uint64
+		for _, m := range tcpcongestionops.Calls.Members {
+			before = append(before, runs(t, impl, m))
+		}
+		counts, err := impl.CallCounts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range tcpcongestionops.Calls.Members {
+			after = append(after, runs(t, impl, m))
+		}
+		if !slices.Equal(before, after) && try < 100 {
+			continue // a callback ran meanwhile
+		}
+		for i, c := range counts {
+			if c.Calls != after[i] {
+				t.Errorf("Calls counted %d calls of %s, the kernel ran it %d times", c.Calls, c.Member, after[i])
+			}
+		}
+		t.Logf("call counts %v", counts)
+		return
+	}
+}
+
 // TestTransfer attaches the Reno of callbacks.go, moves 64 MiB over a
 // loopback connection that uses it on both ends, and checks the bytes
 // arrive intact and that slow start worked: the window grew past the
-// initial one, by at most one segment per acknowledged segment. The
+// initial one, by at most one segment per acknowledged segment; the call
+// counts the bodies keep are the kernel's run counts. The
 // connection is in a namespace of the test's own (hosttest.NewTCPNetns):
 // with the host's default buffers the receive window, not the congestion
 // control, can hold the sender back, and then Reno rightly leaves the
@@ -117,6 +152,7 @@ func TestTransfer(t *testing.T) {
 	if n := runs(t, impl, "cong_avoid"); n == 0 {
 		t.Errorf("cong_avoid never ran: the connection did not use the BPF congestion control")
 	}
+	checkCounts(t, impl)
 	if after.Snd_cwnd <= before.Snd_cwnd {
 		t.Errorf("snd_cwnd %d after %d segments, started at %d: the window did not grow (slow start does nothing?)", after.Snd_cwnd, segs, before.Snd_cwnd)
 	}

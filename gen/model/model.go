@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/structops/structops-gen/internal/kernelrules"
 )
 
 // Kind classifies a C type as far as a struct_ops callback cares.
@@ -248,6 +250,9 @@ type Ops struct {
 	// DemoCalls are the trigger lines the loader's default mode writes (see
 	// demoCalls).
 	DemoCalls []string
+	// Counts is how the default bodies count their calls (see callCounts);
+	// nil for the tutorial's spec, whose bodies keep the tutorial's size.
+	Counts *CallCounts
 
 	validated bool // Validate found no problem
 }
@@ -267,6 +272,69 @@ func (o *Ops) Finish() {
 		}
 		m.GoName, m.SigName = GoName(m.Name), GoName(m.Name)+"Sig"
 		m.Delegate = o.delegate(m.Name)
+	}
+	o.Counts = callCounts(o)
+}
+
+// CallCounts is the call counting of a generated stack: ops.go declares
+// the counts (sasm.NewCallCounts, or sasm.NewGlobalCallCounts when Global)
+// as Var, sets Ops.Counts to it, and each default body starts with
+// Var.Count("<member>"); the loader's --stats prints the counts.
+type CallCounts struct {
+	// Var is the Go variable in ops.go ("Calls", or another name when a
+	// callback's names take that one).
+	Var string
+	// Map is the kernel's name of the counts map.
+	Map string
+	// Global: one value shared by all CPUs, reached without a helper, for
+	// kernel types whose programs may call no helper (bpf_dummy_ops);
+	// otherwise a per-CPU array.
+	Global bool
+	// Members are the implemented callbacks in struct order: slot i counts
+	// Members[i].
+	Members []string
+}
+
+// callCounts decides how the default bodies of o count their calls: not
+// at all for the tutorial's spec; in one shared value for a kernel type
+// whose rules say its programs call no helper; per CPU otherwise.
+func callCounts(o *Ops) *CallCounts {
+	if o.Tutorial {
+		return nil
+	}
+	c := &CallCounts{Map: "calls"}
+	if o.Name == c.Map {
+		c.Map = "call_counts" // the struct_ops map is called after the type
+	}
+	if o.Kernel {
+		r, _ := kernelrules.For(o.Name)
+		c.Global = r.NoHelpers
+	}
+	taken := map[string]bool{"Ops": true, "Programs": true, "Load": true}
+	for _, f := range o.Fields {
+		taken[f.GoName()] = true
+	}
+	for _, m := range o.Callbacks() {
+		taken[m.GoName], taken[m.SigName] = true, true
+		if o.Implements(m.Name) {
+			c.Members = append(c.Members, m.Name)
+		}
+	}
+	if len(c.Members) == 0 {
+		return nil
+	}
+	for i := 0; ; i++ {
+		switch i {
+		case 0:
+			c.Var = "Calls"
+		case 1:
+			c.Var = "CallCounts"
+		default:
+			c.Var = "CallCounts" + strconv.Itoa(i)
+		}
+		if !taken[c.Var] {
+			return c
+		}
 	}
 }
 

@@ -204,9 +204,11 @@ type GoDecl struct {
 // duplicates included. It follows opsFile and callbacksFile in golang.go;
 // TestGoDeclsMatchRendered keeps the two in step.
 func (o *Ops) GoDecls() []GoDecl {
-	out := []GoDecl{
-		{Name: "Ops", What: "var Ops in ops.go, the type's layout"},
+	var out []GoDecl
+	if c := o.Counts; c != nil {
+		out = append(out, GoDecl{Name: c.Var, What: "var " + c.Var + " in ops.go, the call counts"})
 	}
+	out = append(out, GoDecl{Name: "Ops", What: "var Ops in ops.go, the type's layout"})
 	for _, f := range o.Fields {
 		out = append(out, GoDecl{Name: f.GoName(), What: fmt.Sprintf("var %s in ops.go, the kernel field %s", f.GoName(), f.Path)})
 	}

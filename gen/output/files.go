@@ -569,8 +569,8 @@ func goUnresolvedIn(f *ast.File, d ast.Decl) []string {
 	return out
 }
 
-// programKeys maps the functions called in the generated program table
-// ("test_1": Test1()) to their member names.
+// programKeys maps the functions of the generated program table
+// ("test_1": Test1, the callbacks bpf.Build calls) to their member names.
 func programKeys(f *ast.File) map[string]string {
 	out := map[string]string{}
 	ast.Inspect(f, func(n ast.Node) bool {
@@ -579,11 +579,14 @@ func programKeys(f *ast.File) map[string]string {
 			return true
 		}
 		lit, ok := kv.Key.(*ast.BasicLit)
-		call, ok2 := kv.Value.(*ast.CallExpr)
-		if !ok || !ok2 || lit.Kind != token.STRING {
+		if !ok || lit.Kind != token.STRING {
 			return true
 		}
-		if id, ok := call.Fun.(*ast.Ident); ok {
+		fn := kv.Value // "test_1": Test1, or a call "test_1": Test1()
+		if call, ok := fn.(*ast.CallExpr); ok {
+			fn = call.Fun
+		}
+		if id, ok := fn.(*ast.Ident); ok {
 			if m, err := strconv.Unquote(lit.Value); err == nil {
 				out[id.Name] = m
 			}

@@ -10,6 +10,7 @@ var tables = map[string]func(*data) *table{
 	"size":         sizeTable,
 	"size-tcp":     sizeTCPTable,
 	"default-body": defaultBodyTable,
+	"maps":         mapsTable,
 	"gen":          genTable,
 	"loader-host":  loaderHostTable,
 	"loader-vm":    loaderVMTable,
@@ -59,10 +60,11 @@ func sizeTCPTable(d *data) *table {
 	return t
 }
 
-// defaultBodyTable: the default bodies of e2e BenchmarkProgramSize.
+// defaultBodyTable: the default bodies of e2e BenchmarkProgramSize. A
+// run without count-insns (a spec whose bodies count nothing) counts 0.
 func defaultBodyTable(d *data) *table {
 	t := &table{
-		header:  []string{"spec", "callback", "N", "insns", "printk", "insns − printk", "N + 2", "over N + 2"},
+		header:  []string{"spec", "callback", "N", "insns", "count", "printk", "insns − count − printk", "N + 2", "over N + 2"},
 		keys:    2,
 		counts:  true,
 		sources: []source{{bench: "ProgramSize"}},
@@ -74,9 +76,30 @@ func defaultBodyTable(d *data) *table {
 		}
 		spec, cb := split2(n)
 		insns, _ := d.median(n, "insns")
+		counting, _ := d.median(n, "count-insns")
 		printk, _ := d.median(n, "printk-insns")
-		rest := insns - printk
-		t.rows = append(t.rows, []string{spec, cb, count(args), count(insns), count(printk), count(rest), count(args + 2), fmt.Sprintf("%+.0f", rest-args-2)})
+		rest := insns - counting - printk
+		t.rows = append(t.rows, []string{spec, cb, count(args), count(insns), count(counting), count(printk), count(rest), count(args + 2), fmt.Sprintf("%+.0f", rest-args-2)})
+	}
+	return t
+}
+
+// mapsTable: asm BenchmarkMapSizes, each map helper against clang -O2.
+func mapsTable(d *data) *table {
+	t := &table{
+		header:  []string{"helper", "insns", "slots", "clang -O2 insns"},
+		keys:    1,
+		counts:  true,
+		sources: []source{{bench: "MapSizes"}},
+	}
+	for _, n := range d.sub("MapSizes") {
+		_, h := split2(n)
+		ref := blank
+		if c, ok := d.median(n, "clang-insns"); ok {
+			insns, _ := d.median(n, "insns")
+			ref = fmt.Sprintf("%s %s", count(c), mark(insns <= c))
+		}
+		t.rows = append(t.rows, []string{h, metric(d, n, "insns"), metric(d, n, "slots"), ref})
 	}
 	return t
 }

@@ -152,6 +152,11 @@ type Type struct {
 	// for the bodies ("struct.field" or "struct.a.b"), with whether the
 	// kernel's btf_struct_access lets the programs of this type write them.
 	Fields []Field
+	// NoHelpers: the type's verifier ops have no get_func_proto, so its
+	// programs may call no BPF helper (bpf_map_lookup_elem and bpf_printk
+	// included). Call counts then live in one value shared by all CPUs,
+	// reached without a helper (sasm.NewGlobalCallCounts).
+	NoHelpers bool
 	// Source says where in the kernel the rules come from.
 	Source string
 }
@@ -195,6 +200,9 @@ var rules = map[string]Type{
 		Source: "net/bpf/bpf_dummy_struct_ops.c",
 		Data:   types["bpf_dummy_ops"],
 		Fields: []Field{{Path: "bpf_dummy_ops_state.val"}},
+		// bpf_dummy_verifier_ops sets is_valid_access and
+		// btf_struct_access only
+		NoHelpers: true,
 	},
 }
 

@@ -13,9 +13,12 @@ import (
 // Test1 implements int test_1(struct bpf_dummy_ops_state *cb):
 // it returns cb->val, converted to s32.
 // A NULL struct pointer counts 0.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Test1() asm.Instructions {
 	s := Test1Sig
 	return sasm.Seq(
+		// count this call of test_1
+		Calls.Count("test_1"),
 		asm.Instructions{
 			// r0 = 0: the sum
 			asm.Mov.Imm(asm.R0, 0),
@@ -39,9 +42,12 @@ func Test1() asm.Instructions {
 // Test2 implements int test_2(struct bpf_dummy_ops_state *cb, int a1, short unsigned int a2, char a3, long unsigned int a4):
 // it returns cb->val + a1 + a2 + a3 + a4, converted to s32.
 // A NULL struct pointer counts 0.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Test2() asm.Instructions {
 	s := Test2Sig
 	return sasm.Seq(
+		// count this call of test_2
+		Calls.Count("test_2"),
 		asm.Instructions{
 			// r0 = 0: the sum
 			asm.Mov.Imm(asm.R0, 0),

@@ -11,6 +11,12 @@ import (
 	"github.com/structops/structops-gen/bpf"
 )
 
+// Calls counts the calls of each implemented callback in the map "calls", in one value
+// all CPUs add to: bpf_dummy_ops programs may call no helper, so no per-CPU lookup.
+// The default bodies in callbacks.go start with Calls.Count; Ops.Counts lets
+// bpf.Impl.CallCounts and the loader's --stats read the counts.
+var Calls = sasm.NewGlobalCallCounts("calls", "test_1", "test_2")
+
 // Ops is the layout of struct bpf_dummy_ops (24 bytes) and the module that defines it.
 var Ops = &bpf.Ops{
 	Name:   "bpf_dummy_ops",
@@ -21,6 +27,7 @@ var Ops = &bpf.Ops{
 		{Name: "test_2", Offset: 8, Size: 8, Func: true, Sig: &Test2Sig},
 		{Name: "test_sleepable", Offset: 16, Size: 8, Func: true, Sig: &TestSleepableSig},
 	},
+	Counts: Calls,
 }
 
 // Kernel struct fields for the bodies (Load, Store), resolved from the BTF at generation
@@ -40,16 +47,22 @@ var (
 	TestSleepableSig = sasm.Sig{Name: "test_sleepable", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr}}
 )
 
-// Programs returns the BPF program of each implemented callback (test_1, test_2; see callbacks.go),
+// Programs builds the BPF program of each implemented callback (test_1, test_2; see callbacks.go),
 // by member name. The other callbacks stay NULL: to implement one, regenerate with --members.
-func Programs() map[string]asm.Instructions {
-	return map[string]asm.Instructions{
-		"test_1": Test1(),
-		"test_2": Test2(),
-	}
+// A sasm helper used wrongly in a callback is an error naming the callback and its Go line
+// (bpf.Build), for every callback at once.
+func Programs() (map[string]asm.Instructions, error) {
+	return bpf.Build(map[string]func() asm.Instructions{
+		"test_1": Test1,
+		"test_2": Test2,
+	})
 }
 
 // Load loads the programs and the struct_ops map; Attach the result to run them.
 func Load(opts *bpf.Options) (*bpf.Impl, error) {
-	return bpf.Load(Ops, Programs(), opts)
+	progs, err := Programs()
+	if err != nil {
+		return nil, err
+	}
+	return bpf.Load(Ops, progs, opts)
 }

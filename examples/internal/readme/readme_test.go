@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -151,7 +152,7 @@ func TestReadmeCommands(t *testing.T) {
 const (
 	tcpName  = "mycc"
 	tcpGen   = "go run ./cmd/structops-gen --btf /sys/kernel/btf/vmlinux --ops tcp_congestion_ops --set name=" + tcpName + " -o " + tcpName
-	tcpLoad  = "go run ./" + tcpName + "/tcpcongestionops/loader"
+	tcpLoad  = "go run ./" + tcpName + "/tcpcongestionops/loader --stats"
 	tcpDoc   = "docs/kernel-types.md"
 	tcpStart = 3 * time.Minute // go run builds the loader first
 )
@@ -163,7 +164,10 @@ const (
 // connection with TCP_CONGESTION=mycc moves data intact with Reno's
 // behaviour (the window grows in slow start, a lost segment halves it
 // into ssthresh); SIGINT to the process group (Ctrl-C) detaches: the
-// loader says so, and mycc is gone.
+// loader says so, and mycc is gone. The default bodies count their calls:
+// --stats printed the counts every interval and once more after the
+// SIGINT, and the last ones show the transfer (cong_avoid calls, and
+// ssthresh after the loss), never falling from one round to the next.
 func TestReadmeTCP(t *testing.T) {
 	root := moduleRoot(t)
 	var shown []string
@@ -261,4 +265,43 @@ func TestReadmeTCP(t *testing.T) {
 	// process (a test listing links) holding the link a moment longer
 	hosttest.WaitRegistered(t, tcpName, false)
 	t.Logf("loader output:\n%s%s", stdout.String(), stderr.String())
+	checkStats(t, stdout.String(), []string{"ssthresh", "cong_avoid", "undo_cwnd"})
+}
+
+// checkStats checks the rounds of "<member> <calls>" lines --stats printed
+// (one line per member, in order, each round): at least one round, no
+// count smaller than the round before, and in the last one cong_avoid and
+// ssthresh called.
+func checkStats(t *testing.T, out string, members []string) {
+	t.Helper()
+	var rounds [][]uint64
+	var cur []uint64
+	for _, ln := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Fields(ln)
+		if len(f) != 2 || f[0] != members[len(cur)] {
+			t.Fatalf("--stats printed %q where it should print the count of %s:\n%s", ln, members[len(cur)], out)
+		}
+		n, err := strconv.ParseUint(f[1], 10, 64)
+		if err != nil {
+			t.Fatalf("--stats line %q: %v", ln, err)
+		}
+		if cur = append(cur, n); len(cur) == len(members) {
+			rounds, cur = append(rounds, cur), nil
+		}
+	}
+	if len(rounds) == 0 || cur != nil {
+		t.Fatalf("--stats printed no whole round of %v:\n%s", members, out)
+	}
+	for r := 1; r < len(rounds); r++ {
+		for i, m := range members {
+			if rounds[r][i] < rounds[r-1][i] {
+				t.Errorf("round %d: %s %d, fewer than the round before (%d)", r+1, m, rounds[r][i], rounds[r-1][i])
+			}
+		}
+	}
+	last := rounds[len(rounds)-1]
+	if last[1] == 0 || last[0] == 0 {
+		t.Errorf("after 16 MiB and a loss: ssthresh %d, cong_avoid %d calls; want both counted", last[0], last[1])
+	}
+	t.Logf("--stats: %d rounds, the last: %v %v", len(rounds), members, last)
 }

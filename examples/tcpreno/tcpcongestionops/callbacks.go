@@ -16,12 +16,16 @@ import (
 // struct tcp_sock *, and lets them write snd_cwnd, snd_cwnd_cnt and
 // snd_ssthresh). structops-gen's default bodies call the kernel's
 // tcp_reno_* kfuncs instead; CongAvoidKfunc below keeps that variant.
+// Each body starts, as the default bodies do, by counting its call in
+// Calls (ops.go), which the loader's --stats prints.
 
 // Ssthresh implements u32 ssthresh(struct sock *sk):
 // after a loss, the slow start threshold is half the window, at least 2.
 func Ssthresh() asm.Instructions {
 	s := SsthreshSig
 	return sasm.Seq(
+		// count this call of ssthresh
+		Calls.Count("ssthresh"),
 		// r2 = sk: a struct tcp_sock * to the verifier
 		s.Arg(asm.R2, 0),
 		// r0 = tp->snd_cwnd
@@ -43,6 +47,8 @@ func Ssthresh() asm.Instructions {
 func UndoCwnd() asm.Instructions {
 	s := UndoCwndSig
 	return sasm.Seq(
+		// count this call of undo_cwnd
+		Calls.Count("undo_cwnd"),
 		// r2 = sk
 		s.Arg(asm.R2, 0),
 		// r0 = tp->snd_cwnd
@@ -76,6 +82,8 @@ func UndoCwnd() asm.Instructions {
 func CongAvoid() asm.Instructions {
 	s := CongAvoidSig
 	return sasm.Seq(
+		// count this call of cong_avoid
+		Calls.Count("cong_avoid"),
 		// r6 = tp
 		s.Arg(asm.R6, 0),
 		// r7 = acked
@@ -143,6 +151,8 @@ func CongAvoid() asm.Instructions {
 func CongAvoidKfunc() asm.Instructions {
 	s := CongAvoidSig
 	return sasm.Seq(
+		// count this call of cong_avoid
+		Calls.Count("cong_avoid"),
 		// r3 = acked
 		s.Arg(asm.R3, 2),
 		// r2 = ack

@@ -11,6 +11,11 @@ import (
 	"github.com/structops/structops-gen/bpf"
 )
 
+// Calls counts the calls of each implemented callback, per CPU, in the map "calls".
+// The default bodies in callbacks.go start with Calls.Count; Ops.Counts lets
+// bpf.Impl.CallCounts and the loader's --stats read the counts.
+var Calls = sasm.NewCallCounts("calls", "ssthresh", "cong_avoid", "undo_cwnd")
+
 // Ops is the layout of struct tcp_congestion_ops (192 bytes) and the module that defines it.
 // Ops.Data holds the data members set with --set; change them before Load, or pass
 // bpf.Options.Data, which overrides them member by member.
@@ -41,6 +46,7 @@ var Ops = &bpf.Ops{
 	Data: map[string][]byte{
 		"name": []byte("goreno"),
 	},
+	Counts: Calls,
 }
 
 // Kernel struct fields for the bodies (Load, Store), resolved from the BTF at generation
@@ -90,17 +96,23 @@ var (
 	ReleaseSig = sasm.Sig{Name: "release", Return: sasm.Void, Args: []sasm.Type{sasm.Ptr}}
 )
 
-// Programs returns the BPF program of each implemented callback (ssthresh, cong_avoid, undo_cwnd; see callbacks.go),
+// Programs builds the BPF program of each implemented callback (ssthresh, cong_avoid, undo_cwnd; see callbacks.go),
 // by member name. The other callbacks stay NULL: to implement one, regenerate with --members.
-func Programs() map[string]asm.Instructions {
-	return map[string]asm.Instructions{
-		"ssthresh":   Ssthresh(),
-		"cong_avoid": CongAvoid(),
-		"undo_cwnd":  UndoCwnd(),
-	}
+// A sasm helper used wrongly in a callback is an error naming the callback and its Go line
+// (bpf.Build), for every callback at once.
+func Programs() (map[string]asm.Instructions, error) {
+	return bpf.Build(map[string]func() asm.Instructions{
+		"ssthresh":   Ssthresh,
+		"cong_avoid": CongAvoid,
+		"undo_cwnd":  UndoCwnd,
+	})
 }
 
 // Load loads the programs and the struct_ops map; Attach the result to run them.
 func Load(opts *bpf.Options) (*bpf.Impl, error) {
-	return bpf.Load(Ops, Programs(), opts)
+	progs, err := Programs()
+	if err != nil {
+		return nil, err
+	}
+	return bpf.Load(Ops, progs, opts)
 }

@@ -19,7 +19,7 @@ import (
 // and pointer returns, sum != 0 for bool). For a spec with kfuncs, the
 // body also calls each kfunc whose parameters are all integers with its
 // leading integer arguments and adds the results to the sum.
-func defaultBody(o *model.Ops, m model.Member) (string, jen.Code) {
+func defaultBody(o *model.Ops, m model.Member) (string, []jen.Code) {
 	type arg struct {
 		idx  int
 		name string
@@ -137,7 +137,7 @@ func defaultBody(o *model.Ops, m model.Member) (string, jen.Code) {
 		doc += "\n" + kdoc
 	}
 	items = append(items, ins("return "+ret, finish))
-	return doc, seq(items...)
+	return doc, items
 }
 
 // intArgs are the indexes of a callback's integer (and bool) arguments.
@@ -294,7 +294,7 @@ func dataLit(o *model.Ops) jen.Code {
 // the sum of the integer arguments and, for each struct pointer argument,
 // the first field the package describes of that struct, 0 when the
 // pointer is NULL. No printk: kernel callbacks can run per packet.
-func kernelBody(o *model.Ops, m model.Member) (string, jen.Code) {
+func kernelBody(o *model.Ops, m model.Member) (string, []jen.Code) {
 	s := func(sel string, args ...jen.Code) *jen.Statement { return jen.Id("s").Dot(sel).Call(args...) }
 	if kf := m.Delegate; kf != "" {
 		var items []jen.Code
@@ -313,7 +313,7 @@ func kernelBody(o *model.Ops, m model.Member) (string, jen.Code) {
 			ret = "return"
 		}
 		items = append(items, ins(ret, s("Ret", reg(0))))
-		return fmt.Sprintf("it calls the kernel's %s (a kfunc) with its arguments.", kf), seq(items...)
+		return fmt.Sprintf("it calls the kernel's %s (a kfunc) with its arguments.", kf), items
 	}
 	var items []jen.Code
 	var parts []string
@@ -373,5 +373,5 @@ func kernelBody(o *model.Ops, m model.Member) (string, jen.Code) {
 		doc += relDoc
 	}
 	items = append(items, ins("return "+what, s("Ret", reg(0))))
-	return doc, seq(items...)
+	return doc, items
 }

@@ -120,6 +120,24 @@ func opsFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 		}
 		members = append(members, jen.Values(kv...))
 	}
+	if c := o.Counts; c != nil {
+		args := []jen.Code{jen.Lit(c.Map)}
+		for _, m := range c.Members {
+			args = append(args, jen.Lit(m))
+		}
+		ctor := "NewCallCounts"
+		if c.Global {
+			ctor = "NewGlobalCallCounts"
+			f.Comment(fmt.Sprintf("%s counts the calls of each implemented callback in the map %q, in one value", c.Var, c.Map))
+			f.Comment(fmt.Sprintf("all CPUs add to: %s programs may call no helper, so no per-CPU lookup.", o.Name))
+		} else {
+			f.Comment(fmt.Sprintf("%s counts the calls of each implemented callback, per CPU, in the map %q.", c.Var, c.Map))
+		}
+		f.Comment(fmt.Sprintf("The default bodies in callbacks.go start with %s.Count; Ops.Counts lets", c.Var))
+		f.Comment("bpf.Impl.CallCounts and the loader's --stats read the counts.")
+		f.Var().Id(c.Var).Op("=").Qual(sasmPath, ctor).Call(args...)
+		f.Line()
+	}
 	f.Comment(fmt.Sprintf("Ops is the layout of struct %s (%d bytes) and the module that defines it.", o.Name, o.Size))
 	opsFields := []jen.Code{
 		field("Name", jen.Lit(o.Name)),
@@ -135,6 +153,9 @@ func opsFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 	}
 	if o.NumInstances() > 1 {
 		opsFields = append(opsFields, field("Instances", jen.Lit(o.NumInstances())))
+	}
+	if c := o.Counts; c != nil {
+		opsFields = append(opsFields, field("Counts", jen.Id(c.Var)))
 	}
 	if refs := o.Refs(); len(refs) > 0 && !o.Kernel {
 		var lits []jen.Code
@@ -208,25 +229,31 @@ func opsFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 
 	var table []jen.Code
 	for _, m := range o.ImplementedCallbacks() {
-		table = append(table, jen.Lit(m.Name).Op(":").Id(m.GoName).Call())
+		table = append(table, jen.Lit(m.Name).Op(":").Id(m.GoName))
 	}
 	if o.Implemented != nil {
 		var cbs []string
 		for _, m := range o.ImplementedCallbacks() {
 			cbs = append(cbs, m.Name)
 		}
-		f.Comment(fmt.Sprintf("Programs returns the BPF program of each implemented callback (%s; see callbacks.go),", strings.Join(cbs, ", ")))
+		f.Comment(fmt.Sprintf("Programs builds the BPF program of each implemented callback (%s; see callbacks.go),", strings.Join(cbs, ", ")))
 		f.Comment("by member name. The other callbacks stay NULL: to implement one, regenerate with --members.")
 	} else {
-		f.Comment("Programs returns the BPF program of each callback (see callbacks.go), by member name.")
+		f.Comment("Programs builds the BPF program of each callback (see callbacks.go), by member name.")
 	}
-	f.Func().Id("Programs").Params().Map(jen.String()).Qual(ebpfAsm, "Instructions").Block(
-		jen.Return(jen.Map(jen.String()).Qual(ebpfAsm, "Instructions").Custom(multi("{", "}"), table...)),
+	f.Comment("A sasm helper used wrongly in a callback is an error naming the callback and its Go line")
+	f.Comment("(bpf.Build), for every callback at once.")
+	progs := jen.Map(jen.String()).Qual(ebpfAsm, "Instructions")
+	f.Func().Id("Programs").Params().Params(progs, jen.Error()).Block(
+		jen.Return(jen.Qual(bpfPath, "Build").Call(
+			jen.Map(jen.String()).Func().Params().Qual(ebpfAsm, "Instructions").Custom(multi("{", "}"), table...))),
 	)
 	f.Comment("Load loads the programs and the struct_ops map; Attach the result to run them.")
 	f.Func().Id("Load").Params(jen.Id("opts").Op("*").Qual(bpfPath, "Options")).
 		Params(jen.Op("*").Qual(bpfPath, "Impl"), jen.Error()).Block(
-		jen.Return(jen.Qual(bpfPath, "Load").Call(jen.Id("Ops"), jen.Id("Programs").Call(), jen.Id("opts"))),
+		jen.List(jen.Id("progs"), jen.Err()).Op(":=").Id("Programs").Call(),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
+		jen.Return(jen.Qual(bpfPath, "Load").Call(jen.Id("Ops"), jen.Id("progs"), jen.Id("opts"))),
 	)
 	return f
 }
@@ -375,15 +402,29 @@ func callbacksFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 	f.Comment("written with github.com/cilium/ebpf/asm and the struct_ops layer sasm.")
 	f.Comment("R1 holds the ctx: the callback's arguments as an array of u64.")
 	f.Line()
-	bodies := func(m model.Member) (string, jen.Code) { return defaultBody(o, m) }
+	// a body is a list of instruction groups: one is returned as it is,
+	// several joined with sasm.Seq
+	bodies := func(m model.Member) (string, []jen.Code) { return defaultBody(o, m) }
 	switch {
 	case o.Tutorial:
-		bodies = tutorialBody
+		bodies = func(m model.Member) (string, []jen.Code) {
+			doc, body := tutorialBody(m)
+			return doc, []jen.Code{body}
+		}
 	case o.Kernel:
-		bodies = func(m model.Member) (string, jen.Code) { return kernelBody(o, m) }
+		bodies = func(m model.Member) (string, []jen.Code) { return kernelBody(o, m) }
 	}
 	for _, m := range o.ImplementedCallbacks() {
-		doc, body := bodies(m)
+		doc, items := bodies(m)
+		if c := o.Counts; c != nil {
+			doc += fmt.Sprintf("\nFirst it counts the call in %s (ops.go), which the loader's --stats prints.", c.Var)
+			items = append([]jen.Code{ins("count this call of "+m.Name,
+				jen.Id(c.Var).Dot("Count").Call(jen.Lit(m.Name)))}, items...)
+		}
+		body := items[0]
+		if len(items) > 1 {
+			body = seq(items...)
+		}
 		f.Comment(fmt.Sprintf("%s implements %s:", m.GoName, m.Signature()))
 		for _, line := range strings.Split(doc, "\n") {
 			f.Comment(line)

@@ -12,9 +12,12 @@ import (
 
 // Rx implements s32 rx(struct sk_buff *skb, struct net_device *dev, __u32 queue):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Rx() asm.Instructions {
 	s := RxSig
 	return sasm.Seq(
+		// count this call of rx
+		Calls.Count("rx"),
 		// r3 = queue (u32), extended to 64 bits
 		s.Arg(asm.R3, 2),
 		asm.Instructions{
@@ -29,9 +32,12 @@ func Rx() asm.Instructions {
 
 // TxDone implements __s64 tx_done(struct sk_buff *skb, u64 cookie):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to s64.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func TxDone() asm.Instructions {
 	s := TxDoneSig
 	return sasm.Seq(
+		// count this call of tx_done
+		Calls.Count("tx_done"),
 		// r3 = cookie (u64), extended to 64 bits
 		s.Arg(asm.R3, 1),
 		asm.Instructions{
@@ -46,9 +52,12 @@ func TxDone() asm.Instructions {
 
 // Hash implements u32 hash(const char *key, __u16 key_len, u32 seed):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to u32.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Hash() asm.Instructions {
 	s := HashSig
 	return sasm.Seq(
+		// count this call of hash
+		Calls.Count("hash"),
 		// r3 = key_len (u16), extended to 64 bits
 		s.Arg(asm.R3, 1),
 		// r4 = seed (u32), extended to 64 bits
@@ -67,9 +76,12 @@ func Hash() asm.Instructions {
 
 // Stats implements void stats(struct kn_stats *stats):
 // it printks its name and integer arguments and returns nothing (r0 = 0).
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Stats() asm.Instructions {
 	s := StatsSig
 	return sasm.Seq(
+		// count this call of stats
+		Calls.Count("stats"),
 		sasm.Printk("stats called\n"),
 		// return nothing (r0 = 0)
 		s.RetImm(0),

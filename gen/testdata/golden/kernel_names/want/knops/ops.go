@@ -11,6 +11,11 @@ import (
 	"github.com/structops/structops-gen/bpf"
 )
 
+// Calls counts the calls of each implemented callback, per CPU, in the map "calls".
+// The default bodies in callbacks.go start with Calls.Count; Ops.Counts lets
+// bpf.Impl.CallCounts and the loader's --stats read the counts.
+var Calls = sasm.NewCallCounts("calls", "rx", "tx_done", "hash", "stats")
+
 // Ops is the layout of struct kn_ops (32 bytes) and the module that defines it.
 var Ops = &bpf.Ops{
 	Name:   "kn_ops",
@@ -22,6 +27,7 @@ var Ops = &bpf.Ops{
 		{Name: "hash", Offset: 16, Size: 8, Func: true, Sig: &HashSig},
 		{Name: "stats", Offset: 24, Size: 8, Func: true, Sig: &StatsSig},
 	},
+	Counts: Calls,
 	DemoCalls: []string{
 		"rx 3",
 		"tx_done 2",
@@ -42,17 +48,23 @@ var (
 	StatsSig = sasm.Sig{Name: "stats", Return: sasm.Void, Args: []sasm.Type{sasm.Ptr}}
 )
 
-// Programs returns the BPF program of each callback (see callbacks.go), by member name.
-func Programs() map[string]asm.Instructions {
-	return map[string]asm.Instructions{
-		"rx":      Rx(),
-		"tx_done": TxDone(),
-		"hash":    Hash(),
-		"stats":   Stats(),
-	}
+// Programs builds the BPF program of each callback (see callbacks.go), by member name.
+// A sasm helper used wrongly in a callback is an error naming the callback and its Go line
+// (bpf.Build), for every callback at once.
+func Programs() (map[string]asm.Instructions, error) {
+	return bpf.Build(map[string]func() asm.Instructions{
+		"rx":      Rx,
+		"tx_done": TxDone,
+		"hash":    Hash,
+		"stats":   Stats,
+	})
 }
 
 // Load loads the programs and the struct_ops map; Attach the result to run them.
 func Load(opts *bpf.Options) (*bpf.Impl, error) {
-	return bpf.Load(Ops, Programs(), opts)
+	progs, err := Programs()
+	if err != nil {
+		return nil, err
+	}
+	return bpf.Load(Ops, progs, opts)
 }

@@ -13,9 +13,12 @@ import (
 // Enqueue implements u32 enqueue(u32 queue, u32 prio):
 // it printks its name and integer arguments and returns the sum of its integer arguments and the kfuncs' results, converted to u32.
 // It calls the kfuncs qsched_depth, qsched_weight with its leading integer arguments (0 where it has fewer) and adds their results.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Enqueue() asm.Instructions {
 	s := EnqueueSig
 	return sasm.Seq(
+		// count this call of enqueue
+		Calls.Count("enqueue"),
 		asm.Instructions{
 			// r7 = ctx, kept for the kfunc calls
 			asm.Mov.Reg(asm.R7, asm.R1),
@@ -57,9 +60,12 @@ func Enqueue() asm.Instructions {
 // Tick implements s64 tick(s32 delta):
 // it printks its name and integer arguments and returns the sum of its integer arguments and the kfuncs' results, converted to s64.
 // It calls the kfuncs qsched_depth, qsched_weight with its leading integer arguments (0 where it has fewer) and adds their results.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Tick() asm.Instructions {
 	s := TickSig
 	return sasm.Seq(
+		// count this call of tick
+		Calls.Count("tick"),
 		asm.Instructions{
 			// r7 = ctx, kept for the kfunc calls
 			asm.Mov.Reg(asm.R7, asm.R1),

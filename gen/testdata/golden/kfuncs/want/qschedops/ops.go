@@ -11,6 +11,11 @@ import (
 	"github.com/structops/structops-gen/bpf"
 )
 
+// Calls counts the calls of each implemented callback, per CPU, in the map "calls".
+// The default bodies in callbacks.go start with Calls.Count; Ops.Counts lets
+// bpf.Impl.CallCounts and the loader's --stats read the counts.
+var Calls = sasm.NewCallCounts("calls", "enqueue", "tick")
+
 // Ops is the layout of struct qsched_ops (16 bytes) and the module that defines it.
 var Ops = &bpf.Ops{
 	Name:   "qsched_ops",
@@ -20,6 +25,7 @@ var Ops = &bpf.Ops{
 		{Name: "enqueue", Offset: 0, Size: 8, Func: true, Sig: &EnqueueSig},
 		{Name: "tick", Offset: 8, Size: 8, Func: true, Sig: &TickSig},
 	},
+	Counts: Calls,
 	DemoCalls: []string{
 		"enqueue 1 2",
 		"tick 1",
@@ -67,15 +73,21 @@ func QschedNap(task any) asm.Instructions {
 	return QschedNapKfunc.Call(task)
 }
 
-// Programs returns the BPF program of each callback (see callbacks.go), by member name.
-func Programs() map[string]asm.Instructions {
-	return map[string]asm.Instructions{
-		"enqueue": Enqueue(),
-		"tick":    Tick(),
-	}
+// Programs builds the BPF program of each callback (see callbacks.go), by member name.
+// A sasm helper used wrongly in a callback is an error naming the callback and its Go line
+// (bpf.Build), for every callback at once.
+func Programs() (map[string]asm.Instructions, error) {
+	return bpf.Build(map[string]func() asm.Instructions{
+		"enqueue": Enqueue,
+		"tick":    Tick,
+	})
 }
 
 // Load loads the programs and the struct_ops map; Attach the result to run them.
 func Load(opts *bpf.Options) (*bpf.Impl, error) {
-	return bpf.Load(Ops, Programs(), opts)
+	progs, err := Programs()
+	if err != nil {
+		return nil, err
+	}
+	return bpf.Load(Ops, progs, opts)
 }

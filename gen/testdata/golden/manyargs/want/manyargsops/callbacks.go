@@ -12,9 +12,12 @@ import (
 
 // Six implements u64 six(u64 a1, s64 a2, u32 a3, s32 a4, u16 a5, s8 a6):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Six() asm.Instructions {
 	s := SixSig
 	return sasm.Seq(
+		// count this call of six
+		Calls.Count("six"),
 		// r2 = a1 (u64), extended to 64 bits
 		s.Arg(asm.R2, 0),
 		asm.Instructions{
@@ -71,9 +74,12 @@ func Six() asm.Instructions {
 
 // Mixed implements int mixed(const char *name, struct sock *sk, u32 len, struct task_struct *task, const char *comm):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Mixed() asm.Instructions {
 	s := MixedSig
 	return sasm.Seq(
+		// count this call of mixed
+		Calls.Count("mixed"),
 		// r3 = len (u32), extended to 64 bits
 		s.Arg(asm.R3, 2),
 		asm.Instructions{
@@ -88,9 +94,12 @@ func Mixed() asm.Instructions {
 
 // Pick implements struct sock *pick(const struct sock *prev, int cpu):
 // it printks its name and integer arguments and returns NULL.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Pick() asm.Instructions {
 	s := PickSig
 	return sasm.Seq(
+		// count this call of pick
+		Calls.Count("pick"),
 		// r3 = cpu (s32), extended to 64 bits
 		s.Arg(asm.R3, 1),
 		sasm.Printk("pick(cpu=%lld)\n", asm.R3),
@@ -101,9 +110,12 @@ func Pick() asm.Instructions {
 
 // Describe implements const char *describe(struct task_struct *task):
 // it printks its name and integer arguments and returns NULL.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Describe() asm.Instructions {
 	s := DescribeSig
 	return sasm.Seq(
+		// count this call of describe
+		Calls.Count("describe"),
 		sasm.Printk("describe called\n"),
 		// return NULL
 		s.RetImm(0),

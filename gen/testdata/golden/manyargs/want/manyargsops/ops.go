@@ -11,6 +11,11 @@ import (
 	"github.com/structops/structops-gen/bpf"
 )
 
+// Calls counts the calls of each implemented callback, per CPU, in the map "calls".
+// The default bodies in callbacks.go start with Calls.Count; Ops.Counts lets
+// bpf.Impl.CallCounts and the loader's --stats read the counts.
+var Calls = sasm.NewCallCounts("calls", "six", "mixed", "pick", "describe")
+
 // Ops is the layout of struct manyargs_ops (32 bytes) and the module that defines it.
 var Ops = &bpf.Ops{
 	Name:   "manyargs_ops",
@@ -22,6 +27,7 @@ var Ops = &bpf.Ops{
 		{Name: "pick", Offset: 16, Size: 8, Func: true, Sig: &PickSig},
 		{Name: "describe", Offset: 24, Size: 8, Func: true, Sig: &DescribeSig},
 	},
+	Counts: Calls,
 	DemoCalls: []string{
 		"six 1 2 3 4 5 6",
 		"mixed hello 3 hello",
@@ -42,17 +48,23 @@ var (
 	DescribeSig = sasm.Sig{Name: "describe", Return: sasm.Ptr, Args: []sasm.Type{sasm.Ptr}}
 )
 
-// Programs returns the BPF program of each callback (see callbacks.go), by member name.
-func Programs() map[string]asm.Instructions {
-	return map[string]asm.Instructions{
-		"six":      Six(),
-		"mixed":    Mixed(),
-		"pick":     Pick(),
-		"describe": Describe(),
-	}
+// Programs builds the BPF program of each callback (see callbacks.go), by member name.
+// A sasm helper used wrongly in a callback is an error naming the callback and its Go line
+// (bpf.Build), for every callback at once.
+func Programs() (map[string]asm.Instructions, error) {
+	return bpf.Build(map[string]func() asm.Instructions{
+		"six":      Six,
+		"mixed":    Mixed,
+		"pick":     Pick,
+		"describe": Describe,
+	})
 }
 
 // Load loads the programs and the struct_ops map; Attach the result to run them.
 func Load(opts *bpf.Options) (*bpf.Impl, error) {
-	return bpf.Load(Ops, Programs(), opts)
+	progs, err := Programs()
+	if err != nil {
+		return nil, err
+	}
+	return bpf.Load(Ops, progs, opts)
 }

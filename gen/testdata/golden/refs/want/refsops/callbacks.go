@@ -13,9 +13,12 @@ import (
 // OnTask implements int on_task(int prio, struct task_struct *task):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
 // It releases its __ref argument task with bpf_task_release.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func OnTask() asm.Instructions {
 	s := OnTaskSig
 	return sasm.Seq(
+		// count this call of on_task
+		Calls.Count("on_task"),
 		asm.Instructions{
 			// r6 = ctx, kept across the release calls
 			asm.Mov.Reg(asm.R6, asm.R1),
@@ -43,9 +46,12 @@ func OnTask() asm.Instructions {
 // OnCgroup implements s64 on_cgroup(struct cgroup *cgrp, s64 weight, u32 shares):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to s64.
 // It releases its __ref argument cgrp with bpf_cgroup_release.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func OnCgroup() asm.Instructions {
 	s := OnCgroupSig
 	return sasm.Seq(
+		// count this call of on_cgroup
+		Calls.Count("on_cgroup"),
 		asm.Instructions{
 			// r6 = ctx, kept across the release calls
 			asm.Mov.Reg(asm.R6, asm.R1),
@@ -77,9 +83,12 @@ func OnCgroup() asm.Instructions {
 // Both implements bool both(struct task_struct *t, struct cgroup *c, u8 flags):
 // it printks its name and integer arguments and returns whether the sum of its integer arguments is not zero.
 // It releases its __ref arguments: t with bpf_task_release, c with bpf_cgroup_release.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Both() asm.Instructions {
 	s := BothSig
 	return sasm.Seq(
+		// count this call of both
+		Calls.Count("both"),
 		asm.Instructions{
 			// r6 = ctx, kept across the release calls
 			asm.Mov.Reg(asm.R6, asm.R1),
@@ -110,9 +119,12 @@ func Both() asm.Instructions {
 
 // Plain implements u32 plain(u32 x):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to u32.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Plain() asm.Instructions {
 	s := PlainSig
 	return sasm.Seq(
+		// count this call of plain
+		Calls.Count("plain"),
 		// r3 = x (u32), extended to 64 bits
 		s.Arg(asm.R3, 0),
 		asm.Instructions{

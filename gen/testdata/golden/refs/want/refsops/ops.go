@@ -11,6 +11,11 @@ import (
 	"github.com/structops/structops-gen/bpf"
 )
 
+// Calls counts the calls of each implemented callback, per CPU, in the map "calls".
+// The default bodies in callbacks.go start with Calls.Count; Ops.Counts lets
+// bpf.Impl.CallCounts and the loader's --stats read the counts.
+var Calls = sasm.NewCallCounts("calls", "on_task", "on_cgroup", "both", "plain")
+
 // Ops is the layout of struct refs_ops (32 bytes) and the module that defines it.
 var Ops = &bpf.Ops{
 	Name:   "refs_ops",
@@ -22,7 +27,8 @@ var Ops = &bpf.Ops{
 		{Name: "both", Offset: 16, Size: 8, Func: true, Sig: &BothSig},
 		{Name: "plain", Offset: 24, Size: 8, Func: true, Sig: &PlainSig},
 	},
-	Refs: []string{"on_task.task", "on_cgroup.cgrp", "both.t", "both.c"},
+	Counts: Calls,
+	Refs:   []string{"on_task.task", "on_cgroup.cgrp", "both.t", "both.c"},
 	DemoCalls: []string{
 		"on_task 1",
 		"on_cgroup 2 3",
@@ -43,17 +49,23 @@ var (
 	PlainSig = sasm.Sig{Name: "plain", Return: sasm.U32, Args: []sasm.Type{sasm.U32}}
 )
 
-// Programs returns the BPF program of each callback (see callbacks.go), by member name.
-func Programs() map[string]asm.Instructions {
-	return map[string]asm.Instructions{
-		"on_task":   OnTask(),
-		"on_cgroup": OnCgroup(),
-		"both":      Both(),
-		"plain":     Plain(),
-	}
+// Programs builds the BPF program of each callback (see callbacks.go), by member name.
+// A sasm helper used wrongly in a callback is an error naming the callback and its Go line
+// (bpf.Build), for every callback at once.
+func Programs() (map[string]asm.Instructions, error) {
+	return bpf.Build(map[string]func() asm.Instructions{
+		"on_task":   OnTask,
+		"on_cgroup": OnCgroup,
+		"both":      Both,
+		"plain":     Plain,
+	})
 }
 
 // Load loads the programs and the struct_ops map; Attach the result to run them.
 func Load(opts *bpf.Options) (*bpf.Impl, error) {
-	return bpf.Load(Ops, Programs(), opts)
+	progs, err := Programs()
+	if err != nil {
+		return nil, err
+	}
+	return bpf.Load(Ops, progs, opts)
 }

@@ -12,9 +12,12 @@ import (
 
 // SetBool implements void set_bool(bool on, _Bool raw):
 // it printks its name and integer arguments and returns nothing (r0 = 0).
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func SetBool() asm.Instructions {
 	s := SetBoolSig
 	return sasm.Seq(
+		// count this call of set_bool
+		Calls.Count("set_bool"),
 		// r3 = on (bool), extended to 64 bits
 		s.Arg(asm.R3, 0),
 		// r4 = raw (bool), extended to 64 bits
@@ -27,9 +30,12 @@ func SetBool() asm.Instructions {
 
 // IsReady implements bool is_ready(int id):
 // it printks its name and integer arguments and returns whether the sum of its integer arguments is not zero.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func IsReady() asm.Instructions {
 	s := IsReadySig
 	return sasm.Seq(
+		// count this call of is_ready
+		Calls.Count("is_ready"),
 		// r3 = id (s32), extended to 64 bits
 		s.Arg(asm.R3, 0),
 		asm.Instructions{
@@ -44,9 +50,12 @@ func IsReady() asm.Instructions {
 
 // GetChar implements char get_char(char c, signed char sc, unsigned char uc):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to u8.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func GetChar() asm.Instructions {
 	s := GetCharSig
 	return sasm.Seq(
+		// count this call of get_char
+		Calls.Count("get_char"),
 		// r3 = c (u8), extended to 64 bits
 		s.Arg(asm.R3, 0),
 		// r4 = sc (s8), extended to 64 bits
@@ -69,9 +78,12 @@ func GetChar() asm.Instructions {
 
 // Shorts implements short shorts(short s, unsigned short us):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to s16.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Shorts() asm.Instructions {
 	s := ShortsSig
 	return sasm.Seq(
+		// count this call of shorts
+		Calls.Count("shorts"),
 		// r3 = s (s16), extended to 64 bits
 		s.Arg(asm.R3, 0),
 		// r4 = us (u16), extended to 64 bits
@@ -90,9 +102,12 @@ func Shorts() asm.Instructions {
 
 // Ints implements unsigned int ints(int i, unsigned int ui, unsigned int u):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to u32.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Ints() asm.Instructions {
 	s := IntsSig
 	return sasm.Seq(
+		// count this call of ints
+		Calls.Count("ints"),
 		// r3 = i (s32), extended to 64 bits
 		s.Arg(asm.R3, 0),
 		// r4 = ui (u32), extended to 64 bits
@@ -115,9 +130,12 @@ func Ints() asm.Instructions {
 
 // Longs implements long longs(long l, unsigned long ul):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to s64.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Longs() asm.Instructions {
 	s := LongsSig
 	return sasm.Seq(
+		// count this call of longs
+		Calls.Count("longs"),
 		// r3 = l (s64), extended to 64 bits
 		s.Arg(asm.R3, 0),
 		// r4 = ul (u64), extended to 64 bits
@@ -136,9 +154,12 @@ func Longs() asm.Instructions {
 
 // LongLongs implements unsigned long long long_longs(long long ll, unsigned long long ull):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func LongLongs() asm.Instructions {
 	s := LongLongsSig
 	return sasm.Seq(
+		// count this call of long_longs
+		Calls.Count("long_longs"),
 		// r3 = ll (s64), extended to 64 bits
 		s.Arg(asm.R3, 0),
 		// r4 = ull (u64), extended to 64 bits
@@ -157,9 +178,12 @@ func LongLongs() asm.Instructions {
 
 // KernelU implements s32 kernel_u(u8 a, u16 b, u32 c, u64 d):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func KernelU() asm.Instructions {
 	s := KernelUSig
 	return sasm.Seq(
+		// count this call of kernel_u
+		Calls.Count("kernel_u"),
 		// r2 = a (u8), extended to 64 bits
 		s.Arg(asm.R2, 0),
 		asm.Instructions{
@@ -200,9 +224,12 @@ func KernelU() asm.Instructions {
 
 // KernelS implements s32 kernel_s(s8 e, s16 f, s32 g, s64 h):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func KernelS() asm.Instructions {
 	s := KernelSSig
 	return sasm.Seq(
+		// count this call of kernel_s
+		Calls.Count("kernel_s"),
 		// r2 = e (s8), extended to 64 bits
 		s.Arg(asm.R2, 0),
 		asm.Instructions{
@@ -243,9 +270,12 @@ func KernelS() asm.Instructions {
 
 // UapiU implements __u64 uapi_u(__u8 a, __u16 b, __u32 c, __u64 d):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func UapiU() asm.Instructions {
 	s := UapiUSig
 	return sasm.Seq(
+		// count this call of uapi_u
+		Calls.Count("uapi_u"),
 		// r2 = a (u8), extended to 64 bits
 		s.Arg(asm.R2, 0),
 		asm.Instructions{
@@ -286,9 +316,12 @@ func UapiU() asm.Instructions {
 
 // UapiS implements __u64 uapi_s(__s8 e, __s16 f, __s32 g, __s64 h):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func UapiS() asm.Instructions {
 	s := UapiSSig
 	return sasm.Seq(
+		// count this call of uapi_s
+		Calls.Count("uapi_s"),
 		// r2 = e (s8), extended to 64 bits
 		s.Arg(asm.R2, 0),
 		asm.Instructions{
@@ -329,9 +362,12 @@ func UapiS() asm.Instructions {
 
 // FixedS implements uint64_t fixed_s(int8_t a, int16_t b, int32_t c, int64_t d):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func FixedS() asm.Instructions {
 	s := FixedSSig
 	return sasm.Seq(
+		// count this call of fixed_s
+		Calls.Count("fixed_s"),
 		// r2 = a (s8), extended to 64 bits
 		s.Arg(asm.R2, 0),
 		asm.Instructions{
@@ -372,9 +408,12 @@ func FixedS() asm.Instructions {
 
 // FixedU implements uint64_t fixed_u(uint8_t e, uint16_t f, uint32_t g, uint64_t h):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func FixedU() asm.Instructions {
 	s := FixedUSig
 	return sasm.Seq(
+		// count this call of fixed_u
+		Calls.Count("fixed_u"),
 		// r2 = e (u8), extended to 64 bits
 		s.Arg(asm.R2, 0),
 		asm.Instructions{
@@ -415,9 +454,12 @@ func FixedU() asm.Instructions {
 
 // Done implements void done(void):
 // it printks its name and integer arguments and returns nothing (r0 = 0).
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Done() asm.Instructions {
 	s := DoneSig
 	return sasm.Seq(
+		// count this call of done
+		Calls.Count("done"),
 		sasm.Printk("done called\n"),
 		// return nothing (r0 = 0)
 		s.RetImm(0),

@@ -11,6 +11,11 @@ import (
 	"github.com/structops/structops-gen/bpf"
 )
 
+// Calls counts the calls of each implemented callback, per CPU, in the map "calls".
+// The default bodies in callbacks.go start with Calls.Count; Ops.Counts lets
+// bpf.Impl.CallCounts and the loader's --stats read the counts.
+var Calls = sasm.NewCallCounts("calls", "set_bool", "is_ready", "get_char", "shorts", "ints", "longs", "long_longs", "kernel_u", "kernel_s", "uapi_u", "uapi_s", "fixed_s", "fixed_u", "done")
+
 // Ops is the layout of struct widths_ops (112 bytes) and the module that defines it.
 var Ops = &bpf.Ops{
 	Name:   "widths_ops",
@@ -32,6 +37,7 @@ var Ops = &bpf.Ops{
 		{Name: "fixed_u", Offset: 96, Size: 8, Func: true, Sig: &FixedUSig},
 		{Name: "done", Offset: 104, Size: 8, Func: true, Sig: &DoneSig},
 	},
+	Counts: Calls,
 	DemoCalls: []string{
 		"set_bool 1 1",
 		"is_ready 1",
@@ -82,27 +88,33 @@ var (
 	DoneSig = sasm.Sig{Name: "done", Return: sasm.Void}
 )
 
-// Programs returns the BPF program of each callback (see callbacks.go), by member name.
-func Programs() map[string]asm.Instructions {
-	return map[string]asm.Instructions{
-		"set_bool":   SetBool(),
-		"is_ready":   IsReady(),
-		"get_char":   GetChar(),
-		"shorts":     Shorts(),
-		"ints":       Ints(),
-		"longs":      Longs(),
-		"long_longs": LongLongs(),
-		"kernel_u":   KernelU(),
-		"kernel_s":   KernelS(),
-		"uapi_u":     UapiU(),
-		"uapi_s":     UapiS(),
-		"fixed_s":    FixedS(),
-		"fixed_u":    FixedU(),
-		"done":       Done(),
-	}
+// Programs builds the BPF program of each callback (see callbacks.go), by member name.
+// A sasm helper used wrongly in a callback is an error naming the callback and its Go line
+// (bpf.Build), for every callback at once.
+func Programs() (map[string]asm.Instructions, error) {
+	return bpf.Build(map[string]func() asm.Instructions{
+		"set_bool":   SetBool,
+		"is_ready":   IsReady,
+		"get_char":   GetChar,
+		"shorts":     Shorts,
+		"ints":       Ints,
+		"longs":      Longs,
+		"long_longs": LongLongs,
+		"kernel_u":   KernelU,
+		"kernel_s":   KernelS,
+		"uapi_u":     UapiU,
+		"uapi_s":     UapiS,
+		"fixed_s":    FixedS,
+		"fixed_u":    FixedU,
+		"done":       Done,
+	})
 }
 
 // Load loads the programs and the struct_ops map; Attach the result to run them.
 func Load(opts *bpf.Options) (*bpf.Impl, error) {
-	return bpf.Load(Ops, Programs(), opts)
+	progs, err := Programs()
+	if err != nil {
+		return nil, err
+	}
+	return bpf.Load(Ops, progs, opts)
 }
