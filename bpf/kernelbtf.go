@@ -8,6 +8,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
+	"golang.org/x/sys/unix"
 
 	sasm "github.com/structops/structops-gen/asm"
 	"github.com/structops/structops-gen/internal/btfx"
@@ -449,6 +450,11 @@ func resolveRawRefs(ops *Ops, spec *ebpf.CollectionSpec, k *kernelBTF, lk *kerne
 				continue
 			}
 			ref, ok := lk.kfunc(kf)
+			if sig, typed := sasm.KfuncSigOf(insns[i]); typed {
+				if err := checkKfunc(k, spec.Programs[name], sig, ref, ok); err != nil {
+					return nil, fmt.Errorf("program %s of %s: %w", name, ops.Name, err)
+				}
+			}
 			if !ok {
 				where := "the running kernel's vmlinux BTF"
 				if ops.Module != "" {
@@ -516,4 +522,78 @@ func rawTypeName(r *btfx.Raw, id btfx.TypeID) string {
 		return ""
 	}
 	return t.Name
+}
+
+// checkKfunc checks a call of a kfunc the program was built for with its
+// signature (sasm.KfuncSig.Call) before the program is loaded: the module
+// that declares it exports it, the kernel's BTF of it has the signature the
+// call was built with, and a sleepable kfunc is called from a sleepable
+// program. found says whether the lookup found the kfunc at all (ref).
+func checkKfunc(k *kernelBTF, ps *ebpf.ProgramSpec, sig sasm.KfuncSig, ref kfuncRef, found bool) error {
+	where := "the running kernel's vmlinux BTF"
+	if ref.module != "" {
+		where = "module " + ref.module + "'s BTF"
+	}
+	if sig.Module != "" && (!found || ref.module != sig.Module) {
+		msg := fmt.Sprintf("kfunc %s: module %s does not export it (its BTF has no such function)", sig.Name, sig.Module)
+		if found {
+			msg += "; " + where + " has one of that name"
+		}
+		return fmt.Errorf("%s: the loaded module was built from another spec: rebuild and reload %s, or regenerate the package from its spec", msg, sig.Module)
+	}
+	if !found {
+		return nil // reported by the caller
+	}
+	r := k.vmlinux
+	switch {
+	case ref.module == k.modName && k.module != nil:
+		r = k.module
+	case ref.module != "":
+		r = k.others[ref.module]
+	}
+	if r != nil {
+		got, err := rawFuncSig(r, ref.id)
+		if err != nil {
+			return fmt.Errorf("kfunc %s: read %s: %w", sig.Name, where, err)
+		}
+		want := sasm.KfuncSig{Name: sig.Name, Return: sig.Return, Args: sig.Args}
+		got.Name = sig.Name
+		if got.String() != want.String() {
+			return fmt.Errorf("kfunc %s: %s declares %s, the program calls %s: regenerate the package from the spec the module was built from", sig.Name, where, got, want)
+		}
+	}
+	if sig.Sleepable && ps.Flags&unix.BPF_F_SLEEPABLE == 0 {
+		return fmt.Errorf("kfunc %s may sleep (KF_SLEEPABLE) and the program is not sleepable: call it from a sleepable callback (Member.Sleepable, or Options.Sleepable), or drop the call", sig.Name)
+	}
+	return nil
+}
+
+// rawFuncSig is the signature of the function id (a BTF FUNC) of r.
+func rawFuncSig(r *btfx.Raw, id btfx.TypeID) (sasm.KfuncSig, error) {
+	fn, err := r.Type(id)
+	if err != nil {
+		return sasm.KfuncSig{}, err
+	}
+	if fn.Kind != btfx.KindFunc {
+		return sasm.KfuncSig{}, fmt.Errorf("type %d is no function", id)
+	}
+	fp, err := r.Underlying(btfx.TypeID(fn.SizeOrType))
+	if err != nil {
+		return sasm.KfuncSig{}, err
+	}
+	if fp.Kind != btfx.KindFuncProto {
+		return sasm.KfuncSig{}, fmt.Errorf("function %d has no prototype", id)
+	}
+	var sig sasm.KfuncSig
+	if sig.Return, err = rawSasmType(r, btfx.TypeID(fp.SizeOrType)); err != nil {
+		return sasm.KfuncSig{}, err
+	}
+	for _, p := range fp.Params() {
+		a, err := rawSasmType(r, p.Type)
+		if err != nil {
+			return sasm.KfuncSig{}, err
+		}
+		sig.Args = append(sig.Args, a)
+	}
+	return sig, nil
 }

@@ -96,8 +96,9 @@ type Call struct {
 
 // Calls picks arguments for every callback of o that exercise each width
 // and signedness (extreme values, negative numbers) and computes, in Go,
-// what the default body returns: the sum of the integer arguments
-// converted to the return type.
+// what the default body returns: the sum of the integer arguments (and,
+// for a spec with kfuncs, of their results, see Expect) converted to the
+// return type.
 func Calls(o *model.Ops) []Call {
 	var calls []Call
 	for i, m := range o.Callbacks() {
@@ -117,7 +118,15 @@ func Calls(o *model.Ops) []Call {
 				words = append(words, fmt.Sprintf("s%d", j))
 			}
 		}
-		calls = append(calls, Call{Line: strings.Join(words, " "), Want: convert(m.Func.Return, sum)})
+		line := strings.Join(words, " ")
+		want := convert(m.Func.Return, sum)
+		if len(o.Kfuncs) > 0 {
+			// the kfuncs' results too
+			if _, w, err := Expect(o, line); err == nil {
+				want = w
+			}
+		}
+		calls = append(calls, Call{Line: line, Want: want})
 	}
 	return calls
 }
@@ -143,6 +152,7 @@ func Expect(o *model.Ops, line string) (member, want string, err error) {
 	}
 	words = words[1:]
 	var sum uint64
+	var ints []uint64 // the integer arguments as the program loads them, for the kfuncs
 	for j, p := range m.Func.Params {
 		switch p.Type.Kind {
 		case model.Int, model.Bool, model.CharPtr:
@@ -168,7 +178,40 @@ func Expect(o *model.Ops, line string) (member, want string, err error) {
 		if neg {
 			v = -v
 		}
+		if p.Type.Kind == model.Bool && v != 0 {
+			v = 1
+		}
 		sum += v
+		ints = append(ints, v)
+	}
+	// the default body calls each integer kfunc with the leading integer
+	// arguments (0 where there are fewer) and adds its result: the
+	// generated kfunc body's sum of its arguments plus one
+	for _, k := range o.KfuncCallees() {
+		res := uint64(1)
+		for j, p := range k.Func.Params {
+			var v uint64
+			if j < len(ints) {
+				v = ints[j]
+			}
+			v &= mask(p.Type.Size)
+			if p.Type.Kind == model.Bool && v != 0 {
+				v = 1
+			}
+			if p.Type.Signed && p.Type.Size < 8 && v>>(uint(p.Type.Size)*8-1) != 0 {
+				v |= ^mask(p.Type.Size)
+			}
+			res += v
+		}
+		switch {
+		case k.Func.Return.Kind == model.Bool:
+			res = map[bool]uint64{true: 1, false: 0}[res&0xff != 0]
+		case k.Func.Return.Kind == model.Int:
+			// the return register as x86-64 leaves it: 32-bit results
+			// zero-extended
+			res &= mask(k.Func.Return.Size)
+		}
+		sum += res
 	}
 	return m.Name, convert(m.Func.Return, sum), nil
 }

@@ -174,7 +174,16 @@ func Render(o *model.Ops, opts Options) (output.Files, error) {
 	}
 	var fs output.Files
 	for _, p := range slices.Sorted(maps.Keys(all)) {
-		fs = append(fs, output.File{Path: p, Data: all[p], UserOwned: p == golang.CallbacksFile(o)})
+		f := output.File{Path: p, Data: all[p], UserOwned: p == golang.CallbacksFile(o)}
+		if len(o.Kfuncs) > 0 && p == o.KfuncsFile() {
+			// the kfunc bodies are the user's too; a kept file must define
+			// every kfunc the spec declares
+			f.UserOwned = true
+			for _, k := range o.Kfuncs {
+				f.Defines = append(f.Defines, k.Name)
+			}
+		}
+		fs = append(fs, f)
 	}
 	return fs, nil
 }

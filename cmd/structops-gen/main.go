@@ -30,7 +30,9 @@ those named with --members; the others stay NULL. Data members the kernel copies
 (tcp_congestion_ops: name, flags) are set with --set and checked here.
 
 Generates, into DIR (default "out"):
-  module/             the kernel module defining struct NAME (not for types read from BTF)
+  module/             the kernel module defining struct NAME (not for types read from BTF);
+                      module/<base>_kfuncs.c, for a spec with __bpf_kfunc prototypes, holds
+                      the kfunc bodies: yours to edit, never overwritten
   <pkg>/ops.go        the type's layout, the callbacks' signatures, Programs and Load
   <pkg>/callbacks.go  one BPF program per callback: yours to edit, never overwritten
   <pkg>/loader/       a loader command: attach, trigger, print, detach (--call, --once)

@@ -33,6 +33,7 @@ var (
 type Error struct {
 	Pos    Pos
 	Member string // "" when the error is not about one member
+	Kfunc  string // "" when the error is not about one kfunc
 	// Subject names the input the error is about in the library's terms
 	// ("2 instances", "data member assignment \"x\""), "" when Pos and
 	// Member say it; a command line replaces it with its flag's words.
@@ -53,6 +54,11 @@ func (e *Error) Error() string {
 	if e.Member != "" {
 		b.WriteString("member ")
 		b.WriteString(e.Member)
+		b.WriteString(": ")
+	}
+	if e.Kfunc != "" {
+		b.WriteString("kfunc ")
+		b.WriteString(e.Kfunc)
 		b.WriteString(": ")
 	}
 	if e.Subject != "" {

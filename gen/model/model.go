@@ -244,6 +244,9 @@ type Ops struct {
 	// Instances is how many implementations the generated module accepts
 	// at once (generated modules only); 0 means 1.
 	Instances int
+	// Kfuncs are the kernel functions the generated module exports to the
+	// type's programs (declared __bpf_kfunc in a header spec).
+	Kfuncs []Kfunc
 	// Tutorial marks the built-in spec: its module keeps the tutorial's
 	// trigger text and its programs the tutorial's bodies. Only the
 	// built-in reader sets it; a header of the same layout is not the
@@ -275,6 +278,7 @@ type Ops struct {
 func (o *Ops) Finish() {
 	o.GoPackage = GoPackage(o.Name)
 	o.DemoCalls = demoCalls(o)
+	o.finishKfuncs()
 	for i := range o.Members {
 		m := &o.Members[i]
 		if m.Func == nil {

@@ -86,6 +86,7 @@ func Validate(o *Ops) error {
 	if o.Kernel {
 		validateKernel(o, bad)
 	}
+	validateKfuncs(o, func(err error) { errs = append(errs, err) })
 	if len(errs) == 0 {
 		// only for a model whose names are sound one by one
 		validateGoNames(o, bad)
@@ -194,6 +195,7 @@ func validateRef(o *Ops, m *Member, p Param, bad func(*Member, string, ...any)) 
 type GoDecl struct {
 	Name   string
 	Member *Member // the member it is generated for; nil for the package's own
+	Kfunc  string  // the kfunc it is generated for, or ""
 	What   string  // "var RunSig in ops.go, the signature of member run"
 }
 
@@ -224,6 +226,11 @@ func (o *Ops) GoDecls() []GoDecl {
 		if impl[m.Name] {
 			funcs = append(funcs, GoDecl{Name: m.GoName, Member: m, What: fmt.Sprintf("func %s in callbacks.go, the program of member %s", m.GoName, m.Name)})
 		}
+	}
+	for _, k := range o.Kfuncs {
+		out = append(out,
+			GoDecl{Name: k.SigName, Kfunc: k.Name, What: fmt.Sprintf("var %s in ops.go, the signature of kfunc %s", k.SigName, k.Name)},
+			GoDecl{Name: k.GoName, Kfunc: k.Name, What: fmt.Sprintf("func %s in ops.go, the call of kfunc %s", k.GoName, k.Name)})
 	}
 	out = append(out,
 		GoDecl{Name: "Programs", What: "func Programs in ops.go, the program table"},
@@ -265,6 +272,8 @@ func validateGoNames(o *Ops, bad func(*Member, string, ...any)) {
 		switch {
 		case o.Kernel && d.Member != nil && strings.HasPrefix(d.What, "func"):
 			fix = "leave member " + d.Member.Name + " out of the callbacks to implement"
+		case d.Kfunc != "" || prev.Kfunc != "":
+			fix = "rename the kfunc"
 		case o.Kernel:
 			fix = "this kernel type's Go package cannot be generated as is: please report it"
 		case prev.Member != nil && d.Member != nil && prev.Member != d.Member:

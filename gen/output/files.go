@@ -17,6 +17,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -33,6 +34,9 @@ type File struct {
 	// UserOwned files (the callback bodies) are written only when missing
 	// and never compared by Check.
 	UserOwned bool
+	// Defines are the kfuncs a user-owned C file (the module's kfuncs
+	// file) must define, __bpf_kfunc, and the only ones it may.
+	Defines []string
 }
 
 // Files is a generated file set, sorted by path.
@@ -381,12 +385,16 @@ func (p userGoProblem) describe(name string) string {
 		return fmt.Sprintf("%s (yours: regeneration keeps it) does not parse: %v: fix it, or delete it to get the default callbacks", name, p.Parse)
 	}
 	var what, fix []string
+	calls := "which ops.go calls"
+	if strings.HasSuffix(p.Path, ".c") {
+		calls = "which the spec declares and the module exports"
+	}
 	if len(p.Missing) > 0 {
 		them := "them"
 		if len(p.Missing) == 1 {
 			them = "it"
 		}
-		what = append(what, "it lacks "+strings.Join(p.Missing, ", ")+", which ops.go calls")
+		what = append(what, "it lacks "+strings.Join(p.Missing, ", ")+", "+calls)
 		fix = append(fix, "add "+them+" (generating into an empty directory writes the default bodies)")
 	}
 	if len(p.Stale) > 0 {
@@ -397,8 +405,12 @@ func (p userGoProblem) describe(name string) string {
 		what = append(what, "it declares "+strings.Join(p.Dup, ", ")+", which ops.go now declares too")
 		fix = append(fix, "rename yours")
 	}
-	return fmt.Sprintf("%s (yours: regeneration keeps it) does not fit the spec any more: %s: %s, or delete the file to get the default callbacks",
-		name, strings.Join(what, "; "), strings.Join(fix, " and "))
+	defaults := "the default callbacks"
+	if strings.HasSuffix(p.Path, ".c") {
+		defaults = "the default kfunc bodies"
+	}
+	return fmt.Sprintf("%s (yours: regeneration keeps it) does not fit the spec any more: %s: %s, or delete the file to get %s",
+		name, strings.Join(what, "; "), strings.Join(fix, " and "), defaults)
 }
 
 // userGoProblems checks every user-owned Go file that exists below dir
@@ -406,7 +418,7 @@ func (p userGoProblem) describe(name string) string {
 func (fs Files) userGoProblems(dir string) ([]userGoProblem, error) {
 	var out []userGoProblem
 	for _, uf := range fs {
-		if !uf.UserOwned || !strings.HasSuffix(uf.Path, ".go") {
+		if !uf.UserOwned || !strings.HasSuffix(uf.Path, ".go") && !strings.HasSuffix(uf.Path, ".c") {
 			continue
 		}
 		src, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(uf.Path)))
@@ -416,8 +428,10 @@ func (fs Files) userGoProblems(dir string) ([]userGoProblem, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w: make it readable, or delete it to get the default callbacks", filepath.Join(dir, filepath.FromSlash(uf.Path)), err)
 		}
-		p, err := fs.userGoProblem(dir, uf.Path, uf.Data, src)
-		if err != nil {
+		var p userGoProblem
+		if strings.HasSuffix(uf.Path, ".c") {
+			p = userCProblem(uf, src)
+		} else if p, err = fs.userGoProblem(dir, uf.Path, uf.Data, src); err != nil {
 			return nil, err
 		}
 		if p.Parse != nil || len(p.Missing)+len(p.Stale)+len(p.Dup) > 0 {
@@ -580,4 +594,35 @@ func programKeys(f *ast.File) map[string]string {
 		return true
 	})
 	return out
+}
+
+// kfuncDefRe matches the start of a kfunc definition: __bpf_kfunc, the
+// return type, the name and its '('.
+var kfuncDefRe = regexp.MustCompile(`\b__bpf_kfunc\b[^;{()]*?\b(\w+)\s*\(`)
+
+// cComment matches a C comment.
+var cComment = regexp.MustCompile(`(?s)/\*.*?\*/|//[^\n]*`)
+
+// userCProblem checks a kept kfuncs file: it must define, __bpf_kfunc,
+// every kfunc the spec declares (the module's kfunc set names them, so the
+// module would not link) and no other (the set would not export it).
+func userCProblem(f File, src []byte) userGoProblem {
+	p := userGoProblem{Path: f.Path}
+	defined := map[string]bool{}
+	for _, m := range kfuncDefRe.FindAllSubmatch(cComment.ReplaceAll(src, nil), -1) {
+		defined[string(m[1])] = true
+	}
+	want := map[string]bool{}
+	for _, n := range f.Defines {
+		want[n] = true
+		if !defined[n] {
+			p.Missing = append(p.Missing, "kfunc "+n)
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(defined)) {
+		if !want[n] {
+			p.Stale = append(p.Stale, "kfunc "+n)
+		}
+	}
+	return p
 }

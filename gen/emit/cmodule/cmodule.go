@@ -48,6 +48,27 @@ type cModule struct {
 	InitMemberProto, ParseProto, WriteProto, OtherProto string
 	// ProcCreate is the statement that creates the trigger file.
 	ProcCreate string
+	// Kfuncs are the kfuncs the module exports; Objs the object files of a
+	// module with kfuncs (its main file and the kfuncs file), Main the
+	// main file's name without .c, KfuncsFile the kfuncs file's.
+	Kfuncs             []cKfunc
+	Objs               string
+	Main, KfuncsSource string
+	// TrustedArgs: a kfunc is KF_TRUSTED_ARGS, a flag newer kernels no
+	// longer define (trusted arguments are every kfunc's default there).
+	TrustedArgs bool
+}
+
+// cKfunc is one kfunc: its prototype, its entry in the kfunc set, and the
+// default body of the user's kfuncs file.
+type cKfunc struct {
+	Name  string
+	Proto string // "u32 qsched_depth(u32 queue)", broken at 100 columns
+	Def   string // the definition's first line(s): "__bpf_kfunc u32 qsched_depth(u32 queue)"
+	Flags string // BTF_ID_FLAGS' flags, "" for none
+	Body  []string
+	// Doc is the comment line above the default body.
+	Doc string
 }
 
 // cRequire is one kernel version check of the module.
@@ -212,6 +233,20 @@ func newCModule(o *model.Ops) *cModule {
 	}
 
 	fwd := map[string]bool{}
+	v.Main = mod
+	if len(o.Kfuncs) > 0 {
+		// a module of two files: kbuild's composite object <mod>.o cannot
+		// share its name with a source file
+		v.Main = mod + "_main"
+		v.KfuncsSource = strings.TrimPrefix(o.KfuncsFile(), "module/")
+		v.Objs = v.Main + ".o " + strings.TrimSuffix(v.KfuncsSource, ".c") + ".o"
+		v.Doc = append(v.Doc, "The module exports kfuncs to the programs of struct "+o.Name+" (their bodies",
+			"are in "+v.KfuncsSource+"): "+kfuncNames(o)+".")
+	}
+	for _, k := range o.Kfuncs {
+		v.Kfuncs = append(v.Kfuncs, newCKfunc(k, fwd))
+		v.TrustedArgs = v.TrustedArgs || k.Flags.TrustedArgs
+	}
 	for _, m := range o.Callbacks() {
 		v.Members = append(v.Members, newCMember(o, m, fwd))
 		v.MaxArgs = max(v.MaxArgs, len(m.Func.Params))
@@ -335,6 +370,87 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 	return cm
 }
 
+// kfuncNames lists the kfuncs for a comment: "a(), b() and c()".
+func kfuncNames(o *model.Ops) string {
+	var ns []string
+	for _, k := range o.Kfuncs {
+		ns = append(ns, k.Name+"()")
+	}
+	if len(ns) == 1 {
+		return ns[0]
+	}
+	return strings.Join(ns[:len(ns)-1], ", ") + " and " + ns[len(ns)-1]
+}
+
+// newCKfunc builds the C of one kfunc. The default body logs the call
+// (pr_debug: dynamic debug shows it) and returns the sum of the integer
+// arguments plus one, converted to the return type (NULL for a pointer).
+func newCKfunc(k model.Kfunc, fwd map[string]bool) cKfunc {
+	ck := cKfunc{Name: k.Name, Flags: k.Flags.Kernel()}
+	if ck.Flags == "0" {
+		ck.Flags = ""
+	}
+	var params, fmts, args, sum []string
+	for _, p := range k.Func.Params {
+		params = append(params, p.Type.Decl(p.Name))
+		switch p.Type.Kind {
+		case model.Int:
+			if p.Type.Signed {
+				fmts, args = append(fmts, p.Name+"=%lld"), append(args, "(s64)"+p.Name)
+			} else {
+				fmts, args = append(fmts, p.Name+"=%llu"), append(args, "(u64)"+p.Name)
+			}
+			sum = append(sum, p.Name)
+		case model.Bool:
+			fmts, args = append(fmts, p.Name+"=%d"), append(args, p.Name)
+			sum = append(sum, p.Name)
+		case model.StructPtr:
+			fwd[p.Type.Struct] = true
+			fmts, args = append(fmts, p.Name+"=%s"), append(args, p.Name+` ? "non-NULL" : "NULL"`)
+		}
+	}
+	if k.Func.Return.Kind == model.StructPtr {
+		fwd[k.Func.Return.Struct] = true
+	}
+	if len(params) == 0 {
+		params = []string{"void"}
+	}
+	name := k.Func.Return.Decl(k.Name)
+	ck.Proto = wrap(0, name+"(", params, ");")
+	ck.Def = wrap(0, "__bpf_kfunc "+name+"(", params, ")")
+	log := k.Name + "(" + strings.Join(fmts, ", ") + ")"
+	ck.Body = []string{wrap(8, "pr_debug(", append([]string{`"` + log + `\n"`}, args...), ");")}
+	r := k.Func.Return
+	total := "1"
+	if len(sum) > 0 {
+		total = strings.Join(sum, " + ") + " + 1"
+	}
+	switch r.Kind {
+	case model.Void:
+		ck.Doc = "Default body: logs the call (pr_debug)."
+	case model.StructPtr:
+		ck.Doc = "Default body: logs the call (pr_debug) and returns NULL."
+		ck.Body = append(ck.Body, "return NULL;")
+	case model.Bool:
+		ck.Doc = "Default body: logs the call (pr_debug), returns whether its integer arguments + 1 are not 0."
+		ck.Body = append(ck.Body, wrap(8, "return ("+r.C+")(", []string{total}, ");"))
+	default:
+		ck.Doc = "Default body: logs the call (pr_debug), returns the sum of its integer arguments plus one."
+		if len(sum) == 0 {
+			ck.Body = append(ck.Body, "return 1;")
+			break
+		}
+		// the sum in 64 bits, then converted to the return type
+		var terms []string
+		for _, s := range sum {
+			terms = append(terms, "(s64)"+s)
+		}
+		total = strings.Join(append(terms, "1"), " + ")
+		ck.Body = append(ck.Body, wrap(8, "return ("+r.C+")(", []string{total}, ");"))
+	}
+	return ck
+}
+
 var cTemplates = template.Must(templates.Parse(nil))
 
 // Render returns the module's files, keyed by path relative to the
@@ -342,11 +458,15 @@ var cTemplates = template.Must(templates.Parse(nil))
 func Render(o *model.Ops) (map[string][]byte, error) {
 	v := newCModule(o)
 	out := map[string][]byte{}
-	for _, f := range []struct{ tmpl, path string }{
+	files := []struct{ tmpl, path string }{
 		{"Makefile.tmpl", "module/Makefile"},
 		{"header.h.tmpl", "module/" + v.Header},
-		{"module.c.tmpl", "module/" + v.Module + ".c"},
-	} {
+		{"module.c.tmpl", "module/" + v.Main + ".c"},
+	}
+	if len(v.Kfuncs) > 0 {
+		files = append(files, struct{ tmpl, path string }{"kfuncs.c.tmpl", o.KfuncsFile()})
+	}
+	for _, f := range files {
 		var b bytes.Buffer
 		if err := cTemplates.ExecuteTemplate(&b, f.tmpl, v); err != nil {
 			return nil, fmt.Errorf("render %s: %w", f.path, err)

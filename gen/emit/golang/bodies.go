@@ -16,8 +16,10 @@ import (
 
 // defaultBody: printk the callback's name and scalar arguments, return the
 // sum of the integer arguments converted to the return type (0 for void
-// and pointer returns, sum != 0 for bool).
-func defaultBody(m model.Member) (string, []jen.Code) {
+// and pointer returns, sum != 0 for bool). For a spec with kfuncs, the
+// body also calls each kfunc whose parameters are all integers with its
+// leading integer arguments and adds the results to the sum.
+func defaultBody(o *model.Ops, m model.Member) (string, []jen.Code) {
 	type arg struct {
 		idx  int
 		name string
@@ -52,14 +54,35 @@ func defaultBody(m model.Member) (string, []jen.Code) {
 	case !sums:
 		ret = "0 (it has no integer arguments)"
 	}
+	kfuncs := o.KfuncCallees()
+	if len(kfuncs) > 0 && r.IsScalar() {
+		// the kfuncs' results join the sum
+		if sums {
+			ret = strings.Replace(ret, "the sum of its integer arguments", "the sum of its integer arguments and the kfuncs' results", 1)
+		} else if r.Kind == model.Bool {
+			ret = "whether the sum of the kfuncs' results is not zero"
+		} else {
+			ret = "the sum of the kfuncs' results, converted to " + r.Describe()
+		}
+		sums = true
+	}
 	doc := "it printks its name and integer arguments and returns " + ret + "."
 	var items []jen.Code
+	if len(kfuncs) > 0 {
+		// the ctx waits in r7 for the kfuncs' arguments, read after the
+		// printk has clobbered r1..r5
+		items = append(items, insns(ins("r7 = ctx, kept for the kfunc calls", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(7), reg(1)))))
+	}
 	if rel, what := releaseRefs(m, 6); rel != nil {
 		// first, while nothing lives in r6: the ctx waits there
 		items = append(items, insns(ins("r6 = ctx, kept across the release calls", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(6), reg(1)))))
 		items = append(items, rel...)
 		items = append(items, insns(ins("r1 = ctx again", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(1), reg(6)))))
 		doc += what
+	}
+	if len(kfuncs) > 0 && len(scalars) == 0 && sums {
+		// after the releases, which keep the ctx in r6
+		items = append(items, insns(ins("r6 = 0: the sum", jen.Qual(ebpfAsm, "Mov").Dot("Imm").Call(reg(6), jen.Lit(0)))))
 	}
 	finish := jen.Id("s").Dot("RetImm").Call(jen.Lit(0))
 	if sums {
@@ -83,7 +106,9 @@ func defaultBody(m model.Member) (string, []jen.Code) {
 					sum = append(sum, ins("r6 += "+a.name, jen.Qual(ebpfAsm, "Add").Dot("Reg").Call(reg(6), reg(3+k))))
 				}
 			}
-			items = append(items, insns(sum...))
+			if len(sum) > 0 {
+				items = append(items, insns(sum...))
+			}
 		}
 		items = append(items, jen.Qual(sasmPath, "Printk").Call(append([]jen.Code{jen.Lit(format)}, regs...)...))
 	} else {
@@ -106,8 +131,61 @@ func defaultBody(m model.Member) (string, []jen.Code) {
 		}
 		items = append(items, jen.Qual(sasmPath, "PrintkStack").Call(jen.Lit(format), jen.Lit(base), jen.Lit(len(scalars))))
 	}
+	if len(kfuncs) > 0 {
+		kitems, kdoc := kfuncCalls(kfuncs, intArgs(m), sums)
+		items = append(items, kitems...)
+		doc += "\n" + kdoc
+	}
 	items = append(items, ins("return "+ret, finish))
 	return doc, items
+}
+
+// intArgs are the indexes of a callback's integer (and bool) arguments.
+func intArgs(m model.Member) []int {
+	var out []int
+	for i, p := range m.Func.Params {
+		if p.Type.IsScalar() {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// kfuncCalls calls each kfunc with the callback's leading integer
+// arguments (read through the ctx in r7; 0 where the callback has fewer)
+// and, when sum, adds each result to the sum in r6.
+func kfuncCalls(kfuncs []model.Kfunc, ints []int, sum bool) ([]jen.Code, string) {
+	var items []jen.Code
+	var calls []string
+	for _, k := range kfuncs {
+		var args []jen.Code
+		var words []string
+		for j, p := range k.Func.Params {
+			if j < len(ints) {
+				items = append(items, ins(fmt.Sprintf("r%d = argument %d, for %s's %s", j+1, ints[j], k.Name, p.Name),
+					jen.Id("s").Dot("ArgFrom").Call(reg(j+1), reg(7), jen.Lit(ints[j]))))
+				args = append(args, reg(j+1))
+				words = append(words, fmt.Sprintf("arg%d", ints[j]))
+			} else {
+				args = append(args, jen.Lit(0))
+				words = append(words, "0")
+			}
+		}
+		items = append(items, ins(fmt.Sprintf("r0 = %s(%s)", k.Name, strings.Join(words, ", ")), jen.Id(k.GoName).Call(args...)))
+		if sum {
+			items = append(items, insns(ins("r6 += "+k.Name+"'s result", jen.Qual(ebpfAsm, "Add").Dot("Reg").Call(reg(6), reg(0)))))
+		}
+		calls = append(calls, k.Name)
+	}
+	what := "It calls the kfuncs " + strings.Join(calls, ", ")
+	if len(calls) == 1 {
+		what = "It calls the kfunc " + calls[0]
+	}
+	what += " with its leading integer arguments (0 where it has fewer)"
+	if sum {
+		what += " and adds their results"
+	}
+	return items, what + "."
 }
 
 // tutorialBody: the bodies of the tutorial's struct_ops.bpf.c for the

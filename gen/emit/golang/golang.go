@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"go/token"
+	"go/types"
 	"strings"
 	"sync"
 
@@ -224,6 +226,10 @@ func opsFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 	f.Comment("The callbacks' signatures, for loading arguments and returning values.")
 	f.Var().Defs(sigs...)
 
+	if len(o.Kfuncs) > 0 {
+		kfuncDecls(f, o)
+	}
+
 	var table []jen.Code
 	for _, m := range o.ImplementedCallbacks() {
 		table = append(table, jen.Lit(m.Name).Op(":").Id(m.GoName))
@@ -253,6 +259,66 @@ func opsFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 		jen.Return(jen.Qual(bpfPath, "Load").Call(jen.Id("Ops"), jen.Id("progs"), jen.Id("opts"))),
 	)
 	return f
+}
+
+// kfuncDecls declares each kfunc's signature and the typed helper that
+// calls it.
+func kfuncDecls(f *jen.File, o *model.Ops) {
+	var sigs []jen.Code
+	for _, k := range o.Kfuncs {
+		kv := []jen.Code{field("Name", jen.Lit(k.Name)), field("Module", jen.Lit(o.ModuleName())), field("Return", sasmType(k.Func.Return))}
+		if len(k.Func.Params) > 0 {
+			var args []jen.Code
+			for _, p := range k.Func.Params {
+				args = append(args, sasmType(p.Type))
+			}
+			kv = append(kv, field("Args", jen.Index().Qual(sasmPath, "Type").Values(args...)))
+		}
+		if k.Flags.Sleepable {
+			kv = append(kv, field("Sleepable", jen.True()))
+		}
+		doc := fmt.Sprintf("%s is the kfunc %s of module %s", k.SigName, k.Signature(), o.ModuleName())
+		if fl := k.Flags.Kernel(); fl != "0" {
+			doc += " (" + fl + ")"
+		}
+		sigs = append(sigs, jen.Comment(doc+".").Line().Id(k.SigName).Op("=").Qual(sasmPath, "KfuncSig").Values(kv...))
+	}
+	f.Comment("The kfuncs the module exports to the programs; Load checks each one the programs call")
+	f.Comment("against the module's BTF.")
+	f.Var().Defs(sigs...)
+	for _, k := range o.Kfuncs {
+		var params, args []jen.Code
+		var names []string
+		for _, p := range k.Func.Params {
+			name := goParam(p.Name)
+			params = append(params, jen.Id(name).Any())
+			args = append(args, jen.Id(name))
+			names = append(names, name)
+		}
+		f.Comment(fmt.Sprintf("%s calls the kfunc %s.", k.GoName, k.Signature()))
+		if len(names) > 0 {
+			f.Comment("Each argument is an asm.Register or an integer constant that fits its type.")
+		}
+		f.Comment("The result is in R0; R1-R5 are clobbered.")
+		if k.Flags.Sleepable {
+			f.Comment("It may sleep (KF_SLEEPABLE): call it from sleepable callbacks only.")
+		}
+		if k.Flags.RetNull {
+			f.Comment("It may return NULL (KF_RET_NULL): check R0 before use.")
+		}
+		f.Func().Id(k.GoName).Params(params...).Qual(ebpfAsm, "Instructions").Block(
+			jen.Return(jen.Id(k.SigName).Dot("Call").Call(args...)),
+		)
+	}
+}
+
+// goParam is a kfunc parameter's name as a Go parameter: C names that are
+// Go's predeclared identifiers or keywords get a trailing underscore.
+func goParam(name string) string {
+	if token.IsKeyword(name) || types.Universe.Lookup(name) != nil {
+		return name + "_"
+	}
+	return name
 }
 
 func field(name string, v jen.Code) jen.Code { return jen.Id(name).Op(":").Add(v) }
@@ -341,7 +407,7 @@ func callbacksFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 	f.Line()
 	// a body is a list of instruction groups: one is returned as it is,
 	// several joined with sasm.Seq
-	bodies := defaultBody
+	bodies := func(m model.Member) (string, []jen.Code) { return defaultBody(o, m) }
 	switch {
 	case o.Tutorial:
 		bodies = func(m model.Member) (string, []jen.Code) {

@@ -61,6 +61,10 @@ const hdrPrelude = `int __predefined_declarator;
 #define true 1
 #define false 0
 #define NULL ((void *)0)
+#define __bpf_kfunc
+#define __kf_trusted_args
+#define __kf_ret_null
+#define __kf_sleepable
 typedef _Bool bool;
 typedef signed char __s8;
 typedef unsigned char __u8;
@@ -124,6 +128,9 @@ func Parse(filename string, src []byte, opsName string) (ops *model.Ops, err err
 		return nil, err
 	}
 	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
+	if err := hdrCheckMarkers(filename, src); err != nil {
+		return nil, err
+	}
 
 	abi, err := cc.NewABI("linux", "amd64")
 	if err != nil {
@@ -171,6 +178,9 @@ func Parse(filename string, src []byte, opsName string) (ops *model.Ops, err err
 	}
 	o, err := hdrBuildOps(filename, abi, st)
 	if err != nil {
+		return nil, err
+	}
+	if o.Kfuncs, err = hdrKfuncs(filename, src, ast, o); err != nil {
 		return nil, err
 	}
 	return o, nil

@@ -134,6 +134,16 @@ type hdrMember struct {
 	sd   *cc.StructDeclaration // the declaration it belongs to
 	sdr  *cc.StructDeclarator  // nil for an anonymous member
 	spec *cc.SpecifierQualifierList
+	// kfunc: a kfunc prototype, not a member
+	kfunc bool
+}
+
+// what names the kind of function m declares, for messages.
+func (m hdrMember) what() string {
+	if m.kfunc {
+		return "kfunc"
+	}
+	return "callback"
 }
 
 func hdrMembers(s *hdrStruct) []hdrMember {

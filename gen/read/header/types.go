@@ -98,11 +98,11 @@ var hdrIntSpelling = map[cc.Kind]string{
 // hdrFunc builds the model of one callback.
 func hdrFunc(m hdrMember, fn *cc.FunctionType, errf func(error, string, ...any) error) (*model.Func, error) {
 	if fn.IsVariadic() {
-		return nil, errf(model.ErrUnsupported, "variadic callbacks are not supported: BPF programs take a fixed argument list (replace ... with named parameters)")
+		return nil, errf(model.ErrUnsupported, "variadic %ss are not supported: BPF programs take a fixed argument list (replace ... with named parameters)", m.what())
 	}
 	ps := fn.Parameters()
 	if len(ps) == 0 && fn.MaxArgs() < 0 {
-		return nil, errf(model.ErrUnsupported, "() leaves the parameters unspecified in C: write (void) for a callback without arguments")
+		return nil, errf(model.ErrUnsupported, "() leaves the parameters unspecified in C: write (void) for a %s without arguments", m.what())
 	}
 	if len(ps) == 1 && ps[0].Type().Kind() == cc.Void && ps[0].Name() == "" {
 		ps = nil
@@ -140,7 +140,11 @@ func hdrFunc(m hdrMember, fn *cc.FunctionType, errf func(error, string, ...any) 
 			}
 		}
 		perrf := func(cat error, format string, args ...any) error {
-			return &model.Error{Pos: pos, Member: m.name, Err: cat, Msg: label + ": " + fmt.Sprintf(format, args...)}
+			e := &model.Error{Pos: pos, Member: m.name, Err: cat, Msg: label + ": " + fmt.Sprintf(format, args...)}
+			if m.kfunc {
+				e.Member, e.Kfunc = "", m.name
+			}
+			return e
 		}
 		t := p.Type()
 		if t.Kind() == cc.Void {
