@@ -10,7 +10,6 @@ import (
 	"testing"
 )
 
-
 // TestImportsOneWay: readers produce a model and emitters read one; neither
 // imports the other, and the model imports neither.
 func TestImportsOneWay(t *testing.T) {
