@@ -66,7 +66,7 @@ func run(s e2e.Step) error {
 		}
 		return nil
 	case s.Rmmod != "":
-		err := unix.DeleteModule(s.Rmmod, unix.O_NONBLOCK)
+		err := deleteModule(s.Rmmod, s.WantErrno == "")
 		got := ""
 		if err != nil {
 			got = unix.ErrnoName(err.(syscall.Errno))
@@ -337,4 +337,19 @@ func tailLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// deleteModule unloads a module. When the unload is expected to succeed,
+// EAGAIN is retried for up to 10 s: a detached implementation's programs
+// (which hold the module through its kfuncs' BTF) and struct_ops maps are
+// freed by the kernel after an RCU grace period, not when the loader exits.
+func deleteModule(name string, retry bool) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := unix.DeleteModule(name, unix.O_NONBLOCK)
+		if !retry || !errors.Is(err, unix.EAGAIN) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
