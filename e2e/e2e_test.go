@@ -178,7 +178,15 @@ func checkModuleBTF(t *testing.T, s stack, ko string, k *vm.Kernel) *model.Ops {
 	if err != nil {
 		t.Fatalf("%s: %v", s.name, err)
 	}
-	if d := s.ops.Equal(fromBTF); d != "" {
+	spec := s.ops
+	if fromBTF.Types == nil && spec.Types != nil {
+		// the BTF reader does not read the spec's type definitions yet
+		// (issue 16, point 8): compare the ops struct alone
+		o := *spec
+		o.Types = nil
+		spec = &o
+	}
+	if d := spec.Equal(fromBTF); d != "" {
 		t.Errorf("%s: the spec and the built module's BTF disagree: %s", s.name, d)
 	}
 	if d := stubNamesDiffer(s.ops, fromBTF); d != "" {

@@ -56,6 +56,11 @@ type Type struct {
 	// Bitwise: the C type is a __bitwise typedef (gfp_t, __be32): the
 	// module converts an integer to it with a __force cast (sparse).
 	Bitwise bool
+	// Def is the spec's definition of the type when the spec defines it:
+	// the struct a StructPtr points to, the struct, union or typedef an
+	// Opaque value is, the enum or typedef an Int is. Nil for the
+	// kernel's own types and plain scalars.
+	Def *TypeDef
 }
 
 // IsScalar reports whether values of t are passed as a number a BPF program
@@ -71,6 +76,9 @@ func (t Type) Same(o Type) bool {
 		return false
 	}
 	if (t.Elem == nil) != (o.Elem == nil) {
+		return false
+	}
+	if t.Def != nil && o.Def != nil && t.Def.Name != "" && t.Def.Ref() != o.Def.Ref() {
 		return false
 	}
 	return t.Elem == nil || t.Elem.Same(*o.Elem)
@@ -100,7 +108,7 @@ func (t Type) Describe() string {
 // "char name[16]").
 func (t Type) Decl(name string) string {
 	if t.Kind == Array {
-		return fmt.Sprintf("%s %s[%d]", t.Elem.C, name, t.Len)
+		return t.Elem.Decl(fmt.Sprintf("%s[%d]", name, t.Len))
 	}
 	if strings.HasSuffix(t.C, "*") {
 		return t.C + name
@@ -255,6 +263,13 @@ type Ops struct {
 	// Instances is how many implementations the generated module accepts
 	// at once (generated modules only); 0 means 1.
 	Instances int
+	// Types are the definitions of the structs, unions, enums and typedefs
+	// the spec defines and the ops struct reaches (through callback
+	// parameters and returns, data members, and their members), in the
+	// order the module's header emits them: each after everything it
+	// holds by value. Anonymous nested records are not listed: they hang
+	// off their member's Type.Def.
+	Types []*TypeDef
 	// Kfuncs are the kernel functions the generated module exports to the
 	// type's programs (declared __bpf_kfunc in a header spec).
 	Kfuncs []Kfunc
@@ -492,7 +507,7 @@ func (o *Ops) Equal(p *Ops) string {
 			}
 		}
 	}
-	return ""
+	return typesEqual(o.Types, p.Types)
 }
 
 // Signature renders a callback as C: "int test_2(int a, int b)".

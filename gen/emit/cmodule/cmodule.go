@@ -42,7 +42,12 @@ type cModule struct {
 	// trigger's argument array.
 	MaxArgs  int
 	Forwards []string
-	Members  []cMember
+	// Types are the definitions of the spec's types the ops struct
+	// reaches, one block of lines each; SizeAsserts the module's checks
+	// of their sizes.
+	Types       [][]string
+	SizeAsserts []string
+	Members     []cMember
 	// prototypes of the module's own functions whose length depends on
 	// the names, broken at 100 columns
 	InitMemberProto, ParseProto, WriteProto, OtherProto string
@@ -265,6 +270,8 @@ func newCModule(o *model.Ops) *cModule {
 		v.Members = append(v.Members, newCMember(o, m, fwd))
 		v.MaxArgs = max(v.MaxArgs, len(m.Func.Params))
 	}
+	cTypeForwards(o, fwd)
+	v.Types, v.SizeAsserts = cTypeDefs(o), cSizeAsserts(o)
 	v.Forwards = slices.Sorted(maps.Keys(fwd))
 	return v
 }

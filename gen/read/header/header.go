@@ -133,6 +133,10 @@ func Parse(filename string, src []byte, opsName string) (ops *model.Ops, err err
 	if err != nil {
 		return nil, err
 	}
+	if err := hdrCollectTypes(ast, st, o); err != nil {
+		return nil, err
+	}
+	hdrSpellEnums(o)
 	if o.Kfuncs, err = hdrKfuncs(filename, src, ast, o); err != nil {
 		return nil, err
 	}

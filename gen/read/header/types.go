@@ -359,3 +359,30 @@ func hdrScalarSpelling(t cc.Type) string {
 	}
 	return t.String()
 }
+
+// hdrSpellEnums spells the callbacks' enum types by their names once the
+// module emits their definitions (o.Types), so that the module's BTF
+// names them as the spec does; an enum without one keeps its integer
+// spelling.
+func hdrSpellEnums(o *model.Ops) {
+	spell := func(t *model.Type) {
+		if t.Kind != model.Int || t.Enum == "" {
+			return
+		}
+		d := o.TypeDef("enum " + t.Enum)
+		if d == nil {
+			d = o.TypeDef(t.Enum)
+		}
+		if d != nil {
+			t.C, t.Def = d.Ref(), d
+		}
+	}
+	for i := range o.Members {
+		if f := o.Members[i].Func; f != nil {
+			spell(&f.Return)
+			for j := range f.Params {
+				spell(&f.Params[j].Type)
+			}
+		}
+	}
+}

@@ -38,6 +38,9 @@
 
 #include "kn.h"
 
+/* The spec's types as the generator laid them out (x86-64). */
+static_assert(sizeof(struct kn_stats) == 24);
+
 /*
  * Module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11.
  */

@@ -40,6 +40,9 @@
 
 #include "realc_policy.h"
 
+/* The spec's types as the generator laid them out (x86-64). */
+static_assert(sizeof(realc_kind_t) == 4);
+
 /*
  * Module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11.
  */
@@ -74,12 +77,12 @@ static ssize_t realc_policy__io(loff_t pos, size_t len, pid_t pid, uid_t uid, gf
 	return 0;
 }
 
-static int realc_policy__mode(unsigned int mode, int level, unsigned int kind)
+static int realc_policy__mode(enum realc_mode mode, enum realc_level level, realc_kind_t kind)
 {
 	return 0;
 }
 
-static u64 realc_policy__flags(unsigned long f, u32 arg1)
+static u64 realc_policy__flags(enum realc_flags f, u32 arg1)
 {
 	return 0;
 }
@@ -274,7 +277,7 @@ static s64 realc_policy_call_mode(struct realc_policy *ops, const union realc_po
 {
 	int ret;
 
-	ret = ops->mode((unsigned int)a[0].u, (int)a[1].s, (unsigned int)a[2].u);
+	ret = ops->mode((enum realc_mode)a[0].u, (enum realc_level)a[1].s, (realc_kind_t)a[2].u);
 	pr_info("mode(%llu, %lld, %llu) returned: %lld\n", a[0].u, a[1].s, a[2].u, (s64)ret);
 	return ret;
 }
@@ -283,7 +286,7 @@ static s64 realc_policy_call_flags(struct realc_policy *ops, const union realc_p
 {
 	u64 ret;
 
-	ret = ops->flags((unsigned long)a[0].u, (u32)a[1].u);
+	ret = ops->flags((enum realc_flags)a[0].u, (u32)a[1].u);
 	pr_info("flags(%llu, %llu) returned: %llu\n", a[0].u, a[1].u, (u64)ret);
 	return (s64)ret;
 }

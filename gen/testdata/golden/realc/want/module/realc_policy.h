@@ -14,10 +14,30 @@
 #include <linux/types.h>
 #endif
 
+enum realc_mode {
+	REALC_MODE_READ = 0,
+	REALC_MODE_WRITE = 64,
+};
+
+enum realc_level {
+	REALC_LEVEL_LOW = -1,
+	REALC_LEVEL_HIGH = 1,
+};
+
+typedef enum {
+	REALC_KIND_X = 0,
+	REALC_KIND_Y = 1,
+} realc_kind_t;
+
+enum realc_flags {
+	REALC_FLAG_A = 1,
+	REALC_FLAG_WIDE = 72057594037927936ULL,
+};
+
 struct realc_policy {
 	ssize_t (*io)(loff_t pos, size_t len, pid_t pid, uid_t uid, gfp_t gfp);
-	int (*mode)(unsigned int mode, int level, unsigned int kind);
-	u64 (*flags)(unsigned long f, u32 arg1);
+	int (*mode)(enum realc_mode mode, enum realc_level level, realc_kind_t kind);
+	u64 (*flags)(enum realc_flags f, u32 arg1);
 	void (*pair)(int arg0, int arg1);
 	int (*fill)(void *buf, u64 *out, const void *arg2, size_t len);
 	u8 *(*data)(u32 offset);

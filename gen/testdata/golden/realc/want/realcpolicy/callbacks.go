@@ -64,7 +64,7 @@ func Io() asm.Instructions {
 	)
 }
 
-// Mode implements int mode(unsigned int mode, int level, unsigned int kind):
+// Mode implements int mode(enum realc_mode mode, enum realc_level level, realc_kind_t kind):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Mode() asm.Instructions {
@@ -92,7 +92,7 @@ func Mode() asm.Instructions {
 	)
 }
 
-// Flags implements u64 flags(unsigned long f, u32 arg1):
+// Flags implements u64 flags(enum realc_flags f, u32 arg1):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Flags() asm.Instructions {

@@ -52,9 +52,9 @@ var Ops = &bpf.Ops{
 var (
 	// IoSig is ssize_t io(loff_t pos, size_t len, pid_t pid, uid_t uid, gfp_t gfp).
 	IoSig = sasm.Sig{Name: "io", Return: sasm.S64, Args: []sasm.Type{sasm.S64, sasm.U64, sasm.S32, sasm.U32, sasm.U32}}
-	// ModeSig is int mode(unsigned int mode, int level, unsigned int kind).
+	// ModeSig is int mode(enum realc_mode mode, enum realc_level level, realc_kind_t kind).
 	ModeSig = sasm.Sig{Name: "mode", Return: sasm.S32, Args: []sasm.Type{sasm.U32, sasm.S32, sasm.U32}}
-	// FlagsSig is u64 flags(unsigned long f, u32 arg1).
+	// FlagsSig is u64 flags(enum realc_flags f, u32 arg1).
 	FlagsSig = sasm.Sig{Name: "flags", Return: sasm.U64, Args: []sasm.Type{sasm.U64, sasm.U32}}
 	// PairSig is void pair(int arg0, int arg1).
 	PairSig = sasm.Sig{Name: "pair", Return: sasm.Void, Args: []sasm.Type{sasm.S32, sasm.S32}}
