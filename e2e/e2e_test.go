@@ -340,7 +340,7 @@ func TestGeneratedStacksInVM(t *testing.T) {
 		{Name: "no-cap-bpf", Argv: []string{def.loader, "--once"}, Uid: 65534, WantExit: 1,
 			WantStderr: []string{"permission denied: run as root or with CAP_BPF and CAP_SYS_ADMIN"}},
 		// the trigger, by hand, while the default loader stays attached
-		{Name: "default-attached", Argv: []string{def.loader, "--interval", "1h"}, Background: "def", Ready: "attached"},
+		{Name: "default-attached", Argv: []string{def.loader, "--interval", "1h"}, Background: "def", Ready: "triggering every"},
 		{Name: "trigger-mode", Stat: trigger, WantMode: "0600"},
 		{Name: "trigger-hex", Write: trigger, Data: "test_2 0x10 -0x3", WantLines: []string{"test_2 13"}},
 		{Name: "trigger-out-of-range", Write: trigger, Data: "test_2 2147483648 1", WantErrno: "ERANGE",
@@ -359,7 +359,7 @@ func TestGeneratedStacksInVM(t *testing.T) {
 		{Name: "call-refused-reason", Argv: []string{def.loader, "--call", "test_2 1 2 3"}, WantExit: 1,
 			WantStderr: []string{`invalid argument: test_2: extra words "3" after its arguments`}},
 		// a loader implementing test_1 and test_2 only: test_3 stays unset
-		{Name: "subset-attached", Argv: []string{subset.loader, "--interval", "1h"}, Background: "subset", Ready: "attached"},
+		{Name: "subset-attached", Argv: []string{subset.loader, "--interval", "1h"}, Background: "subset", Ready: "triggering every"},
 		{Name: "unset-callback", Write: trigger, Data: "test_3 hi 2", WantErrno: "ENOTSUP"}, // = EOPNOTSUPP on Linux
 		{Name: "unset-callback-demo", Write: trigger, Data: "Hello from userspace!", WantLines: []string{"test_2 30"}},
 		{Name: "unset-callback-reported", WaitKmsg: "test_3() not called: not implemented by the attached bpf_testmod_ops", Count: 1},
