@@ -49,6 +49,18 @@ type Type struct {
 	Struct string // StructPtr: the struct's tag name
 	Elem   *Type  // Array: element type
 	Len    int    // Array: element count
+	// Enum names the C enum (its tag, or the typedef of an anonymous
+	// enum) of an Int whose C type is an enum; its Size and Signed follow
+	// GCC's choice of the enum's integer type.
+	Enum string
+	// Bitwise: the C type is a __bitwise typedef (gfp_t, __be32): the
+	// module converts an integer to it with a __force cast (sparse).
+	Bitwise bool
+	// Def is the spec's definition of the type when the spec defines it:
+	// the struct a StructPtr points to, the struct, union or typedef an
+	// Opaque value is, the enum or typedef an Int is. Nil for the
+	// kernel's own types and plain scalars.
+	Def *TypeDef
 }
 
 // IsScalar reports whether values of t are passed as a number a BPF program
@@ -64,6 +76,9 @@ func (t Type) Same(o Type) bool {
 		return false
 	}
 	if (t.Elem == nil) != (o.Elem == nil) {
+		return false
+	}
+	if t.Def != nil && o.Def != nil && t.Def.Name != "" && t.Def.Ref() != o.Def.Ref() {
 		return false
 	}
 	return t.Elem == nil || t.Elem.Same(*o.Elem)
@@ -93,7 +108,7 @@ func (t Type) Describe() string {
 // "char name[16]").
 func (t Type) Decl(name string) string {
 	if t.Kind == Array {
-		return fmt.Sprintf("%s %s[%d]", t.Elem.C, name, t.Len)
+		return t.Elem.Decl(fmt.Sprintf("%s[%d]", name, t.Len))
 	}
 	if strings.HasSuffix(t.C, "*") {
 		return t.C + name
@@ -209,6 +224,10 @@ type Member struct {
 	// rules give it (kernelrules.Type.Bodies, e.g. "scx_select_cpu_dfl"),
 	// or "".
 	Body string
+	// MacroName: the name is a function-like macro of the kernel headers
+	// (min, max, swap): the module calls the member as (ops->min)(...),
+	// which the preprocessor leaves alone.
+	MacroName bool
 	// Sleepable: the kernel lets this callback sleep, so its program is
 	// loaded with BPF_F_SLEEPABLE (kernelrules.Type.Sleepable).
 	Sleepable bool
@@ -244,9 +263,20 @@ type Ops struct {
 	// Instances is how many implementations the generated module accepts
 	// at once (generated modules only); 0 means 1.
 	Instances int
+	// Types are the definitions of the structs, unions, enums and typedefs
+	// the spec defines and the ops struct reaches (through callback
+	// parameters and returns, data members, and their members), in the
+	// order the module's header emits them: each after everything it
+	// holds by value. Anonymous nested records are not listed: they hang
+	// off their member's Type.Def.
+	Types []*TypeDef
 	// Kfuncs are the kernel functions the generated module exports to the
 	// type's programs (declared __bpf_kfunc in a header spec).
 	Kfuncs []Kfunc
+	// HZ is the value of the kernel's HZ the spec was read with (its
+	// constants may depend on it), 0 when the spec does not use HZ; the
+	// module refuses to build for a kernel with another HZ.
+	HZ int
 	// Tutorial marks the built-in spec: its module keeps the tutorial's
 	// trigger text and its programs the tutorial's bodies. Only the
 	// built-in reader sets it; a header of the same layout is not the
@@ -287,6 +317,7 @@ func (o *Ops) Finish() {
 		m.GoName, m.SigName = GoName(m.Name), GoName(m.Name)+"Sig"
 		m.Delegate = o.delegate(m.Name)
 		m.Body, m.Sleepable = o.kernelBody(m.Name)
+		m.MacroName = !o.Kernel && IsFunctionMacro(m.Name)
 	}
 	o.BodyDecls = bodyDecls(o)
 	o.Counts = callCounts(o)
@@ -476,7 +507,7 @@ func (o *Ops) Equal(p *Ops) string {
 			}
 		}
 	}
-	return ""
+	return typesEqual(o.Types, p.Types)
 }
 
 // Signature renders a callback as C: "int test_2(int a, int b)".

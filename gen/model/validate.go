@@ -110,7 +110,7 @@ func validateFunc(o *Ops, m *Member, bad func(*Member, string, ...any)) {
 			"Pass a struct pointer instead", len(f.Params), MaxModuleArgs)
 	}
 	switch f.Return.Kind {
-	case Void, Bool, Int, CharPtr, StructPtr:
+	case Void, Bool, Int, CharPtr, StructPtr, Ptr:
 	default:
 		bad(m, "returns %s: a callback returns void, bool, an integer or a pointer", f.Return.Describe())
 	}
@@ -121,13 +121,9 @@ func validateFunc(o *Ops, m *Member, bad func(*Member, string, ...any)) {
 	for _, p := range f.Params {
 		checkName(o, m, p.Name, "parameter", seen, bad)
 		switch p.Type.Kind {
-		case Bool, Int, CharPtr, StructPtr:
-		case Ptr:
-			if !o.Kernel {
-				bad(m, "parameter %s has type %s: parameters are bool, integers, const char * or struct pointers", p.Name, p.Type.Describe())
-			}
+		case Bool, Int, CharPtr, StructPtr, Ptr:
 		default:
-			bad(m, "parameter %s has type %s: parameters are bool, integers, const char * or struct pointers", p.Name, p.Type.Describe())
+			bad(m, "parameter %s has type %s: parameters are bool, integers, const char *, struct pointers or opaque pointers", p.Name, p.Type.Describe())
 		}
 		if p.Nullable && !p.Type.IsPointer() {
 			bad(m, "parameter %s is marked __nullable but is not a pointer", p.Name)

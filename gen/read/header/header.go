@@ -7,9 +7,11 @@
 // (sizes, offsets) comes from cc/v4's x86-64 LP64 ABI tables.
 //
 // Includes: the kernel integer typedefs (u8..u64, s8..s64, __u8..__s64,
-// int8_t..uint64_t, bool) are predefined by a small prelude, so a spec needs
-// no #include. A system include (#include <...>) is served from memory as an
-// empty file, so `#include <linux/types.h>` and friends are accepted and
+// int8_t..uint64_t, bool), the common kernel typedefs (size_t, loff_t,
+// pid_t, gfp_t, ...), a few kernel structs and macros (HZ, BIT, _BITUL)
+// are predefined by a prelude (prelude.go), so a spec needs no #include.
+// A system include (#include <...>) is served from memory as an empty
+// file, so `#include <linux/types.h>` and friends are accepted and
 // ignored; a quoted include (#include "x.h") is an error, since the header
 // must be self-contained. When a header that Parse does not know was
 // ignored and the parse then fails, the error says so.
@@ -37,9 +39,6 @@ const (
 	hdrExpansionLimit = 1 << 17
 )
 
-// hdrPreludeName is the source name of the predefined prelude.
-const hdrPreludeName = "<structops-prelude>"
-
 // hdrEndName and hdrEndSentinel form the source parsed after the user's
 // header (see Parse).
 const (
@@ -49,55 +48,6 @@ const (
 
 // hdrSysDir is the in-memory directory that serves system includes.
 const hdrSysDir = "/structops-sysinclude"
-
-// hdrPrelude declares what the kernel's <linux/types.h> would: the fixed
-// width and kernel integer names, x86-64 definitions.
-const hdrPrelude = `int __predefined_declarator;
-#define __x86_64__ 1
-#define __linux__ 1
-#define __KERNEL__ 1
-#define __STDC__ 1
-#define __STDC_VERSION__ 201112L
-#define true 1
-#define false 0
-#define NULL ((void *)0)
-#define __bpf_kfunc
-#define __kf_trusted_args
-#define __kf_ret_null
-#define __kf_sleepable
-typedef _Bool bool;
-typedef signed char __s8;
-typedef unsigned char __u8;
-typedef signed short __s16;
-typedef unsigned short __u16;
-typedef signed int __s32;
-typedef unsigned int __u32;
-typedef signed long long __s64;
-typedef unsigned long long __u64;
-typedef __s8 s8;
-typedef __u8 u8;
-typedef __s16 s16;
-typedef __u16 u16;
-typedef __s32 s32;
-typedef __u32 u32;
-typedef __s64 s64;
-typedef __u64 u64;
-typedef s8 int8_t;
-typedef u8 uint8_t;
-typedef s16 int16_t;
-typedef u16 uint16_t;
-typedef s32 int32_t;
-typedef u32 uint32_t;
-typedef s64 int64_t;
-typedef u64 uint64_t;
-`
-
-// hdrKnownIncludes are the system headers whose content the prelude covers.
-var hdrKnownIncludes = map[string]bool{
-	"linux/types.h": true, "asm/types.h": true, "asm-generic/int-ll64.h": true,
-	"linux/stddef.h": true, "stddef.h": true, "stdint.h": true, "stdbool.h": true,
-	"linux/compiler.h": true, "linux/compiler_types.h": true,
-}
 
 // Parse reads the C header src (named filename in positions and
 // messages) and returns the model of the struct_ops type opsName declared in
@@ -148,6 +98,9 @@ func Parse(filename string, src []byte, opsName string) (ops *model.Ops, err err
 		DefaultWcharT:   cc.Int,
 		Header:          true,
 		ExpansionLimit:  hdrExpansionLimit,
+		// GCC's enum types (unsigned int unless an enumerator is
+		// negative), so that layouts match the module's
+		UnsignedEnums: true,
 	}
 	// cc/v4's parser can loop forever when the input ends inside a
 	// declarator (e.g. "int (*" at EOF: typeQualifierList retries the EOF
@@ -180,8 +133,15 @@ func Parse(filename string, src []byte, opsName string) (ops *model.Ops, err err
 	if err != nil {
 		return nil, err
 	}
+	if err := hdrCollectTypes(ast, st, o); err != nil {
+		return nil, err
+	}
+	hdrSpellEnums(o)
 	if o.Kfuncs, err = hdrKfuncs(filename, src, ast, o); err != nil {
 		return nil, err
+	}
+	if hdrUsesHZ(src) {
+		o.HZ = hdrHZ
 	}
 	return o, nil
 }

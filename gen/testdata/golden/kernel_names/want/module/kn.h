@@ -18,6 +18,11 @@ struct kn_stats;
 struct net_device;
 struct sk_buff;
 
+struct kn_stats {
+	u64 packets;
+	char name[16];
+};
+
 struct kn_ops {
 	s32 (*rx)(struct sk_buff *skb, struct net_device *dev, __u32 queue);
 	__s64 (*tx_done)(struct sk_buff *skb, u64 cookie);

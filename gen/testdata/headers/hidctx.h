@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A HID-like spec: a context struct every callback gets, with an anonymous
+ * union, an enum field, a nested struct and a pointer to an opaque device.
+ */
+#ifndef _HIDCTX_H
+#define _HIDCTX_H
+
+#include <linux/types.h>
+
+struct hidctx_device;
+
+enum hidctx_report_type {
+	HIDCTX_INPUT_REPORT = 0,
+	HIDCTX_OUTPUT_REPORT = 1,
+	HIDCTX_FEATURE_REPORT = 2,
+};
+
+typedef u32 hidctx_flags_t;
+
+struct hidctx_range {
+	u16 start;
+	u16 len;
+};
+
+struct hidctx_ctx {
+	__u32 index;
+	const struct hidctx_device *hid;
+	__u32 allocated_size;
+	enum hidctx_report_type report_type;
+	union {
+		__s32 retval;
+		__s32 size;
+	};
+	struct hidctx_range range;
+	hidctx_flags_t flags;
+};
+
+struct hidctx_ops {
+	int (*device_event)(struct hidctx_ctx *ctx, u64 source);
+	int (*rdesc_fixup)(struct hidctx_ctx *ctx);
+	s64 (*hw_request)(struct hidctx_ctx *ctx, u8 reportnum, s32 skew);
+};
+
+_Static_assert(sizeof(struct hidctx_ctx) == 40, "hidctx_ctx is part of the BPF ABI");
+
+#endif /* _HIDCTX_H */
