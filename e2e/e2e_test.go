@@ -58,7 +58,7 @@ func kernelSeries(t *testing.T, series string) *vm.Kernel {
 	return k
 }
 
-type logWriter struct{ t *testing.T }
+type logWriter struct{ t testing.TB }
 
 func (w logWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
