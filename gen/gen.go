@@ -51,8 +51,8 @@ type Spec struct {
 	// IncludeDirs are searched for the header's quoted includes after the
 	// including file's directory (-I).
 	IncludeDirs []string
-	BTF        string // an ELF object with .BTF, or raw BTF
-	BTFBase    string // the base BTF of split (module) BTF
+	BTF         string // an ELF object with .BTF, or raw BTF
+	BTFBase     string // the base BTF of split (module) BTF
 	// Kernel types (BTF) only:
 	Members []string // the callbacks to implement (default: the kernel's required ones)
 	Set     []string // data member assignments "member=value"
