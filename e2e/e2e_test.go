@@ -222,10 +222,23 @@ func tooNew(o *model.Ops, k *vm.Kernel) string {
 	if err != nil {
 		return ""
 	}
+	if sa := o.StackArgs(); len(sa) > 0 && v.Less(bpf.KernelVersion{Major: model.StackArgsSince[0], Minor: model.StackArgsSince[1]}) {
+		return fmt.Sprintf("its callbacks with stack arguments (%s) need %d.%d", strings.Join(sa, ", "), model.StackArgsSince[0], model.StackArgsSince[1])
+	}
 	if refs := o.Refs(); len(refs) > 0 && v.Less(bpf.KernelVersion{Major: 6, Minor: 15}) {
 		return fmt.Sprintf("its __ref arguments (%s) need 6.15", strings.Join(refs, ", "))
 	}
 	return ""
+}
+
+// tooOldRefusal is what a stack's loader says on a kernel tooNew
+// refuses: the version it needs and the feature that needs it.
+func tooOldRefusal(o *model.Ops, k *vm.Kernel) []string {
+	if len(o.StackArgs()) > 0 {
+		return []string{fmt.Sprintf("struct_ops type %s needs Linux %d.%d or newer, this is %s", o.Name,
+			model.StackArgsSince[0], model.StackArgsSince[1], k.Version), "more than 6 arguments"}
+	}
+	return []string{"struct_ops type " + o.Name + " needs Linux 6.15 or newer, this is " + k.Version, "__ref"}
 }
 
 // malformed writes Malformed lines to the stack's trigger: any answer is
@@ -376,7 +389,7 @@ func TestGeneratedStacksInVM(t *testing.T) {
 	}...)
 	for _, s := range newer {
 		plan.Steps = append(plan.Steps, Step{Name: s.name + "-kernel-too-old", Argv: []string{s.loader, "--once"}, WantExit: 1,
-			WantStderr: []string{"struct_ops type " + s.ops.Name + " needs Linux 6.15 or newer, this is " + k.Version, "__ref"}})
+			WantStderr: tooOldRefusal(s.ops, k)})
 	}
 	// maps on the kn_ops stack: counts across a hot swap, a ring buffer
 	plan.Steps = append(plan.Steps, Step{Name: "maps-swap-ringbuf", Argv: []string{"/bin/mapsguest"}})

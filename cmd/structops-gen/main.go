@@ -85,6 +85,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 func specFlags(fs *pflag.FlagSet, spec *gen.Spec) {
 	fs.StringVar(&spec.Ops, "ops", "", "the ops struct to generate (default "+gen.DefaultOpsName+", or the header's only ops struct)")
 	fs.StringVar(&spec.Header, "spec", "", "C header declaring the ops struct (a new subsystem)")
+	fs.StringArrayVarP(&spec.IncludeDirs, "include-dir", "I", nil, "headers: a directory to search for the header's quoted includes, after the including file's own (repeatable)")
 	fs.StringVar(&spec.BTF, "btf", "", "ELF object with .BTF or raw BTF holding an existing ops type")
 	fs.StringVar(&spec.BTFBase, "btf-base", "", "base BTF for split (module) BTF (default "+gen.DefaultBTFBase+")")
 	fs.StringSliceVar(&spec.Members, "members", nil, "kernel types: the callbacks to implement, comma-separated (default: the ones the kernel requires)")

@@ -252,6 +252,16 @@ func newCModule(o *model.Ops) *cModule {
 			Error: mod + " needs Linux 6.15 or newer for its __ref arguments"})
 	}
 
+	if sa := o.StackArgs(); len(sa) > 0 {
+		since := model.StackArgsSince
+		ver := fmt.Sprintf("%d, %d, %d", since[0], since[1], since[2])
+		v.Requires = append(v.Requires, cRequire{If: versionBelow(ver),
+			Why: fill(fmt.Sprintf("Callbacks with more than %d arguments (%s) get arguments 7 and on from the stack, "+
+				"which the x86-64 struct_ops trampoline of Linux 6.12 hands to BPF one slot off; "+
+				"%d.%d passes them right (measured; the releases between are not).",
+				model.MaxRegArgs, strings.Join(sa, ", "), since[0], since[1])),
+			Error: fmt.Sprintf("%s needs Linux %d.%d or newer for callbacks with more than %d arguments", mod, since[0], since[1], model.MaxRegArgs)})
+	}
 	if o.HZ != 0 {
 		v.Requires = append(v.Requires, cRequire{If: fmt.Sprintf("HZ != %d", o.HZ),
 			Why:   fill(fmt.Sprintf("The spec's constants were computed with HZ = %d (CONFIG_HZ).", o.HZ)),
@@ -281,6 +291,41 @@ func newCModule(o *model.Ops) *cModule {
 	v.Types, v.SizeAsserts = cTypeDefs(o), cSizeAsserts(o)
 	v.Forwards = slices.Sorted(maps.Keys(fwd))
 	return v
+}
+
+// printCall is a printk-like call head(FORMAT, args...) starting at
+// column col, broken at 100 columns. A format too long for one line is
+// split after its ", " into adjacent string literals, one a line, aligned
+// after head (C joins them); the arguments follow on their own lines.
+func printCall(col int, head, format string, args []string) string {
+	one := wrap(col, head, append([]string{`"` + format + `"`}, args...), ");")
+	start := width(col, head)
+	if first, _, _ := strings.Cut(one, "\n"); width(col, first) <= maxCols {
+		return one
+	}
+	var pieces []string
+	cur := ""
+	for _, w := range strings.SplitAfter(format, ", ") {
+		if cur != "" && width(start, `"`+cur+w+`",`) > maxCols {
+			pieces, cur = append(pieces, cur), ""
+		}
+		cur += w
+	}
+	pieces = append(pieces, cur)
+	var b strings.Builder
+	b.WriteString(head)
+	for i, p := range pieces {
+		if i > 0 {
+			b.WriteString("\n" + indent(start))
+		}
+		b.WriteString(`"` + p + `"`)
+	}
+	if len(args) == 0 {
+		b.WriteString(");")
+		return b.String()
+	}
+	b.WriteString(",\n" + indent(start) + wrap(start, "", args, ");"))
+	return b.String()
 }
 
 // toInt converts the C expression x of type t to the integer type to:
@@ -424,7 +469,7 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 	if r.Kind != model.Void {
 		cm.Locals = append([]string{r.Decl("ret")}, cm.Locals...)
 	}
-	cm.Log = wrap(8, "pr_info(", append([]string{`"` + logFmt + `\n"`}, logArgs...), ");")
+	cm.Log = printCall(8, "pr_info(", logFmt+`\n`, logArgs)
 	switch r.Kind {
 	case model.Void:
 	case model.Bool:

@@ -12,8 +12,8 @@
 // are predefined by a prelude (prelude.go), so a spec needs no #include.
 // A system include (#include <...>) is served from memory as an empty
 // file, so `#include <linux/types.h>` and friends are accepted and
-// ignored; a quoted include (#include "x.h") is an error, since the header
-// must be self-contained. When a header that Parse does not know was
+// ignored; a quoted include (#include "x.h") is read from the including
+// file's directory or an include directory (Options.IncludeDirs). When a header that Parse does not know was
 // ignored and the parse then fails, the error says so.
 package header
 
@@ -22,7 +22,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -56,6 +59,18 @@ const hdrSysDir = "/structops-sysinclude"
 //
 // Every error is a *model.Error: "file:line:col: member NAME: problem: fix".
 func Parse(filename string, src []byte, opsName string) (ops *model.Ops, err error) {
+	return ParseOpts(filename, src, opsName, Options{})
+}
+
+// Options configure ParseOpts.
+type Options struct {
+	// IncludeDirs are searched for a quoted #include after the directory
+	// of the file that includes it (-I DIR).
+	IncludeDirs []string
+}
+
+// ParseOpts is Parse with options.
+func ParseOpts(filename string, src []byte, opsName string, opts Options) (ops *model.Ops, err error) {
 	if filename == "" {
 		filename = "<header>"
 	}
@@ -86,12 +101,12 @@ func Parse(filename string, src []byte, opsName string) (ops *model.Ops, err err
 	if err != nil {
 		return nil, &model.Error{Pos: model.Pos{File: filename}, Err: err, Msg: fmt.Sprintf("c front end: %v", err)}
 	}
-	sys := &hdrSysFS{}
+	sys := newHdrFS(filename, opts.IncludeDirs)
 	cfg := &cc.Config{
 		ABI:             abi,
 		FS:              sys,
 		FSOnly:          true,
-		IncludePaths:    []string{""},
+		IncludePaths:    append([]string{""}, sys.dirs...),
 		SysIncludePaths: []string{hdrSysDir},
 		DefaultSizeT:    cc.ULong,
 		DefaultPtrdiffT: cc.Long,
@@ -118,11 +133,11 @@ func Parse(filename string, src []byte, opsName string) (ops *model.Ops, err err
 	}
 	locate = func() error { return hdrBadParamSpecifiers(filename, src, cfg, sources()) }
 	if err := cc.Preprocess(cfg, sources(), io.Discard); err != nil {
-		return nil, hdrSyntaxError(filename, src, err, sys.unknown)
+		return nil, hdrSyntaxError(filename, src, err, sys)
 	}
 	ast, err := cc.Translate(cfg, sources())
 	if err != nil {
-		return nil, hdrSyntaxError(filename, src, err, sys.unknown)
+		return nil, hdrSyntaxError(filename, src, err, sys)
 	}
 
 	st, err := hdrChooseStruct(filename, ast, opsName)
@@ -140,38 +155,100 @@ func Parse(filename string, src []byte, opsName string) (ops *model.Ops, err err
 	if o.Kfuncs, err = hdrKfuncs(filename, src, ast, o); err != nil {
 		return nil, err
 	}
-	if hdrUsesHZ(src) {
+	if hdrUsesHZ(append([][]byte{src}, sys.included()...)...) {
 		o.HZ = hdrHZ
 	}
 	return o, nil
 }
 
-// hdrSysFS serves every system include as an empty file and records the
-// names the prelude does not cover.
-type hdrSysFS struct{ unknown []string }
+// hdrFS serves every system include as an empty file, recording the
+// names the prelude does not cover, and quoted includes from the host's
+// files below the spec's directory and the include directories only.
+type hdrFS struct {
+	unknown []string
+	// roots are the directories quoted includes may come from: the
+	// spec's and dirs, the include directories (-I), cleaned.
+	roots, dirs []string
+	// read holds the quoted includes read, by path.
+	read map[string][]byte
+}
 
-func (s *hdrSysFS) Open(name string) (fs.File, error) {
+func newHdrFS(filename string, includeDirs []string) *hdrFS {
+	s := &hdrFS{roots: []string{filepath.Dir(filename)}, read: map[string][]byte{}}
+	for _, d := range includeDirs {
+		s.dirs = append(s.dirs, filepath.Clean(d))
+	}
+	s.roots = append(s.roots, s.dirs...)
+	return s
+}
+
+// included returns the contents of the quoted includes read, by path.
+func (s *hdrFS) included() [][]byte {
+	var out [][]byte
+	for _, p := range slices.Sorted(maps.Keys(s.read)) {
+		out = append(out, s.read[p])
+	}
+	return out
+}
+
+func (s *hdrFS) Open(name string) (fs.File, error) {
 	rel, ok := strings.CutPrefix(path.Clean(name), hdrSysDir+"/")
-	if !ok || rel == "" {
+	if !ok {
+		return s.openQuoted(name)
+	}
+	if rel == "" {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	if !hdrKnownIncludes[rel] && !slices.Contains(s.unknown, rel) {
 		s.unknown = append(s.unknown, rel)
 	}
-	return &hdrEmptyFile{name: path.Base(rel)}, nil
+	return &hdrMemFile{name: path.Base(rel), r: bytes.NewReader(nil)}, nil
 }
 
-type hdrEmptyFile struct{ name string }
+// openQuoted reads a quoted include from the host, if it is below one of
+// the roots.
+func (s *hdrFS) openQuoted(name string) (fs.File, error) {
+	clean := filepath.Clean(name)
+	inside := false
+	for _, r := range s.roots {
+		if rel, err := filepath.Rel(r, clean); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			inside = true
+		}
+	}
+	if !inside {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	b, ok := s.read[clean]
+	if !ok {
+		fi, err := os.Stat(clean)
+		if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxHeaderBytes {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+		}
+		if b, err = os.ReadFile(clean); err != nil {
+			return nil, err
+		}
+		s.read[clean] = b
+	}
+	return &hdrMemFile{name: filepath.Base(clean), r: bytes.NewReader(b)}, nil
+}
 
-func (f *hdrEmptyFile) Stat() (fs.FileInfo, error) { return hdrEmptyInfo{f.name}, nil }
-func (f *hdrEmptyFile) Read([]byte) (int, error)   { return 0, io.EOF }
-func (f *hdrEmptyFile) Close() error               { return nil }
+type hdrMemFile struct {
+	name string
+	r    *bytes.Reader
+}
 
-type hdrEmptyInfo struct{ name string }
+func (f *hdrMemFile) Stat() (fs.FileInfo, error) { return hdrMemInfo{f.name, f.r.Size()}, nil }
+func (f *hdrMemFile) Read(b []byte) (int, error) { return f.r.Read(b) }
+func (f *hdrMemFile) Close() error               { return nil }
 
-func (i hdrEmptyInfo) Name() string       { return i.name }
-func (i hdrEmptyInfo) Size() int64        { return 0 }
-func (i hdrEmptyInfo) Mode() fs.FileMode  { return 0o444 }
-func (i hdrEmptyInfo) ModTime() time.Time { return time.Time{} }
-func (i hdrEmptyInfo) IsDir() bool        { return false }
-func (i hdrEmptyInfo) Sys() any           { return nil }
+type hdrMemInfo struct {
+	name string
+	size int64
+}
+
+func (i hdrMemInfo) Name() string       { return i.name }
+func (i hdrMemInfo) Size() int64        { return i.size }
+func (i hdrMemInfo) Mode() fs.FileMode  { return 0o444 }
+func (i hdrMemInfo) ModTime() time.Time { return time.Time{} }
+func (i hdrMemInfo) IsDir() bool        { return false }
+func (i hdrMemInfo) Sys() any           { return nil }
