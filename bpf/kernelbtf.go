@@ -177,7 +177,7 @@ func (w kernelWants) record(lk *kernelLookup, ids []btfx.TypeID, module string) 
 // matches a name with a "___flavor" suffix, which this kernel's BTF may
 // have besides (scx_bpf_dsq_insert___v2_impl).
 func openKernelBTF(ops *Ops, structs, kfuncs []string) (*Ops, *kernelBTF, *kernelLookup, error) {
-	vmlinux, err := btfx.Open(btfDir+"/vmlinux", nil)
+	vmlinux, err := btfx.OpenVmlinux(btfDir + "/vmlinux")
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("struct_ops type %s: read the kernel's BTF: %w", ops.Name, permissionHint(err))
 	}

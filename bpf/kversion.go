@@ -53,6 +53,10 @@ func ParseKernelRelease(release string) (KernelVersion, error) {
 // MinKernel is the oldest kernel that can attach a struct_ops type like
 // ops, and the features that set the bound.
 func MinKernel(ops *Ops) (KernelVersion, string) {
+	if sa := stackArgs(ops); len(sa) > 0 {
+		return KernelVersion{7, 3, 0}, "callbacks with more than 6 arguments (" + strings.Join(sa, ", ") +
+			") get the 7th and later from the stack, which the x86-64 struct_ops trampoline of 6.12 hands to BPF one slot off; 7.3 passes them right"
+	}
 	if ops.Module != "" && len(ops.Refs) > 0 {
 		return KernelVersion{6, 15, 0}, "callback arguments marked __ref (" + strings.Join(ops.Refs, ", ") + ") need 6.15"
 	}
@@ -92,4 +96,19 @@ func compareKernel(ops *Ops, release string) error {
 		return fmt.Errorf("struct_ops type %s needs Linux %d.%d or newer, this is %s: %s", ops.Name, min.Major, min.Minor, release, why)
 	}
 	return nil
+}
+
+// stackArgs lists the callbacks of a generated module (one with a
+// trigger) that take more than 6 arguments, so some on the stack.
+func stackArgs(ops *Ops) []string {
+	if !ops.HasTrigger() {
+		return nil
+	}
+	var out []string
+	for _, m := range ops.Members {
+		if m.Sig != nil && len(m.Sig.Args) > 6 {
+			out = append(out, m.Name)
+		}
+	}
+	return out
 }

@@ -3,6 +3,8 @@ package bpf
 import (
 	"strings"
 	"testing"
+
+	sasm "github.com/structops/structops-gen/asm"
 )
 
 func TestParseKernelRelease(t *testing.T) {
@@ -45,6 +47,12 @@ func TestCompareKernel(t *testing.T) {
 	mod := &Ops{Name: "bpf_testmod_ops", Module: "bpf_testmod"}
 	vml := &Ops{Name: "tcp_congestion_ops"}
 	refs := &Ops{Name: "refs_ops", Module: "refs", Refs: []string{"on_task.task"}}
+	seven := &sasm.Sig{Name: "seven", Args: make([]sasm.Type, 7)}
+	six := &sasm.Sig{Name: "six", Args: make([]sasm.Type, 6)}
+	stack := &Ops{Name: "stack_ops", Module: "stack", Members: []Member{{Name: "six", Func: true, Sig: six}, {Name: "seven", Func: true, Sig: seven}}}
+	regs := &Ops{Name: "regs_ops", Module: "regs", Members: []Member{{Name: "six", Func: true, Sig: six}}}
+	// a kernel module's own type (no trigger): its kernel decides
+	kernelStack := &Ops{Name: "k_ops", Module: "k", NoTrigger: true, Members: []Member{{Name: "seven", Func: true, Sig: seven}}}
 	for _, c := range []struct {
 		ops     *Ops
 		release string
@@ -60,6 +68,10 @@ func TestCompareKernel(t *testing.T) {
 		{refs, "7.3.4+deb13-amd64", ""},
 		{refs, "6.15.0", ""},
 		{refs, "6.12.117+deb12-amd64", "struct_ops type refs_ops needs Linux 6.15 or newer, this is 6.12.117+deb12-amd64: callback arguments marked __ref (on_task.task) need 6.15"},
+		{stack, "7.3.4+deb13-amd64", ""},
+		{stack, "6.12.117+deb12-amd64", "struct_ops type stack_ops needs Linux 7.3 or newer, this is 6.12.117+deb12-amd64: callbacks with more than 6 arguments (seven) get the 7th and later from the stack, which the x86-64 struct_ops trampoline of 6.12 hands to BPF one slot off"},
+		{regs, "6.12.117+deb12-amd64", ""},
+		{kernelStack, "6.12.117+deb12-amd64", ""},
 	} {
 		err := compareKernel(c.ops, c.release)
 		switch {

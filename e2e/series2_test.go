@@ -22,7 +22,7 @@ const series2 = "7.3"
 // It needs both STRUCTOPS_VM=1 and STRUCTOPS_VM_SERIES2=1 (the first run
 // debootstraps a chroot and downloads a kernel), and root (chroot, bind
 // mounts); otherwise the test skips.
-func series2Kernel(t *testing.T) *vm.Kernel {
+func series2Kernel(t testing.TB) *vm.Kernel {
 	t.Helper()
 	if os.Getenv("STRUCTOPS_VM") != "1" || os.Getenv("STRUCTOPS_VM_SERIES2") != "1" {
 		t.Skip("second kernel series: set STRUCTOPS_VM=1 STRUCTOPS_VM_SERIES2=1")

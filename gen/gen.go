@@ -48,8 +48,11 @@ type Spec struct {
 	Header string // a C header declaring the ops struct
 	// HeaderData is the header's text; nil: read from the file Header.
 	HeaderData []byte
-	BTF        string // an ELF object with .BTF, or raw BTF
-	BTFBase    string // the base BTF of split (module) BTF
+	// IncludeDirs are searched for the header's quoted includes after the
+	// including file's directory (-I).
+	IncludeDirs []string
+	BTF         string // an ELF object with .BTF, or raw BTF
+	BTFBase     string // the base BTF of split (module) BTF
 	// Kernel types (BTF) only:
 	Members []string // the callbacks to implement (default: the kernel's required ones)
 	Set     []string // data member assignments "member=value"
@@ -57,6 +60,10 @@ type Spec struct {
 	// Instances is how many implementations the generated module accepts
 	// at once (0 or 1: one). Not for kernel types.
 	Instances int
+	// EmitModule reads the type from a module's BTF (BTF) as a new
+	// subsystem: the stack includes the module C that defines and
+	// registers the same type again.
+	EmitModule bool
 }
 
 // Load reads the spec into a model and validates it: the model Render
@@ -77,8 +84,15 @@ func load(s Spec) (*model.Ops, error) {
 	switch {
 	case s.Header != "" && s.BTF != "":
 		return nil, sourceErr("a header and BTF both given: read the ops from a header or from BTF, not both")
+	case len(s.IncludeDirs) > 0 && s.Header == "":
+		return nil, sourceErr("include directories are for a header's quoted includes: pass the header with them, or drop them")
 	case s.BTFBase != "" && s.BTF == "":
 		return nil, sourceErr("a base BTF needs the module's BTF: pass the module's BTF, or drop the base")
+	case s.EmitModule && s.BTF == "":
+		return nil, sourceErr("emitting a module from BTF needs a module's BTF: pass the .ko (a header spec always gets its module)")
+	case s.EmitModule && len(s.Members)+len(s.Set)+len(s.Fields) > 0:
+		return nil, sourceErr("callbacks, data members and fields are chosen for existing kernel types only; " +
+			"a module emitted from BTF is a new subsystem: drop them")
 	case s.Header != "":
 		src := s.HeaderData
 		if src == nil {
@@ -87,7 +101,7 @@ func load(s Spec) (*model.Ops, error) {
 				return nil, &model.Error{Err: err, Msg: fmt.Sprintf("read the header: %v: pass a C header declaring the ops struct", err)}
 			}
 		}
-		return header.Parse(s.Header, src, s.Ops)
+		return header.ParseOpts(s.Header, src, s.Ops, header.Options{IncludeDirs: s.IncludeDirs})
 	case s.BTF != "":
 		f, err := btfspec.Load(s.BTF, s.BTFBase)
 		if err != nil {
@@ -100,6 +114,9 @@ func load(s Spec) (*model.Ops, error) {
 			}
 			return nil, &model.Error{Err: model.ErrNoOps, Subject: s.BTF,
 				Msg: fmt.Sprintf("name the struct_ops type to read; it registers: %s", strings.Join(names, ", "))}
+		}
+		if s.EmitModule {
+			return btfspec.ReadModule(f, s.Ops)
 		}
 		o, err := btfspec.Read(f, s.Ops)
 		if err != nil {

@@ -41,7 +41,8 @@ func TestValidateGoNames(t *testing.T) {
 		{ops(true, []string{"run", "load"}, "run", "load"), "leave member load out of the callbacks to implement"},
 		{ops(true, []string{"x"}, "x", "x_sig"), ""},
 		{ops(true, []string{"x_sig"}, "x", "x_sig"), "declare XSig twice"},
-		{ops(false, nil, "min"), `member name "min" is a function-like macro`},
+		{ops(false, nil, "min"), ""}, // called as (ops->min)(...)
+		{ops(false, nil, "current"), `member name "current" is a macro of the kernel headers`},
 		{ops(true, []string{"min"}, "min"), ""}, // no module: the kernel's own names are fine
 	} {
 		err := model.Validate(c.o)

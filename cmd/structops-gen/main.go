@@ -85,11 +85,13 @@ func run(stdout, stderr io.Writer, args []string) int {
 func specFlags(fs *pflag.FlagSet, spec *gen.Spec) {
 	fs.StringVar(&spec.Ops, "ops", "", "the ops struct to generate (default "+gen.DefaultOpsName+", or the header's only ops struct)")
 	fs.StringVar(&spec.Header, "spec", "", "C header declaring the ops struct (a new subsystem)")
+	fs.StringArrayVarP(&spec.IncludeDirs, "include-dir", "I", nil, "headers: a directory to search for the header's quoted includes, after the including file's own (repeatable)")
 	fs.StringVar(&spec.BTF, "btf", "", "ELF object with .BTF or raw BTF holding an existing ops type")
 	fs.StringVar(&spec.BTFBase, "btf-base", "", "base BTF for split (module) BTF (default "+gen.DefaultBTFBase+")")
 	fs.StringSliceVar(&spec.Members, "members", nil, "kernel types: the callbacks to implement, comma-separated (default: the ones the kernel requires)")
 	fs.StringArrayVar(&spec.Set, "set", nil, "kernel types: set a data member, e.g. --set name=gocc (repeatable; strings for char arrays, numbers for integers)")
 	fs.StringSliceVar(&spec.Fields, "fields", nil, "kernel types: extra kernel struct fields the bodies read, e.g. tcp_sock.srtt_us (comma-separated)")
+	fs.BoolVar(&spec.EmitModule, "emit-module", false, "with --btf of a module (.ko): also emit the module C that defines and registers the type again (as a new subsystem)")
 	fs.IntVar(&spec.Instances, "instances", 1, "how many implementations the generated module accepts at once; the trigger addresses slot K with \"@K \" (not for --btf kernel types)")
 }
 
@@ -116,6 +118,10 @@ func flagConflict(spec gen.Spec) string {
 		return "--btf-base needs --btf: pass the module's BTF with --btf, or drop --btf-base"
 	case spec.BTF == "" && spec.Header == "" && len(spec.Members)+len(spec.Set)+len(spec.Fields) > 0:
 		return "--members, --set and --fields are for existing kernel types: pass --btf FILE --ops NAME"
+	case spec.EmitModule && spec.BTF == "":
+		return "--emit-module needs --btf: pass a module's BTF (its .ko); a --spec header always gets its module"
+	case spec.EmitModule && len(spec.Members)+len(spec.Set)+len(spec.Fields) > 0:
+		return "--members, --set and --fields are for existing kernel types; --emit-module makes a new subsystem: drop them"
 	}
 	return ""
 }
@@ -213,6 +219,9 @@ func specArgs(s gen.Spec) string {
 		args = append(args, "--btf", s.BTF)
 		if s.BTFBase != "" {
 			args = append(args, "--btf-base", s.BTFBase)
+		}
+		if s.EmitModule {
+			args = append(args, "--emit-module")
 		}
 	}
 	return strings.Join(args, " ")

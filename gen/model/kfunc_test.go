@@ -32,3 +32,33 @@ func TestModuleSymbols(t *testing.T) {
 		}
 	}
 }
+
+// TestModuleSymbolsDistinct: for any ops name, also one without the _ops
+// suffix (the module's base name is then the ops name itself), the
+// file-scope names module.c.tmpl derives from the base and the ops name
+// are distinct, so the module compiles (selftest_ops2 once gave
+// selftest_ops2_init twice: the module's init and the struct_ops .init).
+func TestModuleSymbolsDistinct(t *testing.T) {
+	src, err := os.ReadFile("../../templates/module.c.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := regexp.MustCompile(`\{\{\$?\.(Base|Ops)\}\}(_[a-z_]*[a-z])\b`).FindAllSubmatch(src, -1)
+	suffixes := map[string]map[string]bool{"Base": {}, "Ops": {}}
+	for _, m := range found {
+		suffixes[string(m[1])][string(m[2])] = true
+	}
+	for _, name := range []string{"foo", "foo_ops", "foo_ops2", "init_ops", "x_call_ops", "gpu_mem_policy", "x_module"} {
+		o := &Ops{Name: name}
+		by := map[string]string{}
+		for kind, base := range map[string]string{"Base": o.BaseName(), "Ops": o.Name} {
+			for s := range suffixes[kind] {
+				n := base + s
+				if prev, ok := by[n]; ok && prev != kind {
+					t.Errorf("ops %s: the module declares %s from both {{.Base}} and {{.Ops}}", name, n)
+				}
+				by[n] = kind
+			}
+		}
+	}
+}

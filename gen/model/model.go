@@ -49,6 +49,13 @@ type Type struct {
 	Struct string // StructPtr: the struct's tag name
 	Elem   *Type  // Array: element type
 	Len    int    // Array: element count
+	// Enum names the C enum (its tag, or the typedef of an anonymous
+	// enum) of an Int whose C type is an enum; its Size and Signed follow
+	// GCC's choice of the enum's integer type.
+	Enum string
+	// Bitwise: the C type is a __bitwise typedef (gfp_t, __be32): the
+	// module converts an integer to it with a __force cast (sparse).
+	Bitwise bool
 	// Def is the spec's definition of the type when the spec defines it:
 	// the struct a StructPtr points to, the struct, union or typedef an
 	// Opaque value is, the enum or typedef an Int is. Nil for the
@@ -217,6 +224,10 @@ type Member struct {
 	// rules give it (kernelrules.Type.Bodies, e.g. "scx_select_cpu_dfl"),
 	// or "".
 	Body string
+	// MacroName: the name is a function-like macro of the kernel headers
+	// (min, max, swap): the module calls the member as (ops->min)(...),
+	// which the preprocessor leaves alone.
+	MacroName bool
 	// Sleepable: the kernel lets this callback sleep, so its program is
 	// loaded with BPF_F_SLEEPABLE (kernelrules.Type.Sleepable).
 	Sleepable bool
@@ -262,11 +273,20 @@ type Ops struct {
 	// Kfuncs are the kernel functions the generated module exports to the
 	// type's programs (declared __bpf_kfunc in a header spec).
 	Kfuncs []Kfunc
+	// HZ is the value of the kernel's HZ the spec was read with (its
+	// constants may depend on it), 0 when the spec does not use HZ; the
+	// module refuses to build for a kernel with another HZ.
+	HZ int
 	// Tutorial marks the built-in spec: its module keeps the tutorial's
 	// trigger text and its programs the tutorial's bodies. Only the
 	// built-in reader sets it; a header of the same layout is not the
 	// tutorial.
 	Tutorial bool
+	// FromBTF marks a new subsystem read from a module's BTF to emit its
+	// module again (--emit-module): BTF does not record what the original
+	// init_member copied, so the data members follow the generator's rules,
+	// and the module's comment says so.
+	FromBTF bool
 
 	// Derived by Finish:
 
@@ -302,6 +322,7 @@ func (o *Ops) Finish() {
 		m.GoName, m.SigName = GoName(m.Name), GoName(m.Name)+"Sig"
 		m.Delegate = o.delegate(m.Name)
 		m.Body, m.Sleepable = o.kernelBody(m.Name)
+		m.MacroName = !o.Kernel && IsFunctionMacro(m.Name)
 	}
 	o.BodyDecls = bodyDecls(o)
 	o.Counts = callCounts(o)

@@ -131,11 +131,15 @@ func moduleNameProblem(name string, member bool) string {
 		return ""
 	case !fn:
 		return "is a macro of the kernel headers the module includes (#define " + name + " ...): the module would not compile" + fix + what
-	case member:
-		return "is a function-like macro of the kernel headers the module includes (#define " + name + "(...)): the module's call ops->" + name + "(...) would expand it" + fix + what
 	}
+	// a function-like macro expands only where its name is followed by
+	// '(': the module calls such a member as (ops->name)(...)
 	return ""
 }
+
+// IsFunctionMacro reports whether name is a function-like macro of the
+// kernel headers a generated module includes (min, max, swap, prefetch).
+func IsFunctionMacro(name string) bool { return kernelMacros()[name] }
 
 // reservedName reports whether C reserves name for the implementation.
 func reservedName(name string) bool {

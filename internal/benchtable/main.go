@@ -110,7 +110,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 }
 
 // vmBenchmarks are the ./e2e benchmarks that boot a VM.
-const vmBenchmarks = "VerifierInVM|SpecToVerdict"
+const vmBenchmarks = "VerifierInVM|SpecToVerdict|KernelBTFInVM"
 
 // runBenchmarks runs the host benchmarks of every package, then (with
 // STRUCTOPS_VM=1) the VM ones, echoing their output to w.

@@ -245,3 +245,30 @@ func TestRunLeavesFileOnError(t *testing.T) {
 		t.Errorf("not rewritten:\n%s", b)
 	}
 }
+
+// TestKernelBTFVM: each series fills its column of the kernel-BTF table;
+// a way the series' kernel does not offer is "—", a series that did not
+// run keeps its old cells; the series-2 tables take SpecToVerdictSeries2.
+func TestKernelBTFVM(t *testing.T) {
+	in := "<!-- bench:kernel-btf-vm -->\n| vmlinux BTF in the guest (TCG) | Debian 6.12 | Debian 7.3 |\n|---|---:|---:|\n" +
+		"| mmap the sysfs file: get the bytes | — | 2.00ms |\n<!-- /bench:kernel-btf-vm -->\n" +
+		"<!-- bench:loader-vm-series2 -->\n<!-- /bench:loader-vm-series2 -->\n"
+	out := "vmrun: warm\n" +
+		"BenchmarkKernelBTFInVM/6.12/Lookup/bpf-object/open-2 1 1000 ns/op 40.5 guest-ms\n" +
+		"BenchmarkKernelBTFInVM/6.12/Lookup/read/names-2 1 1000 ns/op 51 guest-ms\n" +
+		"BenchmarkSpecToVerdictSeries2-2 1 40000000000 ns/op 21.5 guest-btf-ms\n"
+	got, err := rewrite([]byte(in), mustParse(t, out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| mmap the sysfs file: get the bytes | — | 2.00ms |",
+		"| copy the BTF object (one call): get the bytes | 40.50ms | – |",
+		"| read the sysfs file: + find 3 types by name | 51.00ms | – |",
+		"| load: kernel BTF (vmlinux + bpf_testmod) | 21.50ms | – |",
+	} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+}

@@ -13,8 +13,12 @@ var tables = map[string]func(*data) *table{
 	"maps":         mapsTable,
 	"gen":          genTable,
 	"loader-host":  loaderHostTable,
-	"loader-vm":    loaderVMTable,
-	"e2e":          e2eTable,
+	"loader-vm":    loaderVMTable("SpecToVerdict"),
+	"e2e":          e2eTable("SpecToVerdict", "build module (kbuild, gcc-12, pahole BTF)"),
+	// the second kernel series (Debian 7.3), whose modules build in a chroot
+	"loader-vm-series2": loaderVMTable("SpecToVerdictSeries2"),
+	"e2e-series2":       e2eTable("SpecToVerdictSeries2", "build module (kbuild in the trixie chroot, gcc-14, pahole BTF)"),
+	"kernel-btf-vm":     kernelBTFVMTable,
 }
 
 // clang is clang -O2's size of the tutorial's callbacks (Debian clang 14,
@@ -190,19 +194,19 @@ func loaderHostTable(d *data) *table {
 // of the results fills one.
 var vmColumns = map[string]int{"warm": 1, "cold": 2}
 
-// vmTable builds a table whose rows are ms-valued metrics of
-// BenchmarkSpecToVerdict, in the column of its vmrun.
-func vmTable(d *data, header []string, rows [][2]string, total bool) *table {
-	t := &table{header: header, keys: 1, sources: []source{{bench: "SpecToVerdict", cols: header[1:]}}}
+// vmTable builds a table whose rows are ms-valued metrics of bench (a
+// BenchmarkSpecToVerdict), in the column of its vmrun.
+func vmTable(d *data, bench string, header []string, rows [][2]string, total bool) *table {
+	t := &table{header: header, keys: 1, sources: []source{{bench: bench, cols: header[1:]}}}
 	col := 1
-	if c := vmColumns[d.vmrun["SpecToVerdict"]]; c != 0 {
+	if c := vmColumns[d.vmrun[bench]]; c != 0 {
 		col = c
 	}
 	var sum float64
 	have := false
 	for _, r := range rows {
 		cells := []string{r[0], "", ""}
-		if v, ok := d.median("SpecToVerdict", r[1]); ok {
+		if v, ok := d.median(bench, r[1]); ok {
 			cells[col] = format(v, r[1])
 			sum += v
 			have = true
@@ -219,24 +223,54 @@ func vmTable(d *data, header []string, rows [][2]string, total bool) *table {
 	return t
 }
 
-func loaderVMTable(d *data) *table {
-	return vmTable(d, []string{"phase in the guest", "warm run", "cold run"}, [][2]string{
-		{"load: kernel BTF (vmlinux + bpf_testmod)", "guest-btf-ms"},
-		{"load: maps + programs + struct_ops map", "guest-coll-ms"},
-		{"attach", "guest-attach-ms"},
-		{"trigger (write + read /proc)", "guest-trigger-ms"},
-		{"detach", "guest-detach-ms"},
-	}, false)
+func loaderVMTable(bench string) func(*data) *table {
+	return func(d *data) *table {
+		return vmTable(d, bench, []string{"phase in the guest", "warm run", "cold run"}, [][2]string{
+			{"load: kernel BTF (vmlinux + bpf_testmod)", "guest-btf-ms"},
+			{"load: maps + programs + struct_ops map", "guest-coll-ms"},
+			{"attach", "guest-attach-ms"},
+			{"trigger (write + read /proc)", "guest-trigger-ms"},
+			{"detach", "guest-detach-ms"},
+		}, false)
+	}
 }
 
-func e2eTable(d *data) *table {
-	return vmTable(d, []string{"step", "warm (cached kernel, warm Go cache)", "cold (empty VM cache, Go build and module caches)"}, [][2]string{
-		{"fetch kernel (download + extract; 0 when cached)", "fetch-ms"},
-		{"generate", "gen-ms"},
-		{"build module (kbuild, gcc-12, pahole BTF)", "module-ms"},
-		{"build loader (`go build`)", "loader-ms"},
-		{"VM: /init build + initramfs + boot + `--once`", "vm-ms"},
-	}, true)
+func e2eTable(bench, module string) func(*data) *table {
+	return func(d *data) *table {
+		return vmTable(d, bench, []string{"step", "warm (cached kernel, warm Go cache)", "cold (empty VM cache, Go build and module caches)"}, [][2]string{
+			{"fetch kernel (download + extract; 0 when cached)", "fetch-ms"},
+			{"generate", "gen-ms"},
+			{module, "module-ms"},
+			{"build loader (`go build`)", "loader-ms"},
+			{"VM: /init build + initramfs + boot + `--once`", "vm-ms"},
+		}, true)
+	}
+}
+
+// kernelBTFVMTable: e2e BenchmarkKernelBTFInVM, btfx's BenchmarkLookup in
+// the guest, one column a kernel series. A way the kernel does not offer
+// (its sub-benchmark skipped) is "—" when the series ran.
+func kernelBTFVMTable(d *data) *table {
+	series := []string{"6.12", "7.3"}
+	t := &table{header: []string{"vmlinux BTF in the guest (TCG)", "Debian 6.12", "Debian 7.3"}, keys: 1,
+		sources: []source{{bench: "KernelBTFInVM", cols: []string{"Debian 6.12", "Debian 7.3"}}}}
+	phases := [][2]string{{"open", "get the bytes"}, {"index-only", "+ index every type"}, {"names", "+ find 3 types by name"}}
+	for _, src := range [][2]string{{"mmap", "mmap the sysfs file"}, {"bpf-object", "copy the BTF object (one call)"}, {"read", "read the sysfs file"}} {
+		for _, ph := range phases {
+			row := []string{src[1] + ": " + ph[1]}
+			for _, s := range series {
+				cell := ""
+				if v, ok := d.median("KernelBTFInVM/"+s+"/Lookup/"+src[0]+"/"+ph[0], "guest-ms"); ok {
+					cell = format(v, "guest-ms")
+				} else if len(d.sub("KernelBTFInVM/"+s)) > 0 {
+					cell = "—"
+				}
+				row = append(row, cell)
+			}
+			t.rows = append(t.rows, row)
+		}
+	}
+	return t
 }
 
 // ---- cells -------------------------------------------------------------

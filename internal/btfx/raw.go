@@ -21,8 +21,8 @@ import (
 // The kernel's BTF is in the host's byte order; Raw reads only that.
 type Raw struct {
 	base    *Raw
-	data    []byte // the whole blob: mmapped or read
-	mapped  bool
+	data    []byte // the whole blob: mmapped, copied or read
+	source  Source
 	types   []byte
 	strs    []byte
 	firstID TypeID // ID of the first type of this blob (1, or the base's next ID)
@@ -87,37 +87,49 @@ var ne = binary.NativeEndian
 // kernels, module files), reads it. base is the BTF a split blob (a
 // module's) builds on, nil for vmlinux.
 func Open(path string, base *Raw) (*Raw, error) {
+	return open(path, base, false)
+}
+
+// open is Open; object: where the file cannot be mapped, copy vmlinux's
+// BTF object (OpenVmlinux) before reading the file.
+func open(path string, base *Raw, object bool) (*Raw, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
+	size, err := fileSize(f)
 	if err != nil {
 		return nil, err
 	}
-	if size := st.Size(); size > 0 && size < 1<<31 {
-		data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE)
-		if err == nil {
-			r, err := Parse(data, base)
-			if err != nil {
+	parse := func(data []byte, src Source) (*Raw, error) {
+		r, err := Parse(data, base)
+		if err != nil {
+			if src != SourceRead {
 				unix.Munmap(data)
-				return nil, fmt.Errorf("%s: %w", path, err)
 			}
-			r.mapped = true
-			return r, nil
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		r.source = src
+		return r, nil
+	}
+	if size > 0 {
+		if data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE); err == nil {
+			return parse(data, SourceMmap)
+		}
+		if object {
+			// no permission (or no BTF objects): the file
+			if data, err := vmlinuxObject(int(size)); err == nil {
+				return parse(data, SourceObject)
+			}
 		}
 	}
 	// sysfs reports a size, but not every kernel maps the file: read it
-	data, err := readAll(f, st.Size())
+	data, err := readAll(f, size)
 	if err != nil {
 		return nil, err
 	}
-	r, err := Parse(data, base)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return r, nil
+	return parse(data, SourceRead)
 }
 
 func readAll(f *os.File, size int64) ([]byte, error) {
@@ -158,10 +170,11 @@ func Parse(data []byte, base *Raw) (*Raw, error) {
 		types:   data[hdrLen+typeOff : hdrLen+typeOff+typeLen],
 		strs:    data[hdrLen+strOff : hdrLen+strOff+strLen],
 		firstID: 1,
+		source:  SourceBytes,
 	}
 	if base != nil {
 		if !base.indexed {
-			if err := base.index(nil, nil, 0); err != nil {
+			if err := base.index(nil, nil); err != nil {
 				return nil, err
 			}
 		}
@@ -178,7 +191,7 @@ func (r *Raw) Close() error {
 		return nil
 	}
 	var err error
-	if r.mapped {
+	if r.source == SourceMmap || r.source == SourceObject {
 		err = unix.Munmap(r.data)
 	}
 	*r = Raw{}
@@ -192,111 +205,6 @@ func (r *Raw) Base() *Raw { return r.base }
 type Want struct {
 	Kind Kind
 	Name string
-}
-
-// Lookup returns the ID of each wanted type in this blob (not its base),
-// 0 where there is none; where several types have the kind and name, the
-// first. The first Lookup (or Type) indexes the blob in the same pass.
-func (r *Raw) Lookup(wants []Want) ([]TypeID, error) {
-	ids := make([]TypeID, len(wants))
-	var kinds uint32 // bit k: some want is of kind k
-	for _, w := range wants {
-		kinds |= 1 << w.Kind
-	}
-	return ids, r.index(wants, ids, kinds)
-}
-
-// match records id for the wants of its kind and name still unfound,
-// comparing the name in place.
-func (r *Raw) match(wants []Want, ids []TypeID, id TypeID, kind Kind, nameOff uint32) {
-	if nameOff == 0 {
-		return
-	}
-	for i, w := range wants {
-		if w.Kind == kind && ids[i] == 0 && r.nameIs(nameOff, w.Name) {
-			ids[i] = id
-		}
-	}
-}
-
-// nameIs reports whether the string at off is name.
-func (r *Raw) nameIs(off uint32, name string) bool {
-	for r.base != nil && off < r.strBase {
-		r = r.base
-	}
-	off -= r.strBase
-	end := uint64(off) + uint64(len(name))
-	return end < uint64(len(r.strs)) && r.strs[end] == 0 && string(r.strs[off:end]) == name
-}
-
-// index walks all types, finding the wanted ones (kinds: the wanted kinds
-// as a bit set) and, the first time, building the sparse index.
-func (r *Raw) index(wants []Want, ids []TypeID, kinds uint32) error {
-	var offs []uint32
-	if !r.indexed {
-		// vmlinux averages about 30 bytes a type
-		offs = make([]uint32, 0, len(r.types)/24/stride+1)
-	}
-	count := 0
-	types := r.types
-	for off := 0; off+typeHdrLen <= len(types); {
-		info := ne.Uint32(types[off+4:])
-		kind := info >> 24 & 0x1f
-		vlen := int(info & 0xffff)
-		n := typeHdrLen
-		switch Kind(kind) {
-		case KindPtr, KindFwd, KindTypedef, KindVolatile, KindConst, KindRestrict, KindFunc, KindFloat, KindTypeTag:
-		case KindInt, KindVar, KindDeclTag:
-			n += 4
-		case KindArray:
-			n += 12
-		case KindStruct, KindUnion, KindDatasec, KindEnum64:
-			n += 12 * vlen
-		case KindEnum, KindFuncProto:
-			n += 8 * vlen
-		default:
-			return fmt.Errorf("btf: type at offset %d: unknown kind %d", off, kind)
-		}
-		if off+n > len(types) {
-			return fmt.Errorf("btf: type at offset %d: truncated", off)
-		}
-		if kinds&(1<<kind) != 0 {
-			r.match(wants, ids, r.firstID+TypeID(count), Kind(kind), ne.Uint32(types[off:]))
-		}
-		if !r.indexed && count%stride == 0 {
-			offs = append(offs, uint32(off))
-		}
-		count++
-		off += n
-	}
-	if !r.indexed {
-		r.offs, r.ntypes, r.indexed = offs, count, true
-	}
-	return nil
-}
-
-// typeLen is the length of the type at off, header and trailing data.
-func (r *Raw) typeLen(off int) (int, error) {
-	info := ne.Uint32(r.types[off+4:])
-	vlen := int(info & 0xffff)
-	n := typeHdrLen
-	switch Kind(info >> 24 & 0x1f) {
-	case KindInt, KindVar, KindDeclTag:
-		n += 4
-	case KindArray:
-		n += 12
-	case KindStruct, KindUnion, KindDatasec, KindEnum64:
-		n += 12 * vlen
-	case KindEnum, KindFuncProto:
-		n += 8 * vlen
-	case KindPtr, KindFwd, KindTypedef, KindVolatile, KindConst, KindRestrict, KindFunc, KindFloat, KindTypeTag:
-	default:
-		return 0, fmt.Errorf("btf: type at offset %d: unknown kind %d", off, info>>24&0x1f)
-	}
-	if off+n > len(r.types) {
-		return 0, fmt.Errorf("btf: type at offset %d: truncated", off)
-	}
-	return n, nil
 }
 
 // nameBytes is the NUL-terminated string at off, in this blob or its base.
@@ -338,7 +246,7 @@ func (r *Raw) Type(id TypeID) (Type, error) {
 		r = r.base
 	}
 	if !r.indexed {
-		if err := r.index(nil, nil, 0); err != nil {
+		if err := r.index(nil, nil); err != nil {
 			return Type{}, err
 		}
 	}

@@ -76,11 +76,16 @@ type cKfunc struct {
 	Doc string
 }
 
-// cRequire is one kernel version check of the module.
+// cRequire is one build-time check of the kernel the module is built for.
 type cRequire struct {
-	Version string   // "6, 11, 0"
-	Why     []string // the lines of the comment that says why
-	Error   string
+	If    string   // the #if condition that fails the build, e.g. "LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)"
+	Why   []string // the lines of the comment that says why
+	Error string
+}
+
+// versionBelow is the #if condition of a kernel older than version ("6, 11, 0").
+func versionBelow(version string) string {
+	return "LINUX_VERSION_CODE < KERNEL_VERSION(" + version + ")"
 }
 
 type cMember struct {
@@ -216,6 +221,9 @@ func newCModule(o *model.Ops) *cModule {
 		"struct pointer arguments are passed as NULL and take no word), and",
 		`reading returns "<member> <return value>" for the last call of each.`,
 	}
+	if hasOpaquePtr(o) {
+		v.Doc = append(v.Doc, "Other pointer arguments get the address of a zeroed 64-byte buffer and take", "no word.")
+	}
 	if v.Slots > 1 {
 		v.Doc = append(v.Doc,
 			fmt.Sprintf(`Up to %d implementations attach at once, one per slot: "@K " before`, v.Slots),
@@ -224,17 +232,40 @@ func newCModule(o *model.Ops) *cModule {
 			`after one "@K: link <id>" line per attached implementation, so that a`,
 			"loader finds the slot of its link.")
 	}
+	if o.FromBTF {
+		v.Doc = append(v.Doc,
+			"Generated again from a module's BTF, which does not record what the original",
+			"module's init_member copied: its data members follow structops-gen's rules",
+			"(integers and char arrays are copied from the map's value, the rest is left",
+			"to the kernel).")
+	}
 	if v.Tutorial {
 		v.Doc = append(v.Doc, "Writing any other text calls test_1(), test_2(10, 20) and test_3(text, len).")
 	}
 
-	v.Requires = []cRequire{{Version: "6, 11, 0",
+	v.Requires = []cRequire{{If: versionBelow("6, 11, 0"),
 		Why:   fill("Module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11."),
 		Error: mod + " needs Linux 6.11 or newer"}}
 	if refs := o.Refs(); len(refs) > 0 {
-		v.Requires = append(v.Requires, cRequire{Version: "6, 15, 0",
+		v.Requires = append(v.Requires, cRequire{If: versionBelow("6, 15, 0"),
 			Why:   fill("The __ref arguments (" + strings.Join(refs, ", ") + ") need Linux 6.15."),
 			Error: mod + " needs Linux 6.15 or newer for its __ref arguments"})
+	}
+
+	if sa := o.StackArgs(); len(sa) > 0 {
+		since := model.StackArgsSince
+		ver := fmt.Sprintf("%d, %d, %d", since[0], since[1], since[2])
+		v.Requires = append(v.Requires, cRequire{If: versionBelow(ver),
+			Why: fill(fmt.Sprintf("Callbacks with more than %d arguments (%s) get arguments 7 and on from the stack, "+
+				"which the x86-64 struct_ops trampoline of Linux 6.12 hands to BPF one slot off; "+
+				"%d.%d passes them right (measured; the releases between are not).",
+				model.MaxRegArgs, strings.Join(sa, ", "), since[0], since[1])),
+			Error: fmt.Sprintf("%s needs Linux %d.%d or newer for callbacks with more than %d arguments", mod, since[0], since[1], model.MaxRegArgs)})
+	}
+	if o.HZ != 0 {
+		v.Requires = append(v.Requires, cRequire{If: fmt.Sprintf("HZ != %d", o.HZ),
+			Why:   fill(fmt.Sprintf("The spec's constants were computed with HZ = %d (CONFIG_HZ).", o.HZ)),
+			Error: fmt.Sprintf("%s was generated for HZ=%d: generate it again for this kernel's CONFIG_HZ", mod, o.HZ)})
 	}
 
 	fwd := map[string]bool{}
@@ -262,6 +293,63 @@ func newCModule(o *model.Ops) *cModule {
 	return v
 }
 
+// printCall is a printk-like call head(FORMAT, args...) starting at
+// column col, broken at 100 columns. A format too long for one line is
+// split after its ", " into adjacent string literals, one a line, aligned
+// after head (C joins them); the arguments follow on their own lines.
+func printCall(col int, head, format string, args []string) string {
+	one := wrap(col, head, append([]string{`"` + format + `"`}, args...), ");")
+	start := width(col, head)
+	if first, _, _ := strings.Cut(one, "\n"); width(col, first) <= maxCols {
+		return one
+	}
+	var pieces []string
+	cur := ""
+	for _, w := range strings.SplitAfter(format, ", ") {
+		if cur != "" && width(start, `"`+cur+w+`",`) > maxCols {
+			pieces, cur = append(pieces, cur), ""
+		}
+		cur += w
+	}
+	pieces = append(pieces, cur)
+	var b strings.Builder
+	b.WriteString(head)
+	for i, p := range pieces {
+		if i > 0 {
+			b.WriteString("\n" + indent(start))
+		}
+		b.WriteString(`"` + p + `"`)
+	}
+	if len(args) == 0 {
+		b.WriteString(");")
+		return b.String()
+	}
+	b.WriteString(",\n" + indent(start) + wrap(start, "", args, ");"))
+	return b.String()
+}
+
+// toInt converts the C expression x of type t to the integer type to:
+// a __force cast for a __bitwise type (sparse refuses a plain one).
+func toInt(t model.Type, to, x string) string {
+	if t.Bitwise {
+		return "(__force " + to + ")" + x
+	}
+	return "(" + to + ")" + x
+}
+
+// hasOpaquePtr reports whether a callback takes an opaque pointer (void *,
+// u64 *).
+func hasOpaquePtr(o *model.Ops) bool {
+	for _, m := range o.Callbacks() {
+		for _, p := range m.Func.Params {
+			if p.Type.Kind == model.Ptr {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // newCMember builds the C of one callback: its CFI stub, the function the
 // trigger calls it through, and its entry in the trigger's table. fwd
 // collects the structs the header must declare.
@@ -280,13 +368,17 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 		}
 		switch p.Type.Kind {
 		case model.Int:
+			cast := p.Type.C
+			if p.Type.Bitwise {
+				cast = "__force " + cast
+			}
 			if p.Type.Signed {
 				cm.Args = append(cm.Args, arg("INT", minMacro[p.Type.Size], maxMacro[true][p.Type.Size]))
-				callArgs = append(callArgs, fmt.Sprintf("(%s)%s.s", p.Type.C, a))
+				callArgs = append(callArgs, fmt.Sprintf("(%s)%s.s", cast, a))
 				logFmts, logArgs = append(logFmts, "%lld"), append(logArgs, a+".s")
 			} else {
 				cm.Args = append(cm.Args, arg("UINT", "0", maxMacro[false][p.Type.Size]))
-				callArgs = append(callArgs, fmt.Sprintf("(%s)%s.u", p.Type.C, a))
+				callArgs = append(callArgs, fmt.Sprintf("(%s)%s.u", cast, a))
 				logFmts, logArgs = append(logFmts, "%llu"), append(logArgs, a+".u")
 			}
 		case model.Bool:
@@ -301,6 +393,13 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 			}
 			callArgs = append(callArgs, a+".str")
 			logFmts, logArgs = append(logFmts, `\"%s\"`), append(logArgs, a+".str")
+		case model.Ptr:
+			// an opaque pointer: the address of a zeroed buffer, which
+			// the program cannot read through but may compare to NULL
+			buf := "buf_" + p.Name
+			cm.Args = append(cm.Args, arg("NONE"))
+			cm.Locals = append(cm.Locals, "u64 "+buf+"[8] = {}")
+			callArgs, logFmts = append(callArgs, fmt.Sprintf("(%s)%s", p.Type.C, buf)), append(logFmts, "buffer")
 		case model.StructPtr:
 			fwd[p.Type.Struct] = true
 			cm.Args = append(cm.Args, arg("NONE"))
@@ -337,6 +436,9 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 	cm.Caller = cFunc("s64 ", base+"_call_"+m.Name, "struct "+o.Name+" *ops", "const union "+base+"_arg *a")
 
 	call := "ops->" + m.Name + "("
+	if m.MacroName {
+		call = "(ops->" + m.Name + ")("
+	}
 	logFmt := m.Name + "(" + strings.Join(logFmts, ", ") + ")"
 	r := f.Return
 	switch r.Kind {
@@ -351,10 +453,13 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 		cm.Call = wrap(8, "ret = "+call, callArgs, ");")
 		if r.Signed {
 			cm.Record, cm.Ret, logFmt = "ret", up+"_RET_INT", logFmt+" returned: %lld"
-			logArgs = append(logArgs, "(s64)ret")
+			logArgs = append(logArgs, toInt(r, "s64", "ret"))
+			if r.Bitwise {
+				cm.Record = toInt(r, "s64", "ret")
+			}
 		} else {
-			cm.Record, cm.Ret, logFmt = "(s64)ret", up+"_RET_UINT", logFmt+" returned: %llu"
-			logArgs = append(logArgs, "(u64)ret")
+			cm.Record, cm.Ret, logFmt = toInt(r, "s64", "ret"), up+"_RET_UINT", logFmt+" returned: %llu"
+			logArgs = append(logArgs, toInt(r, "u64", "ret"))
 		}
 	default: // pointers: never print a kernel address
 		cm.Call = wrap(8, "ret = "+call, callArgs, ");")
@@ -364,7 +469,7 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 	if r.Kind != model.Void {
 		cm.Locals = append([]string{r.Decl("ret")}, cm.Locals...)
 	}
-	cm.Log = wrap(8, "pr_info(", append([]string{`"` + logFmt + `\n"`}, logArgs...), ");")
+	cm.Log = printCall(8, "pr_info(", logFmt+`\n`, logArgs)
 	switch r.Kind {
 	case model.Void:
 	case model.Bool:
@@ -403,9 +508,9 @@ func newCKfunc(k model.Kfunc, fwd map[string]bool) cKfunc {
 		switch p.Type.Kind {
 		case model.Int:
 			if p.Type.Signed {
-				fmts, args = append(fmts, p.Name+"=%lld"), append(args, "(s64)"+p.Name)
+				fmts, args = append(fmts, p.Name+"=%lld"), append(args, toInt(p.Type, "s64", p.Name))
 			} else {
-				fmts, args = append(fmts, p.Name+"=%llu"), append(args, "(u64)"+p.Name)
+				fmts, args = append(fmts, p.Name+"=%llu"), append(args, toInt(p.Type, "u64", p.Name))
 			}
 			sum = append(sum, p.Name)
 		case model.Bool:

@@ -3,6 +3,7 @@ package header
 import (
 	"bytes"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -55,7 +56,8 @@ var hdrCCPos = regexp.MustCompile(`^(.*?):(\d+):(\d+): (.*)$`)
 var hdrCCOrigin = regexp.MustCompile(`\s*\(\w+\.go:\d+:\w*:?\)\s*$`)
 
 // hdrSyntaxError turns the first message of a cc/v4 error into a *model.Error.
-func hdrSyntaxError(filename string, src []byte, err error, unknown []string) error {
+func hdrSyntaxError(filename string, src []byte, err error, sys *hdrFS) error {
+	unknown := sys.unknown
 	msg := err.Error()
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i]
@@ -76,8 +78,11 @@ func hdrSyntaxError(filename string, src []byte, err error, unknown []string) er
 			if _, exp, ok := strings.Cut(m[4], ", expected "); ok {
 				msg += ", expected " + exp
 			}
-		default:
+		case hdrPreludeName:
 			msg = fmt.Sprintf("%s (at %s:%s:%s)", msg, m[1], m[2], m[3])
+		default:
+			// a file the spec includes
+			pos = model.Pos{File: m[1], Line: line, Col: col}
 		}
 	} else if m1, rest, ok := strings.Cut(msg, ": "); ok && (m1 == filename || m1 == "-" || strings.HasPrefix(m1, "<")) {
 		msg = rest
@@ -104,7 +109,8 @@ func hdrSyntaxError(filename string, src []byte, err error, unknown []string) er
 		msg = "invalid #include argument"
 		fix = ": write #include <linux/types.h>"
 	case strings.HasPrefix(msg, "include file not found: \""):
-		fix = ": a spec must be self-contained (paste the declarations it needs into it)"
+		dirs := append([]string{filepath.Dir(pos.File)}, sys.dirs...)
+		fix = fmt.Sprintf(" (looked in %s): pass the directory that holds it with -I DIR", strings.Join(dirs, ", "))
 	case strings.HasPrefix(msg, "include file not found: <"):
 		fix = ": use a plain system header name such as <linux/types.h>"
 	case len(unknown) > 0:

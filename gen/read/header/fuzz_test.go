@@ -168,8 +168,15 @@ func hdrCheckType(t model.Type, ret bool) error {
 		if t.Size != 8 || !hdrIsCIdent(t.Struct) || !strings.HasSuffix(t.C, "struct "+t.Struct+" *") {
 			return fmt.Errorf("struct pointer %+v", t)
 		}
+	case model.Ptr:
+		if t.Size != 8 || !strings.HasSuffix(t.C, " *") || strings.Contains(t.C, "struct ") {
+			return fmt.Errorf("opaque pointer %+v", t)
+		}
 	default:
 		return fmt.Errorf("kind %v", t.Kind)
+	}
+	if t.Enum != "" && (t.Kind != model.Int || !hdrIsCIdent(t.Enum)) {
+		return fmt.Errorf("enum %+v", t)
 	}
 	return nil
 }

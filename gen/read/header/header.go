@@ -7,11 +7,13 @@
 // (sizes, offsets) comes from cc/v4's x86-64 LP64 ABI tables.
 //
 // Includes: the kernel integer typedefs (u8..u64, s8..s64, __u8..__s64,
-// int8_t..uint64_t, bool) are predefined by a small prelude, so a spec needs
-// no #include. A system include (#include <...>) is served from memory as an
-// empty file, so `#include <linux/types.h>` and friends are accepted and
-// ignored; a quoted include (#include "x.h") is an error, since the header
-// must be self-contained. When a header that Parse does not know was
+// int8_t..uint64_t, bool), the common kernel typedefs (size_t, loff_t,
+// pid_t, gfp_t, ...), a few kernel structs and macros (HZ, BIT, _BITUL)
+// are predefined by a prelude (prelude.go), so a spec needs no #include.
+// A system include (#include <...>) is served from memory as an empty
+// file, so `#include <linux/types.h>` and friends are accepted and
+// ignored; a quoted include (#include "x.h") is read from the including
+// file's directory or an include directory (Options.IncludeDirs). When a header that Parse does not know was
 // ignored and the parse then fails, the error says so.
 package header
 
@@ -20,7 +22,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -37,9 +42,6 @@ const (
 	hdrExpansionLimit = 1 << 17
 )
 
-// hdrPreludeName is the source name of the predefined prelude.
-const hdrPreludeName = "<structops-prelude>"
-
 // hdrEndName and hdrEndSentinel form the source parsed after the user's
 // header (see Parse).
 const (
@@ -50,55 +52,6 @@ const (
 // hdrSysDir is the in-memory directory that serves system includes.
 const hdrSysDir = "/structops-sysinclude"
 
-// hdrPrelude declares what the kernel's <linux/types.h> would: the fixed
-// width and kernel integer names, x86-64 definitions.
-const hdrPrelude = `int __predefined_declarator;
-#define __x86_64__ 1
-#define __linux__ 1
-#define __KERNEL__ 1
-#define __STDC__ 1
-#define __STDC_VERSION__ 201112L
-#define true 1
-#define false 0
-#define NULL ((void *)0)
-#define __bpf_kfunc
-#define __kf_trusted_args
-#define __kf_ret_null
-#define __kf_sleepable
-typedef _Bool bool;
-typedef signed char __s8;
-typedef unsigned char __u8;
-typedef signed short __s16;
-typedef unsigned short __u16;
-typedef signed int __s32;
-typedef unsigned int __u32;
-typedef signed long long __s64;
-typedef unsigned long long __u64;
-typedef __s8 s8;
-typedef __u8 u8;
-typedef __s16 s16;
-typedef __u16 u16;
-typedef __s32 s32;
-typedef __u32 u32;
-typedef __s64 s64;
-typedef __u64 u64;
-typedef s8 int8_t;
-typedef u8 uint8_t;
-typedef s16 int16_t;
-typedef u16 uint16_t;
-typedef s32 int32_t;
-typedef u32 uint32_t;
-typedef s64 int64_t;
-typedef u64 uint64_t;
-`
-
-// hdrKnownIncludes are the system headers whose content the prelude covers.
-var hdrKnownIncludes = map[string]bool{
-	"linux/types.h": true, "asm/types.h": true, "asm-generic/int-ll64.h": true,
-	"linux/stddef.h": true, "stddef.h": true, "stdint.h": true, "stdbool.h": true,
-	"linux/compiler.h": true, "linux/compiler_types.h": true,
-}
-
 // Parse reads the C header src (named filename in positions and
 // messages) and returns the model of the struct_ops type opsName declared in
 // it. With opsName == "" the header must declare exactly one ops struct (a
@@ -106,6 +59,18 @@ var hdrKnownIncludes = map[string]bool{
 //
 // Every error is a *model.Error: "file:line:col: member NAME: problem: fix".
 func Parse(filename string, src []byte, opsName string) (ops *model.Ops, err error) {
+	return ParseOpts(filename, src, opsName, Options{})
+}
+
+// Options configure ParseOpts.
+type Options struct {
+	// IncludeDirs are searched for a quoted #include after the directory
+	// of the file that includes it (-I DIR).
+	IncludeDirs []string
+}
+
+// ParseOpts is Parse with options.
+func ParseOpts(filename string, src []byte, opsName string, opts Options) (ops *model.Ops, err error) {
 	if filename == "" {
 		filename = "<header>"
 	}
@@ -136,18 +101,21 @@ func Parse(filename string, src []byte, opsName string) (ops *model.Ops, err err
 	if err != nil {
 		return nil, &model.Error{Pos: model.Pos{File: filename}, Err: err, Msg: fmt.Sprintf("c front end: %v", err)}
 	}
-	sys := &hdrSysFS{}
+	sys := newHdrFS(filename, opts.IncludeDirs)
 	cfg := &cc.Config{
 		ABI:             abi,
 		FS:              sys,
 		FSOnly:          true,
-		IncludePaths:    []string{""},
+		IncludePaths:    append([]string{""}, sys.dirs...),
 		SysIncludePaths: []string{hdrSysDir},
 		DefaultSizeT:    cc.ULong,
 		DefaultPtrdiffT: cc.Long,
 		DefaultWcharT:   cc.Int,
 		Header:          true,
 		ExpansionLimit:  hdrExpansionLimit,
+		// GCC's enum types (unsigned int unless an enumerator is
+		// negative), so that layouts match the module's
+		UnsignedEnums: true,
 	}
 	// cc/v4's parser can loop forever when the input ends inside a
 	// declarator (e.g. "int (*" at EOF: typeQualifierList retries the EOF
@@ -165,11 +133,11 @@ func Parse(filename string, src []byte, opsName string) (ops *model.Ops, err err
 	}
 	locate = func() error { return hdrBadParamSpecifiers(filename, src, cfg, sources()) }
 	if err := cc.Preprocess(cfg, sources(), io.Discard); err != nil {
-		return nil, hdrSyntaxError(filename, src, err, sys.unknown)
+		return nil, hdrSyntaxError(filename, src, err, sys)
 	}
 	ast, err := cc.Translate(cfg, sources())
 	if err != nil {
-		return nil, hdrSyntaxError(filename, src, err, sys.unknown)
+		return nil, hdrSyntaxError(filename, src, err, sys)
 	}
 
 	st, err := hdrChooseStruct(filename, ast, opsName)
@@ -183,38 +151,104 @@ func Parse(filename string, src []byte, opsName string) (ops *model.Ops, err err
 	if err := hdrCollectTypes(ast, st, o); err != nil {
 		return nil, err
 	}
+	hdrSpellEnums(o)
 	if o.Kfuncs, err = hdrKfuncs(filename, src, ast, o); err != nil {
 		return nil, err
+	}
+	if hdrUsesHZ(append([][]byte{src}, sys.included()...)...) {
+		o.HZ = hdrHZ
 	}
 	return o, nil
 }
 
-// hdrSysFS serves every system include as an empty file and records the
-// names the prelude does not cover.
-type hdrSysFS struct{ unknown []string }
+// hdrFS serves every system include as an empty file, recording the
+// names the prelude does not cover, and quoted includes from the host's
+// files below the spec's directory and the include directories only.
+type hdrFS struct {
+	unknown []string
+	// roots are the directories quoted includes may come from: the
+	// spec's and dirs, the include directories (-I), cleaned.
+	roots, dirs []string
+	// read holds the quoted includes read, by path.
+	read map[string][]byte
+}
 
-func (s *hdrSysFS) Open(name string) (fs.File, error) {
+func newHdrFS(filename string, includeDirs []string) *hdrFS {
+	s := &hdrFS{roots: []string{filepath.Dir(filename)}, read: map[string][]byte{}}
+	for _, d := range includeDirs {
+		s.dirs = append(s.dirs, filepath.Clean(d))
+	}
+	s.roots = append(s.roots, s.dirs...)
+	return s
+}
+
+// included returns the contents of the quoted includes read, by path.
+func (s *hdrFS) included() [][]byte {
+	var out [][]byte
+	for _, p := range slices.Sorted(maps.Keys(s.read)) {
+		out = append(out, s.read[p])
+	}
+	return out
+}
+
+func (s *hdrFS) Open(name string) (fs.File, error) {
 	rel, ok := strings.CutPrefix(path.Clean(name), hdrSysDir+"/")
-	if !ok || rel == "" {
+	if !ok {
+		return s.openQuoted(name)
+	}
+	if rel == "" {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	if !hdrKnownIncludes[rel] && !slices.Contains(s.unknown, rel) {
 		s.unknown = append(s.unknown, rel)
 	}
-	return &hdrEmptyFile{name: path.Base(rel)}, nil
+	return &hdrMemFile{name: path.Base(rel), r: bytes.NewReader(nil)}, nil
 }
 
-type hdrEmptyFile struct{ name string }
+// openQuoted reads a quoted include from the host, if it is below one of
+// the roots.
+func (s *hdrFS) openQuoted(name string) (fs.File, error) {
+	clean := filepath.Clean(name)
+	inside := false
+	for _, r := range s.roots {
+		if rel, err := filepath.Rel(r, clean); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			inside = true
+		}
+	}
+	if !inside {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	b, ok := s.read[clean]
+	if !ok {
+		fi, err := os.Stat(clean)
+		if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxHeaderBytes {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+		}
+		if b, err = os.ReadFile(clean); err != nil {
+			return nil, err
+		}
+		s.read[clean] = b
+	}
+	return &hdrMemFile{name: filepath.Base(clean), r: bytes.NewReader(b)}, nil
+}
 
-func (f *hdrEmptyFile) Stat() (fs.FileInfo, error) { return hdrEmptyInfo{f.name}, nil }
-func (f *hdrEmptyFile) Read([]byte) (int, error)   { return 0, io.EOF }
-func (f *hdrEmptyFile) Close() error               { return nil }
+type hdrMemFile struct {
+	name string
+	r    *bytes.Reader
+}
 
-type hdrEmptyInfo struct{ name string }
+func (f *hdrMemFile) Stat() (fs.FileInfo, error) { return hdrMemInfo{f.name, f.r.Size()}, nil }
+func (f *hdrMemFile) Read(b []byte) (int, error) { return f.r.Read(b) }
+func (f *hdrMemFile) Close() error               { return nil }
 
-func (i hdrEmptyInfo) Name() string       { return i.name }
-func (i hdrEmptyInfo) Size() int64        { return 0 }
-func (i hdrEmptyInfo) Mode() fs.FileMode  { return 0o444 }
-func (i hdrEmptyInfo) ModTime() time.Time { return time.Time{} }
-func (i hdrEmptyInfo) IsDir() bool        { return false }
-func (i hdrEmptyInfo) Sys() any           { return nil }
+type hdrMemInfo struct {
+	name string
+	size int64
+}
+
+func (i hdrMemInfo) Name() string       { return i.name }
+func (i hdrMemInfo) Size() int64        { return i.size }
+func (i hdrMemInfo) Mode() fs.FileMode  { return 0o444 }
+func (i hdrMemInfo) ModTime() time.Time { return time.Time{} }
+func (i hdrMemInfo) IsDir() bool        { return false }
+func (i hdrMemInfo) Sys() any           { return nil }

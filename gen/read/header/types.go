@@ -2,6 +2,7 @@ package header
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -123,10 +124,11 @@ func hdrFunc(m hdrMember, fn *cc.FunctionType, errf func(error, string, ...any) 
 	out := &model.Func{Return: ret}
 	pdecls := hdrParamDecls(m.decl, len(ps))
 	seen := map[string]string{}
+	names := hdrParamNames(ps)
 	for i, p := range ps {
-		name := p.Name()
+		name := names[i]
 		label := fmt.Sprintf("param %d", i+1)
-		if name != "" {
+		if p.Name() != "" {
 			label = "param " + name
 		}
 		pos := m.pos
@@ -154,9 +156,6 @@ func hdrFunc(m hdrMember, fn *cc.FunctionType, errf func(error, string, ...any) 
 		if why != "" {
 			return nil, perrf(model.ErrUnsupported, "%s", why)
 		}
-		if name == "" {
-			return nil, perrf(model.ErrName, "%s has no name: name every parameter (the generated C and BPF code refer to them)", typ.C)
-		}
 		pm := model.Param{Name: name, Type: typ}
 		pm.Name, pm.Nullable, pm.Ref = model.ParseStubName(name)
 		switch {
@@ -179,6 +178,35 @@ func hdrFunc(m hdrMember, fn *cc.FunctionType, errf func(error, string, ...any) 
 		out.Params = append(out.Params, pm)
 	}
 	return out, nil
+}
+
+// hdrParamNames names the parameters: as declared, an unnamed one argN
+// with N its 0-based position (the BTF reader's name for a stub
+// parameter without a name), argN_unnamed when the Go name of argN is
+// taken by a named one.
+func hdrParamNames(ps []*cc.Parameter) []string {
+	out := make([]string, len(ps))
+	taken := map[string]bool{}
+	for _, p := range ps {
+		if n, _, _ := model.ParseStubName(p.Name()); n != "" {
+			taken[model.GoName(n)] = true
+		}
+	}
+	for i, p := range ps {
+		out[i] = p.Name()
+		if out[i] != "" {
+			continue
+		}
+		out[i] = fmt.Sprintf("arg%d", i)
+		for k := 0; taken[model.GoName(out[i])]; k++ {
+			out[i] = fmt.Sprintf("arg%d_unnamed", i)
+			if k > 0 {
+				out[i] += fmt.Sprint(k)
+			}
+		}
+		taken[model.GoName(out[i])] = true
+	}
+	return out
 }
 
 // hdrParamDecls finds the n parameter declarations of a member declared as
@@ -224,7 +252,8 @@ func hdrType(t cc.Type, param, constHint bool) (model.Type, string) {
 		case cc.SChar, cc.Short, cc.Int, cc.Long, cc.LongLong:
 			signed = true
 		}
-		return model.Type{Kind: model.Int, Size: int(t.Size()), Signed: signed, C: hdrScalarSpelling(t)}, ""
+		c := hdrScalarSpelling(t)
+		return model.Type{Kind: model.Int, Size: int(t.Size()), Signed: signed, C: c, Bitwise: hdrBitwise[c]}, ""
 	case cc.Float, cc.Double, cc.LongDouble, cc.Float16, cc.Float32, cc.Float32x, cc.Float64, cc.Float64x,
 		cc.Float128, cc.Float128x, cc.Decimal32, cc.Decimal64, cc.Decimal128,
 		cc.ComplexFloat, cc.ComplexDouble, cc.ComplexLongDouble:
@@ -232,19 +261,23 @@ func hdrType(t cc.Type, param, constHint bool) (model.Type, string) {
 	case cc.Int128, cc.UInt128:
 		return model.Type{}, fmt.Sprintf("%s is not supported: BPF registers are 64 bits (use u64)", spell)
 	case cc.Enum:
-		return model.Type{}, fmt.Sprintf("%s is not supported: use its integer type (int or u32)", spell)
+		return hdrEnumType(t), ""
 	case cc.Struct, cc.Union:
 		return model.Type{}, fmt.Sprintf("%s by value is not supported: BPF programs get scalars and pointers (use %s *)", spell, spell)
 	case cc.Ptr:
 		e := t.(*cc.PointerType).Elem()
-		const supported = "supported pointers are const char * (a kernel string) and struct pointers (struct foo *)"
+		const supported = "supported pointers are const char * (a kernel string), struct pointers (struct foo *) " +
+			"and pointers to void or to an integer type (opaque to the program)"
 		isConst := constHint || e.Attributes() != nil && e.Attributes().IsConst()
 		switch e.Kind() {
 		case cc.Char:
-			if !isConst {
-				return model.Type{}, fmt.Sprintf("%s is not supported: use const char * (a read-only kernel string); %s", spell, supported)
+			if isConst {
+				return model.Type{Kind: model.CharPtr, Size: 8, C: "const char *"}, ""
 			}
-			return model.Type{Kind: model.CharPtr, Size: 8, C: "const char *"}, ""
+			return hdrOpaquePtr(e, false), ""
+		case cc.Void, cc.Bool, cc.SChar, cc.UChar, cc.Short, cc.UShort, cc.Int, cc.UInt,
+			cc.Long, cc.ULong, cc.LongLong, cc.ULongLong, cc.Enum:
+			return hdrOpaquePtr(e, isConst), ""
 		case cc.Struct:
 			st, _ := e.(*cc.StructType)
 			tag := ""
@@ -264,19 +297,92 @@ func hdrType(t cc.Type, param, constHint bool) (model.Type, string) {
 		}
 		return model.Type{}, fmt.Sprintf("%s is not supported: %s", spell, supported)
 	}
-	return model.Type{}, fmt.Sprintf("%s is not supported: use an integer type, bool, const char * or a struct pointer", spell)
+	return model.Type{}, fmt.Sprintf("%s is not supported: use an integer type, bool, an enum, const char *, a struct pointer or void *", spell)
+}
+
+// hdrEnumType is the model of an enum type: an integer of the type GCC
+// gives it (cc/v4 differs: it makes enum { A = 0, B = 64 } an int).
+// GCC: unsigned when no enumerator is negative, else signed; 4 bytes
+// when every value fits (0..UINT_MAX, or INT_MIN..INT_MAX), else 8 (a
+// GNU extension, BTF_KIND_ENUM64). The enum's name is kept for BTF.
+func hdrEnumType(t cc.Type) model.Type {
+	out := model.Type{Kind: model.Int, Size: 4, C: "unsigned int"}
+	et, _ := t.(*cc.EnumType)
+	if et != nil {
+		lo, hi := et.Min(), et.Max()
+		out.Signed = lo < 0
+		switch {
+		case !out.Signed && hi > math.MaxUint32:
+			out.Size, out.C = 8, "unsigned long"
+		case out.Signed && (lo < math.MinInt32 || hi > math.MaxInt32):
+			out.Size, out.C = 8, "long"
+		case out.Signed:
+			out.C = "int"
+		}
+		out.Enum = hdrTag(et.Tag())
+	}
+	if d := t.Typedef(); d != nil && out.Enum == "" {
+		out.Enum = d.Name()
+	}
+	return out
+}
+
+// hdrOpaquePtr is the model of a pointer to void or to a scalar: an
+// address the program cannot read through (the verifier treats it as a
+// scalar), spelled with the element's C spelling.
+func hdrOpaquePtr(elem cc.Type, isConst bool) model.Type {
+	c := "void *"
+	switch elem.Kind() {
+	case cc.Void:
+	case cc.Enum:
+		c = hdrEnumType(elem).C + " *"
+	default:
+		c = hdrScalarSpelling(elem) + " *"
+	}
+	if isConst {
+		c = "const " + c
+	}
+	return model.Type{Kind: model.Ptr, Size: 8, C: c}
 }
 
 // hdrScalarSpelling is the C spelling of an integer or bool type: the
-// typedef name when it is a predefined one (u32, uint8_t, bool), else the
+// typedef name when it is a predefined one of <linux/types.h> (u32,
+// uint8_t, bool, size_t), else the
 // canonical spelling of the underlying type (user typedefs are resolved, since
 // the generated code does not carry them).
 func hdrScalarSpelling(t cc.Type) string {
-	if d := t.Typedef(); d != nil && d.Position().Filename == hdrPreludeName {
+	if d := t.Typedef(); d != nil && d.Position().Filename == hdrPreludeName && hdrTypesH[d.Name()] {
 		return d.Name()
 	}
 	if s, ok := hdrIntSpelling[t.Kind()]; ok {
 		return s
 	}
 	return t.String()
+}
+
+// hdrSpellEnums spells the callbacks' enum types by their names once the
+// module emits their definitions (o.Types), so that the module's BTF
+// names them as the spec does; an enum without one keeps its integer
+// spelling.
+func hdrSpellEnums(o *model.Ops) {
+	spell := func(t *model.Type) {
+		if t.Kind != model.Int || t.Enum == "" {
+			return
+		}
+		d := o.TypeDef("enum " + t.Enum)
+		if d == nil {
+			d = o.TypeDef(t.Enum)
+		}
+		if d != nil {
+			t.C, t.Def = d.Ref(), d
+		}
+	}
+	for i := range o.Members {
+		if f := o.Members[i].Func; f != nil {
+			spell(&f.Return)
+			for j := range f.Params {
+				spell(&f.Params[j].Type)
+			}
+		}
+	}
 }

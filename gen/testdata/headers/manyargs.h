@@ -3,7 +3,7 @@ struct sock;
 struct task_struct;
 
 struct manyargs_ops {
-	/* 6 arguments: all in registers, the most a module's callback takes. */
+	/* 6 arguments: all in registers. */
 	u64 (*six)(u64 a1, s64 a2, u32 a3, s32 a4, u16 a5, s8 a6);
 	int (*mixed)(const char *name, struct sock *sk, u32 len,
 		     struct task_struct *task__nullable, char const *comm);

@@ -1,0 +1,70 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/structops/structops-gen/gen/model"
+	"github.com/structops/structops-gen/vm"
+)
+
+// stackArgsHeader declares callbacks with 7, 8 and 12 arguments: the 7th
+// and later travel on the stack on x86-64.
+const stackArgsHeader = "../gen/testdata/headers/stackargs.h"
+
+// TestStackArgsSeries2InVM runs the stackargs stack on the second series
+// (7.3), whose struct_ops trampoline passes stack arguments right: every
+// callback returns the sum of the arguments it was called with, which a
+// stack argument read one slot off would change (the 12th would be a
+// stray slot of the caller's frame).
+func TestStackArgsSeries2InVM(t *testing.T) {
+	k := series2Kernel(t)
+	work := t.TempDir()
+	s := goldenStack(t, "stackargs", stackArgsHeader)
+	if len(s.ops.StackArgs()) == 0 {
+		t.Fatalf("%s has no callback with stack arguments", stackArgsHeader)
+	}
+	built, err := vm.BuildModuleOpts(context.Background(), k.KDir, filepath.Join(s.dir, "module"),
+		vm.BuildOptions{Dir: filepath.Join(work, "build"), W1: true, Chroot: k.BuildEnv, Progress: logWriter{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkModuleBTF(t, s, built[0], k)
+	bin := filepath.Join(work, "stackargs-loader")
+	goBuild(t, bin, "./"+filepath.ToSlash(filepath.Join(s.dir, model.GoPackage(s.ops.Name), "loader")))
+	// each argument a different prime: a shifted slot changes the sum
+	line := "twelve 3 5 7 11 13 17 19 23 29 31 37 41"
+	_, want, err := Expect(s.ops, line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := Plan{Steps: stackSteps(t, s)}
+	plan.Steps = append(plan.Steps,
+		Step{Name: "stackargs-primes", Argv: []string{s.loader, "--call", line}, WantStdout: []string{want}},
+		Step{Name: "stackargs-rmmod", Rmmod: s.ops.ModuleName()})
+	res := runPlan(t, k, built, []vm.File{{HostPath: bin, GuestPath: s.loader}}, plan, work)
+	if w := "twelve(3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41) returned: " + want; !strings.Contains(res.Console, w) {
+		t.Errorf("console lacks %q", w)
+	}
+	checkKernelLog(t, res.Console)
+	t.Logf("%s: VM run %v (%s)", k.Version, res.Elapsed.Round(1e6), res.Accel)
+}
+
+// TestStackArgsModuleRefused612 builds the stackargs module for 6.12,
+// whose trampoline hands stack arguments to BPF one slot off: the build
+// must fail with the module's reason (the loader's refusal on 6.12 is a
+// step of TestGeneratedStacksInVM).
+func TestStackArgsModuleRefused612(t *testing.T) {
+	k := kernel(t)
+	s := goldenStack(t, "stackargs", stackArgsHeader)
+	_, err := vm.BuildModuleOpts(context.Background(), k.KDir, filepath.Join(s.dir, "module"),
+		vm.BuildOptions{Dir: t.TempDir(), W1: true})
+	want := fmt.Sprintf("stackargs needs Linux %d.%d or newer for callbacks with more than %d arguments",
+		model.StackArgsSince[0], model.StackArgsSince[1], model.MaxRegArgs)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("build for %s: %v, want an error with %q", k.Version, err, want)
+	}
+}

@@ -1,0 +1,115 @@
+package header
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/structops/structops-gen/gen/model"
+)
+
+// TestParseHeaderKernelC: the C real headers use goes in as written: the
+// prelude's kernel typedefs and macros, enums as GCC's integer types,
+// unnamed parameters, opaque pointers.
+func TestParseHeaderKernelC(t *testing.T) {
+	for _, c := range []struct{ name, src, want string }{
+		{"kernel typedefs", "#include <linux/types.h>\nstruct t_ops { ssize_t (*run)(size_t a, loff_t b, pid_t c, uid_t d, gfp_t e, umode_t f); };",
+			"ssize_t run(size_t a, loff_t b, pid_t c, uid_t d, gfp_t e, umode_t f)"},
+		// not in <linux/types.h> of every kernel: spelled by the type
+		{"ktime", "struct t_ops { ktime_t (*run)(time64_t a); };", "long long run(long long a)"},
+		{"unnamed", "struct t_ops { void (*run)(int, int); };", "void run(int arg0, int arg1)"},
+		{"unnamed clash", "struct t_ops { void (*run)(int arg1, int, int arg_2); };", "void run(int arg1, int arg1_unnamed, int arg_2)"},
+		{"void ptr", "struct t_ops { void *(*run)(void *, const void *p); };", "void *run(void *arg0, const void *p)"},
+		{"scalar ptr", "struct t_ops { u8 *(*run)(u64 *out, __u8 *buf, char *s, const size_t *n); };",
+			"u8 *run(u64 *out, __u8 *buf, char *s, const size_t *n)"},
+		{"BIT and _BITUL", "struct t_ops { int (*run)(int a); int (*two)(int b); };\nenum { N = BIT(3) + _BITUL(2) + BIT_ULL(0) + PAGE_SIZE + offsetof(struct t_ops, two) };\n" +
+			"_Static_assert(N == 4117, \"N\");", "int run(int a)"},
+		{"include list", "#include <linux/list.h>\nstruct t_ops { int (*run)(struct list_head *h); };", "int run(struct list_head *h)"},
+	} {
+		o, err := parseValid("spec.h", []byte(c.src), "")
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if got := o.Members[0].Signature(); got != c.want {
+			t.Errorf("%s: signature %q, want %q", c.name, got, c.want)
+		}
+	}
+	for _, p := range []string{"void *", "u64 *", "char *"} {
+		o, err := Parse("spec.h", []byte("struct t_ops { int (*run)("+p+"x); };"), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k := o.Members[0].Func.Params[0].Type.Kind; k != model.Ptr {
+			t.Errorf("%s: kind %v, want %v", p, k, model.Ptr)
+		}
+	}
+}
+
+// TestParseHeaderEnums: an enum is an integer of the type GCC gives it,
+// which is not always cc/v4's, and keeps its name.
+func TestParseHeaderEnums(t *testing.T) {
+	for _, c := range []struct {
+		body   string
+		size   int
+		signed bool
+	}{
+		{"A, B", 4, false},
+		{"A = 0, B = 64", 4, false}, // cc/v4 alone: int
+		{"A = -1, B", 4, true},
+		{"A = 0xffffffff", 4, false},
+		{"A = -1, B = 0xffffffff", 8, true},
+		{"A = 1LLU << 56", 8, false}, // BTF_KIND_ENUM64
+		{"A = -(1LL << 40)", 8, true},
+		{"A = 30 * HZ", 4, false},
+	} {
+		src := fmt.Sprintf("enum e { %s };\nstruct t_ops { int (*run)(enum e v); };", c.body)
+		o, err := parseValid("spec.h", []byte(src), "")
+		if err != nil {
+			t.Errorf("enum { %s }: %v", c.body, err)
+			continue
+		}
+		p := o.Members[0].Func.Params[0].Type
+		if p.Kind != model.Int || p.Size != c.size || p.Signed != c.signed || p.Enum != "e" {
+			t.Errorf("enum { %s }: %+v, want %d bytes, signed %v, enum e", c.body, p, c.size, c.signed)
+		}
+	}
+	o, err := Parse("spec.h", []byte("typedef enum { X, Y } kind_t;\nstruct t_ops { int (*run)(kind_t k); };"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := o.Members[0].Func.Params[0].Type; p.Enum != "kind_t" || p.Size != 4 || p.Signed {
+		t.Errorf("typedef'd anonymous enum: %+v", p)
+	}
+}
+
+// TestParseHeaderHZ: a spec that uses HZ is read with HZ = 250 and its
+// model says so (the module checks it at build time); one that does not
+// use it is not tied to a value.
+func TestParseHeaderHZ(t *testing.T) {
+	o, err := Parse("spec.h", []byte("enum { T = 30 * HZ };\nstruct t_ops { int (*run)(int a[T]); };"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.HZ != hdrHZ {
+		t.Errorf("HZ = %d, want %d", o.HZ, hdrHZ)
+	}
+	if want := fmt.Sprintf("#define HZ %d\n", hdrHZ); !contains(hdrPrelude, want) {
+		t.Errorf("the prelude does not say %q", want)
+	}
+	o, err = Parse("spec.h", []byte("/* HZ is not used */\nstruct t_ops { int (*run)(int a); };"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.HZ != 0 {
+		t.Errorf("HZ = %d for a spec that does not use it", o.HZ)
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,331 @@
+package stackargsops
+
+import (
+	"github.com/cilium/ebpf/asm"
+	sasm "github.com/structops/structops-gen/asm"
+)
+
+// This file is yours: structops-gen writes it once and never overwrites it.
+// Each function returns the BPF program of one callback of struct stackargs_ops,
+// written with github.com/cilium/ebpf/asm and the struct_ops layer sasm.
+// R1 holds the ctx: the callback's arguments as an array of u64.
+
+// Seven implements u64 seven(u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6, u64 a7):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
+func Seven() asm.Instructions {
+	s := SevenSig
+	return sasm.Seq(
+		// count this call of seven
+		Calls.Count("seven"),
+		// r2 = a1 (u64), extended to 64 bits
+		s.Arg(asm.R2, 0),
+		asm.Instructions{
+			// value 1 of the printk at fp-56
+			asm.StoreMem(asm.RFP, -56, asm.R2, asm.DWord),
+			// r6 = a1: the running sum
+			asm.Mov.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a2 (u64), extended to 64 bits
+		s.Arg(asm.R2, 1),
+		asm.Instructions{
+			// value 2 of the printk at fp-48
+			asm.StoreMem(asm.RFP, -48, asm.R2, asm.DWord),
+			// r6 += a2
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a3 (u64), extended to 64 bits
+		s.Arg(asm.R2, 2),
+		asm.Instructions{
+			// value 3 of the printk at fp-40
+			asm.StoreMem(asm.RFP, -40, asm.R2, asm.DWord),
+			// r6 += a3
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a4 (u64), extended to 64 bits
+		s.Arg(asm.R2, 3),
+		asm.Instructions{
+			// value 4 of the printk at fp-32
+			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
+			// r6 += a4
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a5 (u64), extended to 64 bits
+		s.Arg(asm.R2, 4),
+		asm.Instructions{
+			// value 5 of the printk at fp-24
+			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
+			// r6 += a5
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a6 (u64), extended to 64 bits
+		s.Arg(asm.R2, 5),
+		asm.Instructions{
+			// value 6 of the printk at fp-16
+			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
+			// r6 += a6
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a7 (u64), extended to 64 bits
+		s.Arg(asm.R2, 6),
+		asm.Instructions{
+			// value 7 of the printk at fp-8
+			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
+			// r6 += a7
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		sasm.PrintkStack("seven(a1=%llu, a2=%llu, a3=%llu, a4=%llu, a5=%llu, a6=%llu, a7=%llu)\n", -56, 7),
+		// return the sum of its integer arguments, converted to u64
+		s.Ret(asm.R6),
+	)
+}
+
+// Twelve implements s64 twelve(s8 a1, u8 a2, s16 a3, u16 a4, s32 a5, u32 a6, s64 a7, u64 a8, s8 a9, u16 a10, s32 a11, u64 a12):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s64.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
+func Twelve() asm.Instructions {
+	s := TwelveSig
+	return sasm.Seq(
+		// count this call of twelve
+		Calls.Count("twelve"),
+		// r2 = a1 (s8), extended to 64 bits
+		s.Arg(asm.R2, 0),
+		asm.Instructions{
+			// value 1 of the printk at fp-96
+			asm.StoreMem(asm.RFP, -96, asm.R2, asm.DWord),
+			// r6 = a1: the running sum
+			asm.Mov.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a2 (u8), extended to 64 bits
+		s.Arg(asm.R2, 1),
+		asm.Instructions{
+			// value 2 of the printk at fp-88
+			asm.StoreMem(asm.RFP, -88, asm.R2, asm.DWord),
+			// r6 += a2
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a3 (s16), extended to 64 bits
+		s.Arg(asm.R2, 2),
+		asm.Instructions{
+			// value 3 of the printk at fp-80
+			asm.StoreMem(asm.RFP, -80, asm.R2, asm.DWord),
+			// r6 += a3
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a4 (u16), extended to 64 bits
+		s.Arg(asm.R2, 3),
+		asm.Instructions{
+			// value 4 of the printk at fp-72
+			asm.StoreMem(asm.RFP, -72, asm.R2, asm.DWord),
+			// r6 += a4
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a5 (s32), extended to 64 bits
+		s.Arg(asm.R2, 4),
+		asm.Instructions{
+			// value 5 of the printk at fp-64
+			asm.StoreMem(asm.RFP, -64, asm.R2, asm.DWord),
+			// r6 += a5
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a6 (u32), extended to 64 bits
+		s.Arg(asm.R2, 5),
+		asm.Instructions{
+			// value 6 of the printk at fp-56
+			asm.StoreMem(asm.RFP, -56, asm.R2, asm.DWord),
+			// r6 += a6
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a7 (s64), extended to 64 bits
+		s.Arg(asm.R2, 6),
+		asm.Instructions{
+			// value 7 of the printk at fp-48
+			asm.StoreMem(asm.RFP, -48, asm.R2, asm.DWord),
+			// r6 += a7
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a8 (u64), extended to 64 bits
+		s.Arg(asm.R2, 7),
+		asm.Instructions{
+			// value 8 of the printk at fp-40
+			asm.StoreMem(asm.RFP, -40, asm.R2, asm.DWord),
+			// r6 += a8
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a9 (s8), extended to 64 bits
+		s.Arg(asm.R2, 8),
+		asm.Instructions{
+			// value 9 of the printk at fp-32
+			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
+			// r6 += a9
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a10 (u16), extended to 64 bits
+		s.Arg(asm.R2, 9),
+		asm.Instructions{
+			// value 10 of the printk at fp-24
+			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
+			// r6 += a10
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a11 (s32), extended to 64 bits
+		s.Arg(asm.R2, 10),
+		asm.Instructions{
+			// value 11 of the printk at fp-16
+			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
+			// r6 += a11
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a12 (u64), extended to 64 bits
+		s.Arg(asm.R2, 11),
+		asm.Instructions{
+			// value 12 of the printk at fp-8
+			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
+			// r6 += a12
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		sasm.PrintkStack("twelve(a1=%lld, a2=%llu, a3=%lld, a4=%llu, a5=%lld, a6=%llu, a7=%lld, a8=%llu, a9=%lld, a10=%llu, a11=%lld, a12=%llu)\n", -96, 12),
+		// return the sum of its integer arguments, converted to s64
+		s.Ret(asm.R6),
+	)
+}
+
+// Eight implements u32 eight(u32 a1, u32 a2, u32 a3, u32 a4, u32 a5, u32 a6, bool a7, s16 a8):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to u32.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
+func Eight() asm.Instructions {
+	s := EightSig
+	return sasm.Seq(
+		// count this call of eight
+		Calls.Count("eight"),
+		// r2 = a1 (u32), extended to 64 bits
+		s.Arg(asm.R2, 0),
+		asm.Instructions{
+			// value 1 of the printk at fp-64
+			asm.StoreMem(asm.RFP, -64, asm.R2, asm.DWord),
+			// r6 = a1: the running sum
+			asm.Mov.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a2 (u32), extended to 64 bits
+		s.Arg(asm.R2, 1),
+		asm.Instructions{
+			// value 2 of the printk at fp-56
+			asm.StoreMem(asm.RFP, -56, asm.R2, asm.DWord),
+			// r6 += a2
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a3 (u32), extended to 64 bits
+		s.Arg(asm.R2, 2),
+		asm.Instructions{
+			// value 3 of the printk at fp-48
+			asm.StoreMem(asm.RFP, -48, asm.R2, asm.DWord),
+			// r6 += a3
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a4 (u32), extended to 64 bits
+		s.Arg(asm.R2, 3),
+		asm.Instructions{
+			// value 4 of the printk at fp-40
+			asm.StoreMem(asm.RFP, -40, asm.R2, asm.DWord),
+			// r6 += a4
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a5 (u32), extended to 64 bits
+		s.Arg(asm.R2, 4),
+		asm.Instructions{
+			// value 5 of the printk at fp-32
+			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
+			// r6 += a5
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a6 (u32), extended to 64 bits
+		s.Arg(asm.R2, 5),
+		asm.Instructions{
+			// value 6 of the printk at fp-24
+			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
+			// r6 += a6
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a7 (bool), extended to 64 bits
+		s.Arg(asm.R2, 6),
+		asm.Instructions{
+			// value 7 of the printk at fp-16
+			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
+			// r6 += a7
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a8 (s16), extended to 64 bits
+		s.Arg(asm.R2, 7),
+		asm.Instructions{
+			// value 8 of the printk at fp-8
+			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
+			// r6 += a8
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		sasm.PrintkStack("eight(a1=%llu, a2=%llu, a3=%llu, a4=%llu, a5=%llu, a6=%llu, a7=%llu, a8=%lld)\n", -64, 8),
+		// return the sum of its integer arguments, converted to u32
+		s.Ret(asm.R6),
+	)
+}
+
+// Six implements int six(int a1, int a2, int a3, int a4, int a5, int a6):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
+func Six() asm.Instructions {
+	s := SixSig
+	return sasm.Seq(
+		// count this call of six
+		Calls.Count("six"),
+		// r2 = a1 (s32), extended to 64 bits
+		s.Arg(asm.R2, 0),
+		asm.Instructions{
+			// value 1 of the printk at fp-48
+			asm.StoreMem(asm.RFP, -48, asm.R2, asm.DWord),
+			// r6 = a1: the running sum
+			asm.Mov.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a2 (s32), extended to 64 bits
+		s.Arg(asm.R2, 1),
+		asm.Instructions{
+			// value 2 of the printk at fp-40
+			asm.StoreMem(asm.RFP, -40, asm.R2, asm.DWord),
+			// r6 += a2
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a3 (s32), extended to 64 bits
+		s.Arg(asm.R2, 2),
+		asm.Instructions{
+			// value 3 of the printk at fp-32
+			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
+			// r6 += a3
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a4 (s32), extended to 64 bits
+		s.Arg(asm.R2, 3),
+		asm.Instructions{
+			// value 4 of the printk at fp-24
+			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
+			// r6 += a4
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a5 (s32), extended to 64 bits
+		s.Arg(asm.R2, 4),
+		asm.Instructions{
+			// value 5 of the printk at fp-16
+			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
+			// r6 += a5
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a6 (s32), extended to 64 bits
+		s.Arg(asm.R2, 5),
+		asm.Instructions{
+			// value 6 of the printk at fp-8
+			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
+			// r6 += a6
+			asm.Add.Reg(asm.R6, asm.R2),
+		},
+		sasm.PrintkStack("six(a1=%lld, a2=%lld, a3=%lld, a4=%lld, a5=%lld, a6=%lld)\n", -48, 6),
+		// return the sum of its integer arguments, converted to s32
+		s.Ret(asm.R6),
+	)
+}

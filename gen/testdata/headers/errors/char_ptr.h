@@ -1,3 +1,0 @@
-struct cp_ops {
-	int (*name)(char *buf, int len);
-};

@@ -1,5 +1,0 @@
-enum color { RED, GREEN };
-
-struct e_ops {
-	int (*paint)(enum color c);
-};

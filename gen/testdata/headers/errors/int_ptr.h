@@ -1,3 +1,0 @@
-struct ptr_ops {
-	int (*read)(int *val);
-};

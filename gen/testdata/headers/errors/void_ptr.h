@@ -1,3 +1,0 @@
-struct vp_ops {
-	int (*read)(void *data);
-};
