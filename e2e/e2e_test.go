@@ -167,32 +167,34 @@ func statsStep(t *testing.T, s stack) Step {
 }
 
 // checkModuleBTF reads a built module's BTF back: it must describe the
-// same struct as the spec it came from, with the same CFI stub names.
+// same struct, with the same type definitions, as the spec it came from,
+// and the same CFI stub names.
 func checkModuleBTF(t *testing.T, s stack, ko string, k *vm.Kernel) *model.Ops {
 	t.Helper()
-	bf, err := btfspec.Load(ko, filepath.Join(k.KDir, "vmlinux"))
-	if err != nil {
-		t.Fatalf("%s: %v", s.name, err)
-	}
-	fromBTF, err := btfspec.Read(bf, s.ops.Name)
-	if err != nil {
-		t.Fatalf("%s: %v", s.name, err)
-	}
-	spec := s.ops
-	if fromBTF.Types == nil && spec.Types != nil {
-		// the BTF reader does not read the spec's type definitions yet
-		// (issue 16, point 8): compare the ops struct alone
-		o := *spec
-		o.Types = nil
-		spec = &o
-	}
-	if d := spec.Equal(fromBTF); d != "" {
+	fromBTF := readModuleBTF(t, ko, k, s.ops.Name)
+	if d := s.ops.Equal(fromBTF); d != "" {
 		t.Errorf("%s: the spec and the built module's BTF disagree: %s", s.name, d)
 	}
 	if d := stubNamesDiffer(s.ops, fromBTF); d != "" {
 		t.Errorf("%s: the spec and the built module's CFI stubs disagree: %s", s.name, d)
 	}
 	return fromBTF
+}
+
+// readModuleBTF reads struct name from a built module's BTF as a whole
+// spec: the ops struct and the definitions of the types the module
+// defines (btfspec.ReadModule, what --emit-module reads).
+func readModuleBTF(t *testing.T, ko string, k *vm.Kernel, name string) *model.Ops {
+	t.Helper()
+	f, err := btfspec.Load(ko, filepath.Join(k.KDir, "vmlinux"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := btfspec.ReadModule(f, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }
 
 // stubNamesDiffer compares the parameters' CFI stub names (with their

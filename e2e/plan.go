@@ -103,23 +103,23 @@ func Calls(o *model.Ops) []Call {
 	var calls []Call
 	for i, m := range o.Callbacks() {
 		words := []string{m.Name}
-		var sum uint64
+		var ints []uint64
 		for j, p := range m.Func.Params {
 			switch p.Type.Kind {
 			case model.Int:
 				v := pick(p.Type, i+j)
-				sum += uint64(v)
+				ints = append(ints, uint64(v))
 				words = append(words, format(p.Type, v))
 			case model.Bool:
 				v := int64((i + j) % 2)
-				sum += uint64(v)
+				ints = append(ints, uint64(v))
 				words = append(words, strconv.FormatInt(v, 10))
 			case model.CharPtr:
 				words = append(words, fmt.Sprintf("s%d", j))
 			}
 		}
 		line := strings.Join(words, " ")
-		want := convert(m.Func.Return, sum)
+		want := convert(m.Func.Return, cSum(m.Func, ints))
 		if len(o.Kfuncs) > 0 {
 			// the kfuncs' results too
 			if _, w, err := Expect(o, line); err == nil {
@@ -151,8 +151,7 @@ func Expect(o *model.Ops, line string) (member, want string, err error) {
 		return "", "", fmt.Errorf("%q: struct %s has no callback %s", line, o.Name, words[0])
 	}
 	words = words[1:]
-	var sum uint64
-	var ints []uint64 // the integer arguments as the program loads them, for the kfuncs
+	var ints []uint64 // the integer arguments as the program loads them
 	for j, p := range m.Func.Params {
 		switch p.Type.Kind {
 		case model.Int, model.Bool, model.CharPtr:
@@ -181,9 +180,9 @@ func Expect(o *model.Ops, line string) (member, want string, err error) {
 		if p.Type.Kind == model.Bool && v != 0 {
 			v = 1
 		}
-		sum += v
 		ints = append(ints, v)
 	}
+	sum := cSum(m.Func, ints)
 	// the default body calls each integer kfunc with the leading integer
 	// arguments (0 where there are fewer) and adds its result: the
 	// generated kfunc body's sum of its arguments plus one
@@ -214,6 +213,29 @@ func Expect(o *model.Ops, line string) (member, want string, err error) {
 		sum += res
 	}
 	return m.Name, convert(m.Func.Return, sum), nil
+}
+
+// cSum is `a + b + ...` over the integer arguments ints (each its value
+// extended to 64 bits) under C's usual arithmetic conversions, in the
+// steps model.SumSteps gives: a 32-bit sum wraps at 32 bits. The result
+// is the sum's value as 64 bits (a 32-bit int sign-extended).
+func cSum(f *model.Func, ints []uint64) uint64 {
+	var acc uint64
+	for k, st := range model.SumSteps(f) {
+		if k == 0 {
+			acc = ints[0]
+		} else {
+			acc += ints[k]
+		}
+		if st.Acc.Bits == 32 {
+			if st.Acc.Signed {
+				acc = uint64(int64(int32(uint32(acc))))
+			} else {
+				acc = uint64(uint32(acc))
+			}
+		}
+	}
+	return acc
 }
 
 // Malformed returns trigger lines that a module must refuse or take

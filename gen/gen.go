@@ -60,6 +60,10 @@ type Spec struct {
 	// Instances is how many implementations the generated module accepts
 	// at once (0 or 1: one). Not for kernel types.
 	Instances int
+	// EmitModule reads the type from a module's BTF (BTF) as a new
+	// subsystem: the stack includes the module C that defines and
+	// registers the same type again.
+	EmitModule bool
 }
 
 // Load reads the spec into a model and validates it: the model Render
@@ -84,6 +88,11 @@ func load(s Spec) (*model.Ops, error) {
 		return nil, sourceErr("include directories are for a header's quoted includes: pass the header with them, or drop them")
 	case s.BTFBase != "" && s.BTF == "":
 		return nil, sourceErr("a base BTF needs the module's BTF: pass the module's BTF, or drop the base")
+	case s.EmitModule && s.BTF == "":
+		return nil, sourceErr("emitting a module from BTF needs a module's BTF: pass the .ko (a header spec always gets its module)")
+	case s.EmitModule && len(s.Members)+len(s.Set)+len(s.Fields) > 0:
+		return nil, sourceErr("callbacks, data members and fields are chosen for existing kernel types only; " +
+			"a module emitted from BTF is a new subsystem: drop them")
 	case s.Header != "":
 		src := s.HeaderData
 		if src == nil {
@@ -105,6 +114,9 @@ func load(s Spec) (*model.Ops, error) {
 			}
 			return nil, &model.Error{Err: model.ErrNoOps, Subject: s.BTF,
 				Msg: fmt.Sprintf("name the struct_ops type to read; it registers: %s", strings.Join(names, ", "))}
+		}
+		if s.EmitModule {
+			return btfspec.ReadModule(f, s.Ops)
 		}
 		o, err := btfspec.Read(f, s.Ops)
 		if err != nil {
@@ -224,6 +236,9 @@ func List(path, base string) ([]Listed, error) {
 	var out []Listed
 	for _, n := range names {
 		o, err := btfspec.Read(f, n)
+		if err != nil {
+			o = nil
+		}
 		out = append(out, Listed{Name: n, Ops: o, Err: err})
 	}
 	return out, nil

@@ -21,7 +21,7 @@ import (
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
 
 const usage = `usage:
-  structops-gen [--ops NAME] [--spec FILE.h | --btf FILE [--btf-base FILE]] [--instances N] [-o DIR] [--check]
+  structops-gen [--ops NAME] [--spec FILE.h | --btf FILE [--btf-base FILE] [--emit-module]] [--instances N] [-o DIR] [--check]
   structops-gen init [--spec FILE.h | --btf FILE] [--ops NAME] DIR   (a new Go module; see init --help)
   structops-gen list --btf FILE [--btf-base FILE]
 
@@ -30,7 +30,8 @@ those named with --members; the others stay NULL. Data members the kernel copies
 (tcp_congestion_ops: name, flags) are set with --set and checked here.
 
 Generates, into DIR (default "out"):
-  module/             the kernel module defining struct NAME (not for types read from BTF);
+  module/             the kernel module defining struct NAME (for types read from BTF only
+                      with --emit-module, which reads a module's BTF as a new subsystem);
                       module/<base>_kfuncs.c, for a spec with __bpf_kfunc prototypes, holds
                       the kfunc bodies: yours to edit, never overwritten
   <pkg>/ops.go        the type's layout, the callbacks' signatures, Programs and Load
@@ -43,6 +44,8 @@ Examples:
   structops-gen --spec myops.h --ops my_ops -o out       # scaffold a new subsystem from a header
   structops-gen --btf /sys/kernel/btf/vmlinux --ops tcp_congestion_ops --set name=gocc -o out
                                                          # a TCP congestion control (ssthresh, undo_cwnd, cong_avoid)
+  structops-gen --btf old.ko --ops my_ops --emit-module -o out
+                                                         # the module C of my_ops again, from a built module
   structops-gen list --btf /sys/kernel/btf/vmlinux       # struct_ops types the kernel registers
   structops-gen -o . --check                             # exit 1 and name the files that drifted
 
@@ -91,6 +94,7 @@ func specFlags(fs *pflag.FlagSet, spec *gen.Spec) {
 	fs.StringSliceVar(&spec.Members, "members", nil, "kernel types: the callbacks to implement, comma-separated (default: the ones the kernel requires)")
 	fs.StringArrayVar(&spec.Set, "set", nil, "kernel types: set a data member, e.g. --set name=gocc (repeatable; strings for char arrays, numbers for integers)")
 	fs.StringSliceVar(&spec.Fields, "fields", nil, "kernel types: extra kernel struct fields the bodies read, e.g. tcp_sock.srtt_us (comma-separated)")
+	fs.BoolVar(&spec.EmitModule, "emit-module", false, "with --btf of a module (.ko): also emit the module C that defines and registers the type again (as a new subsystem)")
 	fs.IntVar(&spec.Instances, "instances", 1, "how many implementations the generated module accepts at once; the trigger addresses slot K with \"@K \" (not for --btf kernel types)")
 }
 
@@ -117,6 +121,10 @@ func flagConflict(spec gen.Spec) string {
 		return "--btf-base needs --btf: pass the module's BTF with --btf, or drop --btf-base"
 	case spec.BTF == "" && spec.Header == "" && len(spec.Members)+len(spec.Set)+len(spec.Fields) > 0:
 		return "--members, --set and --fields are for existing kernel types: pass --btf FILE --ops NAME"
+	case spec.EmitModule && spec.BTF == "":
+		return "--emit-module needs --btf: pass a module's BTF (its .ko); a --spec header always gets its module"
+	case spec.EmitModule && len(spec.Members)+len(spec.Set)+len(spec.Fields) > 0:
+		return "--members, --set and --fields are for existing kernel types; --emit-module makes a new subsystem: drop them"
 	}
 	return ""
 }
@@ -214,6 +222,9 @@ func specArgs(s gen.Spec) string {
 		args = append(args, "--btf", s.BTF)
 		if s.BTFBase != "" {
 			args = append(args, "--btf-base", s.BTFBase)
+		}
+		if s.EmitModule {
+			args = append(args, "--emit-module")
 		}
 	}
 	return strings.Join(args, " ")
@@ -333,7 +344,12 @@ func list(stdout, stderr io.Writer, args []string) int {
 func printList(w io.Writer, path string, types []gen.Listed) {
 	for _, t := range types {
 		if t.Ops == nil {
-			why := strings.TrimPrefix(t.Err.Error(), path+": struct "+t.Name+": ")
+			// one problem per member, on one line
+			var whys []string
+			for _, line := range strings.Split(t.Err.Error(), "\n") {
+				whys = append(whys, strings.TrimPrefix(line, path+": struct "+t.Name+": "))
+			}
+			why := strings.Join(whys, "; ")
 			fmt.Fprintf(w, "struct %s;\t/* not usable: %s */\n", t.Name, why)
 			continue
 		}

@@ -282,6 +282,11 @@ type Ops struct {
 	// built-in reader sets it; a header of the same layout is not the
 	// tutorial.
 	Tutorial bool
+	// FromBTF marks a new subsystem read from a module's BTF to emit its
+	// module again (--emit-module): BTF does not record what the original
+	// init_member copied, so the data members follow the generator's rules,
+	// and the module's comment says so.
+	FromBTF bool
 
 	// Derived by Finish:
 

@@ -244,3 +244,37 @@ func (o *Ops) LinkTypes() {
 		}
 	}
 }
+
+// bitwiseTypedefs are the kernel's common typedefs declared __bitwise
+// (sparse): a module converts an integer to one with a __force cast.
+var bitwiseTypedefs = map[string]bool{
+	"gfp_t": true, "fmode_t": true, "slab_flags_t": true, "__poll_t": true, "__le16": true, "__be16": true,
+	"__sum16": true, "__le32": true, "__be32": true, "__wsum": true, "__le64": true, "__be64": true,
+}
+
+// IsBitwise reports whether the kernel typedef name is declared
+// __bitwise, which BTF does not record.
+func IsBitwise(name string) bool { return bitwiseTypedefs[name] }
+
+// kernelTypedefs are the kernel's typedefs a spec may use without
+// defining them (<linux/types.h> and the common ones of the kernel's
+// headers): a module's BTF may carry them as its own (pahole's distilled
+// base keeps no typedef), but they are never a spec's definitions.
+var kernelTypedefs = map[string]bool{
+	"bool": true, "s8": true, "u8": true, "s16": true, "u16": true, "s32": true, "u32": true,
+	"s64": true, "u64": true, "int8_t": true, "uint8_t": true, "int16_t": true, "uint16_t": true,
+	"int32_t": true, "uint32_t": true, "int64_t": true, "uint64_t": true, "u_int8_t": true,
+	"u_int16_t": true, "u_int32_t": true, "u_int64_t": true, "size_t": true, "uintptr_t": true,
+	"ssize_t": true, "ptrdiff_t": true, "off_t": true, "loff_t": true, "pid_t": true, "clockid_t": true,
+	"uid_t": true, "gid_t": true, "umode_t": true, "mode_t": true, "dev_t": true, "nlink_t": true,
+	"gfp_t": true, "fmode_t": true, "slab_flags_t": true, "sector_t": true, "blkcnt_t": true,
+	"phys_addr_t": true, "dma_addr_t": true, "resource_size_t": true, "irq_hw_number_t": true,
+	"atomic_t": true, "atomic64_t": true, "atomic_long_t": true, "time64_t": true, "ktime_t": true,
+}
+
+// IsKernelTypedef reports whether name is a typedef of the kernel's
+// headers: a common one, or one with the reserved "__" prefix (__u32,
+// __be32, __kernel_size_t).
+func IsKernelTypedef(name string) bool {
+	return kernelTypedefs[name] || strings.HasPrefix(name, "__")
+}

@@ -232,6 +232,13 @@ func newCModule(o *model.Ops) *cModule {
 			`after one "@K: link <id>" line per attached implementation, so that a`,
 			"loader finds the slot of its link.")
 	}
+	if o.FromBTF {
+		v.Doc = append(v.Doc,
+			"Generated again from a module's BTF, which does not record what the original",
+			"module's init_member copied: its data members follow structops-gen's rules",
+			"(integers and char arrays are copied from the map's value, the rest is left",
+			"to the kernel).")
+	}
 	if v.Tutorial {
 		v.Doc = append(v.Doc, "Writing any other text calls test_1(), test_2(10, 20) and test_3(text, len).")
 	}

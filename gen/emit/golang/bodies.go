@@ -42,6 +42,7 @@ func defaultBody(o *model.Ops, m model.Member) (string, []jen.Code) {
 		format = fmt.Sprintf("%s(%s)\n", m.Name, strings.Join(fmts, ", "))
 	}
 	r := m.Func.Return
+	steps := model.SumSteps(m.Func)
 	sums := r.IsScalar() && len(scalars) > 0
 	ret := "the sum of its integer arguments, converted to " + r.Describe()
 	switch {
@@ -96,18 +97,11 @@ func defaultBody(o *model.Ops, m model.Member) (string, []jen.Code) {
 				jen.Id("s").Dot("Arg").Call(reg(3+k), jen.Lit(a.idx))))
 			regs = append(regs, reg(3+k))
 		}
-		if sums {
-			var sum []jen.Code
-			for k, a := range scalars {
-				if k == 0 {
-					sum = append(sum, ins("r6 = "+a.name+": the sum lives in a register the call preserves",
-						jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(6), reg(3))))
-				} else {
-					sum = append(sum, ins("r6 += "+a.name, jen.Qual(ebpfAsm, "Add").Dot("Reg").Call(reg(6), reg(3+k))))
-				}
-			}
-			if len(sum) > 0 {
-				items = append(items, insns(sum...))
+		if sums && len(scalars) > 0 {
+			items = append(items, insns(ins("r6 = "+scalars[0].name+": the sum lives in a register the call preserves",
+				jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(6), reg(3)))))
+			for k := 1; k < len(steps); k++ {
+				items = append(items, sumStep(steps, k, 3+k))
 			}
 		}
 		items = append(items, jen.Qual(sasmPath, "Printk").Call(append([]jen.Code{jen.Lit(format)}, regs...)...))
@@ -120,16 +114,19 @@ func defaultBody(o *model.Ops, m model.Member) (string, []jen.Code) {
 				jen.Id("s").Dot("Arg").Call(reg(2), jen.Lit(a.idx))))
 			st := []jen.Code{ins(fmt.Sprintf("value %d of the printk at fp%d", k+1, base+8*k),
 				asmCall("StoreMem", rfp, jen.Lit(base+8*k), reg(2), jen.Qual(ebpfAsm, "DWord")))}
-			if sums {
-				if k == 0 {
-					st = append(st, ins("r6 = "+a.name+": the running sum", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(6), reg(2))))
-				} else {
-					st = append(st, ins("r6 += "+a.name, jen.Qual(ebpfAsm, "Add").Dot("Reg").Call(reg(6), reg(2))))
-				}
+			if sums && k == 0 {
+				st = append(st, ins("r6 = "+a.name+": the running sum", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(6), reg(2))))
 			}
 			items = append(items, insns(st...))
+			if sums && k > 0 {
+				items = append(items, sumStep(steps, k, 2))
+			}
 		}
 		items = append(items, jen.Qual(sasmPath, "PrintkStack").Call(jen.Lit(format), jen.Lit(base), jen.Lit(len(scalars))))
+	}
+	if w := widen(steps, sums && (len(kfuncs) > 0 || r.Kind == model.Int && r.Size == 8)); w != nil {
+		// C converts the 32-bit signed sum to 64 bits by value
+		items = append(items, w)
 	}
 	if len(kfuncs) > 0 {
 		kitems, kdoc := kfuncCalls(kfuncs, intArgs(m), sums)
@@ -138,6 +135,33 @@ func defaultBody(o *model.Ops, m model.Member) (string, []jen.Code) {
 	}
 	items = append(items, ins("return "+ret, finish))
 	return doc, items
+}
+
+// arith names the sasm type of a promoted arithmetic type.
+func arith(a model.Arith) jen.Code {
+	n := "U"
+	if a.Signed {
+		n = "S"
+	}
+	return jen.Qual(sasmPath, fmt.Sprintf("%s%d", n, a.Bits))
+}
+
+// sumStep adds operand k of the sum, loaded in register src, to r6 under
+// C's usual arithmetic conversions (see model.SumSteps).
+func sumStep(steps []model.SumStep, k, src int) jen.Code {
+	prev, st := steps[k-1].Acc, steps[k]
+	return ins(fmt.Sprintf("r6 += %s: %s + %s (%s) is %s", st.Name, prev, st.Name, st.Type.Describe(), st.Acc),
+		jen.Qual(sasmPath, "AddAs").Call(reg(6), reg(src), arith(prev), arith(st.Acc)))
+}
+
+// widen converts a sum of several operands that ends as int to 64 bits
+// (sasm.Widen), when the sum is then used as 64 bits; nil when nothing
+// is to do: a single operand is loaded extended already.
+func widen(steps []model.SumStep, as64 bool) jen.Code {
+	if !model.SumWidens(steps, as64) {
+		return nil
+	}
+	return ins("r6 = (s64)(int)r6", jen.Qual(sasmPath, "Widen").Call(reg(6), jen.Qual(sasmPath, "S32")))
 }
 
 // intArgs are the indexes of a callback's integer (and bool) arguments.

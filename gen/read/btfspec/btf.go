@@ -238,6 +238,7 @@ func Read(f *File, name string) (*model.Ops, error) {
 	}
 	o := &model.Ops{Name: name, Size: int(st.Size), Kernel: true, KernelModule: f.Module,
 		Source: "BTF of " + f.Path, Pos: model.Pos{File: f.Path}}
+	var errs []error // every member's problem, one line each
 	for i, m := range st.Members {
 		mname := m.Name
 		if mname == "" {
@@ -251,7 +252,7 @@ func Read(f *File, name string) (*model.Ops, error) {
 		} else if fp, ok := funcProto(m.Type); ok {
 			fn, err := btfFunc(fp, stubParams(f.Spec, name, mname, fp))
 			if err != nil {
-				return nil, fmt.Errorf("%s: struct %s: member %s: %w", f.Path, name, mname, err)
+				errs = append(errs, fmt.Errorf("%s: struct %s: member %s: %w", f.Path, name, mname, err))
 			}
 			mem.Func = fn
 		} else {
@@ -260,7 +261,7 @@ func Read(f *File, name string) (*model.Ops, error) {
 		}
 		o.Members = append(o.Members, mem)
 	}
-	return o, nil
+	return o, errors.Join(errs...)
 }
 
 // funcProto reports whether t is a pointer to a function prototype.

@@ -40,6 +40,8 @@ struct hidctx_ops {
 	int (*device_event)(struct hidctx_ctx *ctx, u64 source);
 	int (*rdesc_fixup)(struct hidctx_ctx *ctx);
 	s64 (*hw_request)(struct hidctx_ctx *ctx, u8 reportnum, s32 skew);
+	/* C's sum: u32 + s32 is unsigned int, then widened */
+	u64 (*stamp)(u32 cpu, s32 skew);
 };
 
 _Static_assert(sizeof(struct hidctx_ctx) == 40, "hidctx_ctx is part of the BPF ABI");

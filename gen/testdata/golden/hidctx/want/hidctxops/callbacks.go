@@ -59,11 +59,37 @@ func HwRequest() asm.Instructions {
 		asm.Instructions{
 			// r6 = reportnum: the sum lives in a register the call preserves
 			asm.Mov.Reg(asm.R6, asm.R3),
-			// r6 += skew
-			asm.Add.Reg(asm.R6, asm.R4),
 		},
+		// r6 += skew: int + skew (s32) is int
+		sasm.AddAs(asm.R6, asm.R4, sasm.S32, sasm.S32),
 		sasm.Printk("hw_request(reportnum=%llu, skew=%lld)\n", asm.R3, asm.R4),
+		// r6 = (s64)(int)r6
+		sasm.Widen(asm.R6, sasm.S32),
 		// return the sum of its integer arguments, converted to s64
+		s.Ret(asm.R6),
+	)
+}
+
+// Stamp implements u64 stamp(u32 cpu, s32 skew):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
+func Stamp() asm.Instructions {
+	s := StampSig
+	return sasm.Seq(
+		// count this call of stamp
+		Calls.Count("stamp"),
+		// r3 = cpu (u32), extended to 64 bits
+		s.Arg(asm.R3, 0),
+		// r4 = skew (s32), extended to 64 bits
+		s.Arg(asm.R4, 1),
+		asm.Instructions{
+			// r6 = cpu: the sum lives in a register the call preserves
+			asm.Mov.Reg(asm.R6, asm.R3),
+		},
+		// r6 += skew: unsigned int + skew (s32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R4, sasm.U32, sasm.U32),
+		sasm.Printk("stamp(cpu=%llu, skew=%lld)\n", asm.R3, asm.R4),
+		// return the sum of its integer arguments, converted to u64
 		s.Ret(asm.R6),
 	)
 }

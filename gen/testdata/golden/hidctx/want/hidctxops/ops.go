@@ -14,23 +14,25 @@ import (
 // Calls counts the calls of each implemented callback, per CPU, in the map "calls".
 // The default bodies in callbacks.go start with Calls.Count; Ops.Counts lets
 // bpf.Impl.CallCounts and the loader's --stats read the counts.
-var Calls = sasm.NewCallCounts("calls", "device_event", "rdesc_fixup", "hw_request")
+var Calls = sasm.NewCallCounts("calls", "device_event", "rdesc_fixup", "hw_request", "stamp")
 
-// Ops is the layout of struct hidctx_ops (24 bytes) and the module that defines it.
+// Ops is the layout of struct hidctx_ops (32 bytes) and the module that defines it.
 var Ops = &bpf.Ops{
 	Name:   "hidctx_ops",
 	Module: "hidctx",
-	Size:   24,
+	Size:   32,
 	Members: []bpf.Member{
 		{Name: "device_event", Offset: 0, Size: 8, Func: true, Sig: &DeviceEventSig},
 		{Name: "rdesc_fixup", Offset: 8, Size: 8, Func: true, Sig: &RdescFixupSig},
 		{Name: "hw_request", Offset: 16, Size: 8, Func: true, Sig: &HwRequestSig},
+		{Name: "stamp", Offset: 24, Size: 8, Func: true, Sig: &StampSig},
 	},
 	Counts: Calls,
 	DemoCalls: []string{
 		"device_event 2",
 		"rdesc_fixup",
 		"hw_request 2 3",
+		"stamp 1 2",
 	},
 }
 
@@ -42,6 +44,8 @@ var (
 	RdescFixupSig = sasm.Sig{Name: "rdesc_fixup", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr}}
 	// HwRequestSig is s64 hw_request(struct hidctx_ctx *ctx, u8 reportnum, s32 skew).
 	HwRequestSig = sasm.Sig{Name: "hw_request", Return: sasm.S64, Args: []sasm.Type{sasm.Ptr, sasm.U8, sasm.S32}}
+	// StampSig is u64 stamp(u32 cpu, s32 skew).
+	StampSig = sasm.Sig{Name: "stamp", Return: sasm.U64, Args: []sasm.Type{sasm.U32, sasm.S32}}
 )
 
 // Programs builds the BPF program of each callback (see callbacks.go), by member name.
@@ -52,6 +56,7 @@ func Programs() (map[string]asm.Instructions, error) {
 		"device_event": DeviceEvent,
 		"rdesc_fixup":  RdescFixup,
 		"hw_request":   HwRequest,
+		"stamp":        Stamp,
 	})
 }
 

@@ -80,10 +80,16 @@ static s64 hidctx_ops__hw_request(struct hidctx_ctx *ctx, u8 reportnum, s32 skew
 	return 0;
 }
 
+static u64 hidctx_ops__stamp(u32 cpu, s32 skew)
+{
+	return 0;
+}
+
 static struct hidctx_ops __bpf_ops_hidctx_ops = {
 	.device_event = hidctx_ops__device_event,
 	.rdesc_fixup = hidctx_ops__rdesc_fixup,
 	.hw_request = hidctx_ops__hw_request,
+	.stamp = hidctx_ops__stamp,
 };
 
 /* Programs read their arguments only, each with its BTF type. */
@@ -241,6 +247,15 @@ static s64 hidctx_call_hw_request(struct hidctx_ops *ops, const union hidctx_arg
 	return ret;
 }
 
+static s64 hidctx_call_stamp(struct hidctx_ops *ops, const union hidctx_arg *a)
+{
+	u64 ret;
+
+	ret = ops->stamp((u32)a[0].u, (s32)a[1].s);
+	pr_info("stamp(%llu, %lld) returned: %llu\n", a[0].u, a[1].s, (u64)ret);
+	return (s64)ret;
+}
+
 /* One entry per callback: the trigger's line names it, then its arguments. */
 static const struct hidctx_callback {
 	const char *name;
@@ -280,6 +295,17 @@ static const struct hidctx_callback {
 		.args = {
 			{ "ctx", HIDCTX_ARG_NONE, 0, 0 },
 			{ "reportnum", HIDCTX_ARG_UINT, 0, U8_MAX },
+			{ "skew", HIDCTX_ARG_INT, S32_MIN, S32_MAX },
+		},
+	},
+	{
+		.name = "stamp",
+		.offset = offsetof(struct hidctx_ops, stamp),
+		.call = hidctx_call_stamp,
+		.ret = HIDCTX_RET_UINT,
+		.nargs = 2,
+		.args = {
+			{ "cpu", HIDCTX_ARG_UINT, 0, U32_MAX },
 			{ "skew", HIDCTX_ARG_INT, S32_MIN, S32_MAX },
 		},
 	},

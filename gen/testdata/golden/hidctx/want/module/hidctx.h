@@ -47,6 +47,7 @@ struct hidctx_ops {
 	int (*device_event)(struct hidctx_ctx *ctx, u64 source);
 	int (*rdesc_fixup)(struct hidctx_ctx *ctx);
 	s64 (*hw_request)(struct hidctx_ctx *ctx, u8 reportnum, s32 skew);
+	u64 (*stamp)(u32 cpu, s32 skew);
 };
 
 #endif /* _HIDCTX_H */

@@ -65,9 +65,9 @@ func Hash() asm.Instructions {
 		asm.Instructions{
 			// r6 = key_len: the sum lives in a register the call preserves
 			asm.Mov.Reg(asm.R6, asm.R3),
-			// r6 += seed
-			asm.Add.Reg(asm.R6, asm.R4),
 		},
+		// r6 += seed: int + seed (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R4, sasm.S32, sasm.U32),
 		sasm.Printk("hash(key_len=%llu, seed=%llu)\n", asm.R3, asm.R4),
 		// return the sum of its integer arguments, converted to u32
 		s.Ret(asm.R6),

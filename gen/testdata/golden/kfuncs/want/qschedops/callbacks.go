@@ -30,9 +30,9 @@ func Enqueue() asm.Instructions {
 		asm.Instructions{
 			// r6 = queue: the sum lives in a register the call preserves
 			asm.Mov.Reg(asm.R6, asm.R3),
-			// r6 += prio
-			asm.Add.Reg(asm.R6, asm.R4),
 		},
+		// r6 += prio: unsigned int + prio (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R4, sasm.U32, sasm.U32),
 		sasm.Printk("enqueue(queue=%llu, prio=%llu)\n", asm.R3, asm.R4),
 		// r1 = argument 0, for qsched_depth's queue
 		s.ArgFrom(asm.R1, asm.R7, 0),

@@ -31,41 +31,41 @@ func Six() asm.Instructions {
 		asm.Instructions{
 			// value 2 of the printk at fp-40
 			asm.StoreMem(asm.RFP, -40, asm.R2, asm.DWord),
-			// r6 += a2
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += a2: unsigned long + a2 (s64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U64, sasm.U64),
 		// r2 = a3 (u32), extended to 64 bits
 		s.Arg(asm.R2, 2),
 		asm.Instructions{
 			// value 3 of the printk at fp-32
 			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
-			// r6 += a3
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += a3: unsigned long + a3 (u32) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U64, sasm.U64),
 		// r2 = a4 (s32), extended to 64 bits
 		s.Arg(asm.R2, 3),
 		asm.Instructions{
 			// value 4 of the printk at fp-24
 			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
-			// r6 += a4
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += a4: unsigned long + a4 (s32) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U64, sasm.U64),
 		// r2 = a5 (u16), extended to 64 bits
 		s.Arg(asm.R2, 4),
 		asm.Instructions{
 			// value 5 of the printk at fp-16
 			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
-			// r6 += a5
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += a5: unsigned long + a5 (u16) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U64, sasm.U64),
 		// r2 = a6 (s8), extended to 64 bits
 		s.Arg(asm.R2, 5),
 		asm.Instructions{
 			// value 6 of the printk at fp-8
 			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
-			// r6 += a6
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += a6: unsigned long + a6 (s8) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U64, sasm.U64),
 		sasm.PrintkStack("six(a1=%llu, a2=%lld, a3=%llu, a4=%lld, a5=%llu, a6=%lld)\n", -48, 6),
 		// return the sum of its integer arguments, converted to u64
 		s.Ret(asm.R6),

@@ -31,33 +31,33 @@ func Io() asm.Instructions {
 		asm.Instructions{
 			// value 2 of the printk at fp-32
 			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
-			// r6 += len
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += len: long + len (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.S64, sasm.U64),
 		// r2 = pid (s32), extended to 64 bits
 		s.Arg(asm.R2, 2),
 		asm.Instructions{
 			// value 3 of the printk at fp-24
 			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
-			// r6 += pid
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += pid: unsigned long + pid (s32) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U64, sasm.U64),
 		// r2 = uid (u32), extended to 64 bits
 		s.Arg(asm.R2, 3),
 		asm.Instructions{
 			// value 4 of the printk at fp-16
 			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
-			// r6 += uid
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += uid: unsigned long + uid (u32) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U64, sasm.U64),
 		// r2 = gfp (u32), extended to 64 bits
 		s.Arg(asm.R2, 4),
 		asm.Instructions{
 			// value 5 of the printk at fp-8
 			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
-			// r6 += gfp
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += gfp: unsigned long + gfp (u32) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U64, sasm.U64),
 		sasm.PrintkStack("io(pos=%lld, len=%llu, pid=%lld, uid=%llu, gfp=%llu)\n", -40, 5),
 		// return the sum of its integer arguments, converted to s64
 		s.Ret(asm.R6),
@@ -81,11 +81,11 @@ func Mode() asm.Instructions {
 		asm.Instructions{
 			// r6 = mode: the sum lives in a register the call preserves
 			asm.Mov.Reg(asm.R6, asm.R3),
-			// r6 += level
-			asm.Add.Reg(asm.R6, asm.R4),
-			// r6 += kind
-			asm.Add.Reg(asm.R6, asm.R5),
 		},
+		// r6 += level: unsigned int + level (s32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R4, sasm.U32, sasm.U32),
+		// r6 += kind: unsigned int + kind (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R5, sasm.U32, sasm.U32),
 		sasm.Printk("mode(mode=%llu, level=%lld, kind=%llu)\n", asm.R3, asm.R4, asm.R5),
 		// return the sum of its integer arguments, converted to s32
 		s.Ret(asm.R6),
@@ -107,9 +107,9 @@ func Flags() asm.Instructions {
 		asm.Instructions{
 			// r6 = f: the sum lives in a register the call preserves
 			asm.Mov.Reg(asm.R6, asm.R3),
-			// r6 += arg1
-			asm.Add.Reg(asm.R6, asm.R4),
 		},
+		// r6 += arg1: unsigned long + arg1 (u32) is unsigned long
+		sasm.AddAs(asm.R6, asm.R4, sasm.U64, sasm.U64),
 		sasm.Printk("flags(f=%llu, arg1=%llu)\n", asm.R3, asm.R4),
 		// return the sum of its integer arguments, converted to u64
 		s.Ret(asm.R6),
@@ -185,9 +185,9 @@ func Min() asm.Instructions {
 		asm.Instructions{
 			// r6 = a: the sum lives in a register the call preserves
 			asm.Mov.Reg(asm.R6, asm.R3),
-			// r6 += b
-			asm.Add.Reg(asm.R6, asm.R4),
 		},
+		// r6 += b: unsigned long + b (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R4, sasm.U64, sasm.U64),
 		sasm.Printk("min(a=%llu, b=%llu)\n", asm.R3, asm.R4),
 		// return the sum of its integer arguments, converted to u64
 		s.Ret(asm.R6),
@@ -209,9 +209,9 @@ func Max() asm.Instructions {
 		asm.Instructions{
 			// r6 = a: the sum lives in a register the call preserves
 			asm.Mov.Reg(asm.R6, asm.R3),
-			// r6 += b
-			asm.Add.Reg(asm.R6, asm.R4),
 		},
+		// r6 += b: unsigned long + b (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R4, sasm.U64, sasm.U64),
 		sasm.Printk("max(a=%llu, b=%llu)\n", asm.R3, asm.R4),
 		// return the sum of its integer arguments, converted to u64
 		s.Ret(asm.R6),
@@ -247,9 +247,9 @@ func Gfp() asm.Instructions {
 		asm.Instructions{
 			// r6 = in: the sum lives in a register the call preserves
 			asm.Mov.Reg(asm.R6, asm.R3),
-			// r6 += addr
-			asm.Add.Reg(asm.R6, asm.R4),
 		},
+		// r6 += addr: unsigned int + addr (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R4, sasm.U32, sasm.U32),
 		sasm.Printk("gfp(in=%llu, addr=%llu)\n", asm.R3, asm.R4),
 		// return the sum of its integer arguments, converted to u32
 		s.Ret(asm.R6),

@@ -71,9 +71,9 @@ func OnCgroup() asm.Instructions {
 		asm.Instructions{
 			// r6 = weight: the sum lives in a register the call preserves
 			asm.Mov.Reg(asm.R6, asm.R3),
-			// r6 += shares
-			asm.Add.Reg(asm.R6, asm.R4),
 		},
+		// r6 += shares: long + shares (u32) is long
+		sasm.AddAs(asm.R6, asm.R4, sasm.S64, sasm.S64),
 		sasm.Printk("on_cgroup(weight=%lld, shares=%llu)\n", asm.R3, asm.R4),
 		// return the sum of its integer arguments, converted to s64
 		s.Ret(asm.R6),

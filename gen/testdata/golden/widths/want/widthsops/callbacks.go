@@ -65,11 +65,11 @@ func GetChar() asm.Instructions {
 		asm.Instructions{
 			// r6 = c: the sum lives in a register the call preserves
 			asm.Mov.Reg(asm.R6, asm.R3),
-			// r6 += sc
-			asm.Add.Reg(asm.R6, asm.R4),
-			// r6 += uc
-			asm.Add.Reg(asm.R6, asm.R5),
 		},
+		// r6 += sc: int + sc (s8) is int
+		sasm.AddAs(asm.R6, asm.R4, sasm.S32, sasm.S32),
+		// r6 += uc: int + uc (u8) is int
+		sasm.AddAs(asm.R6, asm.R5, sasm.S32, sasm.S32),
 		sasm.Printk("get_char(c=%llu, sc=%lld, uc=%llu)\n", asm.R3, asm.R4, asm.R5),
 		// return the sum of its integer arguments, converted to u8
 		s.Ret(asm.R6),
@@ -91,9 +91,9 @@ func Shorts() asm.Instructions {
 		asm.Instructions{
 			// r6 = s: the sum lives in a register the call preserves
 			asm.Mov.Reg(asm.R6, asm.R3),
-			// r6 += us
-			asm.Add.Reg(asm.R6, asm.R4),
 		},
+		// r6 += us: int + us (u16) is int
+		sasm.AddAs(asm.R6, asm.R4, sasm.S32, sasm.S32),
 		sasm.Printk("shorts(s=%lld, us=%llu)\n", asm.R3, asm.R4),
 		// return the sum of its integer arguments, converted to s16
 		s.Ret(asm.R6),
@@ -117,11 +117,11 @@ func Ints() asm.Instructions {
 		asm.Instructions{
 			// r6 = i: the sum lives in a register the call preserves
 			asm.Mov.Reg(asm.R6, asm.R3),
-			// r6 += ui
-			asm.Add.Reg(asm.R6, asm.R4),
-			// r6 += u
-			asm.Add.Reg(asm.R6, asm.R5),
 		},
+		// r6 += ui: int + ui (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R4, sasm.S32, sasm.U32),
+		// r6 += u: unsigned int + u (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R5, sasm.U32, sasm.U32),
 		sasm.Printk("ints(i=%lld, ui=%llu, u=%llu)\n", asm.R3, asm.R4, asm.R5),
 		// return the sum of its integer arguments, converted to u32
 		s.Ret(asm.R6),
@@ -143,9 +143,9 @@ func Longs() asm.Instructions {
 		asm.Instructions{
 			// r6 = l: the sum lives in a register the call preserves
 			asm.Mov.Reg(asm.R6, asm.R3),
-			// r6 += ul
-			asm.Add.Reg(asm.R6, asm.R4),
 		},
+		// r6 += ul: long + ul (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R4, sasm.S64, sasm.U64),
 		sasm.Printk("longs(l=%lld, ul=%llu)\n", asm.R3, asm.R4),
 		// return the sum of its integer arguments, converted to s64
 		s.Ret(asm.R6),
@@ -167,9 +167,9 @@ func LongLongs() asm.Instructions {
 		asm.Instructions{
 			// r6 = ll: the sum lives in a register the call preserves
 			asm.Mov.Reg(asm.R6, asm.R3),
-			// r6 += ull
-			asm.Add.Reg(asm.R6, asm.R4),
 		},
+		// r6 += ull: long + ull (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R4, sasm.S64, sasm.U64),
 		sasm.Printk("long_longs(ll=%lld, ull=%llu)\n", asm.R3, asm.R4),
 		// return the sum of its integer arguments, converted to u64
 		s.Ret(asm.R6),
@@ -197,25 +197,25 @@ func KernelU() asm.Instructions {
 		asm.Instructions{
 			// value 2 of the printk at fp-24
 			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
-			// r6 += b
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += b: int + b (u16) is int
+		sasm.AddAs(asm.R6, asm.R2, sasm.S32, sasm.S32),
 		// r2 = c (u32), extended to 64 bits
 		s.Arg(asm.R2, 2),
 		asm.Instructions{
 			// value 3 of the printk at fp-16
 			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
-			// r6 += c
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += c: int + c (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R2, sasm.S32, sasm.U32),
 		// r2 = d (u64), extended to 64 bits
 		s.Arg(asm.R2, 3),
 		asm.Instructions{
 			// value 4 of the printk at fp-8
 			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
-			// r6 += d
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += d: unsigned int + d (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U32, sasm.U64),
 		sasm.PrintkStack("kernel_u(a=%llu, b=%llu, c=%llu, d=%llu)\n", -32, 4),
 		// return the sum of its integer arguments, converted to s32
 		s.Ret(asm.R6),
@@ -243,25 +243,25 @@ func KernelS() asm.Instructions {
 		asm.Instructions{
 			// value 2 of the printk at fp-24
 			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
-			// r6 += f
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += f: int + f (s16) is int
+		sasm.AddAs(asm.R6, asm.R2, sasm.S32, sasm.S32),
 		// r2 = g (s32), extended to 64 bits
 		s.Arg(asm.R2, 2),
 		asm.Instructions{
 			// value 3 of the printk at fp-16
 			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
-			// r6 += g
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += g: int + g (s32) is int
+		sasm.AddAs(asm.R6, asm.R2, sasm.S32, sasm.S32),
 		// r2 = h (s64), extended to 64 bits
 		s.Arg(asm.R2, 3),
 		asm.Instructions{
 			// value 4 of the printk at fp-8
 			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
-			// r6 += h
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += h: int + h (s64) is long
+		sasm.AddAs(asm.R6, asm.R2, sasm.S32, sasm.S64),
 		sasm.PrintkStack("kernel_s(e=%lld, f=%lld, g=%lld, h=%lld)\n", -32, 4),
 		// return the sum of its integer arguments, converted to s32
 		s.Ret(asm.R6),
@@ -289,25 +289,25 @@ func UapiU() asm.Instructions {
 		asm.Instructions{
 			// value 2 of the printk at fp-24
 			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
-			// r6 += b
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += b: int + b (u16) is int
+		sasm.AddAs(asm.R6, asm.R2, sasm.S32, sasm.S32),
 		// r2 = c (u32), extended to 64 bits
 		s.Arg(asm.R2, 2),
 		asm.Instructions{
 			// value 3 of the printk at fp-16
 			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
-			// r6 += c
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += c: int + c (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R2, sasm.S32, sasm.U32),
 		// r2 = d (u64), extended to 64 bits
 		s.Arg(asm.R2, 3),
 		asm.Instructions{
 			// value 4 of the printk at fp-8
 			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
-			// r6 += d
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += d: unsigned int + d (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U32, sasm.U64),
 		sasm.PrintkStack("uapi_u(a=%llu, b=%llu, c=%llu, d=%llu)\n", -32, 4),
 		// return the sum of its integer arguments, converted to u64
 		s.Ret(asm.R6),
@@ -335,25 +335,25 @@ func UapiS() asm.Instructions {
 		asm.Instructions{
 			// value 2 of the printk at fp-24
 			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
-			// r6 += f
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += f: int + f (s16) is int
+		sasm.AddAs(asm.R6, asm.R2, sasm.S32, sasm.S32),
 		// r2 = g (s32), extended to 64 bits
 		s.Arg(asm.R2, 2),
 		asm.Instructions{
 			// value 3 of the printk at fp-16
 			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
-			// r6 += g
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += g: int + g (s32) is int
+		sasm.AddAs(asm.R6, asm.R2, sasm.S32, sasm.S32),
 		// r2 = h (s64), extended to 64 bits
 		s.Arg(asm.R2, 3),
 		asm.Instructions{
 			// value 4 of the printk at fp-8
 			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
-			// r6 += h
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += h: int + h (s64) is long
+		sasm.AddAs(asm.R6, asm.R2, sasm.S32, sasm.S64),
 		sasm.PrintkStack("uapi_s(e=%lld, f=%lld, g=%lld, h=%lld)\n", -32, 4),
 		// return the sum of its integer arguments, converted to u64
 		s.Ret(asm.R6),
@@ -381,25 +381,25 @@ func FixedS() asm.Instructions {
 		asm.Instructions{
 			// value 2 of the printk at fp-24
 			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
-			// r6 += b
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += b: int + b (s16) is int
+		sasm.AddAs(asm.R6, asm.R2, sasm.S32, sasm.S32),
 		// r2 = c (s32), extended to 64 bits
 		s.Arg(asm.R2, 2),
 		asm.Instructions{
 			// value 3 of the printk at fp-16
 			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
-			// r6 += c
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += c: int + c (s32) is int
+		sasm.AddAs(asm.R6, asm.R2, sasm.S32, sasm.S32),
 		// r2 = d (s64), extended to 64 bits
 		s.Arg(asm.R2, 3),
 		asm.Instructions{
 			// value 4 of the printk at fp-8
 			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
-			// r6 += d
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += d: int + d (s64) is long
+		sasm.AddAs(asm.R6, asm.R2, sasm.S32, sasm.S64),
 		sasm.PrintkStack("fixed_s(a=%lld, b=%lld, c=%lld, d=%lld)\n", -32, 4),
 		// return the sum of its integer arguments, converted to u64
 		s.Ret(asm.R6),
@@ -427,25 +427,25 @@ func FixedU() asm.Instructions {
 		asm.Instructions{
 			// value 2 of the printk at fp-24
 			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
-			// r6 += f
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += f: int + f (u16) is int
+		sasm.AddAs(asm.R6, asm.R2, sasm.S32, sasm.S32),
 		// r2 = g (u32), extended to 64 bits
 		s.Arg(asm.R2, 2),
 		asm.Instructions{
 			// value 3 of the printk at fp-16
 			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
-			// r6 += g
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += g: int + g (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R2, sasm.S32, sasm.U32),
 		// r2 = h (u64), extended to 64 bits
 		s.Arg(asm.R2, 3),
 		asm.Instructions{
 			// value 4 of the printk at fp-8
 			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
-			// r6 += h
-			asm.Add.Reg(asm.R6, asm.R2),
 		},
+		// r6 += h: unsigned int + h (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U32, sasm.U64),
 		sasm.PrintkStack("fixed_u(e=%llu, f=%llu, g=%llu, h=%llu)\n", -32, 4),
 		// return the sum of its integer arguments, converted to u64
 		s.Ret(asm.R6),
