@@ -328,6 +328,15 @@ func printCall(col int, head, format string, args []string) string {
 	return b.String()
 }
 
+// forward records the struct tag a struct pointer type names, for the
+// header's forward declarations (a pointer to a typedef'd anonymous struct
+// names none: the typedef is defined in full).
+func forward(fwd map[string]bool, t model.Type) {
+	if t.Kind == model.StructPtr && t.Struct != "" && strings.Contains(t.C, "struct "+t.Struct) {
+		fwd[t.Struct] = true
+	}
+}
+
 // toInt converts the C expression x of type t to the integer type to:
 // a __force cast for a __bitwise type (sparse refuses a plain one).
 func toInt(t model.Type, to, x string) string {
@@ -401,7 +410,7 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 			cm.Locals = append(cm.Locals, "u64 "+buf+"[8] = {}")
 			callArgs, logFmts = append(callArgs, fmt.Sprintf("(%s)%s", p.Type.C, buf)), append(logFmts, "buffer")
 		case model.StructPtr:
-			fwd[p.Type.Struct] = true
+			forward(fwd, p.Type)
 			cm.Args = append(cm.Args, arg("NONE"))
 			switch {
 			case p.Ref && p.Type.Struct == "task_struct":
@@ -421,9 +430,7 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 			}
 		}
 	}
-	if f.Return.Kind == model.StructPtr {
-		fwd[f.Return.Struct] = true
-	}
+	forward(fwd, f.Return)
 	declParams := make([]string, len(f.Params))
 	for i, p := range f.Params {
 		declParams[i] = p.Type.Decl(p.Name)
@@ -517,13 +524,11 @@ func newCKfunc(k model.Kfunc, fwd map[string]bool) cKfunc {
 			fmts, args = append(fmts, p.Name+"=%d"), append(args, p.Name)
 			sum = append(sum, p.Name)
 		case model.StructPtr:
-			fwd[p.Type.Struct] = true
+			forward(fwd, p.Type)
 			fmts, args = append(fmts, p.Name+"=%s"), append(args, p.Name+` ? "non-NULL" : "NULL"`)
 		}
 	}
-	if k.Func.Return.Kind == model.StructPtr {
-		fwd[k.Func.Return.Struct] = true
-	}
+	forward(fwd, k.Func.Return)
 	if len(params) == 0 {
 		params = []string{"void"}
 	}

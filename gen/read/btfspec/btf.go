@@ -426,7 +426,12 @@ func btfTypeDepth(t btf.Type, depth int) model.Type {
 				return model.Type{Kind: model.CharPtr, Size: 8, C: spelled}
 			}
 		case *btf.Struct:
-			return model.Type{Kind: model.StructPtr, Size: 8, Struct: tt.Name, C: spelled}
+			name := tt.Name
+			if name == "" {
+				// a typedef'd anonymous struct: named by its typedef
+				name = typedefName(u.Target)
+			}
+			return model.Type{Kind: model.StructPtr, Size: 8, Struct: name, C: spelled}
 		case *btf.Fwd:
 			if tt.Kind == btf.FwdStruct {
 				return model.Type{Kind: model.StructPtr, Size: 8, Struct: tt.Name, C: spelled}
@@ -438,22 +443,6 @@ func btfTypeDepth(t btf.Type, depth int) model.Type {
 		return model.Type{Kind: model.Array, Size: sizeof(t), Elem: &elem, Len: int(u.Nelems), C: spelled}
 	}
 	return model.Type{Kind: model.Opaque, Size: sizeof(t), C: spelled}
-}
-
-func isConst(t btf.Type) bool {
-	for range maxTypeDepth {
-		switch q := t.(type) {
-		case *btf.Const:
-			return true
-		case *btf.Volatile:
-			t = q.Type
-		case *btf.Typedef:
-			t = q.Type
-		default:
-			return false
-		}
-	}
-	return false
 }
 
 // cSpell spells a BTF type as C, keeping typedef names ("u32"), with a

@@ -220,7 +220,7 @@ func TestParseHeaderKernelNames(t *testing.T) {
 	// The data struct may be chosen, and is then rejected for its members.
 	_, err := Parse("kernel_names.h", hdrRead(t, "kernel_names.h"), "kn_stats")
 	const wantErr = "kernel_names.h:16:6: member packets: data member of type u64 is not supported: a new-subsystem spec has only function pointer members (declare it as a callback, e.g. int (*packets)(void))"
-	if err == nil || err.Error() != wantErr || !errors.Is(err, model.ErrUnsupported) {
+	if err == nil || !strings.HasPrefix(err.Error(), wantErr) || !errors.Is(err, model.ErrUnsupported) {
 		t.Errorf("--ops kn_stats: %v\nwant %s", err, wantErr)
 	}
 }
