@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -78,18 +79,40 @@ func btfOpsBlob(tb testing.TB) []byte {
 // blob on top of it that registers mod_ops, whose callbacks use the base's
 // int.
 func btfSplitBlobs(tb testing.TB) (base, split []byte) {
+	return btfSplit(tb, []btf.Type{btfInt}, btfOpsTypes("mod_ops", 1))
+}
+
+// btfModBadBlobs returns a base blob holding int and struct kthing, and a
+// split blob on it that registers mod_bad_ops, which a module cannot be
+// generated from (--emit-module): a variadic callback, a context struct
+// holding the kernel's struct kthing by value, a bitfield member.
+func btfModBadBlobs(tb testing.TB) (base, split []byte) {
+	kthing := &btf.Struct{Name: "kthing", Size: 4, Members: []btf.Member{{Name: "a", Type: btfInt}}}
+	ctx := &btf.Struct{Name: "mod_ctx", Size: 8, Members: []btf.Member{
+		{Name: "k", Type: kthing}, {Name: "x", Type: btfInt, Offset: 32}}}
+	ops := btfOpsTypes("mod_bad_ops", 1, -1, 1)
+	st := ops[0].(*btf.Struct)
+	st.Members[0].Name = "on_ctx"
+	st.Members[0].Type.(*btf.Pointer).Target.(*btf.FuncProto).Params[0] = btf.FuncParam{Name: "ctx", Type: &btf.Pointer{Target: ctx}}
+	st.Members[1].Name = "log"
+	st.Members[2] = btf.Member{Name: "flags", Type: btfInt, Offset: 128, BitfieldSize: 3}
+	return btfSplit(tb, []btf.Type{btfInt, kthing}, append([]btf.Type{ctx}, ops...))
+}
+
+// btfSplit marshals baseTypes as base BTF and mod as split BTF on it.
+func btfSplit(tb testing.TB, baseTypes, mod []btf.Type) (base, split []byte) {
 	tb.Helper()
-	base = btfMarshal(tb, []btf.Type{btfInt})
-	full := btfMarshal(tb, append([]btf.Type{btfInt}, btfOpsTypes("mod_ops", 1)...))
+	base = btfMarshal(tb, baseTypes)
+	full := btfMarshal(tb, append(slices.Clone(baseTypes), mod...))
 	bh, fh := btfHeader(tb, base), btfHeader(tb, full)
-	baseTypes := base[bh.HdrLen+bh.TypeOff:][:bh.TypeLen]
+	baseRaw := base[bh.HdrLen+bh.TypeOff:][:bh.TypeLen]
 	baseStrings := base[bh.HdrLen+bh.StringOff:][:bh.StringLen]
 	types := full[fh.HdrLen+fh.TypeOff:][:fh.TypeLen]
 	strs := full[fh.HdrLen+fh.StringOff:][:fh.StringLen]
-	if !bytes.HasPrefix(types, baseTypes) || !bytes.HasPrefix(strs, baseStrings) {
+	if !bytes.HasPrefix(types, baseRaw) || !bytes.HasPrefix(strs, baseStrings) {
 		tb.Fatal("the full blob does not start with the base's types and strings")
 	}
-	types, strs = types[len(baseTypes):], strs[len(baseStrings):]
+	types, strs = types[len(baseRaw):], strs[len(baseStrings):]
 	h := btfRawHeader{Magic: 0xeb9f, Version: 1, HdrLen: 24, TypeOff: 0, TypeLen: uint32(len(types)),
 		StringOff: uint32(len(types)), StringLen: uint32(len(strs))}
 	var buf bytes.Buffer
@@ -172,6 +195,7 @@ func elfObject(sections ...[2]string) []byte {
 func btfBlobs(tb testing.TB) map[string][]byte {
 	ops := btfOpsBlob(tb)
 	base, split := btfSplitBlobs(tb)
+	badBase, badSplit := btfModBadBlobs(tb)
 	corrupt := bytes.Clone(ops)
 	// the type section claims more bytes than the blob has
 	binary.LittleEndian.PutUint32(corrupt[12:], 0x7fff0000)
@@ -179,15 +203,17 @@ func btfBlobs(tb testing.TB) map[string][]byte {
 	// the first type's info word: an unknown kind
 	flipped[24+4+3] ^= 0x7f
 	return map[string][]byte{
-		"ops.btf":       ops,
-		"ops.o":         elfObject([2]string{".text", "\x95\x00\x00\x00\x00\x00\x00\x00"}, [2]string{".BTF", string(ops)}),
-		"nobtf.o":       elfObject([2]string{".text", "\x95\x00\x00\x00\x00\x00\x00\x00"}),
-		"truncated.btf": ops[:len(ops)/2],
-		"corrupt.btf":   corrupt,
-		"badkind.btf":   flipped,
-		"base.btf":      base,
-		"mod_ops.btf":   split,
-		"cycle.btf":     btfCycleBlob(tb),
+		"ops.btf":         ops,
+		"ops.o":           elfObject([2]string{".text", "\x95\x00\x00\x00\x00\x00\x00\x00"}, [2]string{".BTF", string(ops)}),
+		"nobtf.o":         elfObject([2]string{".text", "\x95\x00\x00\x00\x00\x00\x00\x00"}),
+		"truncated.btf":   ops[:len(ops)/2],
+		"corrupt.btf":     corrupt,
+		"badkind.btf":     flipped,
+		"base.btf":        base,
+		"mod_ops.btf":     split,
+		"modbad_base.btf": badBase,
+		"modbad.btf":      badSplit,
+		"cycle.btf":       btfCycleBlob(tb),
 	}
 }
 

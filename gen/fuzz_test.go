@@ -157,7 +157,7 @@ func FuzzPipeline(f *testing.F) {
 		withWatchdog(t, "the header pipeline", func() {
 			o, err := header.Parse("fuzz.h", src, "")
 			if err != nil {
-				checkMessage(t, err)
+				checkProblems(t, err) // every problem, a line each
 				return
 			}
 			if err := model.Validate(o); err != nil {

@@ -249,6 +249,9 @@ func List(path, base string) ([]Listed, error) {
 	var out []Listed
 	for _, n := range names {
 		o, err := btfspec.Read(f, n)
+		if err != nil {
+			o = nil
+		}
 		out = append(out, Listed{Name: n, Ops: o, Err: err})
 	}
 	return out, nil

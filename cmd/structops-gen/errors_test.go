@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite testdata/errors/*/stderr.txt fr
 // invocation of structops-gen, run through run() in this process.
 //
 //	args        one CLI argument per line. A path argument (the value of
-//	            --spec, --btf, --btf-base, -o) is relative to the case dir;
+//	            --spec, --btf, --btf-base, -I, -o) is relative to the case dir;
 //	            $OUT is the case's output dir, a fresh temp dir. Without -o
 //	            the test adds -o $OUT.
 //	seed        optional: args (same rules) of a successful run that fills
@@ -102,7 +102,7 @@ func TestErrors(t *testing.T) {
 }
 
 // pathFlags take a path, relative to the case dir in args files.
-var pathFlags = map[string]bool{"--spec": true, "--btf": true, "--btf-base": true, "-o": true, "--out": true}
+var pathFlags = map[string]bool{"--spec": true, "--btf": true, "--btf-base": true, "-o": true, "--out": true, "-I": true, "--include-dir": true}
 
 // caseArgs turns an args file into run's arguments: paths relative to the
 // case dir become relative to the test's working dir, $OUT the output dir.

@@ -21,7 +21,7 @@ import (
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
 
 const usage = `usage:
-  structops-gen [--ops NAME] [--spec FILE.h | --btf FILE [--btf-base FILE]] [--instances N] [-o DIR] [--check]
+  structops-gen [--ops NAME] [--spec FILE.h | --btf FILE [--btf-base FILE] [--emit-module]] [--instances N] [-o DIR] [--check]
   structops-gen init [--spec FILE.h | --btf FILE] [--ops NAME] DIR   (a new Go module; see init --help)
   structops-gen list --btf FILE [--btf-base FILE]
 
@@ -30,7 +30,8 @@ those named with --members; the others stay NULL. Data members the kernel copies
 (tcp_congestion_ops: name, flags) are set with --set and checked here.
 
 Generates, into DIR (default "out"):
-  module/             the kernel module defining struct NAME (not for types read from BTF);
+  module/             the kernel module defining struct NAME (for types read from BTF only
+                      with --emit-module, which reads a module's BTF as a new subsystem);
                       module/<base>_kfuncs.c, for a spec with __bpf_kfunc prototypes, holds
                       the kfunc bodies: yours to edit, never overwritten
   <pkg>/ops.go        the type's layout, the callbacks' signatures, Programs and Load
@@ -43,6 +44,8 @@ Examples:
   structops-gen --spec myops.h --ops my_ops -o out       # scaffold a new subsystem from a header
   structops-gen --btf /sys/kernel/btf/vmlinux --ops tcp_congestion_ops --set name=gocc -o out
                                                          # a TCP congestion control (ssthresh, undo_cwnd, cong_avoid)
+  structops-gen --btf old.ko --ops my_ops --emit-module -o out
+                                                         # the module C of my_ops again, from a built module
   structops-gen list --btf /sys/kernel/btf/vmlinux       # struct_ops types the kernel registers
   structops-gen -o . --check                             # exit 1 and name the files that drifted
 
@@ -341,7 +344,12 @@ func list(stdout, stderr io.Writer, args []string) int {
 func printList(w io.Writer, path string, types []gen.Listed) {
 	for _, t := range types {
 		if t.Ops == nil {
-			why := strings.TrimPrefix(t.Err.Error(), path+": struct "+t.Name+": ")
+			// one problem per member, on one line
+			var whys []string
+			for _, line := range strings.Split(t.Err.Error(), "\n") {
+				whys = append(whys, strings.TrimPrefix(line, path+": struct "+t.Name+": "))
+			}
+			why := strings.Join(whys, "; ")
 			fmt.Fprintf(w, "struct %s;\t/* not usable: %s */\n", t.Name, why)
 			continue
 		}

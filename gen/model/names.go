@@ -201,6 +201,9 @@ func Closest(name string, names []string) string {
 	return ""
 }
 
+// EditDistance is the Levenshtein distance of a and b.
+func EditDistance(a, b string) int { return editDistance(a, b) }
+
 func editDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)

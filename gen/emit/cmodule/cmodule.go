@@ -296,9 +296,7 @@ func newCModule(o *model.Ops) *cModule {
 	v.StructDecls = cStructDecls(o, v.Members)
 	v.DataInits, v.DataShows = cDataMembers(o)
 	for _, m := range o.DataMembers() {
-		if m.Data.Kind == model.StructPtr && m.Data.Struct != "" {
-			fwd[m.Data.Struct] = true
-		}
+		forward(fwd, *m.Data)
 	}
 	cTypeForwards(o, fwd)
 	v.Types, v.SizeAsserts = cTypeDefs(o), cSizeAsserts(o)
@@ -339,6 +337,15 @@ func printCall(col int, head, format string, args []string) string {
 	}
 	b.WriteString(",\n" + indent(start) + wrap(start, "", args, ");"))
 	return b.String()
+}
+
+// forward records the struct tag a struct pointer type names, for the
+// header's forward declarations (a pointer to a typedef'd anonymous struct
+// names none: the typedef is defined in full).
+func forward(fwd map[string]bool, t model.Type) {
+	if t.Kind == model.StructPtr && t.Struct != "" && strings.Contains(t.C, "struct "+t.Struct) {
+		fwd[t.Struct] = true
+	}
 }
 
 // toInt converts the C expression x of type t to the integer type to:
@@ -414,7 +421,7 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 			cm.Locals = append(cm.Locals, "u64 "+buf+"[8] = {}")
 			callArgs, logFmts = append(callArgs, fmt.Sprintf("(%s)%s", p.Type.C, buf)), append(logFmts, "buffer")
 		case model.StructPtr:
-			fwd[p.Type.Struct] = true
+			forward(fwd, p.Type)
 			cm.Args = append(cm.Args, arg("NONE"))
 			switch {
 			case p.Ref && p.Type.Struct == "task_struct":
@@ -434,9 +441,7 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 			}
 		}
 	}
-	if f.Return.Kind == model.StructPtr {
-		fwd[f.Return.Struct] = true
-	}
+	forward(fwd, f.Return)
 	declParams := make([]string, len(f.Params))
 	for i, p := range f.Params {
 		declParams[i] = p.Type.Decl(p.Name)

@@ -41,13 +41,11 @@ func newCKfunc(k model.Kfunc, fwd map[string]bool) cKfunc {
 			fmts, args = append(fmts, p.Name+"=%d"), append(args, p.Name)
 			sum = append(sum, p.Name)
 		case model.StructPtr:
-			fwd[p.Type.Struct] = true
+			forward(fwd, p.Type)
 			fmts, args = append(fmts, p.Name+"=%s"), append(args, p.Name+` ? "non-NULL" : "NULL"`)
 		}
 	}
-	if k.Func.Return.Kind == model.StructPtr {
-		fwd[k.Func.Return.Struct] = true
-	}
+	forward(fwd, k.Func.Return)
 	if len(params) == 0 {
 		params = []string{"void"}
 	}

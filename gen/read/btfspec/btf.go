@@ -238,6 +238,7 @@ func Read(f *File, name string) (*model.Ops, error) {
 	}
 	o := &model.Ops{Name: name, Size: int(st.Size), Kernel: true, KernelModule: f.Module,
 		Source: "BTF of " + f.Path, Pos: model.Pos{File: f.Path}}
+	var errs []error // every member's problem, one line each
 	for i, m := range st.Members {
 		mname := m.Name
 		if mname == "" {
@@ -251,7 +252,7 @@ func Read(f *File, name string) (*model.Ops, error) {
 		} else if fp, ok := funcProto(m.Type); ok {
 			fn, err := btfFunc(fp, stubParams(f.Spec, name, mname, fp))
 			if err != nil {
-				return nil, fmt.Errorf("%s: struct %s: member %s: %w", f.Path, name, mname, err)
+				errs = append(errs, fmt.Errorf("%s: struct %s: member %s: %w", f.Path, name, mname, err))
 			}
 			mem.Func = fn
 		} else {
@@ -260,7 +261,7 @@ func Read(f *File, name string) (*model.Ops, error) {
 		}
 		o.Members = append(o.Members, mem)
 	}
-	return o, nil
+	return o, errors.Join(errs...)
 }
 
 // funcProto reports whether t is a pointer to a function prototype.
@@ -425,7 +426,12 @@ func btfTypeDepth(t btf.Type, depth int) model.Type {
 				return model.Type{Kind: model.CharPtr, Size: 8, C: spelled}
 			}
 		case *btf.Struct:
-			return model.Type{Kind: model.StructPtr, Size: 8, Struct: tt.Name, C: spelled}
+			name := tt.Name
+			if name == "" {
+				// a typedef'd anonymous struct: named by its typedef
+				name = typedefName(u.Target)
+			}
+			return model.Type{Kind: model.StructPtr, Size: 8, Struct: name, C: spelled}
 		case *btf.Fwd:
 			if tt.Kind == btf.FwdStruct {
 				return model.Type{Kind: model.StructPtr, Size: 8, Struct: tt.Name, C: spelled}
@@ -437,22 +443,6 @@ func btfTypeDepth(t btf.Type, depth int) model.Type {
 		return model.Type{Kind: model.Array, Size: sizeof(t), Elem: &elem, Len: int(u.Nelems), C: spelled}
 	}
 	return model.Type{Kind: model.Opaque, Size: sizeof(t), C: spelled}
-}
-
-func isConst(t btf.Type) bool {
-	for range maxTypeDepth {
-		switch q := t.(type) {
-		case *btf.Const:
-			return true
-		case *btf.Volatile:
-			t = q.Type
-		case *btf.Typedef:
-			t = q.Type
-		default:
-			return false
-		}
-	}
-	return false
 }
 
 // cSpell spells a BTF type as C, keeping typedef names ("u32"), with a

@@ -35,7 +35,7 @@ func ReadModule(f *File, name string) (*model.Ops, error) {
 			"(or /sys/kernel/btf/<module>); the kernel's own types are read without --emit-module", f.Path)
 	}
 	o, err := Read(f, name)
-	if err != nil {
+	if o == nil {
 		return nil, err
 	}
 	var st *btf.Struct
@@ -43,10 +43,16 @@ func ReadModule(f *File, name string) (*model.Ops, error) {
 		return nil, fmt.Errorf("%s: struct %s: %w", f.Path, name, err)
 	}
 	c := &btfDefs{spec: f.Spec, first: first, ops: st, byType: map[btf.Type]*model.TypeDef{}}
+	if err != nil {
+		c.errs = append(c.errs, err) // the callbacks' problems
+	}
 	for i, m := range st.Members {
 		mem := &o.Members[i]
 		c.where = fmt.Sprintf("%s: struct %s: member %s", f.Path, name, mem.Name)
-		if fp, ok := funcProto(m.Type); ok && mem.Func != nil {
+		if fp, ok := funcProto(m.Type); ok {
+			if mem.Func == nil {
+				continue // refused above
+			}
 			mem.Func.Return = c.typeOf(fp.Return, 0)
 			for j, p := range fp.Params {
 				mem.Func.Params[j].Type = c.typeOf(p.Type, 0)
@@ -201,10 +207,7 @@ func (c *btfDefs) underlying(t btf.Type, depth int) model.Type {
 		}
 		switch tt := btf.UnderlyingType(target).(type) {
 		case *btf.Struct:
-			if tt.Name == "" {
-				mt = model.Type{Kind: model.Ptr, Size: 8, C: mt.C}
-			}
-			mt.Def = et.Def
+			mt.Def = et.Def // a typedef'd anonymous struct: named by its typedef
 		case *btf.Union:
 			mt.Struct, mt.Def = tt.Name, et.Def
 		}

@@ -114,7 +114,7 @@ func hdrSyntaxError(filename string, src []byte, err error, sys *hdrFS) error {
 	case strings.HasPrefix(msg, "include file not found: <"):
 		fix = ": use a plain system header name such as <linux/types.h>"
 	case len(unknown) > 0:
-		fix = fmt.Sprintf(" (note: <%s> is not read: only the kernel integer types are predefined; declare other types in the header)",
+		fix = fmt.Sprintf(" (note: <%s> is not read: the reader knows only the common kernel types and macros; declare other types in the spec)",
 			strings.Join(unknown, ">, <"))
 	case strings.HasSuffix(msg, "expected ';'"):
 		fix = ": end each member declaration with ';', e.g. int (*run)(int arg);"

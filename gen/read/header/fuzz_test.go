@@ -173,7 +173,9 @@ func hdrCheckType(t model.Type, ret bool) error {
 			return fmt.Errorf("const char * %+v", t)
 		}
 	case model.StructPtr:
-		if t.Size != 8 || !hdrIsCIdent(t.Struct) || !strings.HasSuffix(t.C, "struct "+t.Struct+" *") {
+		// struct tag *, or typedef *: a typedef'd anonymous struct
+		if t.Size != 8 || !hdrIsCIdent(t.Struct) || !strings.HasSuffix(t.C, "struct "+t.Struct+" *") &&
+			(t.C != t.Struct+" *" && t.C != "const "+t.Struct+" *" || t.Def == nil) {
 			return fmt.Errorf("struct pointer %+v", t)
 		}
 	case model.Ptr:

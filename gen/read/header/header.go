@@ -124,39 +124,69 @@ func ParseOpts(filename string, src []byte, opsName string, opts Options) (ops *
 	// loops, and being its own file no unterminated comment or #if swallows
 	// it. The preprocessor can still stop early (include not found), so the
 	// parser only runs on input the preprocessor alone accepted.
+	// Unknown names get placeholders (recover.go), so that one run
+	// reports them all.
+	var unknowns []hdrUnknown
 	sources := func() []cc.Source {
 		return []cc.Source{
 			{Name: hdrPreludeName, Value: hdrPrelude},
+			{Name: hdrUnknownName, Value: hdrUnknownSource(unknowns)},
 			{Name: filename, Value: src},
 			{Name: hdrEndName, Value: hdrEndSentinel},
 		}
 	}
 	locate = func() error { return hdrBadParamSpecifiers(filename, src, cfg, sources()) }
-	if err := cc.Preprocess(cfg, sources(), io.Discard); err != nil {
-		return nil, hdrSyntaxError(filename, src, err, sys)
+	var ast *cc.AST
+	var prev error // the error the last placeholder was to get past
+	for {
+		err := cc.Preprocess(cfg, sources(), io.Discard)
+		if err == nil {
+			ast, err = cc.Translate(cfg, sources())
+		}
+		if err == nil {
+			break
+		}
+		if prev != nil && !hdrMovedOn(prev, err) {
+			// the guess did not help: the name was not the problem
+			unknowns, err = unknowns[:len(unknowns)-1], prev
+		} else if u, ok := hdrFindUnknown(err, filename, src, sys, unknowns); ok && len(unknowns) < hdrMaxUnknown {
+			unknowns, prev = append(unknowns, u), err
+			continue
+		}
+		errs := append(hdrUnknownErrors(unknowns, sys), hdrSyntaxError(filename, src, err, sys))
+		return nil, hdrJoin(errs...)
 	}
-	ast, err := cc.Translate(cfg, sources())
-	if err != nil {
-		return nil, hdrSyntaxError(filename, src, err, sys)
-	}
+	errs := hdrUnknownErrors(unknowns, sys)
 
 	st, err := hdrChooseStruct(filename, ast, opsName)
 	if err != nil {
-		return nil, err
+		return nil, hdrJoin(append(errs, err)...)
 	}
 	o, err := hdrBuildOps(filename, abi, st)
+	if o == nil {
+		return nil, hdrJoin(append(errs, err)...)
+	}
 	if err != nil {
-		return nil, err
+		errs = append(errs, err)
 	}
 	if err := hdrCollectTypes(ast, st, o); err != nil {
-		return nil, err
+		errs = append(errs, err)
 	}
 	hdrSpellEnums(o)
 	if o.Kfuncs, err = hdrKfuncs(filename, src, ast, o); err != nil {
-		return nil, err
+		errs = append(errs, err)
 	}
 	if hdrUsesHZ(append([][]byte{src}, sys.included()...)...) {
 		o.HZ = hdrHZ
+	}
+	if len(errs) > 0 {
+		// the problems of the members that were read too, in this run
+		if len(o.Callbacks()) > 0 {
+			if err := model.Validate(o); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return nil, hdrJoin(errs...)
 	}
 	return o, nil
 }

@@ -217,14 +217,14 @@ func TestParseHeaderKernelNames(t *testing.T) {
 	if got := o.Member("rx").Func.Params[2].Type.C; got != "__u32" {
 		t.Errorf("rx queue is %q", got)
 	}
-	// The data struct may be chosen: its members are data, and validation
-	// refuses a struct without callbacks.
+	// The data struct may be chosen: its members are data, and the model's
+	// checks refuse a struct without callbacks.
 	st, err := Parse("kernel_names.h", hdrRead(t, "kernel_names.h"), "kn_stats")
-	if err != nil {
-		t.Fatal(err)
+	if err == nil {
+		err = model.Validate(st)
 	}
 	const wantErr = "kernel_names.h:15:8: struct kn_stats has no function-pointer members: nothing for BPF to implement"
-	if err := model.Validate(st); err == nil || err.Error() != wantErr {
+	if err == nil || !strings.Contains(err.Error(), wantErr) {
 		t.Errorf("--ops kn_stats: %v\nwant %s", err, wantErr)
 	}
 }

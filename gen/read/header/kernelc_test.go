@@ -23,6 +23,8 @@ func TestParseHeaderKernelC(t *testing.T) {
 			"u8 *run(u64 *out, __u8 *buf, char *s, const size_t *n)"},
 		{"BIT and _BITUL", "struct t_ops { int (*run)(int a); int (*two)(int b); };\nenum { N = BIT(3) + _BITUL(2) + BIT_ULL(0) + PAGE_SIZE + offsetof(struct t_ops, two) };\n" +
 			"_Static_assert(N == 4117, \"N\");", "int run(int a)"},
+		{"typedef'd anonymous struct", "typedef struct { u32 a; } info_t;\nstruct t_ops { int (*run)(const info_t *i); };",
+			"int run(const info_t *i)"},
 		{"include list", "#include <linux/list.h>\nstruct t_ops { int (*run)(struct list_head *h); };", "int run(struct list_head *h)"},
 	} {
 		o, err := parseValid("spec.h", []byte(c.src), "")
@@ -33,6 +35,13 @@ func TestParseHeaderKernelC(t *testing.T) {
 		if got := o.Members[0].Signature(); got != c.want {
 			t.Errorf("%s: signature %q, want %q", c.name, got, c.want)
 		}
+	}
+	o, err := Parse("spec.h", []byte("typedef struct { u32 a; } info_t;\nstruct t_ops { int (*run)(info_t *i); };"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := o.Members[0].Func.Params[0].Type; p.Kind != model.StructPtr || p.Struct != "info_t" || p.C != "info_t *" {
+		t.Errorf("pointer to a typedef'd anonymous struct: %+v", p)
 	}
 	for _, p := range []string{"void *", "u64 *", "char *"} {
 		o, err := Parse("spec.h", []byte("struct t_ops { int (*run)("+p+"x); };"), "")

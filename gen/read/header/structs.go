@@ -1,6 +1,7 @@
 package header
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -178,7 +179,10 @@ func hdrMembers(s *hdrStruct) []hdrMember {
 
 const hdrOnlyCallbacks = "the kernel refuses them in a struct_ops type (bpf_struct_ops_desc_init)"
 
-// hdrBuildOps validates the chosen struct and builds the model.
+// hdrBuildOps validates the chosen struct and builds the model. A member
+// with problems is left out and its problems are returned with the model
+// of the other members; a struct that cannot be read at all gives a nil
+// model.
 func hdrBuildOps(filename string, abi *cc.ABI, s *hdrStruct) (*model.Ops, error) {
 	ops := &model.Ops{Name: s.name, Size: int(s.typ.Size()), Source: "header " + filename, Pos: s.pos}
 	members := hdrMembers(s)
@@ -193,6 +197,7 @@ func hdrBuildOps(filename string, abi *cc.ABI, s *hdrStruct) (*model.Ops, error)
 				s.name, len(members), model.MaxMembers)}
 	}
 	goNames := map[string]hdrMember{}
+	var errs []error // every member's problem: the member is skipped
 	for _, m := range members {
 		errf := func(cat error, format string, args ...any) error {
 			return &model.Error{Pos: m.pos, Member: m.name, Err: cat, Msg: fmt.Sprintf(format, args...)}
@@ -209,33 +214,43 @@ func hdrBuildOps(filename string, abi *cc.ABI, s *hdrStruct) (*model.Ops, error)
 					what = "anonymous struct member"
 				}
 			}
-			return nil, &model.Error{Pos: m.pos, Err: model.ErrUnsupported,
-				Msg: fmt.Sprintf("%s is not supported: %s (name the member)", what, hdrOnlyCallbacks)}
+			errs = append(errs, &model.Error{Pos: m.pos, Err: model.ErrUnsupported,
+				Msg: fmt.Sprintf("%s is not supported: %s (name the member)", what, hdrOnlyCallbacks)})
+			continue
 		}
 		if err := model.CheckName(m.name, "member"); err != nil {
-			return nil, errf(model.ErrName, "%s", err)
+			errs = append(errs, errf(model.ErrName, "%s", err))
+			continue
 		}
 		f := s.typ.FieldByName(m.name)
 		if f == nil {
-			return nil, errf(model.ErrUnsupported, "member not found in the struct layout: simplify its declaration")
+			errs = append(errs, errf(model.ErrUnsupported, "member not found in the struct layout: simplify its declaration"))
+			continue
 		}
 		if f.IsBitfield() || m.sdr.ConstantExpression != nil {
-			return nil, errf(model.ErrUnsupported, "bitfields are not supported: %s (make %s a whole integer)", hdrOnlyCallbacks, m.name)
+			errs = append(errs, errf(model.ErrUnsupported, "bitfields are not supported: %s (make %s a whole integer)", hdrOnlyCallbacks, m.name))
+			continue
 		}
 		if prev, ok := goNames[model.GoName(m.name)]; ok {
 			if prev.name == m.name {
-				return nil, errf(model.ErrName, "duplicate member name (first declared at %s): rename one of them", prev.pos)
+				errs = append(errs, errf(model.ErrName, "duplicate member name (first declared at %s): rename one of them", prev.pos))
+				continue
 			}
-			return nil, errf(model.ErrName, "Go name %s clashes with member %s (%s): rename one of them",
-				model.GoName(m.name), prev.name, prev.pos)
+			errs = append(errs, errf(model.ErrName, "Go name %s clashes with member %s (%s): rename one of them",
+				model.GoName(m.name), prev.name, prev.pos))
+			continue
 		}
 		goNames[model.GoName(m.name)] = m
 		ft := f.Type()
+		if hdrUsesUnknown(ft) {
+			continue // reported as an unknown type
+		}
 		if !hdrIsFuncPtr(ft) {
 			// a data member: its type is read with the definitions
 			// (hdrCollectTypes), the model's rules decide who sets it
 			if why := hdrDataMemberMsg(ft); why != "" {
-				return nil, errf(model.ErrUnsupported, "%s", why)
+				errs = append(errs, errf(model.ErrUnsupported, "%s", why))
+				continue
 			}
 			ops.Members = append(ops.Members, model.Member{Name: m.name, Offset: int(f.Offset()), Size: int(ft.Size()),
 				Data: &model.Type{}, Pos: m.pos})
@@ -243,17 +258,20 @@ func hdrBuildOps(filename string, abi *cc.ABI, s *hdrStruct) (*model.Ops, error)
 		}
 		fn, _ := ft.(*cc.PointerType).Elem().(*cc.FunctionType)
 		if fn == nil {
-			return nil, errf(model.ErrUnsupported, "not a function pointer: declare it as RET (*%s)(PARAMS)", m.name)
+			errs = append(errs, errf(model.ErrUnsupported, "not a function pointer: declare it as RET (*%s)(PARAMS)", m.name))
+			continue
 		}
 		mf, err := hdrFunc(m, fn, errf)
 		if err != nil {
-			return nil, err
+			errs = append(errs, err)
+			continue
 		}
 		if f.Offset() < 0 || ft.Size() != 8 {
-			return nil, errf(model.ErrUnsupported, "unexpected layout (offset %d, size %d): simplify its declaration", f.Offset(), ft.Size())
+			errs = append(errs, errf(model.ErrUnsupported, "unexpected layout (offset %d, size %d): simplify its declaration", f.Offset(), ft.Size()))
+			continue
 		}
 		ops.Members = append(ops.Members, model.Member{Name: m.name, Offset: int(f.Offset()), Size: int(ft.Size()), Func: mf, Pos: m.pos})
 	}
 	slices.SortStableFunc(ops.Members, func(a, b model.Member) int { return a.Offset - b.Offset })
-	return ops, nil
+	return ops, errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package header
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -127,6 +128,7 @@ func hdrFunc(m hdrMember, fn *cc.FunctionType, errf func(error, string, ...any) 
 	pdecls := hdrParamDecls(m.decl, len(ps))
 	seen := map[string]string{}
 	names := hdrParamNames(ps)
+	var perrs []error // every parameter's problem
 	for i, p := range ps {
 		name := names[i]
 		label := fmt.Sprintf("param %d", i+1)
@@ -152,32 +154,42 @@ func hdrFunc(m hdrMember, fn *cc.FunctionType, errf func(error, string, ...any) 
 		}
 		t := p.Type()
 		if t.Kind() == cc.Void {
-			return nil, perrf(model.ErrUnsupported, "void is not a parameter type: write (void) alone for a callback without arguments")
+			perrs = append(perrs, perrf(model.ErrUnsupported, "void is not a parameter type: write (void) alone for a callback without arguments"))
+			continue
 		}
 		typ, why := hdrType(t, true, false)
 		if why != "" {
-			return nil, perrf(model.ErrUnsupported, "%s", why)
+			perrs = append(perrs, perrf(model.ErrUnsupported, "%s", why))
+			continue
 		}
 		pm := model.Param{Name: name, Type: typ}
 		pm.Name, pm.Nullable, pm.Ref = model.ParseStubName(name)
 		switch {
 		case pm.Nullable && !typ.IsPointer():
-			return nil, perrf(model.ErrUnsupported, "__nullable applies only to pointer parameters: drop the suffix")
+			perrs = append(perrs, perrf(model.ErrUnsupported, "__nullable applies only to pointer parameters: drop the suffix"))
+			continue
 		case pm.Ref && typ.Kind != model.StructPtr:
-			return nil, perrf(model.ErrUnsupported, "__ref applies only to struct pointer parameters: drop the suffix")
+			perrs = append(perrs, perrf(model.ErrUnsupported, "__ref applies only to struct pointer parameters: drop the suffix"))
+			continue
 		}
 		if err := model.CheckName(pm.Name, "parameter"); err != nil {
-			return nil, perrf(model.ErrName, "%s", err)
+			perrs = append(perrs, perrf(model.ErrName, "%s", err))
+			continue
 		}
 		g := model.GoName(pm.Name)
 		if prev, ok := seen[g]; ok {
 			if prev == pm.Name {
-				return nil, perrf(model.ErrName, "duplicate parameter name: rename one of them")
+				perrs = append(perrs, perrf(model.ErrName, "duplicate parameter name: rename one of them"))
+				continue
 			}
-			return nil, perrf(model.ErrName, "Go name %s clashes with parameter %s: rename one of them", g, prev)
+			perrs = append(perrs, perrf(model.ErrName, "Go name %s clashes with parameter %s: rename one of them", g, prev))
+			continue
 		}
 		seen[g] = pm.Name
 		out.Params = append(out.Params, pm)
+	}
+	if len(perrs) > 0 {
+		return nil, errors.Join(perrs...)
 	}
 	return out, nil
 }
@@ -287,7 +299,17 @@ func hdrType(t cc.Type, param, constHint bool) (model.Type, string) {
 				tag = hdrTag(st.Tag())
 			}
 			if tag == "" {
-				return model.Type{}, fmt.Sprintf("a pointer to an anonymous struct is not supported: give the struct a tag (struct foo *)")
+				// a typedef'd anonymous struct (typedef struct { ... } T;):
+				// named by its typedef, which the module defines in full
+				d := userTypedef(e)
+				if d == nil {
+					return model.Type{}, "a pointer to an anonymous struct is not supported: give the struct a tag (struct foo *) or a typedef name"
+				}
+				c := d.Name() + " *"
+				if isConst {
+					c = "const " + c
+				}
+				return model.Type{Kind: model.StructPtr, Size: 8, C: c, Struct: d.Name()}, ""
 			}
 			c := "struct " + tag + " *"
 			if isConst {

@@ -39,6 +39,12 @@ typedef enum {
 	REALC_KIND_Y,
 } realc_kind_t;
 
+/* a typedef'd anonymous struct, the driver's house style */
+typedef struct {
+	u32 engine;
+	u64 addr;
+} realc_fault_t;
+
 struct realc_policy {
 	ssize_t (*io)(loff_t pos, size_t len, pid_t pid, uid_t uid, gfp_t gfp);
 	int (*mode)(enum realc_mode mode, enum realc_level level, realc_kind_t kind);
@@ -50,6 +56,7 @@ struct realc_policy {
 	u64 (*max)(u64 a, u64 b);
 	u32 (*timeout)(u32 ticks[REALC_TIMEOUT]);
 	gfp_t (*gfp)(gfp_t in, __be32 addr);
+	int (*fault)(const realc_fault_t *fault, u32 flags);
 };
 
 _Static_assert(REALC_TIMEOUT == 7500, "read with HZ = 250");

@@ -42,6 +42,7 @@
 
 /* The spec's types as the generator laid them out (x86-64). */
 static_assert(sizeof(realc_kind_t) == 4);
+static_assert(sizeof(realc_fault_t) == 16);
 
 /*
  * Module struct_ops need Linux 6.9, reg and unreg with a struct bpf_link 6.11.
@@ -121,6 +122,11 @@ static gfp_t realc_policy__gfp(gfp_t in, __be32 addr)
 	return 0;
 }
 
+static int realc_policy__fault(const realc_fault_t *fault, u32 flags)
+{
+	return 0;
+}
+
 static struct realc_policy __bpf_ops_realc_policy = {
 	.io = realc_policy__io,
 	.mode = realc_policy__mode,
@@ -132,6 +138,7 @@ static struct realc_policy __bpf_ops_realc_policy = {
 	.max = realc_policy__max,
 	.timeout = realc_policy__timeout,
 	.gfp = realc_policy__gfp,
+	.fault = realc_policy__fault,
 };
 
 /* Programs read their arguments only, each with its BTF type. */
@@ -356,6 +363,15 @@ static s64 realc_policy_call_gfp(struct realc_policy *ops, const union realc_pol
 	return (__force s64)ret;
 }
 
+static s64 realc_policy_call_fault(struct realc_policy *ops, const union realc_policy_arg *a)
+{
+	int ret;
+
+	ret = ops->fault(NULL, (u32)a[1].u);
+	pr_info("fault(NULL, %llu) returned: %lld\n", a[1].u, (s64)ret);
+	return ret;
+}
+
 /* One entry per callback: the trigger's line names it, then its arguments. */
 static const struct realc_policy_callback {
 	const char *name;
@@ -477,6 +493,17 @@ static const struct realc_policy_callback {
 		.args = {
 			{ "in", REALC_POLICY_ARG_UINT, 0, U32_MAX },
 			{ "addr", REALC_POLICY_ARG_UINT, 0, U32_MAX },
+		},
+	},
+	{
+		.name = "fault",
+		.offset = offsetof(struct realc_policy, fault),
+		.call = realc_policy_call_fault,
+		.ret = REALC_POLICY_RET_INT,
+		.nargs = 2,
+		.args = {
+			{ "fault", REALC_POLICY_ARG_NONE, 0, 0 },
+			{ "flags", REALC_POLICY_ARG_UINT, 0, U32_MAX },
 		},
 	},
 };

@@ -34,6 +34,11 @@ enum realc_flags {
 	REALC_FLAG_WIDE = 72057594037927936ULL,
 };
 
+typedef struct {
+	u32 engine;
+	u64 addr;
+} realc_fault_t;
+
 struct realc_policy {
 	ssize_t (*io)(loff_t pos, size_t len, pid_t pid, uid_t uid, gfp_t gfp);
 	int (*mode)(enum realc_mode mode, enum realc_level level, realc_kind_t kind);
@@ -45,6 +50,7 @@ struct realc_policy {
 	u64 (*max)(u64 a, u64 b);
 	u32 (*timeout)(u32 *ticks);
 	gfp_t (*gfp)(gfp_t in, __be32 addr);
+	int (*fault)(const realc_fault_t *fault, u32 flags);
 };
 
 #endif /* _REALC_POLICY_H */

@@ -255,3 +255,23 @@ func Gfp() asm.Instructions {
 		s.Ret(asm.R6),
 	)
 }
+
+// Fault implements int fault(const realc_fault_t *fault, u32 flags):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
+func Fault() asm.Instructions {
+	s := FaultSig
+	return sasm.Seq(
+		// count this call of fault
+		Calls.Count("fault"),
+		// r3 = flags (u32), extended to 64 bits
+		s.Arg(asm.R3, 1),
+		asm.Instructions{
+			// r6 = flags: the sum lives in a register the call preserves
+			asm.Mov.Reg(asm.R6, asm.R3),
+		},
+		sasm.Printk("fault(flags=%llu)\n", asm.R3),
+		// return the sum of its integer arguments, converted to s32
+		s.Ret(asm.R6),
+	)
+}

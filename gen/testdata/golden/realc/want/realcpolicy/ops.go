@@ -14,13 +14,13 @@ import (
 // Calls counts the calls of each implemented callback, per CPU, in the map "calls".
 // The default bodies in callbacks.go start with Calls.Count; Ops.Counts lets
 // bpf.Impl.CallCounts and the loader's --stats read the counts.
-var Calls = sasm.NewCallCounts("calls", "io", "mode", "flags", "pair", "fill", "data", "min", "max", "timeout", "gfp")
+var Calls = sasm.NewCallCounts("calls", "io", "mode", "flags", "pair", "fill", "data", "min", "max", "timeout", "gfp", "fault")
 
-// Ops is the layout of struct realc_policy (80 bytes) and the module that defines it.
+// Ops is the layout of struct realc_policy (88 bytes) and the module that defines it.
 var Ops = &bpf.Ops{
 	Name:   "realc_policy",
 	Module: "realc_policy",
-	Size:   80,
+	Size:   88,
 	Members: []bpf.Member{
 		{Name: "io", Offset: 0, Size: 8, Func: true, Sig: &IoSig},
 		{Name: "mode", Offset: 8, Size: 8, Func: true, Sig: &ModeSig},
@@ -32,6 +32,7 @@ var Ops = &bpf.Ops{
 		{Name: "max", Offset: 56, Size: 8, Func: true, Sig: &MaxSig},
 		{Name: "timeout", Offset: 64, Size: 8, Func: true, Sig: &TimeoutSig},
 		{Name: "gfp", Offset: 72, Size: 8, Func: true, Sig: &GfpSig},
+		{Name: "fault", Offset: 80, Size: 8, Func: true, Sig: &FaultSig},
 	},
 	Counts: Calls,
 	DemoCalls: []string{
@@ -45,6 +46,7 @@ var Ops = &bpf.Ops{
 		"max 1 2",
 		"timeout",
 		"gfp 1 2",
+		"fault 2",
 	},
 }
 
@@ -70,6 +72,8 @@ var (
 	TimeoutSig = sasm.Sig{Name: "timeout", Return: sasm.U32, Args: []sasm.Type{sasm.Ptr}}
 	// GfpSig is gfp_t gfp(gfp_t in, __be32 addr).
 	GfpSig = sasm.Sig{Name: "gfp", Return: sasm.U32, Args: []sasm.Type{sasm.U32, sasm.U32}}
+	// FaultSig is int fault(const realc_fault_t *fault, u32 flags).
+	FaultSig = sasm.Sig{Name: "fault", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr, sasm.U32}}
 )
 
 // Programs builds the BPF program of each callback (see callbacks.go), by member name.
@@ -87,6 +91,7 @@ func Programs() (map[string]asm.Instructions, error) {
 		"max":     Max,
 		"timeout": Timeout,
 		"gfp":     Gfp,
+		"fault":   Fault,
 	})
 }
 
