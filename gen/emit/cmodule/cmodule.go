@@ -56,7 +56,10 @@ type cModule struct {
 	DataShows []cDataShow
 	// prototypes of the module's own functions whose length depends on
 	// the names, broken at 100 columns
-	InitMemberProto, ParseProto, WriteProto, OtherProto string
+	InitMemberProto, ParseProto, ValueProto, GroupProto, WriteProto, OtherProto string
+	// Groups: a callback takes a context struct, which the trigger fills
+	// from a "{v1 v2 ...}" group.
+	Groups bool
 	// ProcCreate is the statement that creates the trigger file.
 	ProcCreate string
 	// Kfuncs are the kfuncs the module exports; Objs the object files of a
@@ -113,6 +116,8 @@ type cMember struct {
 	// Ret is how the trigger shows the recorded return value.
 	Args []string
 	Ret  string
+	// Group: a context struct argument takes a "{...}" group.
+	Group bool
 }
 
 var (
@@ -213,6 +218,10 @@ func newCModule(o *model.Ops) *cModule {
 		"const struct btf_member *member", "void *kdata", "const void *udata")
 	v.ParseProto = cFunc("int ", base+"_parse", "char **args", "const char *name",
 		"const struct "+base+"_param *p", "union "+base+"_arg *a")
+	v.ValueProto = cFunc("int ", base+"_value", "const char *word", "const char *name",
+		"const struct "+base+"_param *p", "union "+base+"_arg *a")
+	v.GroupProto = cFunc("int ", base+"_parse_group", "char **args", "const char *name",
+		"const struct "+base+"_param *g", "union "+base+"_arg *a")
 	v.WriteProto = cFunc("ssize_t ", base+"_trigger_write", "struct file *file",
 		"const char __user *ubuf", "size_t count", "loff_t *ppos")
 	v.OtherProto = cFunc("int ", base+"_other", "unsigned int slot", "const char *line", "size_t len")
@@ -229,6 +238,13 @@ func newCModule(o *model.Ops) *cModule {
 	}
 	if hasOpaquePtr(o) {
 		v.Doc = append(v.Doc, "Other pointer arguments get the address of a zeroed 64-byte buffer and take", "no word.")
+	}
+	if hasContextStruct(o) {
+		v.Doc = append(v.Doc, `A pointer to a struct the spec defines takes "{v1 v2 ...}" instead: the`,
+			"struct's integer fields in order (fewer values leave the others zero).")
+	}
+	if len(o.DataMembers()) > 0 {
+		v.Doc = append(v.Doc, `Reading also returns ".<member> <value>" for each data member the loader sets.`)
 	}
 	if v.Slots > 1 {
 		v.Doc = append(v.Doc,
@@ -291,7 +307,8 @@ func newCModule(o *model.Ops) *cModule {
 	}
 	for _, m := range o.Callbacks() {
 		v.Members = append(v.Members, newCMember(o, m, fwd))
-		v.MaxArgs = max(v.MaxArgs, len(m.Func.Params))
+		v.MaxArgs = max(v.MaxArgs, len(v.Members[len(v.Members)-1].Args))
+		v.Groups = v.Groups || v.Members[len(v.Members)-1].Group
 	}
 	v.StructDecls = cStructDecls(o, v.Members)
 	v.DataInits, v.DataShows = cDataMembers(o)
@@ -379,7 +396,7 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 	var stubParams, callArgs, logFmts, logArgs []string
 	for i, p := range f.Params {
 		stubParams = append(stubParams, p.Type.Decl(p.StubName()))
-		a := fmt.Sprintf("a[%d]", i)
+		a := fmt.Sprintf("a[%d]", len(cm.Args)) // its entry in the trigger's table
 		arg := func(kind string, rng ...string) string {
 			if rng == nil {
 				rng = []string{"0", "0"}
@@ -436,6 +453,12 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 				cm.Locals = append(cm.Locals, "struct cgroup *"+ref)
 				cm.Acquire = append(cm.Acquire, ref+" = task_dfl_cgroup(current);", "cgroup_get("+ref+");")
 				callArgs, logFmts = append(callArgs, ref), append(logFmts, "cgroup")
+			case p.Type.ContextStruct() != nil:
+				// a context struct: filled from "{v1 v2 ...}", on the stack
+				at := len(cm.Args) - 1
+				group := groupArgs(o, p, at, &cm)
+				cm.Args[at], cm.Group = group, true
+				callArgs, logFmts = append(callArgs, "&s_"+p.Name), append(logFmts, "{...}")
 			default:
 				callArgs, logFmts = append(callArgs, "NULL"), append(logFmts, "NULL")
 			}
