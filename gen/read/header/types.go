@@ -275,7 +275,7 @@ func hdrType(t cc.Type, param, constHint bool) (model.Type, string) {
 	case cc.Enum:
 		return hdrEnumType(t), ""
 	case cc.Struct, cc.Union:
-		return model.Type{}, fmt.Sprintf("%s by value is not supported: BPF programs get scalars and pointers (use %s *)", spell, spell)
+		return hdrRecordType(t, param)
 	case cc.Ptr:
 		e := t.(*cc.PointerType).Elem()
 		const supported = "supported pointers are const char * (a kernel string), struct pointers (struct foo *) " +
@@ -407,4 +407,28 @@ func hdrSpellEnums(o *model.Ops) {
 			}
 		}
 	}
+}
+
+// hdrRecordType is the model of a struct or union passed by value: a
+// parameter of at most 16 bytes, which the kernel passes in two registers
+// (btf_distill_func_proto); never a return value, which it refuses.
+func hdrRecordType(t cc.Type, param bool) (model.Type, string) {
+	spell := hdrTypeString(t)
+	if !param {
+		return model.Type{}, fmt.Sprintf("%s by value is not supported: the kernel refuses a struct_ops callback that returns a struct (btf_distill_func_proto): return a pointer or an integer", spell)
+	}
+	if t.Size() < 1 || t.Size() > model.MaxByValue {
+		return model.Type{}, fmt.Sprintf("%s by value (%d bytes) is not supported: the kernel passes a struct of at most %d bytes by value to BPF (btf_distill_func_proto): pass %s *",
+			spell, t.Size(), model.MaxByValue, spell)
+	}
+	c := ""
+	if d := userTypedef(t); d != nil {
+		c = d.Name()
+	} else if tag := tagOf(t); tag != "" {
+		c = map[cc.Kind]string{cc.Struct: "struct ", cc.Union: "union "}[t.Kind()] + tag
+	}
+	if c == "" {
+		return model.Type{}, fmt.Sprintf("%s by value is not supported: give it a tag or a typedef name", spell)
+	}
+	return model.Type{Kind: model.Opaque, Size: int(t.Size()), C: c}, ""
 }
