@@ -50,6 +50,12 @@ type Member struct {
 	// call kfuncs that sleep (sched_ext's init calls scx_bpf_create_dsq).
 	// Only members whose kernel check_member allows it may be sleepable.
 	Sleepable bool
+	// Data describes a data member the loader sets (ParseData, the
+	// loader's --set); nil for callbacks and other members.
+	Data *DataMember
+	// KernelOwned says why the loader must leave this data member zero
+	// (the kernel or the module sets it), or is "".
+	KernelOwned string
 }
 
 // Ops is a struct_ops type as the loader sees it.
@@ -194,6 +200,9 @@ func (ops *Ops) validate(progs map[string]asm.Instructions, data map[string][]by
 		if len(data[name]) > m.Size {
 			return fmt.Errorf("data for %s.%s: %d bytes do not fit the %d-byte member", ops.Name, name, len(data[name]), m.Size)
 		}
+	}
+	if err := ops.checkOwnedData(data); err != nil {
+		return err
 	}
 	return ops.checkKernelData(data)
 }

@@ -378,6 +378,13 @@ var cScalarSize = map[string]int{
 	"u64": 8, "s64": 8, "__u64": 8, "__s64": 8,
 }
 
+// cKernelStructs are the sizes and alignments of the kernel structs a
+// spec may hold by value (x86-64).
+var cKernelStructs = map[string][2]int{
+	"struct list_head": {16, 8}, "struct hlist_node": {16, 8}, "struct hlist_head": {8, 8},
+	"struct callback_head": {16, 8}, "struct rcu_head": {16, 8}, "struct rb_node": {24, 8}, "struct llist_node": {8, 8},
+}
+
 // checkCLayout finds the ops struct in the generated module header, lays
 // it out as the x86-64 C ABI does (a small layout calculator: function
 // pointers, pointers, scalars and arrays of them) and compares each
@@ -425,10 +432,17 @@ func checkCLayout(o *model.Ops, fs output.Files) error {
 			typ := strings.Join(strings.Fields(strings.ReplaceAll(m[1], "const ", "")), " ")
 			if !strings.HasSuffix(typ, "*") {
 				s, ok := cScalarSize[typ]
-				if !ok {
+				switch {
+				case ok:
+					size, al = s, s
+				case cKernelStructs[typ] != [2]int{}:
+					size, al = cKernelStructs[typ][0], cKernelStructs[typ][1]
+				case o.TypeDef(typ) != nil:
+					// a definition the header emits, laid out by the reader
+					size, al = o.TypeDef(typ).Size, o.TypeDef(typ).Align
+				default:
 					return fmt.Errorf("member %q: unknown C type %q", d, typ)
 				}
-				size, al = s, s
 			}
 			if m[3] != "" {
 				n, _ := strconv.Atoi(m[3])

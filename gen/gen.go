@@ -101,7 +101,20 @@ func load(s Spec) (*model.Ops, error) {
 				return nil, &model.Error{Err: err, Msg: fmt.Sprintf("read the header: %v: pass a C header declaring the ops struct", err)}
 			}
 		}
-		return header.ParseOpts(s.Header, src, s.Ops, header.Options{IncludeDirs: s.IncludeDirs})
+		o, err := header.ParseOpts(s.Header, src, s.Ops, header.Options{IncludeDirs: s.IncludeDirs})
+		if err != nil {
+			return nil, err
+		}
+		if len(s.Members)+len(s.Fields) > 0 {
+			return nil, sourceErr("callbacks and fields are chosen for existing kernel types only: a header spec implements every callback")
+		}
+		// a new subsystem's data members: the values the loader writes by default
+		for _, a := range s.Set {
+			if err := o.Set(a); err != nil {
+				return nil, err
+			}
+		}
+		return o, nil
 	case s.BTF != "":
 		f, err := btfspec.Load(s.BTF, s.BTFBase)
 		if err != nil {

@@ -40,6 +40,8 @@ type config struct {
 	// durationSet: given on the command line.
 	duration    time.Duration
 	durationSet bool
+	// set are the data member assignments (--set member=value).
+	set []string
 }
 
 // implementation is what Main drives: *bpf.Impl, or a fake in tests.
@@ -81,7 +83,7 @@ func parseFlags(name string, args []string, stderr io.Writer) (config, error) {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: %s [--once | --call \"<member> <args>\"] [--interval 2s] [--stats] [--pin DIR] [--verifier-log]\n\n"+
+		fmt.Fprintf(stderr, "usage: %s [--once | --call \"<member> <args>\"] [--interval 2s] [--stats] [--set member=value] [--pin DIR] [--verifier-log]\n\n"+
 			"Loads and attaches the BPF implementation of struct %s. By default it triggers the\n"+
 			"callbacks through the module's proc file, then again every interval, until SIGINT or\n"+
 			"SIGTERM, then detaches. A sched_ext scheduler (sched_ext_ops) runs until SIGINT or\n"+
@@ -95,6 +97,7 @@ func parseFlags(name string, args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.timing, "timing", false, "print how long loading, attaching, triggering and detaching took (stderr)")
 	fs.BoolVar(&c.stats, "stats", false, "print \"<member> <calls>\" per callback (summed over CPUs) after the calls, and every interval")
 	fs.StringVar(&c.pin, "pin", "", "pin the maps under this bpffs directory (e.g. /sys/fs/bpf/NAME), or reuse the maps pinned there")
+	fs.StringArrayVar(&c.set, "set", nil, "set a data member of the ops struct (member=value: an integer, or a string for a char array); repeatable")
 	fs.DurationVar(&c.duration, "duration", 2*time.Second, "sched_ext: how long --once runs the scheduler")
 	_ = fs.MarkHidden("timing") // for benchmarks (BENCHMARKS.md)
 	if err := fs.Parse(args); err != nil {
@@ -223,7 +226,18 @@ func run(cfg config, stdout, stderr io.Writer, ops *bpf.Ops, programs func() (ma
 	if err != nil {
 		return err
 	}
-	impl, err := loadImpl(ops, progs, &bpf.Options{VerifierLog: cfg.verifierLog, PinDir: cfg.pin})
+	opts := &bpf.Options{VerifierLog: cfg.verifierLog, PinDir: cfg.pin}
+	for _, a := range cfg.set {
+		name, b, err := ops.ParseData(a)
+		if err != nil {
+			return err
+		}
+		if opts.Data == nil {
+			opts.Data = map[string][]byte{}
+		}
+		opts.Data[name] = b
+	}
+	impl, err := loadImpl(ops, progs, opts)
 	if err != nil {
 		return err
 	}

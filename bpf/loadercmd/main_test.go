@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"reflect"
@@ -550,5 +551,28 @@ func TestMainVerifierHint(t *testing.T) {
 	f.install(t)
 	if code, _, errOut := runMain(t, testmodOps, "--once", "--verifier-log"); code != 1 || !strings.Contains(errOut, "verifier log:\n\t0: (b7) r0 = 0\n") || strings.Contains(errOut, "for all") {
 		t.Errorf("--verifier-log: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// --set hands the data members' bytes to Load; a member the kernel owns
+// is refused before anything loads.
+func TestMainSet(t *testing.T) {
+	ops := &bpf.Ops{Name: "hid_ops", Module: "hid", Size: 24, Members: []bpf.Member{
+		{Name: "id", Offset: 0, Size: 4, Data: &bpf.DataMember{Signed: true}},
+		{Name: "name", Offset: 4, Size: 8, Data: &bpf.DataMember{String: true}},
+		{Name: "owner", Offset: 16, Size: 8, KernelOwned: "the kernel sets it to the module that owns the map"},
+	}}
+	f := &fake{answer: func(string) string { return "" }}
+	f.install(t)
+	Main([]string{"--once", "--set", "id=-1", "--set", "name=t1"}, io.Discard, io.Discard, ops, testmodProgs)
+	if f.opts == nil || !bytes.Equal(f.opts.Data["id"], []byte{0xff, 0xff, 0xff, 0xff}) || string(f.opts.Data["name"]) != "t1" {
+		t.Fatalf("Options.Data = %v", f.opts)
+	}
+	f = &fake{}
+	f.install(t)
+	var e bytes.Buffer
+	code := Main([]string{"--once", "--set", "owner=1"}, io.Discard, &e, ops, testmodProgs)
+	if code == 0 || !strings.Contains(e.String(), "hid_ops.owner is set by the kernel, not the loader") || len(f.events) != 0 {
+		t.Errorf("--set owner=1: exit %d, stderr %q, events %v", code, e.String(), f.events)
 	}
 }

@@ -92,7 +92,7 @@ func specFlags(fs *pflag.FlagSet, spec *gen.Spec) {
 	fs.StringVar(&spec.BTF, "btf", "", "ELF object with .BTF or raw BTF holding an existing ops type")
 	fs.StringVar(&spec.BTFBase, "btf-base", "", "base BTF for split (module) BTF (default "+gen.DefaultBTFBase+")")
 	fs.StringSliceVar(&spec.Members, "members", nil, "kernel types: the callbacks to implement, comma-separated (default: the ones the kernel requires)")
-	fs.StringArrayVar(&spec.Set, "set", nil, "kernel types: set a data member, e.g. --set name=gocc (repeatable; strings for char arrays, numbers for integers)")
+	fs.StringArrayVar(&spec.Set, "set", nil, "set a data member's default value, e.g. --set name=gocc (repeatable; strings for char arrays, numbers for integers; the loader's --set overrides it)")
 	fs.StringSliceVar(&spec.Fields, "fields", nil, "kernel types: extra kernel struct fields the bodies read, e.g. tcp_sock.srtt_us (comma-separated)")
 	fs.BoolVar(&spec.EmitModule, "emit-module", false, "with --btf of a module (.ko): also emit the module C that defines and registers the type again (as a new subsystem)")
 	fs.IntVar(&spec.Instances, "instances", 1, "how many implementations the generated module accepts at once; the trigger addresses slot K with \"@K \" (not for --btf kernel types)")

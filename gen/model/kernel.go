@@ -51,13 +51,39 @@ func (o *Ops) settable(m *Member) (DataRule, error) {
 		return DataRule{}, fmt.Errorf("%s.%s (%s) is owned by the kernel and must stay zero; settable: %s",
 			o.Name, m.Name, m.Data.Decl(m.Name), strings.Join(slices.Sorted(maps.Keys(r.Data)), ", "))
 	}
-	switch {
-	case m.Data.Kind == Int, m.Data.Kind == Bool:
+	switch init, why := m.DataInit(); init {
+	case DataCopy:
 		return DataRule{}, nil
-	case m.Data.Kind == Array && m.Data.Elem.Kind == Int && m.Data.Elem.Size == 1:
-		return DataRule{}, nil
+	case DataString:
+		return DataRule{String: true}, nil
+	default:
+		if !o.Kernel {
+			return DataRule{}, fmt.Errorf("%s.%s (%s) is set by the kernel, not the loader: %s; settable: %s",
+				o.Name, m.Name, m.Data.Decl(m.Name), why, strings.Join(o.settableNames(), ", "))
+		}
 	}
 	return DataRule{}, fmt.Errorf("%s.%s (%s) is not an integer or a char array and cannot be set", o.Name, m.Name, m.Data.Decl(m.Name))
+}
+
+// settableNames lists the data members --set may set ("none" when none).
+func (o *Ops) settableNames() []string {
+	var data []string
+	for _, mm := range o.Members {
+		if mm.Data != nil {
+			if r, ok := kernelrules.For(o.Name); ok && o.Kernel {
+				if _, ok := r.Data[mm.Name]; !ok {
+					continue
+				}
+			} else if init, _ := mm.DataInit(); init == DataKernel {
+				continue
+			}
+			data = append(data, mm.Name)
+		}
+	}
+	if len(data) == 0 {
+		return []string{"none"}
+	}
+	return data
 }
 
 // setErr is an error of data member assignment input (as given: a name,
@@ -85,20 +111,9 @@ func (o *Ops) Set(assign string) error {
 	if !ok || name == "" {
 		return setErr(strconv.Quote(assign), "want member=value, e.g. name=gocc", nil)
 	}
-	if !o.Kernel {
-		return setErr(name, fmt.Sprintf("struct %s is a new subsystem and has no data members; data members are set for kernel types (read from BTF)", o.Name), nil)
-	}
 	m := o.Member(name)
 	if m == nil {
-		var data []string
-		for _, mm := range o.Members {
-			if mm.Data != nil {
-				if _, err := o.settable(&mm); err == nil {
-					data = append(data, mm.Name)
-				}
-			}
-		}
-		return setErr(name, fmt.Sprintf("struct %s has no member %s; settable: %s", o.Name, name, strings.Join(data, ", ")), nil)
+		return setErr(name, fmt.Sprintf("struct %s has no member %s; settable: %s", o.Name, name, strings.Join(o.settableNames(), ", ")), nil)
 	}
 	rule, err := o.settable(m)
 	if err != nil {

@@ -198,7 +198,11 @@ func defEqual(a, b *TypeDef, depth int) string {
 		case f.Offset*8+f.BitOffset != g.Offset*8+g.BitOffset || f.Bits != g.Bits:
 			return fmt.Sprintf("%s: field %s: bit offset/width %d/%d != %d/%d", what, f.Name,
 				f.Offset*8+f.BitOffset, f.Bits, g.Offset*8+g.BitOffset, g.Bits)
-		case !f.Type.Same(g.Type):
+		case f.Bits > 0 && (f.Type.Kind != g.Type.Kind || f.Type.Signed != g.Type.Signed):
+			// a bitfield's width is Bits; the size of its declared type
+			// (or the unit a compiler reads it with) is no part of the ABI
+			return fmt.Sprintf("%s: bitfield %s: %s != %s", what, f.Name, f.Type.Describe(), g.Type.Describe())
+		case f.Bits == 0 && !f.Type.Same(g.Type):
 			return fmt.Sprintf("%s: field %s: %s != %s", what, f.Name, f.Type.Describe(), g.Type.Describe())
 		}
 		// anonymous records are compared in place (named ones have their

@@ -107,10 +107,6 @@ func Validate(o *Ops) error {
 				bad(m, "a function pointer must be 8 bytes at an 8-byte aligned offset (got %d at %d)", m.Size, m.Offset)
 			}
 			validateFunc(o, m, bad)
-		default:
-			if !o.Kernel {
-				bad(m, "data member %s in a new-subsystem spec: members must be function pointers", m.Data.Decl(m.Name))
-			}
 		}
 	}
 	if err := CheckInstances(o.Instances); err != nil && o.Instances != 0 {

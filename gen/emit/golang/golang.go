@@ -107,6 +107,24 @@ func sasmType(t model.Type) *jen.Statement {
 	return jen.Qual(sasmPath, "Ptr")
 }
 
+// dataMember describes a generated module's data member for the loader:
+// how it parses --set, or why it leaves the member zero.
+func dataMember(m model.Member) []jen.Code {
+	init, why := m.DataInit()
+	var kv []jen.Code
+	switch {
+	case init == model.DataString:
+		kv = append(kv, field("String", jen.True()))
+	case init == model.DataKernel:
+		return []jen.Code{field("KernelOwned", jen.Lit(why))}
+	case m.Data.Kind == model.Bool:
+		kv = append(kv, field("Bool", jen.True()))
+	case m.Data.Signed:
+		kv = append(kv, field("Signed", jen.True()))
+	}
+	return []jen.Code{field("Data", jen.Op("&").Qual(bpfPath, "DataMember").Values(kv...))}
+}
+
 func opsFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 	f := newFile(pkgPath, pkg)
 	f.HeaderComment(genHeader)
@@ -122,6 +140,8 @@ func opsFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 			if m.Sleepable && o.Implements(m.Name) {
 				kv = append(kv, field("Sleepable", jen.True()))
 			}
+		} else if !o.Kernel {
+			kv = append(kv, dataMember(m)...)
 		}
 		members = append(members, jen.Values(kv...))
 	}

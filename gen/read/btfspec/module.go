@@ -207,10 +207,7 @@ func (c *btfDefs) underlying(t btf.Type, depth int) model.Type {
 		}
 		switch tt := btf.UnderlyingType(target).(type) {
 		case *btf.Struct:
-			if tt.Name == "" {
-				mt = model.Type{Kind: model.Ptr, Size: 8, C: mt.C}
-			}
-			mt.Def = et.Def
+			mt.Def = et.Def // a typedef'd anonymous struct: named by its typedef
 		case *btf.Union:
 			mt.Struct, mt.Def = tt.Name, et.Def
 		}

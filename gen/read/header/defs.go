@@ -1,7 +1,6 @@
 package header
 
 import (
-	"fmt"
 	"strings"
 
 	"modernc.org/cc/v4"
@@ -101,7 +100,10 @@ func hdrCollectTypes(ast *cc.AST, st *hdrStruct, ops *model.Ops) error {
 				continue
 			}
 		}
-		c.typeOf(t, 0)
+		mt := c.typeOf(t, 0)
+		if m := ops.Member(f.Name()); m != nil && m.Data != nil {
+			*m.Data = mt
+		}
 	}
 	ops.Types = c.out
 	ops.LinkTypes()
@@ -371,11 +373,6 @@ func (c *hdrDefs) record(t cc.Type, depth int) *model.TypeDef {
 		fd.Type = c.typeOf(f.Type(), depth+1)
 		if c.constDecls[f.Declarator()] {
 			hdrConst(&fd.Type)
-		}
-		if fd.Type.Kind == model.Opaque && fd.Type.Def == nil {
-			c.errs = append(c.errs, &model.Error{Pos: d.Pos, Err: model.ErrUnsupported,
-				Msg: fmt.Sprintf("%s%s: field %s: %s by value is a type the spec does not define: define it in the spec, or hold a pointer",
-					kw, tag, fd.Name, hdrTypeString(f.Type()))})
 		}
 		al := max(f.Type().Align(), 1)
 		if kind == model.DefStruct {

@@ -107,8 +107,16 @@ func hdrCheckInvariants(o *model.Ops) error {
 			return fmt.Errorf("member %d: bad or duplicate name %q", i, m.Name)
 		}
 		names[m.Name], goNames[model.GoName(m.Name)] = true, true
-		if m.Func == nil || m.Data != nil {
-			return fmt.Errorf("member %s: not a callback", m.Name)
+		if (m.Func == nil) == (m.Data == nil) {
+			return fmt.Errorf("member %s: neither or both a callback and data", m.Name)
+		}
+		if m.Data != nil {
+			// a data member: any type with a size and a C spelling
+			if m.Data.C == "" || m.Data.Size != m.Size || m.Size <= 0 || m.Offset < end || m.Offset+m.Size > o.Size {
+				return fmt.Errorf("member %s: data %+v at %d/%d after %d in %d", m.Name, m.Data, m.Offset, m.Size, end, o.Size)
+			}
+			end = m.Offset + m.Size
+			continue
 		}
 		if m.Size != 8 || m.Offset%8 != 0 || m.Offset < end || m.Offset+m.Size > o.Size {
 			return fmt.Errorf("member %s: offset/size %d/%d after %d in %d", m.Name, m.Offset, m.Size, end, o.Size)

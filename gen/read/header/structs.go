@@ -19,7 +19,7 @@ type hdrStruct struct {
 	spec *cc.StructOrUnionSpecifier
 	typ  *cc.StructType
 	pos  model.Pos
-	ops  bool // non-empty and every member is a function pointer
+	ops  bool // has a function pointer member
 }
 
 // hdrStructs lists the structs with a body defined at file scope of filename
@@ -52,11 +52,9 @@ func hdrStructs(filename string, ast *cc.AST) []hdrStruct {
 			if h.name == "" {
 				continue // anonymous struct: cannot be named by --ops or BTF
 			}
-			h.ops = typ.NumFields() > 0
 			for i := 0; i < typ.NumFields(); i++ {
-				f := typ.FieldByIndex(i)
-				if f == nil || f.IsBitfield() || f.Name() == "" || !hdrIsFuncPtr(f.Type()) {
-					h.ops = false
+				if f := typ.FieldByIndex(i); f != nil && hdrIsFuncPtr(f.Type()) {
+					h.ops = true
 					break
 				}
 			}
@@ -179,7 +177,7 @@ func hdrMembers(s *hdrStruct) []hdrMember {
 	return out
 }
 
-const hdrOnlyCallbacks = "a new-subsystem spec has only function pointer members"
+const hdrOnlyCallbacks = "the kernel refuses them in a struct_ops type (bpf_struct_ops_desc_init)"
 
 // hdrBuildOps validates the chosen struct and builds the model. A member
 // with problems is left out and its problems are returned with the model
@@ -217,7 +215,7 @@ func hdrBuildOps(filename string, abi *cc.ABI, s *hdrStruct) (*model.Ops, error)
 				}
 			}
 			errs = append(errs, &model.Error{Pos: m.pos, Err: model.ErrUnsupported,
-				Msg: fmt.Sprintf("%s is not supported: %s (declare each callback as a named member)", what, hdrOnlyCallbacks)})
+				Msg: fmt.Sprintf("%s is not supported: %s (name the member)", what, hdrOnlyCallbacks)})
 			continue
 		}
 		if err := model.CheckName(m.name, "member"); err != nil {
@@ -230,7 +228,7 @@ func hdrBuildOps(filename string, abi *cc.ABI, s *hdrStruct) (*model.Ops, error)
 			continue
 		}
 		if f.IsBitfield() || m.sdr.ConstantExpression != nil {
-			errs = append(errs, errf(model.ErrUnsupported, "bitfields are not supported: %s (remove it, or make it a callback: RET (*%s)(PARAMS))", hdrOnlyCallbacks, m.name))
+			errs = append(errs, errf(model.ErrUnsupported, "bitfields are not supported: %s (make %s a whole integer)", hdrOnlyCallbacks, m.name))
 			continue
 		}
 		if prev, ok := goNames[model.GoName(m.name)]; ok {
@@ -248,7 +246,14 @@ func hdrBuildOps(filename string, abi *cc.ABI, s *hdrStruct) (*model.Ops, error)
 			continue // reported as an unknown type
 		}
 		if !hdrIsFuncPtr(ft) {
-			errs = append(errs, errf(model.ErrUnsupported, "%s", hdrDataMemberMsg(m.name, ft)))
+			// a data member: its type is read with the definitions
+			// (hdrCollectTypes), the model's rules decide who sets it
+			if why := hdrDataMemberMsg(ft); why != "" {
+				errs = append(errs, errf(model.ErrUnsupported, "%s", why))
+				continue
+			}
+			ops.Members = append(ops.Members, model.Member{Name: m.name, Offset: int(f.Offset()), Size: int(ft.Size()),
+				Data: &model.Type{}, Pos: m.pos})
 			continue
 		}
 		fn, _ := ft.(*cc.PointerType).Elem().(*cc.FunctionType)

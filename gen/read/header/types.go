@@ -34,18 +34,20 @@ func hdrSpecType(l *cc.SpecifierQualifierList) cc.Type {
 	return nil
 }
 
-func hdrDataMemberMsg(name string, t cc.Type) string {
-	fix := fmt.Sprintf("%s (remove it, or make it a callback: RET (*%s)(PARAMS))", hdrOnlyCallbacks, name)
+// hdrDataMemberMsg says why a data member of type t is not supported, or
+// "" when it is: a struct_ops map value is plain bytes the kernel copies,
+// so any type with a layout will do but floating point.
+func hdrDataMemberMsg(t cc.Type) string {
 	switch t.Kind() {
-	case cc.Union:
-		return fmt.Sprintf("union members (%s) are not supported: %s", hdrTypeString(t), fix)
-	case cc.Struct:
-		return fmt.Sprintf("struct members (%s) are not supported: %s", hdrTypeString(t), fix)
-	case cc.Array:
-		return fmt.Sprintf("array members (%s) are not supported: %s", hdrTypeString(t), fix)
+	case cc.Float, cc.Double, cc.LongDouble, cc.Float16, cc.Float32, cc.Float32x, cc.Float64, cc.Float64x,
+		cc.Float128, cc.Float128x, cc.Decimal32, cc.Decimal64, cc.Decimal128,
+		cc.ComplexFloat, cc.ComplexDouble, cc.ComplexLongDouble:
+		return fmt.Sprintf("data member of type %s is not supported: the kernel has no floating point (use an integer type such as u64)", hdrTypeString(t))
 	}
-	return fmt.Sprintf("data member of type %s is not supported: %s (declare it as a callback, e.g. int (*%s)(void))",
-		hdrTypeString(t), hdrOnlyCallbacks, name)
+	if t.Size() <= 0 {
+		return fmt.Sprintf("data member of type %s has no size: define the type, or hold a pointer", hdrTypeString(t))
+	}
+	return ""
 }
 
 // hdrTypeString spells t for a message.

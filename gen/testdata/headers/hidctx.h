@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A HID-like spec: a context struct every callback gets, with an anonymous
- * union, an enum field, a nested struct and a pointer to an opaque device.
+ * union, an enum field, a nested struct and a pointer to an opaque device;
+ * data members the loader sets (an id, flags, a name) and members only the
+ * kernel sets (the owner, a list head, a device pointer).
  */
 #ifndef _HIDCTX_H
 #define _HIDCTX_H
 
 #include <linux/types.h>
+#include <linux/list.h>
 
 struct hidctx_device;
+struct module;
+
+#define HIDCTX_NAME_LEN 16
 
 enum hidctx_report_type {
 	HIDCTX_INPUT_REPORT = 0,
@@ -37,11 +43,23 @@ struct hidctx_ctx {
 };
 
 struct hidctx_ops {
+	/* set by the loader, copied by init_member */
+	int hid_id;
+	u32 flags;
+	char name[HIDCTX_NAME_LEN];
+	bool quirks;
+
+	/* set by the kernel: zero in the map value */
+	struct module *owner;
+	struct list_head list;
+
 	int (*device_event)(struct hidctx_ctx *ctx, u64 source);
 	int (*rdesc_fixup)(struct hidctx_ctx *ctx);
 	s64 (*hw_request)(struct hidctx_ctx *ctx, u8 reportnum, s32 skew);
 	/* C's sum: u32 + s32 is unsigned int, then widened */
 	u64 (*stamp)(u32 cpu, s32 skew);
+
+	struct hidctx_device *hdev;
 };
 
 _Static_assert(sizeof(struct hidctx_ctx) == 40, "hidctx_ctx is part of the BPF ABI");

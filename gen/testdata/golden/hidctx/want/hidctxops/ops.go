@@ -16,16 +16,23 @@ import (
 // bpf.Impl.CallCounts and the loader's --stats read the counts.
 var Calls = sasm.NewCallCounts("calls", "device_event", "rdesc_fixup", "hw_request", "stamp")
 
-// Ops is the layout of struct hidctx_ops (32 bytes) and the module that defines it.
+// Ops is the layout of struct hidctx_ops (96 bytes) and the module that defines it.
 var Ops = &bpf.Ops{
 	Name:   "hidctx_ops",
 	Module: "hidctx",
-	Size:   32,
+	Size:   96,
 	Members: []bpf.Member{
-		{Name: "device_event", Offset: 0, Size: 8, Func: true, Sig: &DeviceEventSig},
-		{Name: "rdesc_fixup", Offset: 8, Size: 8, Func: true, Sig: &RdescFixupSig},
-		{Name: "hw_request", Offset: 16, Size: 8, Func: true, Sig: &HwRequestSig},
-		{Name: "stamp", Offset: 24, Size: 8, Func: true, Sig: &StampSig},
+		{Name: "hid_id", Offset: 0, Size: 4, Data: &bpf.DataMember{Signed: true}},
+		{Name: "flags", Offset: 4, Size: 4, Data: &bpf.DataMember{}},
+		{Name: "name", Offset: 8, Size: 16, Data: &bpf.DataMember{String: true}},
+		{Name: "quirks", Offset: 24, Size: 1, Data: &bpf.DataMember{Bool: true}},
+		{Name: "owner", Offset: 32, Size: 8, KernelOwned: "the kernel sets it to the module that owns the map (BPF_MODULE_OWNER)"},
+		{Name: "list", Offset: 40, Size: 16, KernelOwned: "the module's own state (struct list_head): it starts zeroed"},
+		{Name: "device_event", Offset: 56, Size: 8, Func: true, Sig: &DeviceEventSig},
+		{Name: "rdesc_fixup", Offset: 64, Size: 8, Func: true, Sig: &RdescFixupSig},
+		{Name: "hw_request", Offset: 72, Size: 8, Func: true, Sig: &HwRequestSig},
+		{Name: "stamp", Offset: 80, Size: 8, Func: true, Sig: &StampSig},
+		{Name: "hdev", Offset: 88, Size: 8, KernelOwned: "a pointer: an address from the loader means nothing in the kernel"},
 	},
 	Counts: Calls,
 	DemoCalls: []string{

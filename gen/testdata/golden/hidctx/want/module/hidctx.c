@@ -106,7 +106,26 @@ static int hidctx_ops_init(struct btf *btf)
 static int hidctx_ops_init_member(const struct btf_type *t, const struct btf_member *member,
 				  void *kdata, const void *udata)
 {
-	/* Only function pointers: the kernel sets them up itself. */
+	const struct hidctx_ops *uops = udata;
+	struct hidctx_ops *ops = kdata;
+
+	/* The data members the loader sets: copied into the kernel's copy. */
+	switch (__btf_member_bit_offset(t, member) / 8) {
+	case offsetof(struct hidctx_ops, hid_id):
+		ops->hid_id = uops->hid_id;
+		return 1;
+	case offsetof(struct hidctx_ops, flags):
+		ops->flags = uops->flags;
+		return 1;
+	case offsetof(struct hidctx_ops, name):
+		if (strscpy(ops->name, uops->name, sizeof(ops->name)) < 0)
+			return -EINVAL;
+		return 1;
+	case offsetof(struct hidctx_ops, quirks):
+		ops->quirks = uops->quirks;
+		return 1;
+	}
+	/* Callbacks, and the members only the kernel sets: those must be zero. */
 	return 0;
 }
 
@@ -541,6 +560,21 @@ static void hidctx_show_links(struct seq_file *m)
 	}
 	mutex_unlock(&hidctx_ops_mutex);
 }
+/* ".<member> <value>" for each data member of slot's implementation. */
+static void hidctx_show_data(struct seq_file *m, unsigned int slot, const char *at)
+{
+	struct hidctx_ops *ops;
+
+	rcu_read_lock();
+	ops = rcu_dereference(hidctx_ops_slots[slot]);
+	if (ops) {
+		seq_printf(m, "%s.hid_id %lld\n", at, (s64)ops->hid_id);
+		seq_printf(m, "%s.flags %llu\n", at, (u64)ops->flags);
+		seq_printf(m, "%s.name \"%s\"\n", at, ops->name);
+		seq_printf(m, "%s.quirks %d\n", at, ops->quirks);
+	}
+	rcu_read_unlock();
+}
 
 /* "<member> <value>" for each callback called, slot K's lines after "@K ". */
 static int hidctx_trigger_show(struct seq_file *m, void *v)
@@ -559,6 +593,7 @@ static int hidctx_trigger_show(struct seq_file *m, void *v)
 		spin_unlock(&hidctx_results_lock);
 		if (slot)
 			snprintf(at, sizeof(at), "@%u ", slot);
+		hidctx_show_data(m, slot, at);
 		for (i = 0; i < ARRAY_SIZE(res); i++) {
 			if (!res[i].called)
 				continue;

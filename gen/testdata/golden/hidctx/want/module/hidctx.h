@@ -16,6 +16,7 @@
 
 struct hidctx_ctx;
 struct hidctx_device;
+struct module;
 
 enum hidctx_report_type {
 	HIDCTX_INPUT_REPORT = 0,
@@ -44,10 +45,17 @@ struct hidctx_ctx {
 };
 
 struct hidctx_ops {
+	int hid_id;
+	u32 flags;
+	char name[16];
+	bool quirks;
+	struct module *owner;
+	struct list_head list;
 	int (*device_event)(struct hidctx_ctx *ctx, u64 source);
 	int (*rdesc_fixup)(struct hidctx_ctx *ctx);
 	s64 (*hw_request)(struct hidctx_ctx *ctx, u8 reportnum, s32 skew);
 	u64 (*stamp)(u32 cpu, s32 skew);
+	struct hidctx_device *hdev;
 };
 
 #endif /* _HIDCTX_H */

@@ -548,9 +548,7 @@ static void bpf_testmod_show_links(struct seq_file *m)
 		seq_printf(m, "@%d: link %u\n", slot, link ? READ_ONCE(link->id) : 0);
 	}
 	mutex_unlock(&bpf_testmod_ops_mutex);
-}
-
-/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
+}/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
 static int bpf_testmod_trigger_show(struct seq_file *m, void *v)
 {
 	struct bpf_testmod_result res[ARRAY_SIZE(bpf_testmod_callbacks)];

@@ -535,9 +535,7 @@ static void kn_show_links(struct seq_file *m)
 		seq_printf(m, "@%d: link %u\n", slot, link ? READ_ONCE(link->id) : 0);
 	}
 	mutex_unlock(&kn_ops_mutex);
-}
-
-/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
+}/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
 static int kn_trigger_show(struct seq_file *m, void *v)
 {
 	struct kn_result res[ARRAY_SIZE(kn_callbacks)];

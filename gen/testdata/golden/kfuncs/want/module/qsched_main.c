@@ -518,9 +518,7 @@ static void qsched_show_links(struct seq_file *m)
 		seq_printf(m, "@%d: link %u\n", slot, link ? READ_ONCE(link->id) : 0);
 	}
 	mutex_unlock(&qsched_ops_mutex);
-}
-
-/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
+}/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
 static int qsched_trigger_show(struct seq_file *m, void *v)
 {
 	struct qsched_result res[ARRAY_SIZE(qsched_callbacks)];

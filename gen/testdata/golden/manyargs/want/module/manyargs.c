@@ -544,9 +544,7 @@ static void manyargs_show_links(struct seq_file *m)
 		seq_printf(m, "@%d: link %u\n", slot, link ? READ_ONCE(link->id) : 0);
 	}
 	mutex_unlock(&manyargs_ops_mutex);
-}
-
-/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
+}/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
 static int manyargs_trigger_show(struct seq_file *m, void *v)
 {
 	struct manyargs_result res[ARRAY_SIZE(manyargs_callbacks)];

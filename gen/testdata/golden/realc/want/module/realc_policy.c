@@ -796,9 +796,7 @@ static void realc_policy_show_links(struct seq_file *m)
 		seq_printf(m, "@%d: link %u\n", slot, link ? READ_ONCE(link->id) : 0);
 	}
 	mutex_unlock(&realc_policy_mutex);
-}
-
-/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
+}/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
 static int realc_policy_trigger_show(struct seq_file *m, void *v)
 {
 	struct realc_policy_result res[ARRAY_SIZE(realc_policy_callbacks)];

@@ -550,9 +550,7 @@ static void refs_show_links(struct seq_file *m)
 		seq_printf(m, "@%d: link %u\n", slot, link ? READ_ONCE(link->id) : 0);
 	}
 	mutex_unlock(&refs_ops_mutex);
-}
-
-/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
+}/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
 static int refs_trigger_show(struct seq_file *m, void *v)
 {
 	struct refs_result res[ARRAY_SIZE(refs_callbacks)];

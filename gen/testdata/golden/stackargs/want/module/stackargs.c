@@ -620,9 +620,7 @@ static void stackargs_show_links(struct seq_file *m)
 		seq_printf(m, "@%d: link %u\n", slot, link ? READ_ONCE(link->id) : 0);
 	}
 	mutex_unlock(&stackargs_ops_mutex);
-}
-
-/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
+}/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
 static int stackargs_trigger_show(struct seq_file *m, void *v)
 {
 	struct stackargs_result res[ARRAY_SIZE(stackargs_callbacks)];

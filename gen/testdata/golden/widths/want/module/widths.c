@@ -803,9 +803,7 @@ static void widths_show_links(struct seq_file *m)
 		seq_printf(m, "@%d: link %u\n", slot, link ? READ_ONCE(link->id) : 0);
 	}
 	mutex_unlock(&widths_ops_mutex);
-}
-
-/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
+}/* "<member> <value>" for each callback called, slot K's lines after "@K ". */
 static int widths_trigger_show(struct seq_file *m, void *v)
 {
 	struct widths_result res[ARRAY_SIZE(widths_callbacks)];

@@ -1,4 +1,0 @@
-struct arr_ops {
-	int (*run)(int a);
-	char name[16];
-};

@@ -1,4 +1,0 @@
-struct data_ops {
-	int (*run)(int a);
-	int count;
-};
