@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,7 +77,12 @@ type stack struct {
 }
 
 func goldenStack(t *testing.T, name, header string) stack {
-	o, err := gen.Load(gen.Spec{Header: header})
+	return goldenStackSpec(t, name, gen.Spec{Header: header})
+}
+
+// goldenStackSpec is goldenStack for a spec with options (--ops, -I).
+func goldenStackSpec(t *testing.T, name string, spec gen.Spec) stack {
+	o, err := gen.Load(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,9 +305,9 @@ func TestGeneratedStacksInVM(t *testing.T) {
 
 	stacks := []stack{goldenStack(t, "default", "")}
 	var newer []stack // for a newer kernel: their loaders must say so
-	hs, _ := filepath.Glob("../gen/testdata/headers/*.h")
-	for _, h := range hs {
-		s := goldenStack(t, strings.TrimSuffix(filepath.Base(h), ".h"), h)
+	specs := goldenHeaderSpecs(t)
+	for _, name := range slices.Sorted(maps.Keys(specs)) {
+		s := goldenStackSpec(t, name, specs[name])
 		if why := tooNew(s.ops, k); why != "" {
 			t.Logf("%s: not on %s: %s (TestDefaultStackSeries2InVM runs it)", s.name, k.Version, why)
 			newer = append(newer, s)

@@ -59,6 +59,10 @@ type cModule struct {
 	InitMemberProto, ParseProto, WriteProto, OtherProto string
 	// ProcCreate is the statement that creates the trigger file.
 	ProcCreate string
+	// AssignSlot publishes an implementation in its slot (reg, update);
+	// Ready is the log line of a loaded module. Both broken at 100
+	// columns.
+	AssignSlot, Ready string
 	// Kfuncs are the kfuncs the module exports; Objs the object files of a
 	// module with kfuncs (its main file and the kfuncs file), Main the
 	// main file's name without .c, KfuncsFile the kfuncs file's.
@@ -145,6 +149,8 @@ func newCModule(o *model.Ops) *cModule {
 		"const char __user *ubuf", "size_t count", "loff_t *ppos")
 	v.OtherProto = cFunc("int ", base+"_other", "unsigned int slot", "const char *line", "size_t len")
 
+	v.AssignSlot = wrap(16, "rcu_assign_pointer(", []string{o.Name + "_slots[slot]", "(struct " + o.Name + " *)kdata"}, ");")
+	v.Ready = printCall(8, "pr_info(", "struct_ops type "+o.Name+" ready, trigger "+v.Trigger+`\n`, nil)
 	v.ProcCreate = wrap(8, base+"_trigger = proc_create(",
 		[]string{`"` + v.TriggerName + `"`, "0600", "NULL", "&" + base + "_trigger_ops"}, ");")
 
