@@ -309,7 +309,11 @@ func TestGeneratedStacksInVM(t *testing.T) {
 	for _, name := range slices.Sorted(maps.Keys(specs)) {
 		s := goldenStackSpec(t, name, specs[name])
 		if why := tooNew(s.ops, k); why != "" {
-			t.Logf("%s: not on %s: %s (TestDefaultStackSeries2InVM runs it)", s.name, k.Version, why)
+			runner := "TestDefaultStackSeries2InVM"
+			if len(s.ops.StackArgs()) > 0 {
+				runner = "TestStackArgsSeries2InVM"
+			}
+			t.Logf("%s: not on %s: %s (%s runs it)", s.name, k.Version, why, runner)
 			newer = append(newer, s)
 			continue
 		}
