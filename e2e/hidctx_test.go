@@ -42,7 +42,9 @@ func TestHidCtxInVM(t *testing.T) {
 			"--set", "flags=0x8", "--set", "quirks=1"}, Background: "a", Ready: "triggering every"},
 		{Name: "data-read-back", Write: trigger, Data: "stamp 0 -1",
 			WantLines: []string{"stamp 4294967295", ".hid_id -3", ".flags 8", `.name "t1"`, ".quirks 1"}},
-		{Name: "sum-int", Write: trigger, Data: "hw_request 255 -300", WantLines: []string{"hw_request -45"}},
+		// 255 + -300 is int -45; + ctx->index (u32, 0: ctx is NULL) makes
+		// it unsigned int 4294967251, which s64 keeps
+		{Name: "sum-int-then-unsigned", Write: trigger, Data: "hw_request 255 -300", WantLines: []string{"hw_request 4294967251"}},
 		{Name: "loader-stops", Stop: "a", WantStderr: []string{"detached"}},
 		{Name: "name-too-long", Argv: []string{"/bin/loader", "--once", "--set", "name=0123456789abcdef"}, WantExit: 1,
 			WantStderr: []string{"char name[16] holds at most 15 and its NUL"}},

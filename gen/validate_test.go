@@ -56,7 +56,7 @@ func TestValidateGoNames(t *testing.T) {
 	// a kernel field descriptor meets a callback's program
 	o := ops(true, []string{"tcp_sock_snd_cwnd"}, "tcp_sock_snd_cwnd")
 	o.Fields = []model.Field{{Path: "tcp_sock.snd_cwnd", Struct: "tcp_sock", Member: "snd_cwnd", Size: 4}}
-	if err := model.Validate(o); err == nil || !strings.Contains(err.Error(), "declare TcpSockSndCwnd twice (var TcpSockSndCwnd in ops.go, the kernel field tcp_sock.snd_cwnd; func TcpSockSndCwnd in callbacks.go") {
+	if err := model.Validate(o); err == nil || !strings.Contains(err.Error(), "declare TcpSockSndCwnd twice (var TcpSockSndCwnd in ops.go, the descriptor of field tcp_sock.snd_cwnd; func TcpSockSndCwnd in callbacks.go") {
 		t.Errorf("field clash: %v", err)
 	}
 	// package names

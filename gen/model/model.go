@@ -312,6 +312,9 @@ type Ops struct {
 // Validate (tests) calls it itself.
 func (o *Ops) Finish() {
 	o.GoPackage = GoPackage(o.Name)
+	if !o.Kernel {
+		o.Fields = contextFields(o)
+	}
 	o.DemoCalls = demoCalls(o)
 	o.finishKfuncs()
 	for i := range o.Members {

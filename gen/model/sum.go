@@ -61,22 +61,36 @@ type SumStep struct {
 	// (for the first operand: its promoted type).
 	Type Type
 	Acc  Arith
+	// Struct and Leaf name the context struct field the operand is (the
+	// struct Param points to); "" for an argument.
+	Struct string
+	Leaf   Leaf
 }
 
 // SumSteps are the operands of `return a + b + ...;` over the callback's
-// integer and bool arguments, left to right, with the type of the sum
-// after each.
+// integer and bool arguments, left to right, then the integer fields of
+// the context structs its struct pointer arguments point to (Leaves, first
+// union members), with the type of the sum after each.
 func SumSteps(f *Func) []SumStep {
 	var out []SumStep
-	for i, p := range f.Params {
-		if !p.Type.IsScalar() {
-			continue
-		}
-		s := SumStep{Param: i, Name: p.Name, Type: p.Type, Acc: Promote(p.Type)}
+	add := func(s SumStep) {
+		s.Acc = Promote(s.Type)
 		if len(out) > 0 {
 			s.Acc = Common(out[len(out)-1].Acc, s.Acc)
 		}
 		out = append(out, s)
+	}
+	for i, p := range f.Params {
+		if p.Type.IsScalar() {
+			add(SumStep{Param: i, Name: p.Name, Type: p.Type})
+		}
+	}
+	for i, p := range f.Params {
+		if d := p.Type.DefinedStruct(); d != nil && d.Name != "" && d.Kind == DefStruct {
+			for _, l := range Leaves(d, true) {
+				add(SumStep{Param: i, Name: p.Name + "->" + l.Member, Type: l.Type, Struct: d.Name, Leaf: l})
+			}
+		}
 	}
 	return out
 }

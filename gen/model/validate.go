@@ -239,7 +239,7 @@ func (o *Ops) GoDecls() []GoDecl {
 	}
 	out = append(out, GoDecl{Name: "Ops", What: "var Ops in ops.go, the type's layout"})
 	for _, f := range o.Fields {
-		out = append(out, GoDecl{Name: f.GoName(), What: fmt.Sprintf("var %s in ops.go, the kernel field %s", f.GoName(), f.Path)})
+		out = append(out, GoDecl{Name: f.GoName(), What: fmt.Sprintf("var %s in ops.go, the descriptor of field %s", f.GoName(), f.Path)})
 	}
 	impl := map[string]bool{}
 	for _, m := range o.ImplementedCallbacks() {

@@ -43,15 +43,23 @@ func defaultBody(o *model.Ops, m model.Member) (string, []jen.Code) {
 	}
 	r := m.Func.Return
 	steps := model.SumSteps(m.Func)
-	sums := r.IsScalar() && len(scalars) > 0
-	ret := "the sum of its integer arguments, converted to " + r.Describe()
+	leaves := steps[min(len(scalars), len(steps)):] // the context structs' fields
+	sums := r.IsScalar() && len(steps) > 0
+	what := "its integer arguments"
+	switch {
+	case len(leaves) > 0 && len(scalars) > 0:
+		what = "its integer arguments and of its context structs' integer fields"
+	case len(leaves) > 0:
+		what = "its context structs' integer fields"
+	}
+	ret := "the sum of " + what + ", converted to " + r.Describe()
 	switch {
 	case r.Kind == model.Void:
 		ret = "nothing (r0 = 0)"
 	case r.IsPointer():
 		ret = "NULL"
 	case r.Kind == model.Bool:
-		ret = "whether the sum of its integer arguments is not zero"
+		ret = "whether the sum of " + what + " is not zero"
 	case !sums:
 		ret = "0 (it has no integer arguments)"
 	}
@@ -59,7 +67,7 @@ func defaultBody(o *model.Ops, m model.Member) (string, []jen.Code) {
 	if len(kfuncs) > 0 && r.IsScalar() {
 		// the kfuncs' results join the sum
 		if sums {
-			ret = strings.Replace(ret, "the sum of its integer arguments", "the sum of its integer arguments and the kfuncs' results", 1)
+			ret = strings.Replace(ret, "the sum of "+what, "the sum of "+what+" and the kfuncs' results", 1)
 		} else if r.Kind == model.Bool {
 			ret = "whether the sum of the kfuncs' results is not zero"
 		} else {
@@ -69,10 +77,10 @@ func defaultBody(o *model.Ops, m model.Member) (string, []jen.Code) {
 	}
 	doc := "it printks its name and integer arguments and returns " + ret + "."
 	var items []jen.Code
-	if len(kfuncs) > 0 {
-		// the ctx waits in r7 for the kfuncs' arguments, read after the
-		// printk has clobbered r1..r5
-		items = append(items, insns(ins("r7 = ctx, kept for the kfunc calls", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(7), reg(1)))))
+	if len(kfuncs) > 0 || sums && len(leaves) > 0 {
+		// the ctx waits in r7 for the kfuncs' arguments and the context
+		// structs, read after the printk has clobbered r1..r5
+		items = append(items, insns(ins("r7 = ctx, kept for after the printk", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(7), reg(1)))))
 	}
 	if rel, what := releaseRefs(m, 6); rel != nil {
 		// first, while nothing lives in r6: the ctx waits there
@@ -100,7 +108,7 @@ func defaultBody(o *model.Ops, m model.Member) (string, []jen.Code) {
 		if sums && len(scalars) > 0 {
 			items = append(items, insns(ins("r6 = "+scalars[0].name+": the sum lives in a register the call preserves",
 				jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(6), reg(3)))))
-			for k := 1; k < len(steps); k++ {
+			for k := 1; k < len(scalars); k++ {
 				items = append(items, sumStep(steps, k, 3+k))
 			}
 		}
@@ -123,6 +131,9 @@ func defaultBody(o *model.Ops, m model.Member) (string, []jen.Code) {
 			}
 		}
 		items = append(items, jen.Qual(sasmPath, "PrintkStack").Call(jen.Lit(format), jen.Lit(base), jen.Lit(len(scalars))))
+	}
+	if sums {
+		items = append(items, leafSteps(steps, len(scalars))...)
 	}
 	if w := widen(steps, sums && (len(kfuncs) > 0 || r.Kind == model.Int && r.Size == 8)); w != nil {
 		// C converts the 32-bit signed sum to 64 bits by value
@@ -152,6 +163,32 @@ func sumStep(steps []model.SumStep, k, src int) jen.Code {
 	prev, st := steps[k-1].Acc, steps[k]
 	return ins(fmt.Sprintf("r6 += %s: %s + %s (%s) is %s", st.Name, prev, st.Name, st.Type.Describe(), st.Acc),
 		jen.Qual(sasmPath, "AddAs").Call(reg(6), reg(src), arith(prev), arith(st.Acc)))
+}
+
+// leafSteps adds the context structs' fields, steps[from:], to the sum in
+// r6 (starting it when from is 0): each is read through its field
+// descriptor from the struct the argument in the ctx (r7) points to, 0
+// when the pointer is NULL.
+func leafSteps(steps []model.SumStep, from int) []jen.Code {
+	var items []jen.Code
+	for k := from; k < len(steps); k++ {
+		st := steps[k]
+		fd := model.FieldGoName(st.Struct, st.Leaf.Member)
+		p := st.Name[:strings.Index(st.Name, "->")]
+		if k == from || steps[k-1].Param != st.Param {
+			items = append(items, ins(fmt.Sprintf("r8 = %s (struct %s *)", p, st.Struct),
+				jen.Id("s").Dot("ArgFrom").Call(reg(8), reg(7), jen.Lit(st.Param))))
+		}
+		items = append(items,
+			insns(ins("r3 = 0, the field's value when "+p+" is NULL", jen.Qual(ebpfAsm, "Mov").Dot("Imm").Call(reg(3), jen.Lit(0)))),
+			ins("if "+p+" != NULL: r3 = "+st.Name, jen.Qual(sasmPath, "IfNotNull").Call(reg(8), jen.Id(fd).Dot("Load").Call(reg(3), reg(8)))))
+		if k == 0 {
+			items = append(items, insns(ins("r6 = "+st.Name+": the sum", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(6), reg(3)))))
+		} else {
+			items = append(items, sumStep(steps, k, 3))
+		}
+	}
+	return items
 }
 
 // widen converts a sum of several operands that ends as int to 64 bits

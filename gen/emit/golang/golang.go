@@ -218,8 +218,13 @@ func opsFile(o *model.Ops, pkgPath, pkg string) *jen.File {
 			defs = append(defs, jen.Comment(fmt.Sprintf("%s is %s (%s, %s).", fl.GoName(), fl.Path, describeField(fl), access)).Line().
 				Id(fl.GoName()).Op("=").Qual(sasmPath, "Field").Values(kv...))
 		}
-		f.Comment("Kernel struct fields for the bodies (Load, Store), resolved from the BTF at generation")
-		f.Comment("time; Load checks each one the programs use against the running kernel's BTF.")
+		if o.Kernel {
+			f.Comment("Kernel struct fields for the bodies (Load, Store), resolved from the BTF at generation")
+			f.Comment("time; Load checks each one the programs use against the running kernel's BTF.")
+		} else {
+			f.Comment("The fields of the context structs the callbacks take, for the bodies (Load), laid out")
+			f.Comment("as the spec says; Load checks each one the programs use against the module's BTF.")
+		}
 		f.Var().Defs(defs...)
 	}
 

@@ -43,6 +43,27 @@ var Ops = &bpf.Ops{
 	},
 }
 
+// The fields of the context structs the callbacks take, for the bodies (Load), laid out
+// as the spec says; Load checks each one the programs use against the module's BTF.
+var (
+	// HidctxCtxIndex is hidctx_ctx.index (u32 at offset 0, read-only).
+	HidctxCtxIndex = sasm.Field{Struct: "hidctx_ctx", Member: "index", Offset: 0, Size: 4}
+	// HidctxCtxAllocatedSize is hidctx_ctx.allocated_size (u32 at offset 16, read-only).
+	HidctxCtxAllocatedSize = sasm.Field{Struct: "hidctx_ctx", Member: "allocated_size", Offset: 16, Size: 4}
+	// HidctxCtxReportType is hidctx_ctx.report_type (u32 at offset 20, read-only).
+	HidctxCtxReportType = sasm.Field{Struct: "hidctx_ctx", Member: "report_type", Offset: 20, Size: 4}
+	// HidctxCtxRetval is hidctx_ctx.retval (s32 at offset 24, read-only).
+	HidctxCtxRetval = sasm.Field{Struct: "hidctx_ctx", Member: "retval", Offset: 24, Size: 4, Signed: true}
+	// HidctxCtxSize is hidctx_ctx.size (s32 at offset 24, read-only).
+	HidctxCtxSize = sasm.Field{Struct: "hidctx_ctx", Member: "size", Offset: 24, Size: 4, Signed: true}
+	// HidctxCtxRangeStart is hidctx_ctx.range.start (u16 at offset 28, read-only).
+	HidctxCtxRangeStart = sasm.Field{Struct: "hidctx_ctx", Member: "range.start", Offset: 28, Size: 2}
+	// HidctxCtxRangeLen is hidctx_ctx.range.len (u16 at offset 30, read-only).
+	HidctxCtxRangeLen = sasm.Field{Struct: "hidctx_ctx", Member: "range.len", Offset: 30, Size: 2}
+	// HidctxCtxFlags is hidctx_ctx.flags (u32 at offset 32, read-only).
+	HidctxCtxFlags = sasm.Field{Struct: "hidctx_ctx", Member: "flags", Offset: 32, Size: 4}
+)
+
 // The callbacks' signatures, for loading arguments and returning values.
 var (
 	// DeviceEventSig is int device_event(struct hidctx_ctx *ctx, u64 source).

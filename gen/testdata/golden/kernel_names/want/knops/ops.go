@@ -36,6 +36,13 @@ var Ops = &bpf.Ops{
 	},
 }
 
+// The fields of the context structs the callbacks take, for the bodies (Load), laid out
+// as the spec says; Load checks each one the programs use against the module's BTF.
+var (
+	// KnStatsPackets is kn_stats.packets (u64 at offset 0, read-only).
+	KnStatsPackets = sasm.Field{Struct: "kn_stats", Member: "packets", Offset: 0, Size: 8}
+)
+
 // The callbacks' signatures, for loading arguments and returning values.
 var (
 	// RxSig is s32 rx(struct sk_buff *skb, struct net_device *dev, __u32 queue).

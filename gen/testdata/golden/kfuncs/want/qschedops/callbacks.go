@@ -20,7 +20,7 @@ func Enqueue() asm.Instructions {
 		// count this call of enqueue
 		Calls.Count("enqueue"),
 		asm.Instructions{
-			// r7 = ctx, kept for the kfunc calls
+			// r7 = ctx, kept for after the printk
 			asm.Mov.Reg(asm.R7, asm.R1),
 		},
 		// r3 = queue (u32), extended to 64 bits
@@ -67,7 +67,7 @@ func Tick() asm.Instructions {
 		// count this call of tick
 		Calls.Count("tick"),
 		asm.Instructions{
-			// r7 = ctx, kept for the kfunc calls
+			// r7 = ctx, kept for after the printk
 			asm.Mov.Reg(asm.R7, asm.R1),
 		},
 		// r3 = delta (s32), extended to 64 bits

@@ -1,0 +1,84 @@
+package model
+
+import "strings"
+
+// The fields of the context structs: the structs a spec defines and its
+// callbacks take by pointer. Programs read them through the generated
+// field descriptors (Ops.Fields), the trigger fills their integer fields
+// from a "{v1 v2 ...}" group, and the default body adds those to its sum.
+
+// Leaf is one scalar field of a context struct, at any depth.
+type Leaf struct {
+	// Member is the path below the struct ("index", "range.start"); the
+	// fields of anonymous members are named as C names them ("retval").
+	Member string
+	Offset int // bytes from the start of the struct
+	Type   Type
+}
+
+// Leaves lists the integer, bool and enum fields of record d in
+// declaration order, descending into nested structs and unions; with
+// first, a union contributes its first member only (the trigger's and the
+// default body's fields), else all of them (the field descriptors).
+// Bitfields, pointers and arrays are left out.
+func Leaves(d *TypeDef, first bool) []Leaf {
+	var out []Leaf
+	var walk func(d *TypeDef, prefix string, off, depth int)
+	walk = func(d *TypeDef, prefix string, off, depth int) {
+		if depth > 16 {
+			return
+		}
+		for i, f := range d.Fields {
+			if first && d.Kind == DefUnion && i > 0 {
+				break
+			}
+			path := prefix
+			if f.Name != "" {
+				path += f.Name
+			}
+			t := f.Type
+			switch {
+			case f.Bits > 0:
+			case t.IsScalar():
+				out = append(out, Leaf{Member: path, Offset: off + f.Offset, Type: t})
+			case t.Kind == Opaque:
+				if in := t.Def.Resolve(); in != nil && in.IsRecord() {
+					next := path
+					if f.Name != "" {
+						next += "."
+					}
+					walk(in, next, off+f.Offset, depth+1)
+				}
+			}
+		}
+	}
+	walk(d, "", 0, 0)
+	return out
+}
+
+// contextFields are the field descriptors of the context structs the
+// callbacks take, in parameter order (each struct once): one per leaf.
+func contextFields(o *Ops) []Field {
+	var out []Field
+	seen := map[string]bool{}
+	for _, m := range o.Callbacks() {
+		for _, p := range m.Func.Params {
+			d := p.Type.DefinedStruct()
+			if d == nil || d.Name == "" || d.Kind != DefStruct || seen[d.Name] {
+				continue
+			}
+			seen[d.Name] = true
+			for _, l := range Leaves(d, false) {
+				out = append(out, Field{Path: d.Name + "." + l.Member, Struct: d.Name, Member: l.Member,
+					Offset: l.Offset, Size: l.Type.Size, Signed: l.Type.Signed})
+			}
+		}
+	}
+	return out
+}
+
+// FieldGoName is the Go name of the descriptor of field member of struct
+// st (as Field.GoName).
+func FieldGoName(st, member string) string {
+	return GoName(strings.ReplaceAll(st+"."+member, ".", "_"))
+}
