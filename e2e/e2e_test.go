@@ -128,7 +128,17 @@ func stackSteps(t *testing.T, s stack) []Step {
 		argv = append(argv, "--call", c.Line)
 		want = append(want, c.Want)
 	}
+	// the loader prints the trigger's data member lines first: the
+	// members it sets, zero unless --set
 	var once []string
+	for _, m := range s.ops.DataMembers() {
+		switch init, _ := m.DataInit(); init {
+		case model.DataCopy:
+			once = append(once, "."+m.Name+" 0")
+		case model.DataString:
+			once = append(once, "."+m.Name+` ""`)
+		}
+	}
 	for _, line := range s.ops.DemoCalls {
 		member, v, err := Expect(s.ops, line)
 		if err != nil {

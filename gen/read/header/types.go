@@ -267,7 +267,11 @@ func hdrType(t cc.Type, param, constHint bool) (model.Type, string) {
 			signed = true
 		}
 		c := hdrScalarSpelling(t)
-		return model.Type{Kind: model.Int, Size: int(t.Size()), Signed: signed, C: c, Bitwise: hdrBitwise[c]}, ""
+		typ := model.Type{Kind: model.Int, Size: int(t.Size()), Signed: signed, C: c, Bitwise: hdrBitwise[c]}
+		if d := userTypedef(t); d != nil {
+			typ.Typedef = d.Name() // spelled so once the module defines it (hdrSpellNames)
+		}
+		return typ, ""
 	case cc.Float, cc.Double, cc.LongDouble, cc.Float16, cc.Float32, cc.Float32x, cc.Float64, cc.Float64x,
 		cc.Float128, cc.Float128x, cc.Decimal32, cc.Decimal64, cc.Decimal128,
 		cc.ComplexFloat, cc.ComplexDouble, cc.ComplexLongDouble:
@@ -384,18 +388,23 @@ func hdrScalarSpelling(t cc.Type) string {
 	return t.String()
 }
 
-// hdrSpellEnums spells the callbacks' enum types by their names once the
-// module emits their definitions (o.Types), so that the module's BTF
-// names them as the spec does; an enum without one keeps its integer
-// spelling.
-func hdrSpellEnums(o *model.Ops) {
+// hdrSpellNames spells the callbacks' and kfuncs' enum and integer
+// typedef types by their names once the module emits their definitions
+// (o.Types), so that the module's BTF names them as the spec does; one
+// without a definition keeps its integer spelling.
+func hdrSpellNames(o *model.Ops) {
 	spell := func(t *model.Type) {
-		if t.Kind != model.Int || t.Enum == "" {
+		if t.Kind != model.Int {
 			return
 		}
-		d := o.TypeDef("enum " + t.Enum)
-		if d == nil {
-			d = o.TypeDef(t.Enum)
+		var d *model.TypeDef
+		switch {
+		case t.Enum != "":
+			if d = o.TypeDef("enum " + t.Enum); d == nil {
+				d = o.TypeDef(t.Enum)
+			}
+		case t.Typedef != "":
+			d = o.TypeDef(t.Typedef)
 		}
 		if d != nil {
 			t.C, t.Def = d.Ref(), d
@@ -407,6 +416,13 @@ func hdrSpellEnums(o *model.Ops) {
 			for j := range f.Params {
 				spell(&f.Params[j].Type)
 			}
+		}
+	}
+	for i := range o.Kfuncs {
+		f := &o.Kfuncs[i].Func
+		spell(&f.Return)
+		for j := range f.Params {
+			spell(&f.Params[j].Type)
 		}
 	}
 }

@@ -50,7 +50,7 @@ func Prefetch() asm.Instructions {
 	)
 }
 
-// FenceDone implements bool fence_done(DrvFence fence, unsigned int arg1):
+// FenceDone implements bool fence_done(DrvFence fence, DrvHandle arg1):
 // it printks its name and integer arguments and returns whether the sum of its integer arguments is not zero.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func FenceDone() asm.Instructions {
@@ -70,7 +70,7 @@ func FenceDone() asm.Instructions {
 	)
 }
 
-// Evict implements void evict(void *arg0, unsigned int handle, size_t arg2, u32 *evicted):
+// Evict implements void evict(void *arg0, DrvHandle handle, size_t arg2, u32 *evicted):
 // it printks its name and integer arguments and returns nothing (r0 = 0).
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Evict() asm.Instructions {
@@ -136,7 +136,7 @@ func Max() asm.Instructions {
 	)
 }
 
-// Migrate implements s64 migrate(unsigned int src, unsigned int dst, unsigned long long src_addr, unsigned long long dst_addr, size_t len, u32 engine, u64 flags, void *cookie):
+// Migrate implements s64 migrate(DrvHandle src, DrvHandle dst, DrvAddr src_addr, DrvAddr dst_addr, size_t len, u32 engine, u64 flags, void *cookie):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to s64.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Migrate() asm.Instructions {

@@ -50,15 +50,15 @@ var (
 	OnFaultSig = sasm.Sig{Name: "on_fault", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr, sasm.Ptr, sasm.U32}}
 	// PrefetchSig is int prefetch(DrvRange range, u64 *out_bytes, gfp_t gfp).
 	PrefetchSig = sasm.Sig{Name: "prefetch", Return: sasm.S32, Args: []sasm.Type{sasm.Record(16), sasm.Ptr, sasm.U32}}
-	// FenceDoneSig is bool fence_done(DrvFence fence, unsigned int arg1).
+	// FenceDoneSig is bool fence_done(DrvFence fence, DrvHandle arg1).
 	FenceDoneSig = sasm.Sig{Name: "fence_done", Return: sasm.Bool, Args: []sasm.Type{sasm.Record(8), sasm.U32}}
-	// EvictSig is void evict(void *arg0, unsigned int handle, size_t arg2, u32 *evicted).
+	// EvictSig is void evict(void *arg0, DrvHandle handle, size_t arg2, u32 *evicted).
 	EvictSig = sasm.Sig{Name: "evict", Return: sasm.Void, Args: []sasm.Type{sasm.Ptr, sasm.U32, sasm.U64, sasm.Ptr}}
 	// MinSig is u64 min(u64 a, u64 b).
 	MinSig = sasm.Sig{Name: "min", Return: sasm.U64, Args: []sasm.Type{sasm.U64, sasm.U64}}
 	// MaxSig is u64 max(u64 a, u64 b).
 	MaxSig = sasm.Sig{Name: "max", Return: sasm.U64, Args: []sasm.Type{sasm.U64, sasm.U64}}
-	// MigrateSig is s64 migrate(unsigned int src, unsigned int dst, unsigned long long src_addr, unsigned long long dst_addr, size_t len, u32 engine, u64 flags, void *cookie).
+	// MigrateSig is s64 migrate(DrvHandle src, DrvHandle dst, DrvAddr src_addr, DrvAddr dst_addr, size_t len, u32 engine, u64 flags, void *cookie).
 	MigrateSig = sasm.Sig{Name: "migrate", Return: sasm.S64, Args: []sasm.Type{sasm.U32, sasm.U32, sasm.U64, sasm.U64, sasm.U64, sasm.U32, sasm.U64, sasm.Ptr}}
 )
 

@@ -90,12 +90,12 @@ static int gpu_mem_policy__prefetch(DrvRange range, u64 *out_bytes, gfp_t gfp)
 	return 0;
 }
 
-static bool gpu_mem_policy__fence_done(DrvFence fence, unsigned int arg1)
+static bool gpu_mem_policy__fence_done(DrvFence fence, DrvHandle arg1)
 {
 	return false;
 }
 
-static void gpu_mem_policy__evict(void *arg0, unsigned int handle, size_t arg2, u32 *evicted)
+static void gpu_mem_policy__evict(void *arg0, DrvHandle handle, size_t arg2, u32 *evicted)
 {
 }
 
@@ -109,9 +109,8 @@ static u64 gpu_mem_policy__max(u64 a, u64 b)
 	return 0;
 }
 
-static s64 gpu_mem_policy__migrate(unsigned int src, unsigned int dst, unsigned long long src_addr,
-				   unsigned long long dst_addr, size_t len, u32 engine, u64 flags,
-				   void *cookie)
+static s64 gpu_mem_policy__migrate(DrvHandle src, DrvHandle dst, DrvAddr src_addr, DrvAddr dst_addr,
+				   size_t len, u32 engine, u64 flags, void *cookie)
 {
 	return 0;
 }
@@ -296,7 +295,7 @@ static s64 gpu_mem_policy_call_fence_done(struct gpu_mem_policy *ops,
 	bool ret;
 	DrvFence rec_fence = {};
 
-	ret = ops->fence_done(rec_fence, (unsigned int)a[1].u);
+	ret = ops->fence_done(rec_fence, (DrvHandle)a[1].u);
 	pr_info("fence_done({0}, %llu) returned: %d\n", a[1].u, ret);
 	return ret;
 }
@@ -306,7 +305,7 @@ static s64 gpu_mem_policy_call_evict(struct gpu_mem_policy *ops, const union gpu
 	u64 buf_arg0[8] = {};
 	u64 buf_evicted[8] = {};
 
-	ops->evict((void *)buf_arg0, (unsigned int)a[1].u, (size_t)a[2].u, (u32 *)buf_evicted);
+	ops->evict((void *)buf_arg0, (DrvHandle)a[1].u, (size_t)a[2].u, (u32 *)buf_evicted);
 	pr_info("evict(buffer, %llu, %llu, buffer) called\n", a[1].u, a[2].u);
 	return 0;
 }
@@ -335,9 +334,8 @@ static s64 gpu_mem_policy_call_migrate(struct gpu_mem_policy *ops,
 	s64 ret;
 	u64 buf_cookie[8] = {};
 
-	ret = ops->migrate((unsigned int)a[0].u, (unsigned int)a[1].u, (unsigned long long)a[2].u,
-			   (unsigned long long)a[3].u, (size_t)a[4].u, (u32)a[5].u, (u64)a[6].u,
-			   (void *)buf_cookie);
+	ret = ops->migrate((DrvHandle)a[0].u, (DrvHandle)a[1].u, (DrvAddr)a[2].u, (DrvAddr)a[3].u,
+			   (size_t)a[4].u, (u32)a[5].u, (u64)a[6].u, (void *)buf_cookie);
 	pr_info("migrate(%llu, %llu, %llu, %llu, %llu, %llu, %llu, buffer) returned: %lld\n",
 		a[0].u, a[1].u, a[2].u, a[3].u, a[4].u, a[5].u, a[6].u, (s64)ret);
 	return ret;

@@ -45,13 +45,12 @@ typedef struct {
 struct gpu_mem_policy {
 	int (*on_fault)(void *drv, DrvFaultInfo *info, DrvAccessType access);
 	int (*prefetch)(DrvRange range, u64 *out_bytes, gfp_t gfp);
-	bool (*fence_done)(DrvFence fence, unsigned int arg1);
-	void (*evict)(void *arg0, unsigned int handle, size_t arg2, u32 *evicted);
+	bool (*fence_done)(DrvFence fence, DrvHandle arg1);
+	void (*evict)(void *arg0, DrvHandle handle, size_t arg2, u32 *evicted);
 	u64 (*min)(u64 a, u64 b);
 	u64 (*max)(u64 a, u64 b);
-	s64 (*migrate)(unsigned int src, unsigned int dst, unsigned long long src_addr,
-		       unsigned long long dst_addr, size_t len, u32 engine, u64 flags,
-		       void *cookie);
+	s64 (*migrate)(DrvHandle src, DrvHandle dst, DrvAddr src_addr, DrvAddr dst_addr, size_t len,
+		       u32 engine, u64 flags, void *cookie);
 	u32 max_prefetch;
 	char name[32];
 };

@@ -44,6 +44,21 @@ var Ops = &bpf.Ops{
 	},
 }
 
+// The fields of the context structs the callbacks take, for the bodies (Load), laid out
+// as the spec says; Load checks each one the programs use against the module's BTF.
+var (
+	// HidlikeCtxIndex is hidlike_ctx.index (u32 at offset 0, read-only).
+	HidlikeCtxIndex = sasm.Field{Struct: "hidlike_ctx", Member: "index", Offset: 0, Size: 4}
+	// HidlikeCtxAllocatedSize is hidlike_ctx.allocated_size (u32 at offset 16, read-only).
+	HidlikeCtxAllocatedSize = sasm.Field{Struct: "hidlike_ctx", Member: "allocated_size", Offset: 16, Size: 4}
+	// HidlikeCtxReportType is hidlike_ctx.report_type (u32 at offset 20, read-only).
+	HidlikeCtxReportType = sasm.Field{Struct: "hidlike_ctx", Member: "report_type", Offset: 20, Size: 4}
+	// HidlikeCtxRetval is hidlike_ctx.retval (s32 at offset 24, read-only).
+	HidlikeCtxRetval = sasm.Field{Struct: "hidlike_ctx", Member: "retval", Offset: 24, Size: 4, Signed: true}
+	// HidlikeCtxSize is hidlike_ctx.size (s32 at offset 24, read-only).
+	HidlikeCtxSize = sasm.Field{Struct: "hidlike_ctx", Member: "size", Offset: 24, Size: 4, Signed: true}
+)
+
 // The callbacks' signatures, for loading arguments and returning values.
 var (
 	// DeviceEventSig is int device_event(struct hidlike_ctx *ctx, enum hidlike_report_type report_type, u64 source).

@@ -113,30 +113,78 @@ func CpuRelease() asm.Instructions {
 }
 
 // InitTask implements s32 init_task(struct task_struct *p, struct sl_init_task_args *args):
-// it printks its name and integer arguments and returns 0 (it has no integer arguments).
+// it printks its name and integer arguments and returns the sum of its context structs' integer fields, converted to s32.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func InitTask() asm.Instructions {
 	s := InitTaskSig
 	return sasm.Seq(
 		// count this call of init_task
 		Calls.Count("init_task"),
+		asm.Instructions{
+			// r7 = ctx, kept for after the printk
+			asm.Mov.Reg(asm.R7, asm.R1),
+		},
 		sasm.Printk("init_task called\n"),
-		// return 0 (it has no integer arguments)
-		s.RetImm(0),
+		// r8 = args (struct sl_init_task_args *)
+		s.ArgFrom(asm.R8, asm.R7, 1),
+		asm.Instructions{
+			// r3 = 0, the field's value when args is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if args != NULL: r3 = args->fork
+		sasm.IfNotNull(asm.R8, SlInitTaskArgsFork.Load(asm.R3, asm.R8)),
+		asm.Instructions{
+			// r6 = args->fork: the sum
+			asm.Mov.Reg(asm.R6, asm.R3),
+		},
+		// return the sum of its context structs' integer fields, converted to s32
+		s.Ret(asm.R6),
 	)
 }
 
 // CgroupInit implements s32 cgroup_init(struct cgroup *cgrp, struct sl_cgroup_init_args *args):
-// it printks its name and integer arguments and returns 0 (it has no integer arguments).
+// it printks its name and integer arguments and returns the sum of its context structs' integer fields, converted to s32.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func CgroupInit() asm.Instructions {
 	s := CgroupInitSig
 	return sasm.Seq(
 		// count this call of cgroup_init
 		Calls.Count("cgroup_init"),
+		asm.Instructions{
+			// r7 = ctx, kept for after the printk
+			asm.Mov.Reg(asm.R7, asm.R1),
+		},
 		sasm.Printk("cgroup_init called\n"),
-		// return 0 (it has no integer arguments)
-		s.RetImm(0),
+		// r8 = args (struct sl_cgroup_init_args *)
+		s.ArgFrom(asm.R8, asm.R7, 1),
+		asm.Instructions{
+			// r3 = 0, the field's value when args is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if args != NULL: r3 = args->weight
+		sasm.IfNotNull(asm.R8, SlCgroupInitArgsWeight.Load(asm.R3, asm.R8)),
+		asm.Instructions{
+			// r6 = args->weight: the sum
+			asm.Mov.Reg(asm.R6, asm.R3),
+		},
+		asm.Instructions{
+			// r3 = 0, the field's value when args is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if args != NULL: r3 = args->bw_period_us
+		sasm.IfNotNull(asm.R8, SlCgroupInitArgsBwPeriodUs.Load(asm.R3, asm.R8)),
+		// r6 += args->bw_period_us: unsigned int + args->bw_period_us (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U64),
+		asm.Instructions{
+			// r3 = 0, the field's value when args is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if args != NULL: r3 = args->bw_quota_us
+		sasm.IfNotNull(asm.R8, SlCgroupInitArgsBwQuotaUs.Load(asm.R3, asm.R8)),
+		// r6 += args->bw_quota_us: unsigned long + args->bw_quota_us (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R3, sasm.U64, sasm.U64),
+		// return the sum of its context structs' integer fields, converted to s32
+		s.Ret(asm.R6),
 	)
 }
 

@@ -56,6 +56,29 @@ var Ops = &bpf.Ops{
 	},
 }
 
+// The fields of the context structs the callbacks take, for the bodies (Load), laid out
+// as the spec says; Load checks each one the programs use against the module's BTF.
+var (
+	// SlCpuReleaseArgsReason is sl_cpu_release_args.reason (u32 at offset 0, read-only).
+	SlCpuReleaseArgsReason = sasm.Field{Struct: "sl_cpu_release_args", Member: "reason", Offset: 0, Size: 4}
+	// SlInitTaskArgsFork is sl_init_task_args.fork (u8 at offset 0, read-only).
+	SlInitTaskArgsFork = sasm.Field{Struct: "sl_init_task_args", Member: "fork", Offset: 0, Size: 1}
+	// SlCgroupInitArgsWeight is sl_cgroup_init_args.weight (u32 at offset 0, read-only).
+	SlCgroupInitArgsWeight = sasm.Field{Struct: "sl_cgroup_init_args", Member: "weight", Offset: 0, Size: 4}
+	// SlCgroupInitArgsBwPeriodUs is sl_cgroup_init_args.bw_period_us (u64 at offset 8, read-only).
+	SlCgroupInitArgsBwPeriodUs = sasm.Field{Struct: "sl_cgroup_init_args", Member: "bw_period_us", Offset: 8, Size: 8}
+	// SlCgroupInitArgsBwQuotaUs is sl_cgroup_init_args.bw_quota_us (u64 at offset 16, read-only).
+	SlCgroupInitArgsBwQuotaUs = sasm.Field{Struct: "sl_cgroup_init_args", Member: "bw_quota_us", Offset: 16, Size: 8}
+	// SlExitInfoKind is sl_exit_info.kind (u32 at offset 0, read-only).
+	SlExitInfoKind = sasm.Field{Struct: "sl_exit_info", Member: "kind", Offset: 0, Size: 4}
+	// SlExitInfoExitCode is sl_exit_info.exit_code (s64 at offset 8, read-only).
+	SlExitInfoExitCode = sasm.Field{Struct: "sl_exit_info", Member: "exit_code", Offset: 8, Size: 8, Signed: true}
+	// SlExitInfoFlags is sl_exit_info.flags (u64 at offset 16, read-only).
+	SlExitInfoFlags = sasm.Field{Struct: "sl_exit_info", Member: "flags", Offset: 16, Size: 8}
+	// SlExitInfoBtLen is sl_exit_info.bt_len (u32 at offset 40, read-only).
+	SlExitInfoBtLen = sasm.Field{Struct: "sl_exit_info", Member: "bt_len", Offset: 40, Size: 4}
+)
+
 // The callbacks' signatures, for loading arguments and returning values.
 var (
 	// SelectCpuSig is s32 select_cpu(struct task_struct *p, s32 prev_cpu, u64 wake_flags).

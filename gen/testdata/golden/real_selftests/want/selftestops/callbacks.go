@@ -63,13 +63,17 @@ func TestMaybeNull() asm.Instructions {
 }
 
 // TestRead implements int test_read(struct selftest_read_ctx *ctx, u32 flags):
-// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
+// it printks its name and integer arguments and returns the sum of its integer arguments and of its context structs' integer fields, converted to s32.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func TestRead() asm.Instructions {
 	s := TestReadSig
 	return sasm.Seq(
 		// count this call of test_read
 		Calls.Count("test_read"),
+		asm.Instructions{
+			// r7 = ctx, kept for after the printk
+			asm.Mov.Reg(asm.R7, asm.R1),
+		},
 		// r3 = flags (u32), extended to 64 bits
 		s.Arg(asm.R3, 1),
 		asm.Instructions{
@@ -77,22 +81,64 @@ func TestRead() asm.Instructions {
 			asm.Mov.Reg(asm.R6, asm.R3),
 		},
 		sasm.Printk("test_read(flags=%llu)\n", asm.R3),
-		// return the sum of its integer arguments, converted to s32
+		// r8 = ctx (struct selftest_read_ctx *)
+		s.ArgFrom(asm.R8, asm.R7, 0),
+		asm.Instructions{
+			// r3 = 0, the field's value when ctx is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if ctx != NULL: r3 = ctx->off
+		sasm.IfNotNull(asm.R8, SelftestReadCtxOff.Load(asm.R3, asm.R8)),
+		// r6 += ctx->off: unsigned int + ctx->off (s64) is long
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.S64),
+		asm.Instructions{
+			// r3 = 0, the field's value when ctx is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if ctx != NULL: r3 = ctx->len
+		sasm.IfNotNull(asm.R8, SelftestReadCtxLen.Load(asm.R3, asm.R8)),
+		// r6 += ctx->len: long + ctx->len (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R3, sasm.S64, sasm.U64),
+		// return the sum of its integer arguments and of its context structs' integer fields, converted to s32
 		s.Ret(asm.R6),
 	)
 }
 
 // TestWritable implements int test_writable(struct selftest_writable_ctx *ctx):
-// it printks its name and integer arguments and returns 0 (it has no integer arguments).
+// it printks its name and integer arguments and returns the sum of its context structs' integer fields, converted to s32.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func TestWritable() asm.Instructions {
 	s := TestWritableSig
 	return sasm.Seq(
 		// count this call of test_writable
 		Calls.Count("test_writable"),
+		asm.Instructions{
+			// r7 = ctx, kept for after the printk
+			asm.Mov.Reg(asm.R7, asm.R1),
+		},
 		sasm.Printk("test_writable called\n"),
-		// return 0 (it has no integer arguments)
-		s.RetImm(0),
+		// r8 = ctx (struct selftest_writable_ctx *)
+		s.ArgFrom(asm.R8, asm.R7, 0),
+		asm.Instructions{
+			// r3 = 0, the field's value when ctx is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if ctx != NULL: r3 = ctx->early_ret
+		sasm.IfNotNull(asm.R8, SelftestWritableCtxEarlyRet.Load(asm.R3, asm.R8)),
+		asm.Instructions{
+			// r6 = ctx->early_ret: the sum
+			asm.Mov.Reg(asm.R6, asm.R3),
+		},
+		asm.Instructions{
+			// r3 = 0, the field's value when ctx is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if ctx != NULL: r3 = ctx->val
+		sasm.IfNotNull(asm.R8, SelftestWritableCtxVal.Load(asm.R3, asm.R8)),
+		// r6 += ctx->val: int + ctx->val (s32) is int
+		sasm.AddAs(asm.R6, asm.R3, sasm.S32, sasm.S32),
+		// return the sum of its context structs' integer fields, converted to s32
+		s.Ret(asm.R6),
 	)
 }
 

@@ -50,6 +50,19 @@ var Ops = &bpf.Ops{
 	},
 }
 
+// The fields of the context structs the callbacks take, for the bodies (Load), laid out
+// as the spec says; Load checks each one the programs use against the module's BTF.
+var (
+	// SelftestReadCtxOff is selftest_read_ctx.off (s64 at offset 8, read-only).
+	SelftestReadCtxOff = sasm.Field{Struct: "selftest_read_ctx", Member: "off", Offset: 8, Size: 8, Signed: true}
+	// SelftestReadCtxLen is selftest_read_ctx.len (u64 at offset 16, read-only).
+	SelftestReadCtxLen = sasm.Field{Struct: "selftest_read_ctx", Member: "len", Offset: 16, Size: 8}
+	// SelftestWritableCtxEarlyRet is selftest_writable_ctx.early_ret (u8 at offset 0, read-only).
+	SelftestWritableCtxEarlyRet = sasm.Field{Struct: "selftest_writable_ctx", Member: "early_ret", Offset: 0, Size: 1}
+	// SelftestWritableCtxVal is selftest_writable_ctx.val (s32 at offset 4, read-only).
+	SelftestWritableCtxVal = sasm.Field{Struct: "selftest_writable_ctx", Member: "val", Offset: 4, Size: 4, Signed: true}
+)
+
 // The callbacks' signatures, for loading arguments and returning values.
 var (
 	// Test1Sig is int test_1(void).

@@ -32,6 +32,13 @@ var Ops = &bpf.Ops{
 	},
 }
 
+// The fields of the context structs the callbacks take, for the bodies (Load), laid out
+// as the spec says; Load checks each one the programs use against the module's BTF.
+var (
+	// StArgsA is st_args.a (u64 at offset 0, read-only).
+	StArgsA = sasm.Field{Struct: "st_args", Member: "a", Offset: 0, Size: 8}
+)
+
 // The callbacks' signatures, for loading arguments and returning values.
 var (
 	// Test1Sig is int test_1(struct st_args *args).
