@@ -35,6 +35,12 @@ func TestHidCtxInVM(t *testing.T) {
 	files := []vm.File{{HostPath: loader, GuestPath: "/bin/loader"}}
 
 	trigger := o.TriggerPath()
+	argv := []string{"/bin/loader"}
+	var want []string
+	for _, c := range Calls(o) {
+		argv = append(argv, "--call", c.Line)
+		want = append(want, c.Want)
+	}
 	plan := Plan{Steps: []Step{
 		{Name: "set-kernel-owned", Argv: []string{"/bin/loader", "--once", "--set", "owner=1"}, WantExit: 1,
 			WantStderr: []string{"hidctx_ops.owner is set by the kernel, not the loader"}},
@@ -42,10 +48,26 @@ func TestHidCtxInVM(t *testing.T) {
 			"--set", "flags=0x8", "--set", "quirks=1"}, Background: "a", Ready: "triggering every"},
 		{Name: "data-read-back", Write: trigger, Data: "stamp 0 -1",
 			WantLines: []string{"stamp 4294967295", ".hid_id -3", ".flags 8", `.name "t1"`, ".quirks 1"}},
-		// 255 + -300 is int -45; + ctx->index (u32, 0: ctx is NULL) makes
-		// it unsigned int 4294967251, which s64 keeps
-		{Name: "sum-int-then-unsigned", Write: trigger, Data: "hw_request 255 -300", WantLines: []string{"hw_request 4294967251"}},
+		// 255 + -300 is int -45; + ctx->index (u32) makes it unsigned int
+		// 4294967252, and the other fields add 2+3-4+5+6+7 in unsigned
+		// int: 4294967271, which s64 keeps
+		{Name: "sum-int-then-unsigned", Write: trigger, Data: "hw_request {1 2 3 -4 5 6 7} 255 -300",
+			WantLines: []string{"hw_request 4294967271"}},
+		// the program reads the fields the trigger filled
+		{Name: "context-fields", Write: trigger, Data: "rdesc_fixup {1 2 3 4 5 6 7}", WantLines: []string{"rdesc_fixup 28"}},
+		{Name: "context-fewer", Write: trigger, Data: "rdesc_fixup { 10 20 }", WantLines: []string{"rdesc_fixup 30"}},
+		{Name: "context-empty", Write: trigger, Data: "rdesc_fixup {}", WantLines: []string{"rdesc_fixup 0"}},
+		{Name: "context-signed", Write: trigger, Data: "device_event {0 0 0 -1} 0", WantLines: []string{"device_event -1"}},
+		{Name: "context-too-many", Write: trigger, Data: "rdesc_fixup {1 2 3 4 5 6 7 8}", WantErrno: "EINVAL",
+			WantLines: []string{"error: rdesc_fixup: argument ctx: more values than its 7 integer fields"}},
+		{Name: "context-no-group", Write: trigger, Data: "rdesc_fixup 5", WantErrno: "EINVAL",
+			WantLines: []string{"error: rdesc_fixup: argument ctx: want {v1 v2 ...}, its 7 integer fields in order"}},
+		{Name: "context-unclosed", Write: trigger, Data: "rdesc_fixup {1 2", WantErrno: "EINVAL",
+			WantLines: []string{"error: rdesc_fixup: argument ctx: missing }"}},
+		{Name: "context-out-of-range", Write: trigger, Data: "hw_request {1 2 3 4 65536} 1 1", WantErrno: "ERANGE",
+			WantLines: []string{`error: hw_request: argument ctx.range.start: "65536" is not a number in [0, 65535]`}},
 		{Name: "loader-stops", Stop: "a", WantStderr: []string{"detached"}},
+		{Name: "calls", Argv: argv, WantStdout: want},
 		{Name: "name-too-long", Argv: []string{"/bin/loader", "--once", "--set", "name=0123456789abcdef"}, WantExit: 1,
 			WantStderr: []string{"char name[16] holds at most 15 and its NUL"}},
 		{Name: "rmmod", Rmmod: o.ModuleName()},

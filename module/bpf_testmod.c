@@ -350,25 +350,13 @@ static unsigned int bpf_testmod_base(const char *word)
 	return word[0] == '0' && (word[1] | 0x20) == 'x' ? 16 : 10;
 }
 
-/* Reads argument p of callback name off *args into *a. */
-static int bpf_testmod_parse(char **args, const char *name, const struct bpf_testmod_param *p,
+/* Reads the value of argument p of callback name from word into *a. */
+static int bpf_testmod_value(const char *word, const char *name, const struct bpf_testmod_param *p,
 			     union bpf_testmod_arg *a)
 {
-	const char *word;
 	bool b;
 	int err;
 
-	if (p->kind == BPF_TESTMOD_ARG_NONE)
-		return 0;
-	if (p->kind == BPF_TESTMOD_ARG_REST) {
-		a->str = *args ? strim(*args) : "";
-		*args = NULL;
-		return 0;
-	}
-	word = bpf_testmod_next_word(args);
-	if (!word)
-		return bpf_testmod_refuse(-EINVAL, "%s: missing argument %s",
-				name, p->name);
 	switch (p->kind) {
 	case BPF_TESTMOD_ARG_WORD:
 		a->str = word;
@@ -395,6 +383,26 @@ static int bpf_testmod_parse(char **args, const char *name, const struct bpf_tes
 			"%s: argument %s: \"%s\" is not a number in [%lld, %llu]",
 			name, p->name, word, p->min, p->max);
 	return 0;
+}
+
+/* Reads argument p of callback name off *args into *a. */
+static int bpf_testmod_parse(char **args, const char *name, const struct bpf_testmod_param *p,
+			     union bpf_testmod_arg *a)
+{
+	const char *word;
+
+	if (p->kind == BPF_TESTMOD_ARG_NONE)
+		return 0;
+	if (p->kind == BPF_TESTMOD_ARG_REST) {
+		a->str = *args ? strim(*args) : "";
+		*args = NULL;
+		return 0;
+	}
+	word = bpf_testmod_next_word(args);
+	if (!word)
+		return bpf_testmod_refuse(-EINVAL, "%s: missing argument %s",
+				name, p->name);
+	return bpf_testmod_value(word, name, p, a);
 }
 
 /* A line naming no callback: the tutorial's test_1(), test_2(10, 20), test_3(line, len). */

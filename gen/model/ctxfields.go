@@ -63,8 +63,8 @@ func contextFields(o *Ops) []Field {
 	seen := map[string]bool{}
 	for _, m := range o.Callbacks() {
 		for _, p := range m.Func.Params {
-			d := p.Type.DefinedStruct()
-			if d == nil || d.Name == "" || d.Kind != DefStruct || seen[d.Name] {
+			d := p.Type.ContextStruct()
+			if d == nil || seen[d.Name] {
 				continue
 			}
 			seen[d.Name] = true
@@ -81,4 +81,15 @@ func contextFields(o *Ops) []Field {
 // st (as Field.GoName).
 func FieldGoName(st, member string) string {
 	return GoName(strings.ReplaceAll(st+"."+member, ".", "_"))
+}
+
+// ContextStruct returns the definition of the struct a parameter of type
+// t points to when it is a context struct: a tagged struct the spec
+// defines (the trigger fills it from "{...}", its fields have
+// descriptors); else nil.
+func (t Type) ContextStruct() *TypeDef {
+	if d := t.DefinedStruct(); d != nil && d.Kind == DefStruct && d.Name != "" && t.Struct != "" {
+		return d
+	}
+	return nil
 }

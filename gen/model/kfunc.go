@@ -121,7 +121,7 @@ func (o *Ops) moduleSymbols() map[string]bool {
 	b, n := o.BaseName(), o.Name
 	out := map[string]bool{}
 	for _, s := range []string{"_module_init", "_module_exit", "_parse", "_call", "_record", "_next_word", "_base", "_other",
-		"_trigger", "_trigger_write", "_trigger_show", "_trigger_open", "_trigger_ops", "_show_links", "_show_data",
+		"_trigger", "_trigger_write", "_trigger_show", "_trigger_open", "_trigger_ops", "_show_links", "_show_data", "_value", "_parse_group",
 		"_callbacks", "_results", "_results_lock", "_kfunc_ids", "_kfunc_set", "_kfunc_filter", "_callback",
 		"_param", "_arg", "_arg_kind", "_ret_kind", "_result", "_accept", "_refusal", "_refuse", "_refused"} {
 		out[b+s] = true

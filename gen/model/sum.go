@@ -86,7 +86,7 @@ func SumSteps(f *Func) []SumStep {
 		}
 	}
 	for i, p := range f.Params {
-		if d := p.Type.DefinedStruct(); d != nil && d.Name != "" && d.Kind == DefStruct {
+		if d := p.Type.ContextStruct(); d != nil {
 			for _, l := range Leaves(d, true) {
 				add(SumStep{Param: i, Name: p.Name + "->" + l.Member, Type: l.Type, Struct: d.Name, Leaf: l})
 			}

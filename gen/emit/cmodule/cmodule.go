@@ -56,13 +56,19 @@ type cModule struct {
 	DataShows []cDataShow
 	// prototypes of the module's own functions whose length depends on
 	// the names, broken at 100 columns
-	InitMemberProto, ParseProto, WriteProto, OtherProto string
+	InitMemberProto, ParseProto, ValueProto, GroupProto, WriteProto, OtherProto string
+	// Groups: a callback takes a context struct, which the trigger fills
+	// from a "{v1 v2 ...}" group.
+	Groups bool
 	// ProcCreate is the statement that creates the trigger file.
 	ProcCreate string
 	// AssignSlot publishes an implementation in its slot (reg, update);
 	// Ready is the log line of a loaded module. Both broken at 100
 	// columns.
 	AssignSlot, Ready string
+	// ParseGroupCall is the trigger's call of its "{...}" parser, broken
+	// at 100 columns.
+	ParseGroupCall string
 	// Kfuncs are the kfuncs the module exports; Objs the object files of a
 	// module with kfuncs (its main file and the kfuncs file), Main the
 	// main file's name without .c, KfuncsFile the kfuncs file's.
@@ -117,6 +123,8 @@ type cMember struct {
 	// Ret is how the trigger shows the recorded return value.
 	Args []string
 	Ret  string
+	// Group: a context struct argument takes a "{...}" group.
+	Group bool
 }
 
 var (
@@ -145,10 +153,15 @@ func newCModule(o *model.Ops) *cModule {
 		"const struct btf_member *member", "void *kdata", "const void *udata")
 	v.ParseProto = cFunc("int ", base+"_parse", "char **args", "const char *name",
 		"const struct "+base+"_param *p", "union "+base+"_arg *a")
+	v.ValueProto = cFunc("int ", base+"_value", "const char *word", "const char *name",
+		"const struct "+base+"_param *p", "union "+base+"_arg *a")
+	v.GroupProto = cFunc("int ", base+"_parse_group", "char **args", "const char *name",
+		"const struct "+base+"_param *g", "union "+base+"_arg *a")
 	v.WriteProto = cFunc("ssize_t ", base+"_trigger_write", "struct file *file",
 		"const char __user *ubuf", "size_t count", "loff_t *ppos")
 	v.OtherProto = cFunc("int ", base+"_other", "unsigned int slot", "const char *line", "size_t len")
 
+	v.ParseGroupCall = wrap(24, "err = "+base+"_parse_group(", []string{"&args", "cb->name", "&cb->args[i]", "&a[i + 1]"}, ");")
 	v.AssignSlot = wrap(16, "rcu_assign_pointer(", []string{o.Name + "_slots[slot]", "(struct " + o.Name + " *)kdata"}, ");")
 	v.Ready = printCall(8, "pr_info(", "struct_ops type "+o.Name+" ready, trigger "+v.Trigger+`\n`, nil)
 	v.ProcCreate = wrap(8, base+"_trigger = proc_create(",
@@ -166,6 +179,13 @@ func newCModule(o *model.Ops) *cModule {
 	}
 	if hasKind(o, model.Opaque) {
 		v.Doc = append(v.Doc, "Structs passed by value are passed zeroed and take no word.")
+	}
+	if hasContextStruct(o) {
+		v.Doc = append(v.Doc, `A pointer to a struct the spec defines takes "{v1 v2 ...}" instead: the`,
+			"struct's integer fields in order (fewer values leave the others zero).")
+	}
+	if len(o.DataMembers()) > 0 {
+		v.Doc = append(v.Doc, `Reading also returns ".<member> <value>" for each data member the loader sets.`)
 	}
 	if v.Slots > 1 {
 		v.Doc = append(v.Doc,
@@ -228,7 +248,8 @@ func newCModule(o *model.Ops) *cModule {
 	}
 	for _, m := range o.Callbacks() {
 		v.Members = append(v.Members, newCMember(o, m, fwd))
-		v.MaxArgs = max(v.MaxArgs, len(m.Func.Params))
+		v.MaxArgs = max(v.MaxArgs, len(v.Members[len(v.Members)-1].Args))
+		v.Groups = v.Groups || v.Members[len(v.Members)-1].Group
 	}
 	v.StructDecls = cStructDecls(o, v.Members)
 	v.DataInits, v.DataShows = cDataMembers(o)
@@ -262,7 +283,7 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 	var stubParams, callArgs, logFmts, logArgs []string
 	for i, p := range f.Params {
 		stubParams = append(stubParams, p.Type.Decl(p.StubName()))
-		a := fmt.Sprintf("a[%d]", i)
+		a := fmt.Sprintf("a[%d]", len(cm.Args)) // its entry in the trigger's table
 		arg := func(kind string, rng ...string) string {
 			if rng == nil {
 				rng = []string{"0", "0"}
@@ -325,6 +346,12 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 				cm.Locals = append(cm.Locals, "struct cgroup *"+ref)
 				cm.Acquire = append(cm.Acquire, ref+" = task_dfl_cgroup(current);", "cgroup_get("+ref+");")
 				callArgs, logFmts = append(callArgs, ref), append(logFmts, "cgroup")
+			case p.Type.ContextStruct() != nil:
+				// a context struct: filled from "{v1 v2 ...}", on the stack
+				at := len(cm.Args) - 1
+				group := groupArgs(o, p, at, &cm)
+				cm.Args[at], cm.Group = group, true
+				callArgs, logFmts = append(callArgs, "&s_"+p.Name), append(logFmts, "{...}")
 			default:
 				callArgs, logFmts = append(callArgs, "NULL"), append(logFmts, "NULL")
 			}

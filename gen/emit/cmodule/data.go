@@ -2,6 +2,7 @@ package cmodule
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/structops/structops-gen/gen/model"
 )
@@ -73,4 +74,50 @@ func cDataMembers(o *model.Ops) ([]cDataInit, []cDataShow) {
 		}
 	}
 	return inits, shows
+}
+
+// groupArgs makes the trigger's entries of a context struct argument p
+// whose entry is at index at: the group's entry (its max is the number of
+// fields) and one per integer field (model.Leaves), and the statements
+// that fill the struct s_<p> from them. It returns the group's entry.
+func groupArgs(o *model.Ops, p model.Param, at int, cm *cMember) string {
+	up := strings.ToUpper(o.BaseName())
+	d := p.Type.ContextStruct()
+	leaves := model.Leaves(d, true)
+	s := "s_" + p.Name
+	cm.Locals = append(cm.Locals, fmt.Sprintf("struct %s %s = {}", p.Type.Struct, s))
+	for k, l := range leaves {
+		a := fmt.Sprintf("a[%d]", at+1+k)
+		name := p.Name + "." + l.Member
+		cast := l.Type.C
+		if l.Type.Bitwise {
+			cast = "__force " + cast
+		}
+		switch {
+		case l.Type.Kind == model.Bool:
+			cm.Args = append(cm.Args, fmt.Sprintf("{ %q, %s_ARG_BOOL, 0, 0 }", name, up))
+			cm.Acquire = append(cm.Acquire, fmt.Sprintf("%s.%s = %s.u;", s, l.Member, a))
+		case l.Type.Signed:
+			cm.Args = append(cm.Args, fmt.Sprintf("{ %q, %s_ARG_INT, %s, %s }", name, up,
+				minMacro[l.Type.Size], maxMacro[true][l.Type.Size]))
+			cm.Acquire = append(cm.Acquire, fmt.Sprintf("%s.%s = (%s)%s.s;", s, l.Member, cast, a))
+		default:
+			cm.Args = append(cm.Args, fmt.Sprintf("{ %q, %s_ARG_UINT, 0, %s }", name, up, maxMacro[false][l.Type.Size]))
+			cm.Acquire = append(cm.Acquire, fmt.Sprintf("%s.%s = (%s)%s.u;", s, l.Member, cast, a))
+		}
+	}
+	return fmt.Sprintf("{ %q, %s_ARG_GROUP, 0, %d }", p.Name, up, len(leaves))
+}
+
+// hasContextStruct reports whether a callback takes a context struct,
+// which the trigger fills from a "{...}" group.
+func hasContextStruct(o *model.Ops) bool {
+	for _, m := range o.Callbacks() {
+		for _, p := range m.Func.Params {
+			if p.Type.ContextStruct() != nil {
+				return true
+			}
+		}
+	}
+	return false
 }

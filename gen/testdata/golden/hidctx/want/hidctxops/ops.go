@@ -36,9 +36,9 @@ var Ops = &bpf.Ops{
 	},
 	Counts: Calls,
 	DemoCalls: []string{
-		"device_event 2",
-		"rdesc_fixup",
-		"hw_request 2 3",
+		"device_event {1 2 3 4 5 6 7} 2",
+		"rdesc_fixup {1 2 3 4 5 6 7}",
+		"hw_request {1 2 3 4 5 6 7} 2 3",
 		"stamp 1 2",
 	},
 }

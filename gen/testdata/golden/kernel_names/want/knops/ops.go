@@ -32,7 +32,7 @@ var Ops = &bpf.Ops{
 		"rx 3",
 		"tx_done 2",
 		"hash hello 2 3",
-		"stats",
+		"stats {1}",
 	},
 }
 

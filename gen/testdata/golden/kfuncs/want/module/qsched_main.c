@@ -363,25 +363,13 @@ static unsigned int qsched_base(const char *word)
 	return word[0] == '0' && (word[1] | 0x20) == 'x' ? 16 : 10;
 }
 
-/* Reads argument p of callback name off *args into *a. */
-static int qsched_parse(char **args, const char *name, const struct qsched_param *p,
+/* Reads the value of argument p of callback name from word into *a. */
+static int qsched_value(const char *word, const char *name, const struct qsched_param *p,
 			union qsched_arg *a)
 {
-	const char *word;
 	bool b;
 	int err;
 
-	if (p->kind == QSCHED_ARG_NONE)
-		return 0;
-	if (p->kind == QSCHED_ARG_REST) {
-		a->str = *args ? strim(*args) : "";
-		*args = NULL;
-		return 0;
-	}
-	word = qsched_next_word(args);
-	if (!word)
-		return qsched_refuse(-EINVAL, "%s: missing argument %s",
-				name, p->name);
 	switch (p->kind) {
 	case QSCHED_ARG_WORD:
 		a->str = word;
@@ -408,6 +396,26 @@ static int qsched_parse(char **args, const char *name, const struct qsched_param
 			"%s: argument %s: \"%s\" is not a number in [%lld, %llu]",
 			name, p->name, word, p->min, p->max);
 	return 0;
+}
+
+/* Reads argument p of callback name off *args into *a. */
+static int qsched_parse(char **args, const char *name, const struct qsched_param *p,
+			union qsched_arg *a)
+{
+	const char *word;
+
+	if (p->kind == QSCHED_ARG_NONE)
+		return 0;
+	if (p->kind == QSCHED_ARG_REST) {
+		a->str = *args ? strim(*args) : "";
+		*args = NULL;
+		return 0;
+	}
+	word = qsched_next_word(args);
+	if (!word)
+		return qsched_refuse(-EINVAL, "%s: missing argument %s",
+				name, p->name);
+	return qsched_value(word, name, p, a);
 }
 
 /* A line naming no callback. */

@@ -389,25 +389,13 @@ static unsigned int manyargs_base(const char *word)
 	return word[0] == '0' && (word[1] | 0x20) == 'x' ? 16 : 10;
 }
 
-/* Reads argument p of callback name off *args into *a. */
-static int manyargs_parse(char **args, const char *name, const struct manyargs_param *p,
+/* Reads the value of argument p of callback name from word into *a. */
+static int manyargs_value(const char *word, const char *name, const struct manyargs_param *p,
 			  union manyargs_arg *a)
 {
-	const char *word;
 	bool b;
 	int err;
 
-	if (p->kind == MANYARGS_ARG_NONE)
-		return 0;
-	if (p->kind == MANYARGS_ARG_REST) {
-		a->str = *args ? strim(*args) : "";
-		*args = NULL;
-		return 0;
-	}
-	word = manyargs_next_word(args);
-	if (!word)
-		return manyargs_refuse(-EINVAL, "%s: missing argument %s",
-				name, p->name);
 	switch (p->kind) {
 	case MANYARGS_ARG_WORD:
 		a->str = word;
@@ -434,6 +422,26 @@ static int manyargs_parse(char **args, const char *name, const struct manyargs_p
 			"%s: argument %s: \"%s\" is not a number in [%lld, %llu]",
 			name, p->name, word, p->min, p->max);
 	return 0;
+}
+
+/* Reads argument p of callback name off *args into *a. */
+static int manyargs_parse(char **args, const char *name, const struct manyargs_param *p,
+			  union manyargs_arg *a)
+{
+	const char *word;
+
+	if (p->kind == MANYARGS_ARG_NONE)
+		return 0;
+	if (p->kind == MANYARGS_ARG_REST) {
+		a->str = *args ? strim(*args) : "";
+		*args = NULL;
+		return 0;
+	}
+	word = manyargs_next_word(args);
+	if (!word)
+		return manyargs_refuse(-EINVAL, "%s: missing argument %s",
+				name, p->name);
+	return manyargs_value(word, name, p, a);
 }
 
 /* A line naming no callback. */

@@ -35,12 +35,12 @@ var Ops = &bpf.Ops{
 	},
 	Counts: Calls,
 	DemoCalls: []string{
-		"device_event 2 3",
-		"rdesc_fixup",
-		"hw_request 2 3 4 5",
-		"hw_output_report 2",
-		"raw_request 2 4 5 6 7 1",
-		"get_data 2 3",
+		"device_event {1 2 3 4} 2 3",
+		"rdesc_fixup {1 2 3 4}",
+		"hw_request {1 2 3 4} 2 3 4 5",
+		"hw_output_report {1 2 3 4} 2",
+		"raw_request {1 2 3 4} 2 4 5 6 7 1",
+		"get_data {1 2 3 4} 2 3",
 	},
 }
 

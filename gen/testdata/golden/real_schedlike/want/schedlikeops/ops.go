@@ -46,13 +46,13 @@ var Ops = &bpf.Ops{
 		"enqueue 2",
 		"dispatch 1",
 		"yield",
-		"cpu_acquire 1",
-		"cpu_release 1",
-		"init_task",
-		"cgroup_init",
+		"cpu_acquire 1 {}",
+		"cpu_release 1 {1}",
+		"init_task {1}",
+		"cgroup_init {1 2 3}",
 		"cgroup_set_bandwidth 2 3 4 5 6 1",
 		"init",
-		"exit",
+		"exit {1 2 3 4}",
 	},
 }
 

@@ -297,25 +297,13 @@ static unsigned int selftest_ops2_base(const char *word)
 	return word[0] == '0' && (word[1] | 0x20) == 'x' ? 16 : 10;
 }
 
-/* Reads argument p of callback name off *args into *a. */
-static int selftest_ops2_parse(char **args, const char *name, const struct selftest_ops2_param *p,
-			       union selftest_ops2_arg *a)
+/* Reads the value of argument p of callback name from word into *a. */
+static int selftest_ops2_value(const char *word, const char *name,
+			       const struct selftest_ops2_param *p, union selftest_ops2_arg *a)
 {
-	const char *word;
 	bool b;
 	int err;
 
-	if (p->kind == SELFTEST_OPS2_ARG_NONE)
-		return 0;
-	if (p->kind == SELFTEST_OPS2_ARG_REST) {
-		a->str = *args ? strim(*args) : "";
-		*args = NULL;
-		return 0;
-	}
-	word = selftest_ops2_next_word(args);
-	if (!word)
-		return selftest_ops2_refuse(-EINVAL, "%s: missing argument %s",
-				name, p->name);
 	switch (p->kind) {
 	case SELFTEST_OPS2_ARG_WORD:
 		a->str = word;
@@ -342,6 +330,26 @@ static int selftest_ops2_parse(char **args, const char *name, const struct selft
 			"%s: argument %s: \"%s\" is not a number in [%lld, %llu]",
 			name, p->name, word, p->min, p->max);
 	return 0;
+}
+
+/* Reads argument p of callback name off *args into *a. */
+static int selftest_ops2_parse(char **args, const char *name, const struct selftest_ops2_param *p,
+			       union selftest_ops2_arg *a)
+{
+	const char *word;
+
+	if (p->kind == SELFTEST_OPS2_ARG_NONE)
+		return 0;
+	if (p->kind == SELFTEST_OPS2_ARG_REST) {
+		a->str = *args ? strim(*args) : "";
+		*args = NULL;
+		return 0;
+	}
+	word = selftest_ops2_next_word(args);
+	if (!word)
+		return selftest_ops2_refuse(-EINVAL, "%s: missing argument %s",
+				name, p->name);
+	return selftest_ops2_value(word, name, p, a);
 }
 
 /* A line naming no callback. */

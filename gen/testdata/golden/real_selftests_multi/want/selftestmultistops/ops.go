@@ -28,7 +28,7 @@ var Ops = &bpf.Ops{
 	},
 	Counts: Calls,
 	DemoCalls: []string{
-		"test_1",
+		"test_1 {1}",
 	},
 }
 

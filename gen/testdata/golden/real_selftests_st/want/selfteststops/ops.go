@@ -29,9 +29,9 @@ var Ops = &bpf.Ops{
 	},
 	Counts: Calls,
 	DemoCalls: []string{
-		"test_prologue",
-		"test_epilogue",
-		"test_pro_epilogue",
+		"test_prologue {1}",
+		"test_epilogue {1}",
+		"test_pro_epilogue {1}",
 	},
 }
 

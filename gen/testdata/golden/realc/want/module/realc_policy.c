@@ -641,25 +641,13 @@ static unsigned int realc_policy_base(const char *word)
 	return word[0] == '0' && (word[1] | 0x20) == 'x' ? 16 : 10;
 }
 
-/* Reads argument p of callback name off *args into *a. */
-static int realc_policy_parse(char **args, const char *name, const struct realc_policy_param *p,
-			      union realc_policy_arg *a)
+/* Reads the value of argument p of callback name from word into *a. */
+static int realc_policy_value(const char *word, const char *name,
+			      const struct realc_policy_param *p, union realc_policy_arg *a)
 {
-	const char *word;
 	bool b;
 	int err;
 
-	if (p->kind == REALC_POLICY_ARG_NONE)
-		return 0;
-	if (p->kind == REALC_POLICY_ARG_REST) {
-		a->str = *args ? strim(*args) : "";
-		*args = NULL;
-		return 0;
-	}
-	word = realc_policy_next_word(args);
-	if (!word)
-		return realc_policy_refuse(-EINVAL, "%s: missing argument %s",
-				name, p->name);
 	switch (p->kind) {
 	case REALC_POLICY_ARG_WORD:
 		a->str = word;
@@ -686,6 +674,26 @@ static int realc_policy_parse(char **args, const char *name, const struct realc_
 			"%s: argument %s: \"%s\" is not a number in [%lld, %llu]",
 			name, p->name, word, p->min, p->max);
 	return 0;
+}
+
+/* Reads argument p of callback name off *args into *a. */
+static int realc_policy_parse(char **args, const char *name, const struct realc_policy_param *p,
+			      union realc_policy_arg *a)
+{
+	const char *word;
+
+	if (p->kind == REALC_POLICY_ARG_NONE)
+		return 0;
+	if (p->kind == REALC_POLICY_ARG_REST) {
+		a->str = *args ? strim(*args) : "";
+		*args = NULL;
+		return 0;
+	}
+	word = realc_policy_next_word(args);
+	if (!word)
+		return realc_policy_refuse(-EINVAL, "%s: missing argument %s",
+				name, p->name);
+	return realc_policy_value(word, name, p, a);
 }
 
 /* A line naming no callback. */

@@ -396,24 +396,13 @@ static unsigned int refs_base(const char *word)
 	return word[0] == '0' && (word[1] | 0x20) == 'x' ? 16 : 10;
 }
 
-/* Reads argument p of callback name off *args into *a. */
-static int refs_parse(char **args, const char *name, const struct refs_param *p, union refs_arg *a)
+/* Reads the value of argument p of callback name from word into *a. */
+static int refs_value(const char *word, const char *name, const struct refs_param *p,
+		      union refs_arg *a)
 {
-	const char *word;
 	bool b;
 	int err;
 
-	if (p->kind == REFS_ARG_NONE)
-		return 0;
-	if (p->kind == REFS_ARG_REST) {
-		a->str = *args ? strim(*args) : "";
-		*args = NULL;
-		return 0;
-	}
-	word = refs_next_word(args);
-	if (!word)
-		return refs_refuse(-EINVAL, "%s: missing argument %s",
-				name, p->name);
 	switch (p->kind) {
 	case REFS_ARG_WORD:
 		a->str = word;
@@ -440,6 +429,25 @@ static int refs_parse(char **args, const char *name, const struct refs_param *p,
 			"%s: argument %s: \"%s\" is not a number in [%lld, %llu]",
 			name, p->name, word, p->min, p->max);
 	return 0;
+}
+
+/* Reads argument p of callback name off *args into *a. */
+static int refs_parse(char **args, const char *name, const struct refs_param *p, union refs_arg *a)
+{
+	const char *word;
+
+	if (p->kind == REFS_ARG_NONE)
+		return 0;
+	if (p->kind == REFS_ARG_REST) {
+		a->str = *args ? strim(*args) : "";
+		*args = NULL;
+		return 0;
+	}
+	word = refs_next_word(args);
+	if (!word)
+		return refs_refuse(-EINVAL, "%s: missing argument %s",
+				name, p->name);
+	return refs_value(word, name, p, a);
 }
 
 /* A line naming no callback. */

@@ -465,25 +465,13 @@ static unsigned int stackargs_base(const char *word)
 	return word[0] == '0' && (word[1] | 0x20) == 'x' ? 16 : 10;
 }
 
-/* Reads argument p of callback name off *args into *a. */
-static int stackargs_parse(char **args, const char *name, const struct stackargs_param *p,
+/* Reads the value of argument p of callback name from word into *a. */
+static int stackargs_value(const char *word, const char *name, const struct stackargs_param *p,
 			   union stackargs_arg *a)
 {
-	const char *word;
 	bool b;
 	int err;
 
-	if (p->kind == STACKARGS_ARG_NONE)
-		return 0;
-	if (p->kind == STACKARGS_ARG_REST) {
-		a->str = *args ? strim(*args) : "";
-		*args = NULL;
-		return 0;
-	}
-	word = stackargs_next_word(args);
-	if (!word)
-		return stackargs_refuse(-EINVAL, "%s: missing argument %s",
-				name, p->name);
 	switch (p->kind) {
 	case STACKARGS_ARG_WORD:
 		a->str = word;
@@ -510,6 +498,26 @@ static int stackargs_parse(char **args, const char *name, const struct stackargs
 			"%s: argument %s: \"%s\" is not a number in [%lld, %llu]",
 			name, p->name, word, p->min, p->max);
 	return 0;
+}
+
+/* Reads argument p of callback name off *args into *a. */
+static int stackargs_parse(char **args, const char *name, const struct stackargs_param *p,
+			   union stackargs_arg *a)
+{
+	const char *word;
+
+	if (p->kind == STACKARGS_ARG_NONE)
+		return 0;
+	if (p->kind == STACKARGS_ARG_REST) {
+		a->str = *args ? strim(*args) : "";
+		*args = NULL;
+		return 0;
+	}
+	word = stackargs_next_word(args);
+	if (!word)
+		return stackargs_refuse(-EINVAL, "%s: missing argument %s",
+				name, p->name);
+	return stackargs_value(word, name, p, a);
 }
 
 /* A line naming no callback. */

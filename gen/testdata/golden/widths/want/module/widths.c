@@ -648,25 +648,13 @@ static unsigned int widths_base(const char *word)
 	return word[0] == '0' && (word[1] | 0x20) == 'x' ? 16 : 10;
 }
 
-/* Reads argument p of callback name off *args into *a. */
-static int widths_parse(char **args, const char *name, const struct widths_param *p,
+/* Reads the value of argument p of callback name from word into *a. */
+static int widths_value(const char *word, const char *name, const struct widths_param *p,
 			union widths_arg *a)
 {
-	const char *word;
 	bool b;
 	int err;
 
-	if (p->kind == WIDTHS_ARG_NONE)
-		return 0;
-	if (p->kind == WIDTHS_ARG_REST) {
-		a->str = *args ? strim(*args) : "";
-		*args = NULL;
-		return 0;
-	}
-	word = widths_next_word(args);
-	if (!word)
-		return widths_refuse(-EINVAL, "%s: missing argument %s",
-				name, p->name);
 	switch (p->kind) {
 	case WIDTHS_ARG_WORD:
 		a->str = word;
@@ -693,6 +681,26 @@ static int widths_parse(char **args, const char *name, const struct widths_param
 			"%s: argument %s: \"%s\" is not a number in [%lld, %llu]",
 			name, p->name, word, p->min, p->max);
 	return 0;
+}
+
+/* Reads argument p of callback name off *args into *a. */
+static int widths_parse(char **args, const char *name, const struct widths_param *p,
+			union widths_arg *a)
+{
+	const char *word;
+
+	if (p->kind == WIDTHS_ARG_NONE)
+		return 0;
+	if (p->kind == WIDTHS_ARG_REST) {
+		a->str = *args ? strim(*args) : "";
+		*args = NULL;
+		return 0;
+	}
+	word = widths_next_word(args);
+	if (!word)
+		return widths_refuse(-EINVAL, "%s: missing argument %s",
+				name, p->name);
+	return widths_value(word, name, p, a);
 }
 
 /* A line naming no callback. */
