@@ -37,6 +37,9 @@ const (
 	KindBool             // bool / _Bool: 1 byte, 0 or 1
 	KindInt              // char and the integer types, 1, 2, 4 or 8 bytes
 	KindPtr              // any pointer: 8 bytes
+	// KindRecord is a struct or union passed by value, 1 to 16 bytes:
+	// it takes (size+7)/8 slots of the ctx (arguments only).
+	KindRecord
 )
 
 func (k Kind) String() string {
@@ -49,6 +52,8 @@ func (k Kind) String() string {
 		return "int"
 	case KindPtr:
 		return "ptr"
+	case KindRecord:
+		return "record"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -75,6 +80,17 @@ var (
 	Ptr  = Type{Kind: KindPtr, Size: 8}
 )
 
+// Record is the type of a struct or union of size bytes passed by value.
+func Record(size int) Type { return Type{Kind: KindRecord, Size: size} }
+
+// slots is how many 8-byte ctx slots an argument of type t takes.
+func (t Type) slots() int {
+	if t.Kind == KindRecord {
+		return (t.Size + 7) / 8
+	}
+	return 1
+}
+
 func (t Type) String() string {
 	switch t.Kind {
 	case KindInt:
@@ -84,6 +100,8 @@ func (t Type) String() string {
 		return fmt.Sprintf("u%d", t.Size*8)
 	case KindVoid, KindBool, KindPtr:
 		return t.Kind.String()
+	case KindRecord:
+		return fmt.Sprintf("record%d", t.Size)
 	}
 	return fmt.Sprintf("Type{%d %d %v}", int(t.Kind), t.Size, t.Signed)
 }
@@ -101,6 +119,8 @@ func (t Type) check(what string) {
 		ok = t.Size == 1 || t.Size == 2 || t.Size == 4 || t.Size == 8
 	case KindPtr:
 		ok = t.Size == 8 && !t.Signed
+	case KindRecord:
+		ok = t.Size >= 1 && t.Size <= 16 && !t.Signed
 	}
 	if !ok {
 		misuse("", "%s: invalid type %s", what, t)
@@ -121,7 +141,8 @@ func memSize(n int) asm.Size {
 }
 
 // Sig is a callback signature. R1 holds the ctx, an array of u64, one slot
-// per argument, argument n at offset 8*n.
+// per argument (two for a struct of 9 to 16 bytes passed by value), so
+// argument n is at offset 8 * (the slots of the arguments before it).
 type Sig struct {
 	Name   string // the callback (ops member) name, for messages
 	Return Type
@@ -155,10 +176,12 @@ func (s Sig) ArgFrom(dst, ctx asm.Register, n int) asm.Instructions {
 	}
 	t := s.Args[n]
 	t.check(fmt.Sprintf("%s argument %d", s.Name, n))
-	off := int16(8 * n)
+	off := int16(8 * s.Slot(n))
 	switch {
 	case t.Kind == KindVoid:
 		misuse(s.Name, "argument %d is void", n)
+	case t.Kind == KindRecord:
+		misuse(s.Name, "argument %d is a struct passed by value: read its fields with ArgField", n)
 	case t.Size == 8:
 		// dst = *(u64 *)(ctx + 8n): pointer or 64-bit integer
 		return at(asm.Instructions{asm.LoadMem(dst, ctx, off, asm.DWord)})
@@ -168,6 +191,42 @@ func (s Sig) ArgFrom(dst, ctx asm.Register, n int) asm.Instructions {
 	}
 	// dst = *(u8/u16/u32 *)(ctx + 8n), zero-extended to 64 bits
 	return at(asm.Instructions{asm.LoadMem(dst, ctx, off, memSize(t.Size))})
+}
+
+// Slot is the index of argument n's first 8-byte slot in the ctx: the
+// slots the arguments before it take.
+func (s Sig) Slot(n int) int {
+	slot := 0
+	for i := 0; i < n && i < len(s.Args); i++ {
+		slot += s.Args[i].slots()
+	}
+	return slot
+}
+
+// Slots is how many ctx slots the arguments take.
+func (s Sig) Slots() int { return s.Slot(len(s.Args)) }
+
+// ArgField loads the field at byte offset off (size bytes, signed or not)
+// of argument n, a struct passed by value, from the ctx in R1 into dst,
+// extended to 64 bits: a narrow load at its place in the argument's slots
+// (the verifier accepts it when off is a multiple of size).
+func (s Sig) ArgField(dst asm.Register, n, off, size int, signed bool) asm.Instructions {
+	if n < 0 || n >= len(s.Args) {
+		misuse(s.Name, "argument %d out of range (%d arguments)", n, len(s.Args))
+	}
+	t := s.Args[n]
+	t.check(fmt.Sprintf("%s argument %d", s.Name, n))
+	if t.Kind != KindRecord {
+		misuse(s.Name, "argument %d is %s, not a struct passed by value: read it with Arg", n, t)
+	}
+	if size != 1 && size != 2 && size != 4 && size != 8 || off < 0 || off+size > t.Size || off%size != 0 {
+		misuse(s.Name, "argument %d: a %d-byte field at offset %d of a %d-byte struct: want 1, 2, 4 or 8 bytes at a multiple of the size, inside the struct", n, size, off, t.Size)
+	}
+	o := int16(8*s.Slot(n) + off)
+	if signed && size < 8 {
+		return at(asm.Instructions{asm.LoadMemSX(dst, asm.R1, o, memSize(size))})
+	}
+	return at(asm.Instructions{asm.LoadMem(dst, asm.R1, o, memSize(size))})
 }
 
 // Ret sets R0 to src converted to the return type and exits:

@@ -422,6 +422,11 @@ func rawSasmType(r *btfx.Raw, id btfx.TypeID) (sasm.Type, error) {
 		return sasm.Type{Kind: sasm.KindInt, Size: int(t.SizeOrType), Signed: t.KindFlag}, nil
 	case btfx.KindPtr:
 		return sasm.Ptr, nil
+	case btfx.KindStruct, btfx.KindUnion:
+		// by value: the kernel passes at most 16 bytes
+		if t.SizeOrType >= 1 && t.SizeOrType <= 16 {
+			return sasm.Record(int(t.SizeOrType)), nil
+		}
 	}
 	return sasm.Type{Kind: -1}, nil
 }

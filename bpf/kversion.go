@@ -99,14 +99,15 @@ func compareKernel(ops *Ops, release string) error {
 }
 
 // stackArgs lists the callbacks of a generated module (one with a
-// trigger) that take more than 6 arguments, so some on the stack.
+// trigger) whose arguments take more than 6 slots (a struct of 9 to 16
+// bytes two), so some travel on the stack.
 func stackArgs(ops *Ops) []string {
 	if !ops.HasTrigger() {
 		return nil
 	}
 	var out []string
 	for _, m := range ops.Members {
-		if m.Sig != nil && len(m.Sig.Args) > 6 {
+		if m.Sig != nil && m.Sig.Slots() > 6 {
 			out = append(out, m.Name)
 		}
 	}

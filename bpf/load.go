@@ -248,8 +248,16 @@ func sasmType(t btf.Type) sasm.Type {
 		return sasm.Type{Kind: sasm.KindInt, Size: int(u.Size), Signed: u.Signed}
 	case *btf.Pointer:
 		return sasm.Ptr
+	case *btf.Struct:
+		if u.Size >= 1 && u.Size <= 16 {
+			return sasm.Record(int(u.Size))
+		}
+	case *btf.Union:
+		if u.Size >= 1 && u.Size <= 16 {
+			return sasm.Record(int(u.Size))
+		}
 	}
-	return sasm.Type{Kind: -1} // a struct or union by value: never equal to a spec's type
+	return sasm.Type{Kind: -1} // a struct or union by value over 16 bytes: never equal to a spec's type
 }
 
 // sigString renders a signature with the asm layer's type names:

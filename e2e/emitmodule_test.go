@@ -22,22 +22,19 @@ import (
 // again (a fixed point). It builds modules only; no VM boots.
 func TestEmitModuleRoundTrip(t *testing.T) {
 	k := kernel(t)
-	specs := map[string]string{"default": ""}
-	hs, _ := filepath.Glob("../gen/testdata/headers/*.h")
-	for _, h := range hs {
-		specs[strings.TrimSuffix(filepath.Base(h), ".h")] = h
-	}
+	specs := goldenHeaderSpecs(t)
+	specs["default"] = gen.Spec{}
 	// and constructs no golden spec has
-	specs["emitdefs"] = "testdata/emitdefs.h"
+	specs["emitdefs"] = gen.Spec{Header: "testdata/emitdefs.h"}
 	work := t.TempDir()
-	for name, header := range specs {
+	for name, spec := range specs {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var s stack
-			if strings.HasPrefix(header, "testdata/") {
-				s = generated(t, name, header)
+			if strings.HasPrefix(spec.Header, "testdata/") {
+				s = generated(t, name, spec.Header)
 			} else {
-				s = goldenStack(t, name, header)
+				s = goldenStackSpec(t, name, spec)
 			}
 			bk, opts := k, vm.BuildOptions{W1: true}
 			if why := tooNew(s.ops, k); why != "" {

@@ -31,6 +31,8 @@ type goldenCase struct {
 	// from the options file
 	btf, ops string
 	set      []string
+	// include: -I directories for the header's quoted includes
+	include []string
 }
 
 func goldenCases(t *testing.T) []goldenCase {
@@ -45,7 +47,9 @@ func goldenCases(t *testing.T) []goldenCase {
 	if len(cases) < 4 {
 		t.Fatalf("want the default and at least three header specs, have %d cases", len(cases))
 	}
-	// testdata/golden/<name>/options: the built-in spec with options
+	// testdata/golden/<name>/options: the built-in spec with options, a
+	// type read from BTF, or a header outside testdata/headers/*.h (the
+	// real-like ones, with --ops and -I)
 	opts, err := filepath.Glob("testdata/golden/*/options")
 	if err != nil {
 		t.Fatal(err)
@@ -69,8 +73,12 @@ func goldenCases(t *testing.T) []goldenCase {
 				c.ops = v
 			case "set":
 				c.set = append(c.set, v)
+			case "header":
+				c.header = v
+			case "include":
+				c.include = append(c.include, v)
 			default:
-				t.Fatalf("%s: %q: want instances=N, btf=PATH, ops=NAME or set=MEMBER=VALUE", p, ln)
+				t.Fatalf("%s: %q: want instances=N, btf=PATH, header=PATH, include=DIR, ops=NAME or set=MEMBER=VALUE", p, ln)
 			}
 		}
 		cases = append(cases, c)
@@ -79,7 +87,7 @@ func goldenCases(t *testing.T) []goldenCase {
 }
 
 func (c goldenCase) spec() Spec {
-	return Spec{Header: c.header, Instances: c.instances, BTF: c.btf, Ops: c.ops, Set: c.set}
+	return Spec{Header: c.header, IncludeDirs: c.include, Instances: c.instances, BTF: c.btf, Ops: c.ops, Set: c.set}
 }
 
 func (c goldenCase) render(t *testing.T) output.Files {

@@ -53,6 +53,9 @@ type Type struct {
 	// enum) of an Int whose C type is an enum; its Size and Signed follow
 	// GCC's choice of the enum's integer type.
 	Enum string
+	// Typedef names the spec's typedef of an Int (typedef u32 handle_t;),
+	// which the C spells it by once the module defines it.
+	Typedef string
 	// Bitwise: the C type is a __bitwise typedef (gfp_t, __be32): the
 	// module converts an integer to it with a __force cast (sparse).
 	Bitwise bool

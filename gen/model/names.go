@@ -40,7 +40,7 @@ func IsIdent(s string) bool {
 }
 
 // CheckName checks a member or parameter name (what says which): a portable
-// C identifier and no C or Go keyword. The error is an *Error of kind
+// C identifier, no C keyword and, for a member, no Go keyword. The error is an *Error of kind
 // ErrName without a position; clashes after GoName are Validate's.
 func CheckName(name, what string) error {
 	msg := ""
@@ -51,7 +51,9 @@ func CheckName(name, what string) error {
 		msg = fmt.Sprintf("%s name %q is not a portable C identifier (letters, digits and _ only): rename it", what, name)
 	case cKeywords[name]:
 		msg = fmt.Sprintf("%s name %s is a C keyword: rename it", what, name)
-	case token.IsKeyword(name):
+	case token.IsKeyword(name) && what != "parameter":
+		// a parameter's name appears in the generated Go only in
+		// comments and strings (a kfunc's Go parameters escape it)
 		msg = fmt.Sprintf("%s name %s is a Go keyword: rename it (the generated Go code uses it as an identifier)", what, name)
 	default:
 		return nil

@@ -24,6 +24,9 @@ const (
 	// 7.3 they arrive right (TestStackArgsSeries2InVM). So a module with
 	// such a callback requires StackArgsSince.
 	MaxRegArgs = 6
+	// MaxByValue is the largest struct or union the kernel passes to a
+	// BPF program by value (btf_distill_func_proto: two registers).
+	MaxByValue = 16
 )
 
 // StackArgsSince is the oldest kernel a generated module whose callbacks
@@ -32,20 +35,30 @@ const (
 // measured).
 var StackArgsSince = [3]int{7, 3, 0}
 
-// StackArgs lists the callbacks of a generated module that take more
-// than MaxRegArgs arguments, as "member (N arguments)"; nil for kernel
-// types, whose kernel decides.
+// StackArgs lists the callbacks of a generated module whose arguments
+// take more than MaxRegArgs slots (Func.Slots), as "member (N
+// arguments)"; nil for kernel types, whose kernel decides.
 func (o *Ops) StackArgs() []string {
 	if o.Kernel {
 		return nil
 	}
 	var out []string
 	for _, m := range o.Callbacks() {
-		if n := len(m.Func.Params); n > MaxRegArgs {
+		if n := m.Func.Slots(); n > MaxRegArgs {
 			out = append(out, fmt.Sprintf("%s (%d arguments)", m.Name, n))
 		}
 	}
 	return out
+}
+
+// Slots is how many 8-byte registers or stack slots the arguments take
+// on x86-64: one each, two for a struct of 9 to 16 bytes by value.
+func (f *Func) Slots() int {
+	n := 0
+	for _, p := range f.Params {
+		n += max(1, (p.Type.Size+7)/8)
+	}
+	return n
 }
 
 // Validate checks that the model is something every emitter can render and
@@ -137,8 +150,13 @@ func validateFunc(o *Ops, m *Member, bad func(*Member, string, ...any)) {
 		checkName(o, m, p.Name, "parameter", seen, bad)
 		switch p.Type.Kind {
 		case Bool, Int, CharPtr, StructPtr, Ptr:
+		case Opaque:
+			if p.Type.Size < 1 || p.Type.Size > MaxByValue {
+				bad(m, "parameter %s is %s by value, %d bytes: the kernel passes a struct of at most %d bytes by value to BPF (btf_distill_func_proto): pass a pointer",
+					p.Name, p.Type.Describe(), p.Type.Size, MaxByValue)
+			}
 		default:
-			bad(m, "parameter %s has type %s: parameters are bool, integers, const char *, struct pointers or opaque pointers", p.Name, p.Type.Describe())
+			bad(m, "parameter %s has type %s: parameters are bool, integers, const char *, pointers or structs of at most %d bytes", p.Name, p.Type.Describe(), MaxByValue)
 		}
 		if p.Nullable && !p.Type.IsPointer() {
 			bad(m, "parameter %s is marked __nullable but is not a pointer", p.Name)

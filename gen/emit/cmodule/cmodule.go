@@ -62,6 +62,13 @@ type cModule struct {
 	Groups bool
 	// ProcCreate is the statement that creates the trigger file.
 	ProcCreate string
+	// AssignSlot publishes an implementation in its slot (reg, update);
+	// Ready is the log line of a loaded module. Both broken at 100
+	// columns.
+	AssignSlot, Ready string
+	// ParseGroupCall is the trigger's call of its "{...}" parser, broken
+	// at 100 columns.
+	ParseGroupCall string
 	// Kfuncs are the kfuncs the module exports; Objs the object files of a
 	// module with kfuncs (its main file and the kfuncs file), Main the
 	// main file's name without .c, KfuncsFile the kfuncs file's.
@@ -128,78 +135,6 @@ var (
 	}
 )
 
-// width is the number of columns s takes starting at column col, tabs
-// advancing to the next multiple of 8.
-func width(col int, s string) int {
-	for _, r := range s {
-		if r == '\t' {
-			col = col/8*8 + 8
-		} else {
-			col++
-		}
-	}
-	return col
-}
-
-// indent returns the tabs and spaces that reach column col.
-func indent(col int) string { return strings.Repeat("\t", col/8) + strings.Repeat(" ", col%8) }
-
-// wrap lays out head, then parts separated by ", ", then tail, starting at
-// column col (head already placed there, e.g. after a tab). A part that
-// would cross maxCols starts a new line aligned with the column after
-// head, as the kernel aligns the arguments of a call or prototype with
-// its opening parenthesis.
-func wrap(col int, head string, parts []string, tail string) string {
-	if len(parts) == 0 {
-		return head + tail
-	}
-	var b strings.Builder
-	b.WriteString(head)
-	start := width(col, head)
-	cur := start
-	for i, p := range parts {
-		tok := p + ","
-		if i == len(parts)-1 {
-			tok = p + tail
-		}
-		if i > 0 {
-			if width(cur, " "+tok) > maxCols {
-				b.WriteString("\n" + indent(start))
-				cur = start
-			} else {
-				b.WriteString(" ")
-				cur++
-			}
-		}
-		b.WriteString(tok)
-		cur = width(cur, tok)
-	}
-	return b.String()
-}
-
-// fill breaks text into the lines of a block comment (" * " before each)
-// at spaces, each line at most 100 columns.
-func fill(text string) []string {
-	var lines []string
-	line := ""
-	for _, w := range strings.Fields(text) {
-		if line != "" && len(" * "+line+" "+w) > maxCols {
-			lines, line = append(lines, line), ""
-		}
-		if line != "" {
-			line += " "
-		}
-		line += w
-	}
-	return append(lines, line)
-}
-
-// cFunc is the prototype "static <ret><name>(<params>)" broken at 100
-// columns; ret ends in a space or a '*'.
-func cFunc(ret, name string, params ...string) string {
-	return wrap(0, "static "+ret+name+"(", params, ")")
-}
-
 func newCModule(o *model.Ops) *cModule {
 	base, mod := o.BaseName(), o.ModuleName()
 	v := &cModule{
@@ -226,6 +161,9 @@ func newCModule(o *model.Ops) *cModule {
 		"const char __user *ubuf", "size_t count", "loff_t *ppos")
 	v.OtherProto = cFunc("int ", base+"_other", "unsigned int slot", "const char *line", "size_t len")
 
+	v.ParseGroupCall = wrap(24, "err = "+base+"_parse_group(", []string{"&args", "cb->name", "&cb->args[i]", "&a[i + 1]"}, ");")
+	v.AssignSlot = wrap(16, "rcu_assign_pointer(", []string{o.Name + "_slots[slot]", "(struct " + o.Name + " *)kdata"}, ");")
+	v.Ready = printCall(8, "pr_info(", "struct_ops type "+o.Name+" ready, trigger "+v.Trigger+`\n`, nil)
 	v.ProcCreate = wrap(8, base+"_trigger = proc_create(",
 		[]string{`"` + v.TriggerName + `"`, "0600", "NULL", "&" + base + "_trigger_ops"}, ");")
 
@@ -236,8 +174,11 @@ func newCModule(o *model.Ops) *cModule {
 		"struct pointer arguments are passed as NULL and take no word), and",
 		`reading returns "<member> <return value>" for the last call of each.`,
 	}
-	if hasOpaquePtr(o) {
+	if hasKind(o, model.Ptr) {
 		v.Doc = append(v.Doc, "Other pointer arguments get the address of a zeroed 64-byte buffer and take", "no word.")
+	}
+	if hasKind(o, model.Opaque) {
+		v.Doc = append(v.Doc, "Structs passed by value are passed zeroed and take no word.")
 	}
 	if hasContextStruct(o) {
 		v.Doc = append(v.Doc, `A pointer to a struct the spec defines takes "{v1 v2 ...}" instead: the`,
@@ -321,65 +262,11 @@ func newCModule(o *model.Ops) *cModule {
 	return v
 }
 
-// printCall is a printk-like call head(FORMAT, args...) starting at
-// column col, broken at 100 columns. A format too long for one line is
-// split after its ", " into adjacent string literals, one a line, aligned
-// after head (C joins them); the arguments follow on their own lines.
-func printCall(col int, head, format string, args []string) string {
-	one := wrap(col, head, append([]string{`"` + format + `"`}, args...), ");")
-	start := width(col, head)
-	if first, _, _ := strings.Cut(one, "\n"); width(col, first) <= maxCols {
-		return one
-	}
-	var pieces []string
-	cur := ""
-	for _, w := range strings.SplitAfter(format, ", ") {
-		if cur != "" && width(start, `"`+cur+w+`",`) > maxCols {
-			pieces, cur = append(pieces, cur), ""
-		}
-		cur += w
-	}
-	pieces = append(pieces, cur)
-	var b strings.Builder
-	b.WriteString(head)
-	for i, p := range pieces {
-		if i > 0 {
-			b.WriteString("\n" + indent(start))
-		}
-		b.WriteString(`"` + p + `"`)
-	}
-	if len(args) == 0 {
-		b.WriteString(");")
-		return b.String()
-	}
-	b.WriteString(",\n" + indent(start) + wrap(start, "", args, ");"))
-	return b.String()
-}
-
-// forward records the struct tag a struct pointer type names, for the
-// header's forward declarations (a pointer to a typedef'd anonymous struct
-// names none: the typedef is defined in full).
-func forward(fwd map[string]bool, t model.Type) {
-	if t.Kind == model.StructPtr && t.Struct != "" && strings.Contains(t.C, "struct "+t.Struct) {
-		fwd[t.Struct] = true
-	}
-}
-
-// toInt converts the C expression x of type t to the integer type to:
-// a __force cast for a __bitwise type (sparse refuses a plain one).
-func toInt(t model.Type, to, x string) string {
-	if t.Bitwise {
-		return "(__force " + to + ")" + x
-	}
-	return "(" + to + ")" + x
-}
-
-// hasOpaquePtr reports whether a callback takes an opaque pointer (void *,
-// u64 *).
-func hasOpaquePtr(o *model.Ops) bool {
+// hasKind reports whether a callback takes a parameter of kind k.
+func hasKind(o *model.Ops, k model.Kind) bool {
 	for _, m := range o.Callbacks() {
 		for _, p := range m.Func.Params {
-			if p.Type.Kind == model.Ptr {
+			if p.Type.Kind == k {
 				return true
 			}
 		}
@@ -430,6 +317,12 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 			}
 			callArgs = append(callArgs, a+".str")
 			logFmts, logArgs = append(logFmts, `\"%s\"`), append(logArgs, a+".str")
+		case model.Opaque:
+			// a struct by value: zeroed
+			rec := "rec_" + p.Name
+			cm.Args = append(cm.Args, arg("NONE"))
+			cm.Locals = append(cm.Locals, p.Type.Decl(rec)+" = {}")
+			callArgs, logFmts = append(callArgs, rec), append(logFmts, "{0}")
 		case model.Ptr:
 			// an opaque pointer: the address of a zeroed buffer, which
 			// the program cannot read through but may compare to NULL

@@ -101,6 +101,8 @@ func sasmType(t model.Type) *jen.Statement {
 		return jen.Qual(sasmPath, "Bool")
 	case model.Int:
 		return jen.Qual(sasmPath, strings.ToUpper(t.Describe()))
+	case model.Opaque:
+		return jen.Qual(sasmPath, "Record").Call(jen.Lit(t.Size))
 	}
 	return jen.Qual(sasmPath, "Ptr")
 }

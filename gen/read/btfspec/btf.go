@@ -375,7 +375,8 @@ func btfFunc(fp *btf.FuncProto, stub []btf.FuncParam) (*model.Func, error) {
 			name = fmt.Sprintf("arg%d", i)
 		}
 		pt := btfType(p.Type)
-		if pt.Kind == model.Opaque || pt.Kind == model.Array {
+		if pt.Kind == model.Opaque && pt.Size > model.MaxByValue || pt.Kind == model.Array {
+			// the kernel passes a struct of at most 16 bytes by value
 			return nil, fmt.Errorf("parameter %s: %s passed by value is not supported, so BPF cannot implement this type: pick another ops type", name, pt.C)
 		}
 		fn.Params = append(fn.Params, model.Param{Name: name, Type: pt, Nullable: nullable, Ref: ref && pt.Kind == model.StructPtr})

@@ -119,6 +119,11 @@ type btfDefs struct {
 	byType map[btf.Type]*model.TypeDef
 	out    []*model.TypeDef
 	errs   []error
+	// named are the anonymous structs and unions the module's typedefs
+	// name: the module's own even when split BTF's dedup maps one to an
+	// identical anonymous type of the base (typedef struct { u64 a, b; }
+	// x_t; meets many in vmlinux)
+	named map[btf.Type]bool
 }
 
 // own reports whether the module's split BTF defines t: not the base, not
@@ -184,7 +189,7 @@ func (c *btfDefs) underlying(t btf.Type, depth int) model.Type {
 			}
 		}
 	case *btf.Struct, *btf.Union:
-		if c.own(u) {
+		if c.own(u) || c.named[u] {
 			mt.Def = c.record(u, depth)
 			if u.TypeName() == "" && !isTypedef(t) {
 				mt.C = ""
@@ -236,6 +241,10 @@ func (c *btfDefs) typedef(td *btf.Typedef, depth int) model.Type {
 				def.Target = &target
 				break
 			}
+			if c.named == nil {
+				c.named = map[btf.Type]bool{}
+			}
+			c.named[u] = true
 			target := c.typeOf(td.Type, depth+1)
 			def.Target = &target
 			c.out = append(c.out, def)

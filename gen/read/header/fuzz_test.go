@@ -178,6 +178,10 @@ func hdrCheckType(t model.Type, ret bool) error {
 			(t.C != t.Struct+" *" && t.C != "const "+t.Struct+" *" || t.Def == nil) {
 			return fmt.Errorf("struct pointer %+v", t)
 		}
+	case model.Opaque:
+		if ret || t.Size < 1 || t.Size > model.MaxByValue || t.C == "" {
+			return fmt.Errorf("struct by value %+v", t)
+		}
 	case model.Ptr:
 		if t.Size != 8 || !strings.HasSuffix(t.C, " *") || strings.Contains(t.C, "struct ") {
 			return fmt.Errorf("opaque pointer %+v", t)

@@ -172,10 +172,10 @@ func ParseOpts(filename string, src []byte, opsName string, opts Options) (ops *
 	if err := hdrCollectTypes(ast, st, o); err != nil {
 		errs = append(errs, err)
 	}
-	hdrSpellEnums(o)
 	if o.Kfuncs, err = hdrKfuncs(filename, src, ast, o); err != nil {
 		errs = append(errs, err)
 	}
+	hdrSpellNames(o)
 	if hdrUsesHZ(append([][]byte{src}, sys.included()...)...) {
 		o.HZ = hdrHZ
 	}

@@ -273,9 +273,10 @@ struct b_ops { int (*run)(int a); long (*stop)(void); };
 
 func TestParseHeaderDetails(t *testing.T) {
 	for _, c := range []struct{ name, src, want string }{
-		// User typedefs are resolved to the spelling of their type.
+		// A user typedef of an integer is kept (the module defines it); one
+		// of a kernel struct is spelled by the struct's tag.
 		{"typedef", "typedef unsigned int myid_t;\ntypedef struct sock sock_t;\nstruct t_ops { myid_t (*get)(sock_t *sk); };",
-			"unsigned int get(struct sock *sk)"},
+			"myid_t get(struct sock *sk)"},
 		// Callbacks may be declared through a typedef'd function pointer.
 		{"fnptr typedef", "typedef int (*cb_t)(u32 a, u64 b);\nstruct t_ops { cb_t run; };", "int run(u32 a, u64 b)"},
 		{"macro", "#define CB(name) int (*name)(int a)\nstruct t_ops { CB(run); };", "int run(int a)"},

@@ -267,7 +267,11 @@ func hdrType(t cc.Type, param, constHint bool) (model.Type, string) {
 			signed = true
 		}
 		c := hdrScalarSpelling(t)
-		return model.Type{Kind: model.Int, Size: int(t.Size()), Signed: signed, C: c, Bitwise: hdrBitwise[c]}, ""
+		typ := model.Type{Kind: model.Int, Size: int(t.Size()), Signed: signed, C: c, Bitwise: hdrBitwise[c]}
+		if d := userTypedef(t); d != nil {
+			typ.Typedef = d.Name() // spelled so once the module defines it (hdrSpellNames)
+		}
+		return typ, ""
 	case cc.Float, cc.Double, cc.LongDouble, cc.Float16, cc.Float32, cc.Float32x, cc.Float64, cc.Float64x,
 		cc.Float128, cc.Float128x, cc.Decimal32, cc.Decimal64, cc.Decimal128,
 		cc.ComplexFloat, cc.ComplexDouble, cc.ComplexLongDouble:
@@ -277,7 +281,7 @@ func hdrType(t cc.Type, param, constHint bool) (model.Type, string) {
 	case cc.Enum:
 		return hdrEnumType(t), ""
 	case cc.Struct, cc.Union:
-		return model.Type{}, fmt.Sprintf("%s by value is not supported: BPF programs get scalars and pointers (use %s *)", spell, spell)
+		return hdrRecordType(t, param)
 	case cc.Ptr:
 		e := t.(*cc.PointerType).Elem()
 		const supported = "supported pointers are const char * (a kernel string), struct pointers (struct foo *) " +
@@ -384,18 +388,23 @@ func hdrScalarSpelling(t cc.Type) string {
 	return t.String()
 }
 
-// hdrSpellEnums spells the callbacks' enum types by their names once the
-// module emits their definitions (o.Types), so that the module's BTF
-// names them as the spec does; an enum without one keeps its integer
-// spelling.
-func hdrSpellEnums(o *model.Ops) {
+// hdrSpellNames spells the callbacks' and kfuncs' enum and integer
+// typedef types by their names once the module emits their definitions
+// (o.Types), so that the module's BTF names them as the spec does; one
+// without a definition keeps its integer spelling.
+func hdrSpellNames(o *model.Ops) {
 	spell := func(t *model.Type) {
-		if t.Kind != model.Int || t.Enum == "" {
+		if t.Kind != model.Int {
 			return
 		}
-		d := o.TypeDef("enum " + t.Enum)
-		if d == nil {
-			d = o.TypeDef(t.Enum)
+		var d *model.TypeDef
+		switch {
+		case t.Enum != "":
+			if d = o.TypeDef("enum " + t.Enum); d == nil {
+				d = o.TypeDef(t.Enum)
+			}
+		case t.Typedef != "":
+			d = o.TypeDef(t.Typedef)
 		}
 		if d != nil {
 			t.C, t.Def = d.Ref(), d
@@ -409,4 +418,35 @@ func hdrSpellEnums(o *model.Ops) {
 			}
 		}
 	}
+	for i := range o.Kfuncs {
+		f := &o.Kfuncs[i].Func
+		spell(&f.Return)
+		for j := range f.Params {
+			spell(&f.Params[j].Type)
+		}
+	}
+}
+
+// hdrRecordType is the model of a struct or union passed by value: a
+// parameter of at most 16 bytes, which the kernel passes in two registers
+// (btf_distill_func_proto); never a return value, which it refuses.
+func hdrRecordType(t cc.Type, param bool) (model.Type, string) {
+	spell := hdrTypeString(t)
+	if !param {
+		return model.Type{}, fmt.Sprintf("%s by value is not supported: the kernel refuses a struct_ops callback that returns a struct (btf_distill_func_proto): return a pointer or an integer", spell)
+	}
+	if t.Size() < 1 || t.Size() > model.MaxByValue {
+		return model.Type{}, fmt.Sprintf("%s by value (%d bytes) is not supported: the kernel passes a struct of at most %d bytes by value to BPF (btf_distill_func_proto): pass %s *",
+			spell, t.Size(), model.MaxByValue, spell)
+	}
+	c := ""
+	if d := userTypedef(t); d != nil {
+		c = d.Name()
+	} else if tag := tagOf(t); tag != "" {
+		c = map[cc.Kind]string{cc.Struct: "struct ", cc.Union: "union "}[t.Kind()] + tag
+	}
+	if c == "" {
+		return model.Type{}, fmt.Sprintf("%s by value is not supported: give it a tag or a typedef name", spell)
+	}
+	return model.Type{Kind: model.Opaque, Size: int(t.Size()), C: c}, ""
 }

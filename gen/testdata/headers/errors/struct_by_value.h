@@ -1,5 +1,5 @@
-struct pair { int a, b; };
+struct triple { long a, b, c; };
 
 struct val_ops {
-	int (*take)(struct pair p);
+	int (*take)(struct triple p);
 };

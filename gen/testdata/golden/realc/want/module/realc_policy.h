@@ -39,6 +39,16 @@ typedef struct {
 	u64 addr;
 } realc_fault_t;
 
+typedef struct {
+	u64 start;
+	u64 length;
+} realc_range_t;
+
+struct realc_fence {
+	u32 context;
+	u32 seqno;
+};
+
 struct realc_policy {
 	ssize_t (*io)(loff_t pos, size_t len, pid_t pid, uid_t uid, gfp_t gfp);
 	int (*mode)(enum realc_mode mode, enum realc_level level, realc_kind_t kind);
@@ -51,6 +61,8 @@ struct realc_policy {
 	u32 (*timeout)(u32 *ticks);
 	gfp_t (*gfp)(gfp_t in, __be32 addr);
 	int (*fault)(const realc_fault_t *fault, u32 flags);
+	int (*prefetch)(realc_range_t range, u64 *out_bytes, gfp_t gfp);
+	bool (*fence_done)(struct realc_fence fence, u32 arg1);
 };
 
 #endif /* _REALC_POLICY_H */

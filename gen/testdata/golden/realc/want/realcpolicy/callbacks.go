@@ -275,3 +275,43 @@ func Fault() asm.Instructions {
 		s.Ret(asm.R6),
 	)
 }
+
+// Prefetch implements int prefetch(realc_range_t range, u64 *out_bytes, gfp_t gfp):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
+func Prefetch() asm.Instructions {
+	s := PrefetchSig
+	return sasm.Seq(
+		// count this call of prefetch
+		Calls.Count("prefetch"),
+		// r3 = gfp (u32), extended to 64 bits
+		s.Arg(asm.R3, 2),
+		asm.Instructions{
+			// r6 = gfp: the sum lives in a register the call preserves
+			asm.Mov.Reg(asm.R6, asm.R3),
+		},
+		sasm.Printk("prefetch(gfp=%llu)\n", asm.R3),
+		// return the sum of its integer arguments, converted to s32
+		s.Ret(asm.R6),
+	)
+}
+
+// FenceDone implements bool fence_done(struct realc_fence fence, u32 arg1):
+// it printks its name and integer arguments and returns whether the sum of its integer arguments is not zero.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
+func FenceDone() asm.Instructions {
+	s := FenceDoneSig
+	return sasm.Seq(
+		// count this call of fence_done
+		Calls.Count("fence_done"),
+		// r3 = arg1 (u32), extended to 64 bits
+		s.Arg(asm.R3, 1),
+		asm.Instructions{
+			// r6 = arg1: the sum lives in a register the call preserves
+			asm.Mov.Reg(asm.R6, asm.R3),
+		},
+		sasm.Printk("fence_done(arg1=%llu)\n", asm.R3),
+		// return whether the sum of its integer arguments is not zero
+		s.Ret(asm.R6),
+	)
+}

@@ -14,13 +14,13 @@ import (
 // Calls counts the calls of each implemented callback, per CPU, in the map "calls".
 // The default bodies in callbacks.go start with Calls.Count; Ops.Counts lets
 // bpf.Impl.CallCounts and the loader's --stats read the counts.
-var Calls = sasm.NewCallCounts("calls", "io", "mode", "flags", "pair", "fill", "data", "min", "max", "timeout", "gfp", "fault")
+var Calls = sasm.NewCallCounts("calls", "io", "mode", "flags", "pair", "fill", "data", "min", "max", "timeout", "gfp", "fault", "prefetch", "fence_done")
 
-// Ops is the layout of struct realc_policy (88 bytes) and the module that defines it.
+// Ops is the layout of struct realc_policy (104 bytes) and the module that defines it.
 var Ops = &bpf.Ops{
 	Name:   "realc_policy",
 	Module: "realc_policy",
-	Size:   88,
+	Size:   104,
 	Members: []bpf.Member{
 		{Name: "io", Offset: 0, Size: 8, Func: true, Sig: &IoSig},
 		{Name: "mode", Offset: 8, Size: 8, Func: true, Sig: &ModeSig},
@@ -33,6 +33,8 @@ var Ops = &bpf.Ops{
 		{Name: "timeout", Offset: 64, Size: 8, Func: true, Sig: &TimeoutSig},
 		{Name: "gfp", Offset: 72, Size: 8, Func: true, Sig: &GfpSig},
 		{Name: "fault", Offset: 80, Size: 8, Func: true, Sig: &FaultSig},
+		{Name: "prefetch", Offset: 88, Size: 8, Func: true, Sig: &PrefetchSig},
+		{Name: "fence_done", Offset: 96, Size: 8, Func: true, Sig: &FenceDoneSig},
 	},
 	Counts: Calls,
 	DemoCalls: []string{
@@ -47,6 +49,8 @@ var Ops = &bpf.Ops{
 		"timeout",
 		"gfp 1 2",
 		"fault 2",
+		"prefetch 3",
+		"fence_done 2",
 	},
 }
 
@@ -74,6 +78,10 @@ var (
 	GfpSig = sasm.Sig{Name: "gfp", Return: sasm.U32, Args: []sasm.Type{sasm.U32, sasm.U32}}
 	// FaultSig is int fault(const realc_fault_t *fault, u32 flags).
 	FaultSig = sasm.Sig{Name: "fault", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr, sasm.U32}}
+	// PrefetchSig is int prefetch(realc_range_t range, u64 *out_bytes, gfp_t gfp).
+	PrefetchSig = sasm.Sig{Name: "prefetch", Return: sasm.S32, Args: []sasm.Type{sasm.Record(16), sasm.Ptr, sasm.U32}}
+	// FenceDoneSig is bool fence_done(struct realc_fence fence, u32 arg1).
+	FenceDoneSig = sasm.Sig{Name: "fence_done", Return: sasm.Bool, Args: []sasm.Type{sasm.Record(8), sasm.U32}}
 )
 
 // Programs builds the BPF program of each callback (see callbacks.go), by member name.
@@ -81,17 +89,19 @@ var (
 // (bpf.Build), for every callback at once.
 func Programs() (map[string]asm.Instructions, error) {
 	return bpf.Build(map[string]func() asm.Instructions{
-		"io":      Io,
-		"mode":    Mode,
-		"flags":   Flags,
-		"pair":    Pair,
-		"fill":    Fill,
-		"data":    Data,
-		"min":     Min,
-		"max":     Max,
-		"timeout": Timeout,
-		"gfp":     Gfp,
-		"fault":   Fault,
+		"io":         Io,
+		"mode":       Mode,
+		"flags":      Flags,
+		"pair":       Pair,
+		"fill":       Fill,
+		"data":       Data,
+		"min":        Min,
+		"max":        Max,
+		"timeout":    Timeout,
+		"gfp":        Gfp,
+		"fault":      Fault,
+		"prefetch":   Prefetch,
+		"fence_done": FenceDone,
 	})
 }
 

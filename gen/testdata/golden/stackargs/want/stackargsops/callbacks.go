@@ -329,3 +329,65 @@ func Six() asm.Instructions {
 		s.Ret(asm.R6),
 	)
 }
+
+// Pair implements u64 pair(u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, struct sa_pair p, u64 a7):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
+func Pair() asm.Instructions {
+	s := PairSig
+	return sasm.Seq(
+		// count this call of pair
+		Calls.Count("pair"),
+		// r2 = a1 (u64), extended to 64 bits
+		s.Arg(asm.R2, 0),
+		asm.Instructions{
+			// value 1 of the printk at fp-48
+			asm.StoreMem(asm.RFP, -48, asm.R2, asm.DWord),
+			// r6 = a1: the running sum
+			asm.Mov.Reg(asm.R6, asm.R2),
+		},
+		// r2 = a2 (u64), extended to 64 bits
+		s.Arg(asm.R2, 1),
+		asm.Instructions{
+			// value 2 of the printk at fp-40
+			asm.StoreMem(asm.RFP, -40, asm.R2, asm.DWord),
+		},
+		// r6 += a2: unsigned long + a2 (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U64, sasm.U64),
+		// r2 = a3 (u64), extended to 64 bits
+		s.Arg(asm.R2, 2),
+		asm.Instructions{
+			// value 3 of the printk at fp-32
+			asm.StoreMem(asm.RFP, -32, asm.R2, asm.DWord),
+		},
+		// r6 += a3: unsigned long + a3 (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U64, sasm.U64),
+		// r2 = a4 (u64), extended to 64 bits
+		s.Arg(asm.R2, 3),
+		asm.Instructions{
+			// value 4 of the printk at fp-24
+			asm.StoreMem(asm.RFP, -24, asm.R2, asm.DWord),
+		},
+		// r6 += a4: unsigned long + a4 (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U64, sasm.U64),
+		// r2 = a5 (u64), extended to 64 bits
+		s.Arg(asm.R2, 4),
+		asm.Instructions{
+			// value 5 of the printk at fp-16
+			asm.StoreMem(asm.RFP, -16, asm.R2, asm.DWord),
+		},
+		// r6 += a5: unsigned long + a5 (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U64, sasm.U64),
+		// r2 = a7 (u64), extended to 64 bits
+		s.Arg(asm.R2, 6),
+		asm.Instructions{
+			// value 6 of the printk at fp-8
+			asm.StoreMem(asm.RFP, -8, asm.R2, asm.DWord),
+		},
+		// r6 += a7: unsigned long + a7 (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R2, sasm.U64, sasm.U64),
+		sasm.PrintkStack("pair(a1=%llu, a2=%llu, a3=%llu, a4=%llu, a5=%llu, a7=%llu)\n", -48, 6),
+		// return the sum of its integer arguments, converted to u64
+		s.Ret(asm.R6),
+	)
+}

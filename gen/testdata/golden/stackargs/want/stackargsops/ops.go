@@ -14,18 +14,19 @@ import (
 // Calls counts the calls of each implemented callback, per CPU, in the map "calls".
 // The default bodies in callbacks.go start with Calls.Count; Ops.Counts lets
 // bpf.Impl.CallCounts and the loader's --stats read the counts.
-var Calls = sasm.NewCallCounts("calls", "seven", "twelve", "eight", "six")
+var Calls = sasm.NewCallCounts("calls", "seven", "twelve", "eight", "six", "pair")
 
-// Ops is the layout of struct stackargs_ops (32 bytes) and the module that defines it.
+// Ops is the layout of struct stackargs_ops (40 bytes) and the module that defines it.
 var Ops = &bpf.Ops{
 	Name:   "stackargs_ops",
 	Module: "stackargs",
-	Size:   32,
+	Size:   40,
 	Members: []bpf.Member{
 		{Name: "seven", Offset: 0, Size: 8, Func: true, Sig: &SevenSig},
 		{Name: "twelve", Offset: 8, Size: 8, Func: true, Sig: &TwelveSig},
 		{Name: "eight", Offset: 16, Size: 8, Func: true, Sig: &EightSig},
 		{Name: "six", Offset: 24, Size: 8, Func: true, Sig: &SixSig},
+		{Name: "pair", Offset: 32, Size: 8, Func: true, Sig: &PairSig},
 	},
 	Counts: Calls,
 	DemoCalls: []string{
@@ -33,6 +34,7 @@ var Ops = &bpf.Ops{
 		"twelve 1 2 3 4 5 6 7 8 9 10 11 12",
 		"eight 1 2 3 4 5 6 1 8",
 		"six 1 2 3 4 5 6",
+		"pair 1 2 3 4 5 7",
 	},
 }
 
@@ -46,6 +48,8 @@ var (
 	EightSig = sasm.Sig{Name: "eight", Return: sasm.U32, Args: []sasm.Type{sasm.U32, sasm.U32, sasm.U32, sasm.U32, sasm.U32, sasm.U32, sasm.Bool, sasm.S16}}
 	// SixSig is int six(int a1, int a2, int a3, int a4, int a5, int a6).
 	SixSig = sasm.Sig{Name: "six", Return: sasm.S32, Args: []sasm.Type{sasm.S32, sasm.S32, sasm.S32, sasm.S32, sasm.S32, sasm.S32}}
+	// PairSig is u64 pair(u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, struct sa_pair p, u64 a7).
+	PairSig = sasm.Sig{Name: "pair", Return: sasm.U64, Args: []sasm.Type{sasm.U64, sasm.U64, sasm.U64, sasm.U64, sasm.U64, sasm.Record(16), sasm.U64}}
 )
 
 // Programs builds the BPF program of each callback (see callbacks.go), by member name.
@@ -57,6 +61,7 @@ func Programs() (map[string]asm.Instructions, error) {
 		"twelve": Twelve,
 		"eight":  Eight,
 		"six":    Six,
+		"pair":   Pair,
 	})
 }
 

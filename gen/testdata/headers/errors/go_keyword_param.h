@@ -1,3 +1,0 @@
-struct kw_ops {
-	int (*run)(int a, int range);
-};
