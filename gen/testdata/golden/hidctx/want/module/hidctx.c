@@ -223,7 +223,8 @@ enum hidctx_arg_kind {
 	HIDCTX_ARG_WORD,	/* a const char *: one word */
 	HIDCTX_ARG_REST,	/* a const char *: the rest of the line */
 	HIDCTX_ARG_NONE,	/* a struct pointer: takes no word */
-	HIDCTX_ARG_GROUP,	/* a struct: "{v1 v2 ...}" (min 1: or NULL), max fields next */
+	/* a struct: "{v1 v2 ...}" (or NULL when min is 1), its max fields' entries next */
+	HIDCTX_ARG_GROUP,
 };
 
 /* How the trigger shows a callback's recorded return value. */

@@ -194,7 +194,8 @@ enum kn_arg_kind {
 	KN_ARG_WORD,	/* a const char *: one word */
 	KN_ARG_REST,	/* a const char *: the rest of the line */
 	KN_ARG_NONE,	/* a struct pointer: takes no word */
-	KN_ARG_GROUP,	/* a struct: "{v1 v2 ...}" (min 1: or NULL), max fields next */
+	/* a struct: "{v1 v2 ...}" (or NULL when min is 1), its max fields' entries next */
+	KN_ARG_GROUP,
 };
 
 /* How the trigger shows a callback's recorded return value. */

@@ -237,7 +237,8 @@ enum hidlike_bpf_arg_kind {
 	HIDLIKE_BPF_ARG_WORD,	/* a const char *: one word */
 	HIDLIKE_BPF_ARG_REST,	/* a const char *: the rest of the line */
 	HIDLIKE_BPF_ARG_NONE,	/* a struct pointer: takes no word */
-	HIDLIKE_BPF_ARG_GROUP,	/* a struct: "{v1 v2 ...}" (min 1: or NULL), max fields next */
+	/* a struct: "{v1 v2 ...}" (or NULL when min is 1), its max fields' entries next */
+	HIDLIKE_BPF_ARG_GROUP,
 };
 
 /* How the trigger shows a callback's recorded return value. */

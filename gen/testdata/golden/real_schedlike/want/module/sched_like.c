@@ -278,7 +278,8 @@ enum sched_like_arg_kind {
 	SCHED_LIKE_ARG_WORD,	/* a const char *: one word */
 	SCHED_LIKE_ARG_REST,	/* a const char *: the rest of the line */
 	SCHED_LIKE_ARG_NONE,	/* a struct pointer: takes no word */
-	SCHED_LIKE_ARG_GROUP,	/* a struct: "{v1 v2 ...}" (min 1: or NULL), max fields next */
+	/* a struct: "{v1 v2 ...}" (or NULL when min is 1), its max fields' entries next */
+	SCHED_LIKE_ARG_GROUP,
 };
 
 /* How the trigger shows a callback's recorded return value. */

@@ -190,7 +190,8 @@ enum selftest_st_arg_kind {
 	SELFTEST_ST_ARG_WORD,	/* a const char *: one word */
 	SELFTEST_ST_ARG_REST,	/* a const char *: the rest of the line */
 	SELFTEST_ST_ARG_NONE,	/* a struct pointer: takes no word */
-	SELFTEST_ST_ARG_GROUP,	/* a struct: "{v1 v2 ...}" (min 1: or NULL), max fields next */
+	/* a struct: "{v1 v2 ...}" (or NULL when min is 1), its max fields' entries next */
+	SELFTEST_ST_ARG_GROUP,
 };
 
 /* How the trigger shows a callback's recorded return value. */
