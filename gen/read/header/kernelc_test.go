@@ -18,9 +18,9 @@ func TestParseHeaderKernelC(t *testing.T) {
 		{"ktime", "struct t_ops { ktime_t (*run)(time64_t a); };", "long long run(long long a)"},
 		{"unnamed", "struct t_ops { void (*run)(int, int); };", "void run(int arg0, int arg1)"},
 		{"unnamed clash", "struct t_ops { void (*run)(int arg1, int, int arg_2); };", "void run(int arg1, int arg1_unnamed, int arg_2)"},
-		{"void ptr", "struct t_ops { void *(*run)(void *, const void *p); };", "void *run(void *arg0, const void *p)"},
-		{"scalar ptr", "struct t_ops { u8 *(*run)(u64 *out, __u8 *buf, char *s, const size_t *n); };",
-			"u8 *run(u64 *out, __u8 *buf, char *s, const size_t *n)"},
+		{"void ptr", "struct t_ops { int (*run)(void *, const void *p); };", "int run(void *arg0, const void *p)"},
+		{"scalar ptr", "struct t_ops { int (*run)(u64 *out, __u8 *buf, char *s, const size_t *n); };",
+			"int run(u64 *out, __u8 *buf, char *s, const size_t *n)"},
 		{"BIT and _BITUL", "struct t_ops { int (*run)(int a); int (*two)(int b); };\nenum { N = BIT(3) + _BITUL(2) + BIT_ULL(0) + PAGE_SIZE + offsetof(struct t_ops, two) };\n" +
 			"_Static_assert(N == 4117, \"N\");", "int run(int a)"},
 		{"typedef'd anonymous struct", "typedef struct { u32 a; } info_t;\nstruct t_ops { int (*run)(const info_t *i); };",
