@@ -122,3 +122,24 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+// TestParseHeaderConstCharField: a const char * field of a context struct
+// is a kernel string, as the module's BTF reads back (cc/v4 drops the
+// const of a member's specifiers).
+func TestParseHeaderConstCharField(t *testing.T) {
+	src := "struct info { const char *reason; char *msg; };\nstruct t_ops { void (*exit)(struct info *i); };"
+	o, err := Parse("spec.h", []byte(src), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := o.TypeDef("struct info")
+	if d == nil || len(d.Fields) != 2 {
+		t.Fatalf("struct info: %+v", d)
+	}
+	if f := d.Fields[0].Type; f.Kind != model.CharPtr || f.C != "const char *" {
+		t.Errorf("reason: %v %q, want const char *", f.Kind, f.C)
+	}
+	if f := d.Fields[1].Type; f.Kind != model.Ptr || f.C != "char *" {
+		t.Errorf("msg: %v %q, want an opaque char *", f.Kind, f.C)
+	}
+}
