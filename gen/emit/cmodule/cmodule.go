@@ -351,7 +351,13 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 				at := len(cm.Args) - 1
 				group := groupArgs(o, p, at, &cm)
 				cm.Args[at], cm.Group = group, true
-				callArgs, logFmts = append(callArgs, "&s_"+p.Name), append(logFmts, "{...}")
+				if p.Nullable {
+					// the word NULL sets the group's own entry
+					callArgs = append(callArgs, fmt.Sprintf("a[%d].u ? NULL : &s_%s", at, p.Name))
+				} else {
+					callArgs = append(callArgs, "&s_"+p.Name)
+				}
+				logFmts = append(logFmts, "{...}")
 			default:
 				callArgs, logFmts = append(callArgs, "NULL"), append(logFmts, "NULL")
 			}

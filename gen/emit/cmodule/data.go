@@ -106,7 +106,11 @@ func groupArgs(o *model.Ops, p model.Param, at int, cm *cMember) string {
 			cm.Acquire = append(cm.Acquire, fmt.Sprintf("%s.%s = (%s)%s.u;", s, l.Member, cast, a))
 		}
 	}
-	return fmt.Sprintf("{ %q, %s_ARG_GROUP, 0, %d }", p.Name, up, len(leaves))
+	nullable := 0
+	if p.Nullable {
+		nullable = 1
+	}
+	return fmt.Sprintf("{ %q, %s_ARG_GROUP, %d, %d }", p.Name, up, nullable, len(leaves))
 }
 
 // hasContextStruct reports whether a callback takes a context struct,

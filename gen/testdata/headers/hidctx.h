@@ -56,6 +56,8 @@ struct hidctx_ops {
 	int (*device_event)(struct hidctx_ctx *ctx, u64 source);
 	int (*rdesc_fixup)(struct hidctx_ctx *ctx);
 	s64 (*hw_request)(struct hidctx_ctx *ctx, u8 reportnum, s32 skew);
+	/* the trigger passes NULL for the word NULL */
+	u32 (*report)(struct hidctx_ctx *ctx__nullable, u32 n);
 	/* C's sum: u32 + s32 is unsigned int, then widened */
 	u64 (*stamp)(u32 cpu, s32 skew);
 

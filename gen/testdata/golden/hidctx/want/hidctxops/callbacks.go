@@ -256,6 +256,88 @@ func HwRequest() asm.Instructions {
 	)
 }
 
+// Report implements u32 report(struct hidctx_ctx *ctx, u32 n):
+// it printks its name and integer arguments and returns the sum of its integer arguments and of its context structs' integer fields, converted to u32.
+// First it counts the call in Calls (ops.go), which the loader's --stats prints.
+func Report() asm.Instructions {
+	s := ReportSig
+	return sasm.Seq(
+		// count this call of report
+		Calls.Count("report"),
+		asm.Instructions{
+			// r7 = ctx, kept for after the printk
+			asm.Mov.Reg(asm.R7, asm.R1),
+		},
+		// r3 = n (u32), extended to 64 bits
+		s.Arg(asm.R3, 1),
+		asm.Instructions{
+			// r6 = n: the sum lives in a register the call preserves
+			asm.Mov.Reg(asm.R6, asm.R3),
+		},
+		sasm.Printk("report(n=%llu)\n", asm.R3),
+		// r8 = ctx (struct hidctx_ctx *)
+		s.ArgFrom(asm.R8, asm.R7, 0),
+		asm.Instructions{
+			// r3 = 0, the field's value when ctx is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if ctx != NULL: r3 = ctx->index
+		sasm.IfNotNull(asm.R8, HidctxCtxIndex.Load(asm.R3, asm.R8)),
+		// r6 += ctx->index: unsigned int + ctx->index (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U32),
+		asm.Instructions{
+			// r3 = 0, the field's value when ctx is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if ctx != NULL: r3 = ctx->allocated_size
+		sasm.IfNotNull(asm.R8, HidctxCtxAllocatedSize.Load(asm.R3, asm.R8)),
+		// r6 += ctx->allocated_size: unsigned int + ctx->allocated_size (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U32),
+		asm.Instructions{
+			// r3 = 0, the field's value when ctx is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if ctx != NULL: r3 = ctx->report_type
+		sasm.IfNotNull(asm.R8, HidctxCtxReportType.Load(asm.R3, asm.R8)),
+		// r6 += ctx->report_type: unsigned int + ctx->report_type (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U32),
+		asm.Instructions{
+			// r3 = 0, the field's value when ctx is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if ctx != NULL: r3 = ctx->retval
+		sasm.IfNotNull(asm.R8, HidctxCtxRetval.Load(asm.R3, asm.R8)),
+		// r6 += ctx->retval: unsigned int + ctx->retval (s32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U32),
+		asm.Instructions{
+			// r3 = 0, the field's value when ctx is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if ctx != NULL: r3 = ctx->range.start
+		sasm.IfNotNull(asm.R8, HidctxCtxRangeStart.Load(asm.R3, asm.R8)),
+		// r6 += ctx->range.start: unsigned int + ctx->range.start (u16) is unsigned int
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U32),
+		asm.Instructions{
+			// r3 = 0, the field's value when ctx is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if ctx != NULL: r3 = ctx->range.len
+		sasm.IfNotNull(asm.R8, HidctxCtxRangeLen.Load(asm.R3, asm.R8)),
+		// r6 += ctx->range.len: unsigned int + ctx->range.len (u16) is unsigned int
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U32),
+		asm.Instructions{
+			// r3 = 0, the field's value when ctx is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if ctx != NULL: r3 = ctx->flags
+		sasm.IfNotNull(asm.R8, HidctxCtxFlags.Load(asm.R3, asm.R8)),
+		// r6 += ctx->flags: unsigned int + ctx->flags (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U32),
+		// return the sum of its integer arguments and of its context structs' integer fields, converted to u32
+		s.Ret(asm.R6),
+	)
+}
+
 // Stamp implements u64 stamp(u32 cpu, s32 skew):
 // it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.

@@ -14,13 +14,13 @@ import (
 // Calls counts the calls of each implemented callback, per CPU, in the map "calls".
 // The default bodies in callbacks.go start with Calls.Count; Ops.Counts lets
 // bpf.Impl.CallCounts and the loader's --stats read the counts.
-var Calls = sasm.NewCallCounts("calls", "device_event", "rdesc_fixup", "hw_request", "stamp")
+var Calls = sasm.NewCallCounts("calls", "device_event", "rdesc_fixup", "hw_request", "report", "stamp")
 
-// Ops is the layout of struct hidctx_ops (96 bytes) and the module that defines it.
+// Ops is the layout of struct hidctx_ops (104 bytes) and the module that defines it.
 var Ops = &bpf.Ops{
 	Name:   "hidctx_ops",
 	Module: "hidctx",
-	Size:   96,
+	Size:   104,
 	Members: []bpf.Member{
 		{Name: "hid_id", Offset: 0, Size: 4, Data: &bpf.DataMember{Signed: true}},
 		{Name: "flags", Offset: 4, Size: 4, Data: &bpf.DataMember{}},
@@ -31,14 +31,16 @@ var Ops = &bpf.Ops{
 		{Name: "device_event", Offset: 56, Size: 8, Func: true, Sig: &DeviceEventSig},
 		{Name: "rdesc_fixup", Offset: 64, Size: 8, Func: true, Sig: &RdescFixupSig},
 		{Name: "hw_request", Offset: 72, Size: 8, Func: true, Sig: &HwRequestSig},
-		{Name: "stamp", Offset: 80, Size: 8, Func: true, Sig: &StampSig},
-		{Name: "hdev", Offset: 88, Size: 8, KernelOwned: "a pointer: an address from the loader means nothing in the kernel"},
+		{Name: "report", Offset: 80, Size: 8, Func: true, Sig: &ReportSig},
+		{Name: "stamp", Offset: 88, Size: 8, Func: true, Sig: &StampSig},
+		{Name: "hdev", Offset: 96, Size: 8, KernelOwned: "a pointer: an address from the loader means nothing in the kernel"},
 	},
 	Counts: Calls,
 	DemoCalls: []string{
 		"device_event {1 2 3 4 5 6 7} 2",
 		"rdesc_fixup {1 2 3 4 5 6 7}",
 		"hw_request {1 2 3 4 5 6 7} 2 3",
+		"report {1 2 3 4 5 6 7} 2",
 		"stamp 1 2",
 	},
 }
@@ -72,6 +74,8 @@ var (
 	RdescFixupSig = sasm.Sig{Name: "rdesc_fixup", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr}}
 	// HwRequestSig is s64 hw_request(struct hidctx_ctx *ctx, u8 reportnum, s32 skew).
 	HwRequestSig = sasm.Sig{Name: "hw_request", Return: sasm.S64, Args: []sasm.Type{sasm.Ptr, sasm.U8, sasm.S32}}
+	// ReportSig is u32 report(struct hidctx_ctx *ctx, u32 n). ctx is __nullable: check it for NULL before use.
+	ReportSig = sasm.Sig{Name: "report", Return: sasm.U32, Args: []sasm.Type{sasm.Ptr, sasm.U32}}
 	// StampSig is u64 stamp(u32 cpu, s32 skew).
 	StampSig = sasm.Sig{Name: "stamp", Return: sasm.U64, Args: []sasm.Type{sasm.U32, sasm.S32}}
 )
@@ -84,6 +88,7 @@ func Programs() (map[string]asm.Instructions, error) {
 		"device_event": DeviceEvent,
 		"rdesc_fixup":  RdescFixup,
 		"hw_request":   HwRequest,
+		"report":       Report,
 		"stamp":        Stamp,
 	})
 }

@@ -83,6 +83,11 @@ static s64 hidctx_ops__hw_request(struct hidctx_ctx *ctx, u8 reportnum, s32 skew
 	return 0;
 }
 
+static u32 hidctx_ops__report(struct hidctx_ctx *ctx__nullable, u32 n)
+{
+	return 0;
+}
+
 static u64 hidctx_ops__stamp(u32 cpu, s32 skew)
 {
 	return 0;
@@ -92,6 +97,7 @@ static struct hidctx_ops __bpf_ops_hidctx_ops = {
 	.device_event = hidctx_ops__device_event,
 	.rdesc_fixup = hidctx_ops__rdesc_fixup,
 	.hw_request = hidctx_ops__hw_request,
+	.report = hidctx_ops__report,
 	.stamp = hidctx_ops__stamp,
 };
 
@@ -217,7 +223,8 @@ enum hidctx_arg_kind {
 	HIDCTX_ARG_WORD,	/* a const char *: one word */
 	HIDCTX_ARG_REST,	/* a const char *: the rest of the line */
 	HIDCTX_ARG_NONE,	/* a struct pointer: takes no word */
-	HIDCTX_ARG_GROUP,	/* a struct: "{v1 v2 ...}", its max fields' entries next */
+	/* a struct: "{v1 v2 ...}" (or NULL when min is 1), its max fields' entries next */
+	HIDCTX_ARG_GROUP,
 };
 
 /* How the trigger shows a callback's recorded return value. */
@@ -294,6 +301,23 @@ static s64 hidctx_call_hw_request(struct hidctx_ops *ops, const union hidctx_arg
 	return ret;
 }
 
+static s64 hidctx_call_report(struct hidctx_ops *ops, const union hidctx_arg *a)
+{
+	u32 ret;
+	struct hidctx_ctx s_ctx = {};
+
+	s_ctx.index = (__u32)a[1].u;
+	s_ctx.allocated_size = (__u32)a[2].u;
+	s_ctx.report_type = (enum hidctx_report_type)a[3].u;
+	s_ctx.retval = (__s32)a[4].s;
+	s_ctx.range.start = (u16)a[5].u;
+	s_ctx.range.len = (u16)a[6].u;
+	s_ctx.flags = (hidctx_flags_t)a[7].u;
+	ret = ops->report(a[0].u ? NULL : &s_ctx, (u32)a[8].u);
+	pr_info("report({...}, %llu) returned: %llu\n", a[8].u, (u64)ret);
+	return (s64)ret;
+}
+
 static s64 hidctx_call_stamp(struct hidctx_ops *ops, const union hidctx_arg *a)
 {
 	u64 ret;
@@ -364,6 +388,24 @@ static const struct hidctx_callback {
 			{ "ctx.flags", HIDCTX_ARG_UINT, 0, U32_MAX },
 			{ "reportnum", HIDCTX_ARG_UINT, 0, U8_MAX },
 			{ "skew", HIDCTX_ARG_INT, S32_MIN, S32_MAX },
+		},
+	},
+	{
+		.name = "report",
+		.offset = offsetof(struct hidctx_ops, report),
+		.call = hidctx_call_report,
+		.ret = HIDCTX_RET_UINT,
+		.nargs = 9,
+		.args = {
+			{ "ctx", HIDCTX_ARG_GROUP, 1, 7 },
+			{ "ctx.index", HIDCTX_ARG_UINT, 0, U32_MAX },
+			{ "ctx.allocated_size", HIDCTX_ARG_UINT, 0, U32_MAX },
+			{ "ctx.report_type", HIDCTX_ARG_UINT, 0, U32_MAX },
+			{ "ctx.retval", HIDCTX_ARG_INT, S32_MIN, S32_MAX },
+			{ "ctx.range.start", HIDCTX_ARG_UINT, 0, U16_MAX },
+			{ "ctx.range.len", HIDCTX_ARG_UINT, 0, U16_MAX },
+			{ "ctx.flags", HIDCTX_ARG_UINT, 0, U32_MAX },
+			{ "n", HIDCTX_ARG_UINT, 0, U32_MAX },
 		},
 	},
 	{
@@ -511,7 +553,8 @@ static int hidctx_parse(char **args, const char *name, const struct hidctx_param
 /*
  * Reads struct argument g of callback name, "{v1 v2 ...}", off *args: value
  * k into a[k] as entry k after g says. Fewer values leave the other fields
- * zero; {} is all zero.
+ * zero; {} is all zero. A __nullable one (g->min 1) also takes NULL, which
+ * sets a[-1], the group's own value.
  */
 static int hidctx_parse_group(char **args, const char *name, const struct hidctx_param *g,
 			      union hidctx_arg *a)
@@ -523,10 +566,15 @@ static int hidctx_parse_group(char **args, const char *name, const struct hidctx
 	int err;
 
 	word = hidctx_next_word(args);
+	if (word && g->min && !strcmp(word, "NULL")) {
+		/* a __nullable struct: its group's own entry says NULL */
+		a[-1].u = 1;
+		return 0;
+	}
 	if (!word || *word != '{')
 		return hidctx_refuse(-EINVAL,
-			"%s: argument %s: want {v1 v2 ...}, its %llu integer fields in order",
-			name, g->name, g->max);
+			"%s: argument %s: want {v1 v2 ...}, its %llu integer fields in order%s",
+			name, g->name, g->max, g->min ? ", or NULL" : "");
 	word++;
 	for (;;) {
 		len = strlen(word);

@@ -54,6 +54,7 @@ struct hidctx_ops {
 	int (*device_event)(struct hidctx_ctx *ctx, u64 source);
 	int (*rdesc_fixup)(struct hidctx_ctx *ctx);
 	s64 (*hw_request)(struct hidctx_ctx *ctx, u8 reportnum, s32 skew);
+	u32 (*report)(struct hidctx_ctx *ctx, u32 n);
 	u64 (*stamp)(u32 cpu, s32 skew);
 	struct hidctx_device *hdev;
 };

@@ -278,7 +278,8 @@ enum sched_like_arg_kind {
 	SCHED_LIKE_ARG_WORD,	/* a const char *: one word */
 	SCHED_LIKE_ARG_REST,	/* a const char *: the rest of the line */
 	SCHED_LIKE_ARG_NONE,	/* a struct pointer: takes no word */
-	SCHED_LIKE_ARG_GROUP,	/* a struct: "{v1 v2 ...}", its max fields' entries next */
+	/* a struct: "{v1 v2 ...}" (or NULL when min is 1), its max fields' entries next */
+	SCHED_LIKE_ARG_GROUP,
 };
 
 /* How the trigger shows a callback's recorded return value. */
@@ -684,7 +685,8 @@ static int sched_like_parse(char **args, const char *name, const struct sched_li
 /*
  * Reads struct argument g of callback name, "{v1 v2 ...}", off *args: value
  * k into a[k] as entry k after g says. Fewer values leave the other fields
- * zero; {} is all zero.
+ * zero; {} is all zero. A __nullable one (g->min 1) also takes NULL, which
+ * sets a[-1], the group's own value.
  */
 static int sched_like_parse_group(char **args, const char *name, const struct sched_like_param *g,
 				  union sched_like_arg *a)
@@ -696,10 +698,15 @@ static int sched_like_parse_group(char **args, const char *name, const struct sc
 	int err;
 
 	word = sched_like_next_word(args);
+	if (word && g->min && !strcmp(word, "NULL")) {
+		/* a __nullable struct: its group's own entry says NULL */
+		a[-1].u = 1;
+		return 0;
+	}
 	if (!word || *word != '{')
 		return sched_like_refuse(-EINVAL,
-			"%s: argument %s: want {v1 v2 ...}, its %llu integer fields in order",
-			name, g->name, g->max);
+			"%s: argument %s: want {v1 v2 ...}, its %llu integer fields in order%s",
+			name, g->name, g->max, g->min ? ", or NULL" : "");
 	word++;
 	for (;;) {
 		len = strlen(word);

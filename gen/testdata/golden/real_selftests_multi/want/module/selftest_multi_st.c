@@ -190,7 +190,8 @@ enum selftest_multi_st_arg_kind {
 	SELFTEST_MULTI_ST_ARG_WORD,	/* a const char *: one word */
 	SELFTEST_MULTI_ST_ARG_REST,	/* a const char *: the rest of the line */
 	SELFTEST_MULTI_ST_ARG_NONE,	/* a struct pointer: takes no word */
-	SELFTEST_MULTI_ST_ARG_GROUP,	/* a struct: "{v1 v2 ...}", its max fields' entries next */
+	/* a struct: "{v1 v2 ...}" (or NULL when min is 1), its max fields' entries next */
+	SELFTEST_MULTI_ST_ARG_GROUP,
 };
 
 /* How the trigger shows a callback's recorded return value. */
@@ -384,7 +385,8 @@ static int selftest_multi_st_parse(char **args, const char *name,
 /*
  * Reads struct argument g of callback name, "{v1 v2 ...}", off *args: value
  * k into a[k] as entry k after g says. Fewer values leave the other fields
- * zero; {} is all zero.
+ * zero; {} is all zero. A __nullable one (g->min 1) also takes NULL, which
+ * sets a[-1], the group's own value.
  */
 static int selftest_multi_st_parse_group(char **args, const char *name,
 					 const struct selftest_multi_st_param *g,
@@ -397,10 +399,15 @@ static int selftest_multi_st_parse_group(char **args, const char *name,
 	int err;
 
 	word = selftest_multi_st_next_word(args);
+	if (word && g->min && !strcmp(word, "NULL")) {
+		/* a __nullable struct: its group's own entry says NULL */
+		a[-1].u = 1;
+		return 0;
+	}
 	if (!word || *word != '{')
 		return selftest_multi_st_refuse(-EINVAL,
-			"%s: argument %s: want {v1 v2 ...}, its %llu integer fields in order",
-			name, g->name, g->max);
+			"%s: argument %s: want {v1 v2 ...}, its %llu integer fields in order%s",
+			name, g->name, g->max, g->min ? ", or NULL" : "");
 	word++;
 	for (;;) {
 		len = strlen(word);
