@@ -143,3 +143,23 @@ func TestParseHeaderConstCharField(t *testing.T) {
 		t.Errorf("msg: %v %q, want an opaque char *", f.Kind, f.C)
 	}
 }
+
+// TestParseHeaderConfigNotes: the CONFIG_ options a spec tests are named
+// in a note, since none is set and what they guard is left out.
+func TestParseHeaderConfigNotes(t *testing.T) {
+	src := "struct args {\n\tint a;\n#ifdef CONFIG_CGROUPS\n\tstruct cgroup *cgroup;\n#endif\n};\n" +
+		"#if defined(CONFIG_X) && IS_ENABLED(CONFIG_Y) /* CONFIG_COMMENT */\n#endif\n" +
+		"/* #ifdef CONFIG_IN_COMMENT */\nstruct t_ops { int (*run)(struct args *a); };"
+	o, err := Parse("spec.h", []byte(src), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "spec.h tests CONFIG_CGROUPS, CONFIG_X, CONFIG_Y, which the reader leaves unset: " +
+		"what those conditionals guard is read as for a kernel without them"
+	if len(o.Notes) != 1 || o.Notes[0] != want {
+		t.Errorf("notes %q, want [%q]", o.Notes, want)
+	}
+	if o, _ := Parse("spec.h", []byte("struct t_ops { int (*run)(int a); };"), ""); len(o.Notes) != 0 {
+		t.Errorf("notes %q for a spec without conditionals", o.Notes)
+	}
+}
