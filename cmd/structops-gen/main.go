@@ -77,7 +77,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 	if code := checkSpecFlags(stderr, "structops-gen", spec); code != 0 {
 		return code
 	}
-	if err := generate(stdout, spec, out, goImport, check); err != nil {
+	if err := generate(stdout, stderr, spec, out, goImport, check); err != nil {
 		fmt.Fprintf(stderr, "structops-gen: %v\n", flagWords(err))
 		return 1
 	}
@@ -165,10 +165,13 @@ func flagWords(err error) error {
 	return &w
 }
 
-func generate(stdout io.Writer, spec gen.Spec, out, goImport string, check bool) error {
+func generate(stdout, stderr io.Writer, spec gen.Spec, out, goImport string, check bool) error {
 	ops, err := gen.Load(spec)
 	if err != nil {
 		return err
+	}
+	for _, n := range ops.Notes {
+		fmt.Fprintf(stderr, "structops-gen: note: %s\n", n)
 	}
 	if goImport == "" {
 		if goImport, err = gen.GoImportFor(out); errors.Is(err, output.ErrNoGoMod) {

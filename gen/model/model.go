@@ -276,6 +276,9 @@ type Ops struct {
 	// Kfuncs are the kernel functions the generated module exports to the
 	// type's programs (declared __bpf_kfunc in a header spec).
 	Kfuncs []Kfunc
+	// Notes are what the reader tells the user that is no error (the
+	// CONFIG_ options a header tests, which are not set).
+	Notes []string
 	// HZ is the value of the kernel's HZ the spec was read with (its
 	// constants may depend on it), 0 when the spec does not use HZ; the
 	// module refuses to build for a kernel with another HZ.

@@ -145,6 +145,11 @@ func validateFunc(o *Ops, m *Member, bad func(*Member, string, ...any)) {
 	if why := scalarSize(f.Return); why != "" {
 		bad(m, "returns %s", why)
 	}
+	if !o.Kernel && (f.Return.Kind == CharPtr || f.Return.Kind == Ptr) {
+		bad(m, "returns %s: Linux 6.15 and later refuse to register a struct_ops type with a callback that returns a pointer "+
+			"to anything but a struct (bpf_struct_ops_desc_init: \"returns non-struct pointer\"; seen on 7.3), so the module "+
+			"would not load there: return a struct pointer or an integer", f.Return.Describe())
+	}
 	seen := map[string]string{}
 	for _, p := range f.Params {
 		checkName(o, m, p.Name, "parameter", seen, bad)

@@ -398,6 +398,10 @@ func hdrConst(t *model.Type) {
 		t.Elem = &e
 		return
 	}
+	if t.Kind == model.Ptr && t.C == "char *" {
+		// const char *: a kernel string, as the BTF reader reads it
+		t.Kind = model.CharPtr
+	}
 	if t.C != "" && !strings.HasPrefix(t.C, "const ") {
 		t.C = "const " + t.C
 	}

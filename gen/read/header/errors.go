@@ -103,6 +103,10 @@ func hdrSyntaxError(filename string, src []byte, err error, sys *hdrFS) error {
 			return hdrKeywordError(pos, err, msg, kw, role)
 		}
 	}
+	if strings.HasPrefix(msg, "assertion failed") {
+		// the spec's own _Static_assert: its message says what is wrong
+		return &model.Error{Pos: pos, Err: fmt.Errorf("%w: %w", model.ErrSyntax, err), Msg: msg}
+	}
 	fix := ""
 	switch {
 	case msg == "invalid argument":

@@ -176,6 +176,8 @@ func ParseOpts(filename string, src []byte, opsName string, opts Options) (ops *
 		errs = append(errs, err)
 	}
 	hdrSpellNames(o)
+	names := append([]string{filename}, slices.Sorted(maps.Keys(sys.read))...)
+	o.Notes = hdrConfigNotes(names, append([][]byte{src}, sys.included()...)...)
 	if hdrUsesHZ(append([][]byte{src}, sys.included()...)...) {
 		o.HZ = hdrHZ
 	}

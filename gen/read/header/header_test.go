@@ -173,7 +173,7 @@ func TestParseHeaderManyArgs(t *testing.T) {
 		"@0 u64 six(u64 a1, s64 a2, u32 a3, s32 a4, u16 a5, s8 a6)",
 		"@8 s32 mixed(const char * name, struct sock * sk, u32 len, struct task_struct * task?, const char * comm)",
 		"@16 struct sock * pick(struct sock * prev?, s32 cpu)",
-		"@24 const char * describe(struct task_struct * task)",
+		"@24 struct sock * describe(struct task_struct * task)",
 	}
 	if got := hdrSigs(o); !reflect.DeepEqual(got, want) {
 		t.Errorf("manyargs.h:\n got %q\nwant %q", got, want)

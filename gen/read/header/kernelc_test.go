@@ -18,9 +18,9 @@ func TestParseHeaderKernelC(t *testing.T) {
 		{"ktime", "struct t_ops { ktime_t (*run)(time64_t a); };", "long long run(long long a)"},
 		{"unnamed", "struct t_ops { void (*run)(int, int); };", "void run(int arg0, int arg1)"},
 		{"unnamed clash", "struct t_ops { void (*run)(int arg1, int, int arg_2); };", "void run(int arg1, int arg1_unnamed, int arg_2)"},
-		{"void ptr", "struct t_ops { void *(*run)(void *, const void *p); };", "void *run(void *arg0, const void *p)"},
-		{"scalar ptr", "struct t_ops { u8 *(*run)(u64 *out, __u8 *buf, char *s, const size_t *n); };",
-			"u8 *run(u64 *out, __u8 *buf, char *s, const size_t *n)"},
+		{"void ptr", "struct t_ops { int (*run)(void *, const void *p); };", "int run(void *arg0, const void *p)"},
+		{"scalar ptr", "struct t_ops { int (*run)(u64 *out, __u8 *buf, char *s, const size_t *n); };",
+			"int run(u64 *out, __u8 *buf, char *s, const size_t *n)"},
 		{"BIT and _BITUL", "struct t_ops { int (*run)(int a); int (*two)(int b); };\nenum { N = BIT(3) + _BITUL(2) + BIT_ULL(0) + PAGE_SIZE + offsetof(struct t_ops, two) };\n" +
 			"_Static_assert(N == 4117, \"N\");", "int run(int a)"},
 		{"typedef'd anonymous struct", "typedef struct { u32 a; } info_t;\nstruct t_ops { int (*run)(const info_t *i); };",
@@ -121,4 +121,45 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// TestParseHeaderConstCharField: a const char * field of a context struct
+// is a kernel string, as the module's BTF reads back (cc/v4 drops the
+// const of a member's specifiers).
+func TestParseHeaderConstCharField(t *testing.T) {
+	src := "struct info { const char *reason; char *msg; };\nstruct t_ops { void (*exit)(struct info *i); };"
+	o, err := Parse("spec.h", []byte(src), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := o.TypeDef("struct info")
+	if d == nil || len(d.Fields) != 2 {
+		t.Fatalf("struct info: %+v", d)
+	}
+	if f := d.Fields[0].Type; f.Kind != model.CharPtr || f.C != "const char *" {
+		t.Errorf("reason: %v %q, want const char *", f.Kind, f.C)
+	}
+	if f := d.Fields[1].Type; f.Kind != model.Ptr || f.C != "char *" {
+		t.Errorf("msg: %v %q, want an opaque char *", f.Kind, f.C)
+	}
+}
+
+// TestParseHeaderConfigNotes: the CONFIG_ options a spec tests are named
+// in a note, since none is set and what they guard is left out.
+func TestParseHeaderConfigNotes(t *testing.T) {
+	src := "struct args {\n\tint a;\n#ifdef CONFIG_CGROUPS\n\tstruct cgroup *cgroup;\n#endif\n};\n" +
+		"#if defined(CONFIG_X) && IS_ENABLED(CONFIG_Y) /* CONFIG_COMMENT */\n#endif\n" +
+		"/* #ifdef CONFIG_IN_COMMENT */\nstruct t_ops { int (*run)(struct args *a); };"
+	o, err := Parse("spec.h", []byte(src), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "spec.h tests CONFIG_CGROUPS, CONFIG_X, CONFIG_Y, which the reader leaves unset: " +
+		"what those conditionals guard is read as for a kernel without them"
+	if len(o.Notes) != 1 || o.Notes[0] != want {
+		t.Errorf("notes %q, want [%q]", o.Notes, want)
+	}
+	if o, _ := Parse("spec.h", []byte("struct t_ops { int (*run)(int a); };"), ""); len(o.Notes) != 0 {
+		t.Errorf("notes %q for a spec without conditionals", o.Notes)
+	}
 }

@@ -1,6 +1,10 @@
 package header
 
-import "regexp"
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
 
 // The prelude: what the kernel headers a spec commonly includes would
 // declare, x86-64 LP64, parsed before the spec. A spec needs no #include;
@@ -188,4 +192,34 @@ func hdrUsesHZ(srcs ...[]byte) bool {
 		}
 	}
 	return false
+}
+
+// hdrConfigTest matches a kernel configuration option a preprocessor
+// conditional tests (#ifdef CONFIG_X, defined(CONFIG_X), IS_ENABLED(...)).
+var hdrConfigTest = regexp.MustCompile(`(?m)^[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif)\b.*`)
+
+var hdrConfigName = regexp.MustCompile(`\bCONFIG_\w+`)
+
+// hdrConfigNotes says which CONFIG_ options the sources test: none is
+// set while reading a spec, so what they guard is left out (a member
+// under #ifdef CONFIG_CGROUPS does not exist in the model).
+func hdrConfigNotes(names []string, srcs ...[]byte) []string {
+	var notes []string
+	for i, s := range srcs {
+		seen := map[string]bool{}
+		var opts []string
+		for _, line := range hdrConfigTest.FindAll(hdrComments.ReplaceAll(s, nil), -1) {
+			for _, c := range hdrConfigName.FindAll(line, -1) {
+				if !seen[string(c)] {
+					seen[string(c)] = true
+					opts = append(opts, string(c))
+				}
+			}
+		}
+		if len(opts) > 0 {
+			notes = append(notes, fmt.Sprintf("%s tests %s, which the reader leaves unset: "+
+				"what those conditionals guard is read as for a kernel without them", names[i], strings.Join(opts, ", ")))
+		}
+	}
+	return notes
 }

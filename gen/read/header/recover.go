@@ -192,6 +192,13 @@ func hdrPreludeNames(macro bool) []string {
 	return out
 }
 
+// hdrConfigSized are kernel types a spec cannot hold by value: their
+// layout depends on the kernel's configuration.
+var hdrConfigSized = map[string]bool{
+	"spinlock_t": true, "raw_spinlock_t": true, "rwlock_t": true, "seqlock_t": true, "seqcount_t": true,
+	"wait_queue_head_t": true, "mutex_t": true, "rw_semaphore_t": true,
+}
+
 // hdrUnknownErrors are the errors of the unknown names.
 func hdrUnknownErrors(us []hdrUnknown, sys *hdrFS) []error {
 	var out []error
@@ -201,6 +208,11 @@ func hdrUnknownErrors(us []hdrUnknown, sys *hdrFS) []error {
 			what, fix = "macro", "#define it in the spec"
 		}
 		msg := fmt.Sprintf("unknown %s %s", what, u.name)
+		if hdrConfigSized[u.name] {
+			out = append(out, &model.Error{Pos: u.pos, Err: model.ErrUnsupported,
+				Msg: msg + ": its size depends on the kernel configuration (lock debugging, PREEMPT_RT): the spec cannot lay it out; hold a pointer instead"})
+			continue
+		}
 		if len(sys.unknown) > 0 {
 			msg += fmt.Sprintf(" (<%s> is not read: the reader knows only the common kernel types and macros): %s",
 				strings.Join(sys.unknown, ">, <"), fix)

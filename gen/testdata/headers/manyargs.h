@@ -8,5 +8,5 @@ struct manyargs_ops {
 	int (*mixed)(const char *name, struct sock *sk, u32 len,
 		     struct task_struct *task__nullable, char const *comm);
 	struct sock *(*pick)(const struct sock *prev__nullable, int cpu);
-	const char *(*describe)(struct task_struct *task);
+	const struct sock *(*describe)(struct task_struct *task);
 };

@@ -108,7 +108,7 @@ func Pick() asm.Instructions {
 	)
 }
 
-// Describe implements const char *describe(struct task_struct *task):
+// Describe implements const struct sock *describe(struct task_struct *task):
 // it printks its name and integer arguments and returns NULL.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Describe() asm.Instructions {

@@ -44,7 +44,7 @@ var (
 	MixedSig = sasm.Sig{Name: "mixed", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr, sasm.Ptr, sasm.U32, sasm.Ptr, sasm.Ptr}}
 	// PickSig is struct sock *pick(const struct sock *prev, int cpu). prev is __nullable: check it for NULL before use.
 	PickSig = sasm.Sig{Name: "pick", Return: sasm.Ptr, Args: []sasm.Type{sasm.Ptr, sasm.S32}}
-	// DescribeSig is const char *describe(struct task_struct *task).
+	// DescribeSig is const struct sock *describe(struct task_struct *task).
 	DescribeSig = sasm.Sig{Name: "describe", Return: sasm.Ptr, Args: []sasm.Type{sasm.Ptr}}
 )
 

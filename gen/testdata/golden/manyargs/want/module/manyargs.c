@@ -76,7 +76,7 @@ static struct sock *manyargs_ops__pick(const struct sock *prev__nullable, int cp
 	return NULL;
 }
 
-static const char *manyargs_ops__describe(struct task_struct *task)
+static const struct sock *manyargs_ops__describe(struct task_struct *task)
 {
 	return NULL;
 }
@@ -247,7 +247,7 @@ static s64 manyargs_call_pick(struct manyargs_ops *ops, const union manyargs_arg
 
 static s64 manyargs_call_describe(struct manyargs_ops *ops, const union manyargs_arg *a)
 {
-	const char *ret;
+	const struct sock *ret;
 
 	ret = ops->describe(NULL);
 	pr_info("describe(NULL) returned: %s\n", ret ? "non-NULL" : "NULL");

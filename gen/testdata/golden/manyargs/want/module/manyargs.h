@@ -22,7 +22,7 @@ struct manyargs_ops {
 	int (*mixed)(const char *name, struct sock *sk, u32 len, struct task_struct *task,
 		     const char *comm);
 	struct sock *(*pick)(const struct sock *prev, int cpu);
-	const char *(*describe)(struct task_struct *task);
+	const struct sock *(*describe)(struct task_struct *task);
 };
 
 #endif /* _MANYARGS_H */

@@ -368,20 +368,64 @@ func RawRequest() asm.Instructions {
 	)
 }
 
-// GetData implements u8 *get_data(struct hidlike_ctx *ctx, unsigned int offset, size_t arg2):
-// it printks its name and integer arguments and returns NULL.
+// GetData implements int get_data(struct hidlike_ctx *ctx, unsigned int offset, u8 *buf, size_t arg3):
+// it printks its name and integer arguments and returns the sum of its integer arguments and of its context structs' integer fields, converted to s32.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func GetData() asm.Instructions {
 	s := GetDataSig
 	return sasm.Seq(
 		// count this call of get_data
 		Calls.Count("get_data"),
+		asm.Instructions{
+			// r7 = ctx, kept for after the printk
+			asm.Mov.Reg(asm.R7, asm.R1),
+		},
 		// r3 = offset (u32), extended to 64 bits
 		s.Arg(asm.R3, 1),
-		// r4 = arg2 (u64), extended to 64 bits
-		s.Arg(asm.R4, 2),
-		sasm.Printk("get_data(offset=%llu, arg2=%llu)\n", asm.R3, asm.R4),
-		// return NULL
-		s.RetImm(0),
+		// r4 = arg3 (u64), extended to 64 bits
+		s.Arg(asm.R4, 3),
+		asm.Instructions{
+			// r6 = offset: the sum lives in a register the call preserves
+			asm.Mov.Reg(asm.R6, asm.R3),
+		},
+		// r6 += arg3: unsigned int + arg3 (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R4, sasm.U32, sasm.U64),
+		sasm.Printk("get_data(offset=%llu, arg3=%llu)\n", asm.R3, asm.R4),
+		// r8 = ctx (struct hidlike_ctx *)
+		s.ArgFrom(asm.R8, asm.R7, 0),
+		asm.Instructions{
+			// r3 = 0, the field's value when ctx is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if ctx != NULL: r3 = ctx->index
+		sasm.IfNotNull(asm.R8, HidlikeCtxIndex.Load(asm.R3, asm.R8)),
+		// r6 += ctx->index: unsigned long + ctx->index (u32) is unsigned long
+		sasm.AddAs(asm.R6, asm.R3, sasm.U64, sasm.U64),
+		asm.Instructions{
+			// r3 = 0, the field's value when ctx is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if ctx != NULL: r3 = ctx->allocated_size
+		sasm.IfNotNull(asm.R8, HidlikeCtxAllocatedSize.Load(asm.R3, asm.R8)),
+		// r6 += ctx->allocated_size: unsigned long + ctx->allocated_size (u32) is unsigned long
+		sasm.AddAs(asm.R6, asm.R3, sasm.U64, sasm.U64),
+		asm.Instructions{
+			// r3 = 0, the field's value when ctx is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if ctx != NULL: r3 = ctx->report_type
+		sasm.IfNotNull(asm.R8, HidlikeCtxReportType.Load(asm.R3, asm.R8)),
+		// r6 += ctx->report_type: unsigned long + ctx->report_type (u32) is unsigned long
+		sasm.AddAs(asm.R6, asm.R3, sasm.U64, sasm.U64),
+		asm.Instructions{
+			// r3 = 0, the field's value when ctx is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if ctx != NULL: r3 = ctx->retval
+		sasm.IfNotNull(asm.R8, HidlikeCtxRetval.Load(asm.R3, asm.R8)),
+		// r6 += ctx->retval: unsigned long + ctx->retval (s32) is unsigned long
+		sasm.AddAs(asm.R6, asm.R3, sasm.U64, sasm.U64),
+		// return the sum of its integer arguments and of its context structs' integer fields, converted to s32
+		s.Ret(asm.R6),
 	)
 }

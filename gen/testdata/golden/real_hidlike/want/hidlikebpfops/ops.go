@@ -40,7 +40,7 @@ var Ops = &bpf.Ops{
 		"hw_request {1 2 3 4} 2 3 4 5",
 		"hw_output_report {1 2 3 4} 2",
 		"raw_request {1 2 3 4} 2 4 5 6 7 1",
-		"get_data {1 2 3 4} 2 3",
+		"get_data {1 2 3 4} 2 4",
 	},
 }
 
@@ -71,8 +71,8 @@ var (
 	HwOutputReportSig = sasm.Sig{Name: "hw_output_report", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr, sasm.U64}}
 	// RawRequestSig is int raw_request(struct hidlike_ctx *ctx, unsigned char reportnum, __u8 *buf, size_t len, enum hidlike_report_type rtype, enum hidlike_class_request reqtype, u64 source, bool from_bpf).
 	RawRequestSig = sasm.Sig{Name: "raw_request", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr, sasm.U8, sasm.Ptr, sasm.U64, sasm.U32, sasm.U32, sasm.U64, sasm.Bool}}
-	// GetDataSig is u8 *get_data(struct hidlike_ctx *ctx, unsigned int offset, size_t arg2).
-	GetDataSig = sasm.Sig{Name: "get_data", Return: sasm.Ptr, Args: []sasm.Type{sasm.Ptr, sasm.U32, sasm.U64}}
+	// GetDataSig is int get_data(struct hidlike_ctx *ctx, unsigned int offset, u8 *buf, size_t arg3).
+	GetDataSig = sasm.Sig{Name: "get_data", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr, sasm.U32, sasm.Ptr, sasm.U64}}
 )
 
 // Programs builds the BPF program of each callback (see callbacks.go), by member name.

@@ -108,9 +108,10 @@ static int hidlike_bpf_ops__raw_request(struct hidlike_ctx *ctx, unsigned char r
 	return 0;
 }
 
-static u8 *hidlike_bpf_ops__get_data(struct hidlike_ctx *ctx, unsigned int offset, size_t arg2)
+static int hidlike_bpf_ops__get_data(struct hidlike_ctx *ctx, unsigned int offset, u8 *buf,
+				     size_t arg3)
 {
-	return NULL;
+	return 0;
 }
 
 static struct hidlike_bpf_ops __bpf_ops_hidlike_bpf_ops = {
@@ -344,17 +345,17 @@ static s64 hidlike_bpf_call_raw_request(struct hidlike_bpf_ops *ops, const union
 
 static s64 hidlike_bpf_call_get_data(struct hidlike_bpf_ops *ops, const union hidlike_bpf_arg *a)
 {
-	u8 *ret;
+	int ret;
 	struct hidlike_ctx s_ctx = {};
+	u64 buf_buf[8] = {};
 
 	s_ctx.index = (__u32)a[1].u;
 	s_ctx.allocated_size = (__u32)a[2].u;
 	s_ctx.report_type = (enum hidlike_report_type)a[3].u;
 	s_ctx.retval = (__s32)a[4].s;
-	ret = ops->get_data(&s_ctx, (unsigned int)a[5].u, (size_t)a[6].u);
-	pr_info("get_data({...}, %llu, %llu) returned: %s\n", a[5].u, a[6].u,
-		ret ? "non-NULL" : "NULL");
-	return ret != NULL;
+	ret = ops->get_data(&s_ctx, (unsigned int)a[5].u, (u8 *)buf_buf, (size_t)a[7].u);
+	pr_info("get_data({...}, %llu, buffer, %llu) returned: %lld\n", a[5].u, a[7].u, (s64)ret);
+	return ret;
 }
 
 /* One entry per callback: the trigger's line names it, then its arguments. */
@@ -454,8 +455,8 @@ static const struct hidlike_bpf_callback {
 		.name = "get_data",
 		.offset = offsetof(struct hidlike_bpf_ops, get_data),
 		.call = hidlike_bpf_call_get_data,
-		.ret = HIDLIKE_BPF_RET_PTR,
-		.nargs = 7,
+		.ret = HIDLIKE_BPF_RET_INT,
+		.nargs = 8,
 		.args = {
 			{ "ctx", HIDLIKE_BPF_ARG_GROUP, 0, 4 },
 			{ "ctx.index", HIDLIKE_BPF_ARG_UINT, 0, U32_MAX },
@@ -463,7 +464,8 @@ static const struct hidlike_bpf_callback {
 			{ "ctx.report_type", HIDLIKE_BPF_ARG_UINT, 0, U32_MAX },
 			{ "ctx.retval", HIDLIKE_BPF_ARG_INT, S32_MIN, S32_MAX },
 			{ "offset", HIDLIKE_BPF_ARG_UINT, 0, U32_MAX },
-			{ "arg2", HIDLIKE_BPF_ARG_UINT, 0, U64_MAX },
+			{ "buf", HIDLIKE_BPF_ARG_NONE, 0, 0 },
+			{ "arg3", HIDLIKE_BPF_ARG_UINT, 0, U64_MAX },
 		},
 	},
 };

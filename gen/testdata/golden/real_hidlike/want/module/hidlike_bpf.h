@@ -56,7 +56,7 @@ struct hidlike_bpf_ops {
 	int (*raw_request)(struct hidlike_ctx *ctx, unsigned char reportnum, __u8 *buf, size_t len,
 			   enum hidlike_report_type rtype, enum hidlike_class_request reqtype,
 			   u64 source, bool from_bpf);
-	u8 *(*get_data)(struct hidlike_ctx *ctx, unsigned int offset, size_t arg2);
+	int (*get_data)(struct hidlike_ctx *ctx, unsigned int offset, u8 *buf, size_t arg3);
 	struct hidlike_device *hdev;
 };
 

@@ -100,9 +100,9 @@ static int realc_policy__fill(void *buf, u64 *out, const void *arg2, size_t len)
 	return 0;
 }
 
-static u8 *realc_policy__data(u32 offset)
+static int realc_policy__data(u8 *buf, u32 offset)
 {
-	return NULL;
+	return 0;
 }
 
 static u64 realc_policy__min(u64 a, u64 b)
@@ -334,11 +334,12 @@ static s64 realc_policy_call_fill(struct realc_policy *ops, const union realc_po
 
 static s64 realc_policy_call_data(struct realc_policy *ops, const union realc_policy_arg *a)
 {
-	u8 *ret;
+	int ret;
+	u64 buf_buf[8] = {};
 
-	ret = ops->data((u32)a[0].u);
-	pr_info("data(%llu) returned: %s\n", a[0].u, ret ? "non-NULL" : "NULL");
-	return ret != NULL;
+	ret = ops->data((u8 *)buf_buf, (u32)a[1].u);
+	pr_info("data(buffer, %llu) returned: %lld\n", a[1].u, (s64)ret);
+	return ret;
 }
 
 static s64 realc_policy_call_min(struct realc_policy *ops, const union realc_policy_arg *a)
@@ -482,9 +483,10 @@ static const struct realc_policy_callback {
 		.name = "data",
 		.offset = offsetof(struct realc_policy, data),
 		.call = realc_policy_call_data,
-		.ret = REALC_POLICY_RET_PTR,
-		.nargs = 1,
+		.ret = REALC_POLICY_RET_INT,
+		.nargs = 2,
 		.args = {
+			{ "buf", REALC_POLICY_ARG_NONE, 0, 0 },
 			{ "offset", REALC_POLICY_ARG_UINT, 0, U32_MAX },
 		},
 	},

@@ -55,7 +55,7 @@ struct realc_policy {
 	u64 (*flags)(enum realc_flags f, u32 arg1);
 	void (*pair)(int arg0, int arg1);
 	int (*fill)(void *buf, u64 *out, const void *arg2, size_t len);
-	u8 *(*data)(u32 offset);
+	int (*data)(u8 *buf, u32 offset);
 	u64 (*min)(u64 a, u64 b);
 	u64 (*max)(u64 a, u64 b);
 	u32 (*timeout)(u32 *ticks);

@@ -154,8 +154,8 @@ func Fill() asm.Instructions {
 	)
 }
 
-// Data implements u8 *data(u32 offset):
-// it printks its name and integer arguments and returns NULL.
+// Data implements int data(u8 *buf, u32 offset):
+// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Data() asm.Instructions {
 	s := DataSig
@@ -163,10 +163,14 @@ func Data() asm.Instructions {
 		// count this call of data
 		Calls.Count("data"),
 		// r3 = offset (u32), extended to 64 bits
-		s.Arg(asm.R3, 0),
+		s.Arg(asm.R3, 1),
+		asm.Instructions{
+			// r6 = offset: the sum lives in a register the call preserves
+			asm.Mov.Reg(asm.R6, asm.R3),
+		},
 		sasm.Printk("data(offset=%llu)\n", asm.R3),
-		// return NULL
-		s.RetImm(0),
+		// return the sum of its integer arguments, converted to s32
+		s.Ret(asm.R6),
 	)
 }
 

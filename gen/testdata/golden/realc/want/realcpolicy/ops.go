@@ -43,7 +43,7 @@ var Ops = &bpf.Ops{
 		"flags 1 2",
 		"pair 1 2",
 		"fill 4",
-		"data 1",
+		"data 2",
 		"min 1 2",
 		"max 1 2",
 		"timeout",
@@ -66,8 +66,8 @@ var (
 	PairSig = sasm.Sig{Name: "pair", Return: sasm.Void, Args: []sasm.Type{sasm.S32, sasm.S32}}
 	// FillSig is int fill(void *buf, u64 *out, const void *arg2, size_t len).
 	FillSig = sasm.Sig{Name: "fill", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr, sasm.Ptr, sasm.Ptr, sasm.U64}}
-	// DataSig is u8 *data(u32 offset).
-	DataSig = sasm.Sig{Name: "data", Return: sasm.Ptr, Args: []sasm.Type{sasm.U32}}
+	// DataSig is int data(u8 *buf, u32 offset).
+	DataSig = sasm.Sig{Name: "data", Return: sasm.S32, Args: []sasm.Type{sasm.Ptr, sasm.U32}}
 	// MinSig is u64 min(u64 a, u64 b).
 	MinSig = sasm.Sig{Name: "min", Return: sasm.U64, Args: []sasm.Type{sasm.U64, sasm.U64}}
 	// MaxSig is u64 max(u64 a, u64 b).
