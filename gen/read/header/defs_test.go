@@ -1,6 +1,7 @@
 package header
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -178,6 +179,48 @@ struct d_ops {
 	}{{"id", model.DataCopy}, {"name", model.DataString}, {"owner_dev", model.DataKernel}} {
 		if got, _ := o.Member(c.member).DataInit(); got != c.want {
 			t.Errorf("%s: init %v, want %v", c.member, got, c.want)
+		}
+	}
+}
+
+// TestSetDataMembers: --set on a header spec's data members follows the
+// members' rules: integers in range, bools, strings with their NUL; a
+// member only the kernel sets is refused with the reason.
+func TestSetDataMembers(t *testing.T) {
+	src := `struct module;
+struct s_ops {
+	s16 id;
+	bool on;
+	char name[4];
+	struct module *owner;
+	int (*f)(int a);
+};
+`
+	for _, c := range []struct{ set, want, err string }{
+		{set: "id=-2", want: "feff"},
+		{set: "id=40000", err: "not a s16"},
+		{set: "on=true", want: "01"},
+		{set: "on=2", err: "not a bool"},
+		{set: "name=abc", want: "616263"},
+		{set: "name=abcd", err: "4 bytes do not fit char name[4] with its NUL"},
+		{set: "owner=1", err: "s_ops.owner (struct module *owner) is set by the kernel, not the loader: the kernel sets it to the module that owns the map (BPF_MODULE_OWNER); settable: id, on, name"},
+		{set: "f=1", err: "f is a callback"},
+	} {
+		o, err := Parse("s.h", []byte(src), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = o.Set(c.set)
+		switch {
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("--set %s: %v, want %q", c.set, err, c.err)
+		case c.err == "" && err != nil:
+			t.Errorf("--set %s: %v", c.set, err)
+		case c.err == "":
+			name, _, _ := strings.Cut(c.set, "=")
+			if got := fmt.Sprintf("%x", o.Data[name]); got != c.want {
+				t.Errorf("--set %s: %s, want %s", c.set, got, c.want)
+			}
 		}
 	}
 }
