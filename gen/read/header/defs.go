@@ -28,7 +28,6 @@ type hdrDefs struct {
 	constDecls map[*cc.Declarator]bool
 	byRef      map[string]*model.TypeDef
 	out        []*model.TypeDef
-	errs       []error
 }
 
 // hdrDefinedRecords lists the tagged structs and unions defined with a body
@@ -81,7 +80,7 @@ func hdrDefinedRecords(ast *cc.AST) (map[string]bool, map[*cc.Declarator]bool) {
 // hdrCollectTypes fills ops.Types with the definitions the ops struct st
 // reaches, in emission order, and links the callbacks' struct pointer
 // types to them.
-func hdrCollectTypes(ast *cc.AST, st *hdrStruct, ops *model.Ops) error {
+func hdrCollectTypes(ast *cc.AST, st *hdrStruct, ops *model.Ops) {
 	c := &hdrDefs{byRef: map[string]*model.TypeDef{}}
 	c.defined, c.constDecls = hdrDefinedRecords(ast)
 	c.defined["struct "+st.name] = false // the ops struct is emitted by itself
@@ -107,10 +106,6 @@ func hdrCollectTypes(ast *cc.AST, st *hdrStruct, ops *model.Ops) error {
 	}
 	ops.Types = c.out
 	ops.LinkTypes()
-	if len(c.errs) > 0 {
-		return c.errs[0]
-	}
-	return nil
 }
 
 // isDefined reports whether the spec defines the record or enum t.
@@ -241,12 +236,14 @@ func tagOf(t cc.Type) string {
 	return ""
 }
 
-// hdrAnonFields reports whether the anonymous record t has its fields in a
-// spec file (an anonymous struct or union written in the spec).
+// hdrAnonFields reports whether the anonymous record t is written in a
+// spec file (its first member's declarator is there), not the prelude.
 func hdrAnonFields(t cc.Type) bool {
 	f := hdrFieldByIndex(t, 0)
-	return f != nil && f.Declarator() != nil && hdrSpecFile(f.Declarator().Position().Filename) ||
-		f != nil && f.Declarator() == nil
+	if f == nil {
+		return false
+	}
+	return f.Declarator() == nil || hdrSpecFile(f.Declarator().Position().Filename)
 }
 
 func hdrFieldByIndex(t cc.Type, i int) *cc.Field {

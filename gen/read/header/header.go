@@ -169,9 +169,7 @@ func ParseOpts(filename string, src []byte, opsName string, opts Options) (ops *
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if err := hdrCollectTypes(ast, st, o); err != nil {
-		errs = append(errs, err)
-	}
+	hdrCollectTypes(ast, st, o)
 	if o.Kfuncs, err = hdrKfuncs(filename, src, ast, o); err != nil {
 		errs = append(errs, err)
 	}
