@@ -445,7 +445,7 @@ func resolveRawRefs(ops *Ops, spec *ebpf.CollectionSpec, k *kernelBTF, lk *kerne
 		insns := spec.Programs[name].Instructions
 		for i := range insns {
 			if f, ok := sasm.FieldOf(insns[i]); ok && !checked[f] {
-				if err := checkRawField(r, lk.structs[f.Struct], f); err != nil {
+				if err := checkRawField(r, lk.structs[f.Struct], f, fieldFix(ops)); err != nil {
 					return nil, fmt.Errorf("program %s of %s: field %s: %w", name, ops.Name, f, err)
 				}
 				checked[f] = true
@@ -487,8 +487,7 @@ func resolveRawRefs(ops *Ops, spec *ebpf.CollectionSpec, k *kernelBTF, lk *kerne
 
 // checkRawField is checkField on the raw BTF; id is the struct's, 0 when
 // the kernel has none of that name.
-func checkRawField(r *btfx.Raw, id btfx.TypeID, f sasm.Field) error {
-	const fix = "regenerate the package against this kernel's BTF (structops-gen --btf /sys/kernel/btf/vmlinux ...)"
+func checkRawField(r *btfx.Raw, id btfx.TypeID, f sasm.Field, fix string) error {
 	if id == 0 {
 		return fmt.Errorf("the running kernel has no struct %s: %s", f.Struct, fix)
 	}

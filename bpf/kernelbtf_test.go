@@ -140,14 +140,14 @@ func compareFields(t *testing.T, name string, cspec *btf.Spec, r *btfx.Raw) {
 			{Struct: name, Member: mn, Offset: off, Size: size},
 			{Struct: name, Member: mn, Offset: off + 1, Size: size},
 		} {
-			cerr, rerr := checkField(cspec, f), checkRawField(r, ids[0], f)
+			cerr, rerr := checkField(cspec, f, "fix"), checkRawField(r, ids[0], f, "fix")
 			if errString(cerr) != errString(rerr) {
 				t.Errorf("field %s: raw %v, cilium %v", f, rerr, cerr)
 			}
 		}
 	}
 	missing := sasm.Field{Struct: name, Member: "no_such_member_x", Size: 4}
-	if cerr, rerr := checkField(cspec, missing), checkRawField(r, ids[0], missing); errString(cerr) != errString(rerr) {
+	if cerr, rerr := checkField(cspec, missing, "fix"), checkRawField(r, ids[0], missing, "fix"); errString(cerr) != errString(rerr) {
 		t.Errorf("field %s: raw %v, cilium %v", missing, rerr, cerr)
 	}
 }
@@ -210,8 +210,8 @@ func TestRawResolutionVmlinux(t *testing.T) {
 	for _, st := range []string{"tcp_sock", "sock", "sk_buff", "task_struct", "bpf_dummy_ops_state", "inet_connection_sock"} {
 		compareFields(t, st, cspec, raw)
 	}
-	if cerr, rerr := checkField(cspec, sasm.Field{Struct: "no_such_struct_x", Member: "a"}),
-		checkRawField(raw, 0, sasm.Field{Struct: "no_such_struct_x", Member: "a"}); errString(cerr) != errString(rerr) {
+	if cerr, rerr := checkField(cspec, sasm.Field{Struct: "no_such_struct_x", Member: "a"}, "fix"),
+		checkRawField(raw, 0, sasm.Field{Struct: "no_such_struct_x", Member: "a"}, "fix"); errString(cerr) != errString(rerr) {
 		t.Errorf("missing struct: raw %v, cilium %v", rerr, cerr)
 	}
 }

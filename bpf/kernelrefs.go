@@ -32,7 +32,7 @@ func resolveKernelRefs(ops *Ops, spec *ebpf.CollectionSpec, vmlinux, typeSpec *b
 		insns := spec.Programs[name].Instructions
 		for i := range insns {
 			if f, ok := sasm.FieldOf(insns[i]); ok && !checked[f] {
-				if err := checkField(typeSpec, f); err != nil {
+				if err := checkField(typeSpec, f, fieldFix(ops)); err != nil {
 					return fmt.Errorf("program %s of %s: field %s: %w", name, ops.Name, f, err)
 				}
 				checked[f] = true
@@ -73,9 +73,19 @@ func kernelFuncRenamed(vmlinux *btf.Spec, name string) (*btf.Func, error) {
 	return nil, first
 }
 
+// fieldFix is what to do when a field the programs read differs from the
+// running kernel's: for a generated module's context struct, the module
+// and the package come from different specs; for a kernel struct, the
+// package is for another kernel.
+func fieldFix(ops *Ops) string {
+	if ops.HasTrigger() {
+		return "the module and the package were generated from different specs: regenerate both from one"
+	}
+	return "regenerate the package against this kernel's BTF (structops-gen --btf /sys/kernel/btf/vmlinux ...)"
+}
+
 // checkField compares a field with the running kernel's layout.
-func checkField(spec *btf.Spec, f sasm.Field) error {
-	const fix = "regenerate the package against this kernel's BTF (structops-gen --btf /sys/kernel/btf/vmlinux ...)"
+func checkField(spec *btf.Spec, f sasm.Field, fix string) error {
 	var st *btf.Struct
 	if err := spec.TypeByName(f.Struct, &st); err != nil {
 		if errors.Is(err, btf.ErrNotFound) {

@@ -16,7 +16,9 @@ import (
 // members): the loader sets data members with --set, the module's
 // init_member copies them and the trigger shows them back as ".member
 // value" lines; a member only the kernel sets is refused by the loader;
-// the default body's sum follows C (u32 0 + s32 -1 is 4294967295).
+// the default body's sum follows C (u32 0 + s32 -1 is 4294967295); the
+// trigger fills the context struct from "{...}" and the programs read its
+// fields, whose descriptors a loader checks against the module's BTF.
 func TestHidCtxInVM(t *testing.T) {
 	k := kernel(t)
 	work := t.TempDir()
@@ -32,7 +34,10 @@ func TestHidCtxInVM(t *testing.T) {
 	}
 	loader := filepath.Join(work, "loader")
 	goBuild(t, loader, "./"+filepath.ToSlash(filepath.Join(dir, model.GoPackage(o.Name), "loader")))
-	files := []vm.File{{HostPath: loader, GuestPath: "/bin/loader"}}
+	mismatch := generated(t, "hidctx_mismatch", "testdata/hidctx_mismatch.h")
+	badLoader := filepath.Join(work, "mismatch-loader")
+	goBuild(t, badLoader, "./"+filepath.ToSlash(filepath.Join(mismatch.dir, model.GoPackage(o.Name), "loader")))
+	files := []vm.File{{HostPath: loader, GuestPath: "/bin/loader"}, {HostPath: badLoader, GuestPath: "/bin/mismatch-loader"}}
 
 	trigger := o.TriggerPath()
 	argv := []string{"/bin/loader"}
@@ -42,6 +47,10 @@ func TestHidCtxInVM(t *testing.T) {
 		want = append(want, c.Want)
 	}
 	plan := Plan{Steps: []Step{
+		// a package whose context struct differs from the module's
+		{Name: "field-mismatch", Argv: []string{"/bin/mismatch-loader", "--once"}, WantExit: 1,
+			WantStderr: []string{"field hidctx_ctx.allocated_size: generated for offset 0, 4 bytes; the running kernel has it at offset 16, 4 bytes: " +
+				"the module and the package were generated from different specs"}},
 		{Name: "set-kernel-owned", Argv: []string{"/bin/loader", "--once", "--set", "owner=1"}, WantExit: 1,
 			WantStderr: []string{"hidctx_ops.owner is set by the kernel, not the loader"}},
 		{Name: "attached-with-data", Argv: []string{"/bin/loader", "--interval", "1h", "--set", "hid_id=-3", "--set", "name=t1",

@@ -148,6 +148,16 @@ func encodeData(m *Member, rule DataRule, value string) ([]byte, error) {
 		}
 		return []byte(value), nil
 	}
+	if t.Kind == Bool {
+		b, err := strconv.ParseBool(value)
+		if err != nil {
+			return nil, fmt.Errorf("not a bool (0/1, true/false)")
+		}
+		if b {
+			return []byte{1}, nil
+		}
+		return []byte{0}, nil
+	}
 	bits := 8 * t.Size
 	var u uint64
 	if t.Signed {

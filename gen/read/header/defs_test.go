@@ -1,6 +1,7 @@
 package header
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -120,5 +121,106 @@ func TestTypesEqual(t *testing.T) {
 	b, _ := Parse("x.h", []byte(hdrDefsSpec), "x_ops")
 	if d := a.Equal(b); d != "" {
 		t.Errorf("the same spec twice: %s", d)
+	}
+}
+
+// TestContextStructs: a struct the spec defines and a callback takes is a
+// context struct: its integer leaves (a union's first member for the
+// trigger and the sum, all members for the descriptors) and the sum's
+// steps after the arguments; data members get their init rules.
+func TestContextStructs(t *testing.T) {
+	src := hdrDefsSpec + `
+struct d_ops {
+	int id;
+	char name[8];
+	struct dev *owner_dev;
+	int (*f)(struct ctx *c, u8 small);
+};
+`
+	o, err := Parse("x.h", []byte(src), "d_ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := model.Validate(o); err != nil {
+		t.Fatal(err)
+	}
+	d := o.Members[3].Func.Params[0].Type.ContextStruct()
+	if d == nil || d.Name != "ctx" {
+		t.Fatalf("param c: no context struct: %+v", o.Members[3].Func.Params[0].Type)
+	}
+	leaves := func(first bool) string {
+		var ns []string
+		for _, l := range model.Leaves(d, first) {
+			ns = append(ns, l.Member)
+		}
+		return strings.Join(ns, " ")
+	}
+	// n.h (handle_t) is a typedef'd u32: an integer; next is a pointer
+	if got, want := leaves(true), "index c retval n.h r.a r.b s"; got != want {
+		t.Errorf("trigger leaves: %s, want %s", got, want)
+	}
+	if got, want := leaves(false), "index c retval size n.h r.a r.b s"; got != want {
+		t.Errorf("descriptor leaves: %s, want %s", got, want)
+	}
+	var steps []string
+	for _, st := range model.SumSteps(o.Members[3].Func) {
+		steps = append(steps, st.Name+":"+st.Acc.String())
+	}
+	if got, want := strings.Join(steps, " "), "small:int c->index:unsigned int c->c:unsigned int c->retval:unsigned int "+
+		"c->n.h:unsigned int c->r.a:unsigned long c->r.b:unsigned long c->s:unsigned long"; got != want {
+		t.Errorf("sum steps:\n got %s\nwant %s", got, want)
+	}
+	if len(o.Fields) != 8 || o.Fields[3].GoName() != "CtxSize" || o.Fields[3].Offset != 20 || !o.Fields[3].Signed {
+		t.Errorf("field descriptors: %+v", o.Fields)
+	}
+	for _, c := range []struct {
+		member string
+		want   model.DataInit
+	}{{"id", model.DataCopy}, {"name", model.DataString}, {"owner_dev", model.DataKernel}} {
+		if got, _ := o.Member(c.member).DataInit(); got != c.want {
+			t.Errorf("%s: init %v, want %v", c.member, got, c.want)
+		}
+	}
+}
+
+// TestSetDataMembers: --set on a header spec's data members follows the
+// members' rules: integers in range, bools, strings with their NUL; a
+// member only the kernel sets is refused with the reason.
+func TestSetDataMembers(t *testing.T) {
+	src := `struct module;
+struct s_ops {
+	s16 id;
+	bool on;
+	char name[4];
+	struct module *owner;
+	int (*f)(int a);
+};
+`
+	for _, c := range []struct{ set, want, err string }{
+		{set: "id=-2", want: "feff"},
+		{set: "id=40000", err: "not a s16"},
+		{set: "on=true", want: "01"},
+		{set: "on=2", err: "not a bool"},
+		{set: "name=abc", want: "616263"},
+		{set: "name=abcd", err: "4 bytes do not fit char name[4] with its NUL"},
+		{set: "owner=1", err: "s_ops.owner (struct module *owner) is set by the kernel, not the loader: the kernel sets it to the module that owns the map (BPF_MODULE_OWNER); settable: id, on, name"},
+		{set: "f=1", err: "f is a callback"},
+	} {
+		o, err := Parse("s.h", []byte(src), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = o.Set(c.set)
+		switch {
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("--set %s: %v, want %q", c.set, err, c.err)
+		case c.err == "" && err != nil:
+			t.Errorf("--set %s: %v", c.set, err)
+		case c.err == "":
+			name, _, _ := strings.Cut(c.set, "=")
+			if got := fmt.Sprintf("%x", o.Data[name]); got != c.want {
+				t.Errorf("--set %s: %s, want %s", c.set, got, c.want)
+			}
+		}
 	}
 }
