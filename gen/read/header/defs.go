@@ -28,6 +28,26 @@ type hdrDefs struct {
 	constDecls map[*cc.Declarator]bool
 	byRef      map[string]*model.TypeDef
 	out        []*model.TypeDef
+	errs       []error
+	// inField: the type being walked is a field's, held by value (not a
+	// parameter's, nor one a pointer points to)
+	inField bool
+}
+
+// field is typeOf for the type of a struct's field.
+func (c *hdrDefs) field(t cc.Type, depth int) model.Type {
+	saved := c.inField
+	c.inField = true
+	defer func() { c.inField = saved }()
+	return c.typeOf(t, depth)
+}
+
+// pointee is typeOf for the type a pointer points to.
+func (c *hdrDefs) pointee(t cc.Type, depth int) model.Type {
+	saved := c.inField
+	c.inField = false
+	defer func() { c.inField = saved }()
+	return c.typeOf(t, depth)
 }
 
 // hdrDefinedRecords lists the tagged structs and unions defined with a body
@@ -80,7 +100,7 @@ func hdrDefinedRecords(ast *cc.AST) (map[string]bool, map[*cc.Declarator]bool) {
 // hdrCollectTypes fills ops.Types with the definitions the ops struct st
 // reaches, in emission order, and links the callbacks' struct pointer
 // types to them.
-func hdrCollectTypes(ast *cc.AST, st *hdrStruct, ops *model.Ops) {
+func hdrCollectTypes(ast *cc.AST, st *hdrStruct, ops *model.Ops) error {
 	c := &hdrDefs{byRef: map[string]*model.TypeDef{}}
 	c.defined, c.constDecls = hdrDefinedRecords(ast)
 	c.defined["struct "+st.name] = false // the ops struct is emitted by itself
@@ -106,6 +126,10 @@ func hdrCollectTypes(ast *cc.AST, st *hdrStruct, ops *model.Ops) {
 	}
 	ops.Types = c.out
 	ops.LinkTypes()
+	if len(c.errs) > 0 {
+		return c.errs[0]
+	}
+	return nil
 }
 
 // isDefined reports whether the spec defines the record or enum t.
@@ -167,6 +191,9 @@ func (c *hdrDefs) underlying(t cc.Type, depth int) model.Type {
 		mt := model.Type{Kind: model.Opaque, Size: int(t.Size()), C: hdrRecordSpelling(t)}
 		if c.isDefined(t) || tagOf(t) == "" && hdrAnonFields(t) {
 			mt.Def = c.record(t, depth)
+		} else if t.IsIncomplete() && c.inField {
+			// a field of the spec's struct (a parameter's is hdrType's)
+			c.errs = append(c.errs, hdrIncompleteError(t))
 		}
 		return mt
 	case cc.Array:
@@ -183,7 +210,7 @@ func (c *hdrDefs) underlying(t cc.Type, depth int) model.Type {
 			}
 		case cc.Struct, cc.Union:
 			if tag := tagOf(e); tag != "" || userTypedef(e) != nil {
-				et := c.typeOf(e, depth+1) // collects the definition, if the spec has one
+				et := c.pointee(e, depth+1) // collects the definition, if the spec has one
 				mt := model.Type{Kind: model.StructPtr, Size: 8, Struct: tag, Def: et.Def}
 				mt.C = hdrTypeString(t)
 				if isConst && !strings.HasPrefix(mt.C, "const ") {
@@ -197,7 +224,7 @@ func (c *hdrDefs) underlying(t cc.Type, depth int) model.Type {
 		case cc.Function:
 			return model.Type{Kind: model.Ptr, Size: 8, C: "void *"}
 		}
-		c.typeOf(e, depth+1) // collects what it points to
+		c.pointee(e, depth+1) // collects what it points to
 		mt := model.Type{Kind: model.Ptr, Size: 8, C: hdrTypeString(t)}
 		if isConst && !strings.HasPrefix(mt.C, "const ") {
 			mt.C = "const " + mt.C
@@ -360,14 +387,14 @@ func (c *hdrDefs) record(t cc.Type, depth int) *model.TypeDef {
 		if f.IsBitfield() {
 			fd.Bits, fd.BitOffset = int(f.ValueBits()), f.OffsetBits()
 			end = max(end, fd.Offset*8+fd.BitOffset+fd.Bits)
-			fd.Type = c.typeOf(f.Type(), depth+1)
+			fd.Type = c.field(f.Type(), depth+1)
 			if fd.Type.Kind == model.Int || fd.Type.Kind == model.Bool {
 				fd.Type.Size = int(f.AccessBytes())
 			}
 			d.Fields = append(d.Fields, fd)
 			continue
 		}
-		fd.Type = c.typeOf(f.Type(), depth+1)
+		fd.Type = c.field(f.Type(), depth+1)
 		if c.constDecls[f.Declarator()] {
 			hdrConst(&fd.Type)
 		}

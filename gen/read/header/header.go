@@ -169,7 +169,9 @@ func ParseOpts(filename string, src []byte, opsName string, opts Options) (ops *
 	if err != nil {
 		errs = append(errs, err)
 	}
-	hdrCollectTypes(ast, st, o)
+	if err := hdrCollectTypes(ast, st, o); err != nil {
+		errs = append(errs, err)
+	}
 	if o.Kfuncs, err = hdrKfuncs(filename, src, ast, o); err != nil {
 		errs = append(errs, err)
 	}

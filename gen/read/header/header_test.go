@@ -342,8 +342,11 @@ func TestParseHeaderErrors(t *testing.T) {
 				t.Errorf("%T is not a *model.Error", err)
 			}
 			got := err.Error()
-			if strings.Contains(got, "\n") {
-				t.Errorf("multi-line error %q", got)
+			for _, line := range strings.Split(got, "\n") {
+				// every problem a line, at its place (several are reported at once)
+				if !strings.HasPrefix(line, name) {
+					t.Errorf("error line %q does not name %s", line, name)
+				}
 			}
 			errFile := strings.TrimSuffix(f, ".h") + ".err"
 			if *updateHeaderErrs {

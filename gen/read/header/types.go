@@ -435,6 +435,9 @@ func hdrRecordType(t cc.Type, param bool) (model.Type, string) {
 	if !param {
 		return model.Type{}, fmt.Sprintf("%s by value is not supported: the kernel refuses a struct_ops callback that returns a struct (btf_distill_func_proto): return a pointer or an integer", spell)
 	}
+	if t.IsIncomplete() {
+		return model.Type{}, hdrIncompleteError(t).(*model.Error).Msg
+	}
 	if t.Size() < 1 || t.Size() > model.MaxByValue {
 		return model.Type{}, fmt.Sprintf("%s by value (%d bytes) is not supported: the kernel passes a struct of at most %d bytes by value to BPF (btf_distill_func_proto): pass %s *",
 			spell, t.Size(), model.MaxByValue, spell)
@@ -449,4 +452,21 @@ func hdrRecordType(t cc.Type, param bool) (model.Type, string) {
 		return model.Type{}, fmt.Sprintf("%s by value is not supported: give it a tag or a typedef name", spell)
 	}
 	return model.Type{Kind: model.Opaque, Size: int(t.Size()), C: c}, ""
+}
+
+// hdrIncompleteError is the error for a struct or union held by value
+// that the spec does not define (cc/v4 lays it out as 0 bytes; the
+// module's kernel headers may define it, with a layout of their own).
+func hdrIncompleteError(t cc.Type) error {
+	spell := hdrTypeString(t)
+	var pos model.Pos
+	switch x := t.(type) {
+	case *cc.StructType:
+		pos = hdrTokPos(x.Tag())
+	case *cc.UnionType:
+		pos = hdrTokPos(x.Tag())
+	}
+	return &model.Error{Pos: pos, Err: model.ErrUnsupported,
+		Msg: fmt.Sprintf("%s is used by value but not defined: a kernel struct's layout depends on the kernel's "+
+			"configuration and is not read: define it in the spec, or hold a pointer to it", spell)}
 }
