@@ -141,25 +141,6 @@ func (c *btfDefs) own(t btf.Type) bool {
 	return err == nil && id >= c.first
 }
 
-// unqual strips const, volatile, restrict and type tags.
-func unqual(t btf.Type) btf.Type {
-	for range maxTypeDepth {
-		switch q := t.(type) {
-		case *btf.Const:
-			t = q.Type
-		case *btf.Volatile:
-			t = q.Type
-		case *btf.Restrict:
-			t = q.Type
-		case *btf.TypeTag:
-			t = q.Type
-		default:
-			return t
-		}
-	}
-	return t
-}
-
 // typeOf maps a BTF type to the model, collecting the module's
 // definitions it names.
 func (c *btfDefs) typeOf(t btf.Type, depth int) model.Type {

@@ -4,12 +4,10 @@ import "github.com/cilium/ebpf/btf"
 
 // Looking through BTF qualifiers.
 
-// typedefName is the name of the typedef t is, under qualifiers, or "".
-func typedefName(t btf.Type) string {
+// unqual strips const, volatile, restrict and type tags.
+func unqual(t btf.Type) btf.Type {
 	for range maxTypeDepth {
 		switch q := t.(type) {
-		case *btf.Typedef:
-			return q.Name
 		case *btf.Const:
 			t = q.Type
 		case *btf.Volatile:
@@ -19,8 +17,16 @@ func typedefName(t btf.Type) string {
 		case *btf.TypeTag:
 			t = q.Type
 		default:
-			return ""
+			return t
 		}
+	}
+	return t
+}
+
+// typedefName is the name of the typedef t is, under qualifiers, or "".
+func typedefName(t btf.Type) string {
+	if td, ok := unqual(t).(*btf.Typedef); ok {
+		return td.Name
 	}
 	return ""
 }
