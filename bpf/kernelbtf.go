@@ -130,7 +130,9 @@ type kernelWants struct {
 func (w kernelWants) list() []btfx.Want {
 	l := []btfx.Want{{Kind: btfx.KindStruct, Name: w.value}}
 	for _, s := range w.structs {
-		l = append(l, btfx.Want{Kind: btfx.KindStruct, Name: s})
+		// a struct by its tag, or a typedef of an anonymous struct
+		// (typedef struct { ... } foo_t;) by its name
+		l = append(l, btfx.Want{Kind: btfx.KindStruct, Name: s}, btfx.Want{Kind: btfx.KindTypedef, Name: s})
 	}
 	for _, f := range w.kfuncs {
 		l = append(l, btfx.Want{Kind: btfx.KindFunc, Name: f})
@@ -149,11 +151,15 @@ func (w kernelWants) record(lk *kernelLookup, ids []btfx.TypeID, module string) 
 	}
 	ids = ids[1:]
 	for i, s := range w.structs {
-		if lk.structs[s] == 0 && ids[i] != 0 {
-			lk.structs[s] = ids[i]
+		id := ids[2*i]
+		if id == 0 {
+			id = ids[2*i+1]
+		}
+		if lk.structs[s] == 0 && id != 0 {
+			lk.structs[s] = id
 		}
 	}
-	ids = ids[len(w.structs):]
+	ids = ids[2*len(w.structs):]
 	for i, f := range w.kfuncs {
 		if _, ok := lk.kfuncs[f]; !ok && ids[i] != 0 {
 			lk.kfuncs[f] = kfuncRef{id: ids[i], module: module}

@@ -309,3 +309,34 @@ func baseTypes(t *testing.T, s *btf.Spec) []btf.Type {
 	}
 	return ts
 }
+
+// TestTypedefStructField checks a field of a typedef of an anonymous
+// struct (a context struct such as typedef struct { ... } foo_t;), found
+// by the typedef's name, on both paths: vmlinux's atomic_t is one.
+func TestTypedefStructField(t *testing.T) {
+	cspec := vmlinuxSpec(t)
+	raw, err := btfx.Open("/sys/kernel/btf/vmlinux", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	w := kernelWants{value: "no_such_value_x", structs: []string{"atomic_t"}}
+	ids, err := raw.Lookup(w.list())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk := &kernelLookup{structs: map[string]btfx.TypeID{}, kfuncs: map[string]kfuncRef{}, enums: map[string]btfx.TypeID{}}
+	w.record(lk, ids, "")
+	if lk.structs["atomic_t"] == 0 {
+		t.Fatal("atomic_t: not found by its typedef")
+	}
+	good := sasm.Field{Struct: "atomic_t", Member: "counter", Offset: 0, Size: 4}
+	if cerr, rerr := checkField(cspec, good, "fix"), checkRawField(raw, lk.structs["atomic_t"], good, "fix"); cerr != nil || rerr != nil {
+		t.Errorf("field %s: raw %v, cilium %v", good, rerr, cerr)
+	}
+	bad := sasm.Field{Struct: "atomic_t", Member: "counter", Offset: 4, Size: 4}
+	cerr, rerr := checkField(cspec, bad, "fix"), checkRawField(raw, lk.structs["atomic_t"], bad, "fix")
+	if cerr == nil || errString(cerr) != errString(rerr) {
+		t.Errorf("field %s at a wrong offset: raw %v, cilium %v", bad, rerr, cerr)
+	}
+}

@@ -87,13 +87,23 @@ func fieldFix(ops *Ops) string {
 // checkField compares a field with the running kernel's layout.
 func checkField(spec *btf.Spec, f sasm.Field, fix string) error {
 	var st *btf.Struct
-	if err := spec.TypeByName(f.Struct, &st); err != nil {
+	var cur btf.Type
+	err := spec.TypeByName(f.Struct, &st)
+	if errors.Is(err, btf.ErrNotFound) {
+		// a typedef of an anonymous struct (typedef struct { ... } foo_t;)
+		var td *btf.Typedef
+		if spec.TypeByName(f.Struct, &td) == nil {
+			cur, err = td, nil
+		}
+	} else if err == nil {
+		cur = st
+	}
+	if err != nil {
 		if errors.Is(err, btf.ErrNotFound) {
 			return fmt.Errorf("the running kernel has no struct %s: %s", f.Struct, fix)
 		}
 		return fmt.Errorf("struct %s in the kernel's BTF: %w", f.Struct, err)
 	}
-	var cur btf.Type = st
 	off := 0
 	var m btf.Member
 	for _, part := range strings.Split(f.Member, ".") {

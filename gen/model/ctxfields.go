@@ -63,13 +63,13 @@ func contextFields(o *Ops) []Field {
 	seen := map[string]bool{}
 	for _, m := range o.Callbacks() {
 		for _, p := range m.Func.Params {
-			d := p.Type.ContextStruct()
-			if d == nil || seen[d.Name] {
+			d, name := p.Type.ContextStruct(), p.Type.Struct
+			if d == nil || seen[name] {
 				continue
 			}
-			seen[d.Name] = true
+			seen[name] = true
 			for _, l := range Leaves(d, false) {
-				out = append(out, Field{Path: d.Name + "." + l.Member, Struct: d.Name, Member: l.Member,
+				out = append(out, Field{Path: name + "." + l.Member, Struct: name, Member: l.Member,
 					Offset: l.Offset, Size: l.Type.Size, Signed: l.Type.Signed})
 			}
 		}
@@ -84,12 +84,28 @@ func FieldGoName(st, member string) string {
 }
 
 // ContextStruct returns the definition of the struct a parameter of type
-// t points to when it is a context struct: a tagged struct the spec
-// defines (the trigger fills it from "{...}", its fields have
-// descriptors); else nil.
+// t points to when it is a context struct: a struct the spec defines,
+// tagged (struct foo *) or a typedef of an anonymous struct (typedef
+// struct { ... } foo_t; foo_t *), which the trigger fills from "{...}"
+// and whose fields have descriptors; else nil. t.Struct names it: the
+// tag, or the typedef, which is how the module's BTF names it too.
 func (t Type) ContextStruct() *TypeDef {
-	if d := t.DefinedStruct(); d != nil && d.Kind == DefStruct && d.Name != "" && t.Struct != "" {
+	d := t.DefinedStruct()
+	if d == nil || d.Kind != DefStruct || t.Struct == "" {
+		return nil
+	}
+	if d.Name != "" || t.Def.Kind == DefTypedef && t.Def.Name == t.Struct {
 		return d
 	}
 	return nil
+}
+
+// Pointee spells the struct a context struct pointer t points to in C:
+// "struct foo" for a tagged struct, the typedef's name for a typedef of
+// an anonymous struct.
+func (t Type) Pointee() string {
+	if t.Def != nil && t.Def.Kind == DefTypedef && t.Def.Name == t.Struct {
+		return t.Struct
+	}
+	return "struct " + t.Struct
 }

@@ -62,9 +62,10 @@ type SumStep struct {
 	Type Type
 	Acc  Arith
 	// Struct and Leaf name the context struct field the operand is (the
-	// struct Param points to); "" for an argument.
-	Struct string
-	Leaf   Leaf
+	// struct Param points to, Pointee its C spelling); "" for an
+	// argument.
+	Struct, Pointee string
+	Leaf            Leaf
 }
 
 // SumSteps are the operands of `return a + b + ...;` over the callback's
@@ -88,7 +89,8 @@ func SumSteps(f *Func) []SumStep {
 	for i, p := range f.Params {
 		if d := p.Type.ContextStruct(); d != nil {
 			for _, l := range Leaves(d, true) {
-				add(SumStep{Param: i, Name: p.Name + "->" + l.Member, Type: l.Type, Struct: d.Name, Leaf: l})
+				add(SumStep{Param: i, Name: p.Name + "->" + l.Member, Type: l.Type, Struct: p.Type.Struct,
+					Pointee: p.Type.Pointee(), Leaf: l})
 			}
 		}
 	}

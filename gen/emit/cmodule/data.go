@@ -85,7 +85,7 @@ func groupArgs(o *model.Ops, p model.Param, at int, cm *cMember) string {
 	d := p.Type.ContextStruct()
 	leaves := model.Leaves(d, true)
 	s := "s_" + p.Name
-	cm.Locals = append(cm.Locals, fmt.Sprintf("struct %s %s = {}", p.Type.Struct, s))
+	cm.Locals = append(cm.Locals, fmt.Sprintf("%s %s = {}", p.Type.Pointee(), s))
 	for k, l := range leaves {
 		a := fmt.Sprintf("a[%d]", at+1+k)
 		name := p.Name + "." + l.Member

@@ -176,7 +176,7 @@ func leafSteps(steps []model.SumStep, from int) []jen.Code {
 		fd := model.FieldGoName(st.Struct, st.Leaf.Member)
 		p := st.Name[:strings.Index(st.Name, "->")]
 		if k == from || steps[k-1].Param != st.Param {
-			items = append(items, ins(fmt.Sprintf("r8 = %s (struct %s *)", p, st.Struct),
+			items = append(items, ins(fmt.Sprintf("r8 = %s (%s *)", p, st.Pointee),
 				jen.Id("s").Dot("ArgFrom").Call(reg(8), reg(7), jen.Lit(st.Param))))
 		}
 		items = append(items,

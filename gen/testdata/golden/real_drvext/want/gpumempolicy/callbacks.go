@@ -11,13 +11,17 @@ import (
 // R1 holds the ctx: the callback's arguments as an array of u64.
 
 // OnFault implements int on_fault(void *drv, DrvFaultInfo *info, DrvAccessType access):
-// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
+// it printks its name and integer arguments and returns the sum of its integer arguments and of its context structs' integer fields, converted to s32.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func OnFault() asm.Instructions {
 	s := OnFaultSig
 	return sasm.Seq(
 		// count this call of on_fault
 		Calls.Count("on_fault"),
+		asm.Instructions{
+			// r7 = ctx, kept for after the printk
+			asm.Mov.Reg(asm.R7, asm.R1),
+		},
 		// r3 = access (u32), extended to 64 bits
 		s.Arg(asm.R3, 2),
 		asm.Instructions{
@@ -25,7 +29,49 @@ func OnFault() asm.Instructions {
 			asm.Mov.Reg(asm.R6, asm.R3),
 		},
 		sasm.Printk("on_fault(access=%llu)\n", asm.R3),
-		// return the sum of its integer arguments, converted to s32
+		// r8 = info (DrvFaultInfo *)
+		s.ArgFrom(asm.R8, asm.R7, 1),
+		asm.Instructions{
+			// r3 = 0, the field's value when info is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if info != NULL: r3 = info->handle
+		sasm.IfNotNull(asm.R8, DrvFaultInfoHandle.Load(asm.R3, asm.R8)),
+		// r6 += info->handle: unsigned int + info->handle (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U32),
+		asm.Instructions{
+			// r3 = 0, the field's value when info is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if info != NULL: r3 = info->engine_mask
+		sasm.IfNotNull(asm.R8, DrvFaultInfoEngineMask.Load(asm.R3, asm.R8)),
+		// r6 += info->engine_mask: unsigned int + info->engine_mask (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U32),
+		asm.Instructions{
+			// r3 = 0, the field's value when info is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if info != NULL: r3 = info->range.start
+		sasm.IfNotNull(asm.R8, DrvFaultInfoRangeStart.Load(asm.R3, asm.R8)),
+		// r6 += info->range.start: unsigned int + info->range.start (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U64),
+		asm.Instructions{
+			// r3 = 0, the field's value when info is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if info != NULL: r3 = info->range.length
+		sasm.IfNotNull(asm.R8, DrvFaultInfoRangeLength.Load(asm.R3, asm.R8)),
+		// r6 += info->range.length: unsigned long + info->range.length (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R3, sasm.U64, sasm.U64),
+		asm.Instructions{
+			// r3 = 0, the field's value when info is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if info != NULL: r3 = info->flags
+		sasm.IfNotNull(asm.R8, DrvFaultInfoFlags.Load(asm.R3, asm.R8)),
+		// r6 += info->flags: unsigned long + info->flags (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R3, sasm.U64, sasm.U64),
+		// return the sum of its integer arguments and of its context structs' integer fields, converted to s32
 		s.Ret(asm.R6),
 	)
 }

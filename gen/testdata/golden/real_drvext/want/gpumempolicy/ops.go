@@ -34,7 +34,7 @@ var Ops = &bpf.Ops{
 	},
 	Counts: Calls,
 	DemoCalls: []string{
-		"on_fault 3",
+		"on_fault {1 2 3 4 5} 3",
 		"prefetch 3",
 		"fence_done 2",
 		"evict 2 3",
@@ -43,6 +43,21 @@ var Ops = &bpf.Ops{
 		"migrate 1 2 3 4 5 6 7",
 	},
 }
+
+// The fields of the context structs the callbacks take, for the bodies (Load), laid out
+// as the spec says; Load checks each one the programs use against the module's BTF.
+var (
+	// DrvFaultInfoHandle is DrvFaultInfo.handle (u32 at offset 0, read-only).
+	DrvFaultInfoHandle = sasm.Field{Struct: "DrvFaultInfo", Member: "handle", Offset: 0, Size: 4}
+	// DrvFaultInfoEngineMask is DrvFaultInfo.engine_mask (u32 at offset 4, read-only).
+	DrvFaultInfoEngineMask = sasm.Field{Struct: "DrvFaultInfo", Member: "engine_mask", Offset: 4, Size: 4}
+	// DrvFaultInfoRangeStart is DrvFaultInfo.range.start (u64 at offset 8, read-only).
+	DrvFaultInfoRangeStart = sasm.Field{Struct: "DrvFaultInfo", Member: "range.start", Offset: 8, Size: 8}
+	// DrvFaultInfoRangeLength is DrvFaultInfo.range.length (u64 at offset 16, read-only).
+	DrvFaultInfoRangeLength = sasm.Field{Struct: "DrvFaultInfo", Member: "range.length", Offset: 16, Size: 8}
+	// DrvFaultInfoFlags is DrvFaultInfo.flags (u64 at offset 24, read-only).
+	DrvFaultInfoFlags = sasm.Field{Struct: "DrvFaultInfo", Member: "flags", Offset: 24, Size: 8}
+)
 
 // The callbacks' signatures, for loading arguments and returning values.
 var (

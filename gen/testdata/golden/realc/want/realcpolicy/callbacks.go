@@ -261,13 +261,17 @@ func Gfp() asm.Instructions {
 }
 
 // Fault implements int fault(const realc_fault_t *fault, u32 flags):
-// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
+// it printks its name and integer arguments and returns the sum of its integer arguments and of its context structs' integer fields, converted to s32.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Fault() asm.Instructions {
 	s := FaultSig
 	return sasm.Seq(
 		// count this call of fault
 		Calls.Count("fault"),
+		asm.Instructions{
+			// r7 = ctx, kept for after the printk
+			asm.Mov.Reg(asm.R7, asm.R1),
+		},
 		// r3 = flags (u32), extended to 64 bits
 		s.Arg(asm.R3, 1),
 		asm.Instructions{
@@ -275,7 +279,25 @@ func Fault() asm.Instructions {
 			asm.Mov.Reg(asm.R6, asm.R3),
 		},
 		sasm.Printk("fault(flags=%llu)\n", asm.R3),
-		// return the sum of its integer arguments, converted to s32
+		// r8 = fault (realc_fault_t *)
+		s.ArgFrom(asm.R8, asm.R7, 0),
+		asm.Instructions{
+			// r3 = 0, the field's value when fault is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if fault != NULL: r3 = fault->engine
+		sasm.IfNotNull(asm.R8, RealcFaultTEngine.Load(asm.R3, asm.R8)),
+		// r6 += fault->engine: unsigned int + fault->engine (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U32),
+		asm.Instructions{
+			// r3 = 0, the field's value when fault is NULL
+			asm.Mov.Imm(asm.R3, 0),
+		},
+		// if fault != NULL: r3 = fault->addr
+		sasm.IfNotNull(asm.R8, RealcFaultTAddr.Load(asm.R3, asm.R8)),
+		// r6 += fault->addr: unsigned int + fault->addr (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U64),
+		// return the sum of its integer arguments and of its context structs' integer fields, converted to s32
 		s.Ret(asm.R6),
 	)
 }

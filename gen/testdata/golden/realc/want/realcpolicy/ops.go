@@ -48,11 +48,20 @@ var Ops = &bpf.Ops{
 		"max 1 2",
 		"timeout",
 		"gfp 1 2",
-		"fault 2",
+		"fault {1 2} 2",
 		"prefetch 3",
 		"fence_done 2",
 	},
 }
+
+// The fields of the context structs the callbacks take, for the bodies (Load), laid out
+// as the spec says; Load checks each one the programs use against the module's BTF.
+var (
+	// RealcFaultTEngine is realc_fault_t.engine (u32 at offset 0, read-only).
+	RealcFaultTEngine = sasm.Field{Struct: "realc_fault_t", Member: "engine", Offset: 0, Size: 4}
+	// RealcFaultTAddr is realc_fault_t.addr (u64 at offset 8, read-only).
+	RealcFaultTAddr = sasm.Field{Struct: "realc_fault_t", Member: "addr", Offset: 8, Size: 8}
+)
 
 // The callbacks' signatures, for loading arguments and returning values.
 var (
