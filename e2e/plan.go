@@ -116,8 +116,8 @@ func Calls(o *model.Ops) []Call {
 				words = append(words, strconv.FormatInt(v, 10))
 			case model.CharPtr:
 				words = append(words, fmt.Sprintf("s%d", j))
-			case model.StructPtr:
-				d := p.Type.ContextStruct()
+			case model.StructPtr, model.Opaque:
+				d := p.Type.GroupStruct()
 				if d == nil {
 					continue
 				}
@@ -168,7 +168,7 @@ func Expect(o *model.Ops, line string) (member, want string, err error) {
 	for j, p := range m.Func.Params {
 		switch {
 		case p.Type.Kind == model.Int, p.Type.Kind == model.Bool, p.Type.Kind == model.CharPtr:
-		case p.Type.ContextStruct() != nil:
+		case p.Type.GroupStruct() != nil:
 			g, rest, err := group(p, words)
 			if err != nil {
 				return "", "", fmt.Errorf("%q: %w", line, err)
@@ -280,7 +280,7 @@ func group(p model.Param, words []string) ([]uint64, []string, error) {
 	if len(words) == 0 || !strings.HasPrefix(words[0], "{") {
 		return nil, nil, fmt.Errorf("parameter %s: want {v1 v2 ...}", p.Name)
 	}
-	leaves := model.Leaves(p.Type.ContextStruct(), true)
+	leaves := model.Leaves(p.Type.GroupStruct(), true)
 	var out []uint64
 	words[0] = words[0][1:]
 	for len(words) > 0 {

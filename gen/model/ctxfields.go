@@ -100,6 +100,38 @@ func (t Type) ContextStruct() *TypeDef {
 	return nil
 }
 
+// ValueStruct returns the definition of a struct the spec defines that a
+// parameter of type t passes by value (at most 16 bytes), when the
+// program can read each of its fields (Leaves, first union members) with
+// sasm's ArgField, at an offset that is a multiple of its size; else nil.
+// The trigger fills it from "{...}" and the default body adds its fields.
+func (t Type) ValueStruct() *TypeDef {
+	if t.Kind != Opaque || t.Size < 1 || t.Size > 16 {
+		return nil
+	}
+	d := t.Def.Resolve()
+	if d == nil || d.Kind != DefStruct {
+		return nil
+	}
+	for _, l := range Leaves(d, true) {
+		if s := l.Type.Size; s != 1 && s != 2 && s != 4 && s != 8 || l.Offset%s != 0 {
+			return nil
+		}
+	}
+	return d
+}
+
+// GroupStruct returns the definition of the struct a parameter of type t
+// is or points to when the trigger fills it from "{v1 v2 ...}" and the
+// default body adds its fields: a context struct (ContextStruct) or a
+// struct by value (ValueStruct); else nil.
+func (t Type) GroupStruct() *TypeDef {
+	if d := t.ContextStruct(); d != nil {
+		return d
+	}
+	return t.ValueStruct()
+}
+
 // Pointee spells the struct a context struct pointer t points to in C:
 // "struct foo" for a tagged struct, the typedef's name for a typedef of
 // an anonymous struct.

@@ -454,7 +454,7 @@ func (o *Ops) ModuleName() string {
 // demoCalls are the trigger lines the loader's default mode writes for a
 // generated module other than the tutorial's: one call of every callback
 // with small arguments (integers 1, 2, ... by position, bools 1, strings
-// "hello"; a context struct "{1 2 ...}", other struct pointers no word). Nil for the tutorial's spec,
+// "hello"; a context struct or a struct by value "{1 2 ...}", other struct pointers no word). Nil for the tutorial's spec,
 // whose module keeps the tutorial's trigger text, and for kernel types.
 func demoCalls(o *Ops) []string {
 	if o.Kernel || o.Tutorial {
@@ -471,9 +471,10 @@ func demoCalls(o *Ops) []string {
 				words = append(words, "1")
 			case CharPtr:
 				words = append(words, "hello")
-			case StructPtr:
-				if d := p.Type.ContextStruct(); d != nil {
-					// a context struct: its integer fields 1, 2, ... in order
+			case StructPtr, Opaque:
+				if d := p.Type.GroupStruct(); d != nil {
+					// a context struct or a struct by value: its integer
+					// fields 1, 2, ... in order
 					var vs []string
 					for q, l := range Leaves(d, true) {
 						if l.Type.Kind == Bool {

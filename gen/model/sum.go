@@ -62,16 +62,18 @@ type SumStep struct {
 	Type Type
 	Acc  Arith
 	// Struct and Leaf name the context struct field the operand is (the
-	// struct Param points to, Pointee its C spelling); "" for an
-	// argument.
+	// struct Param points to, Pointee its C spelling; with ByValue, the
+	// struct Param is, spelled in C); "" for an argument.
 	Struct, Pointee string
+	ByValue         bool
 	Leaf            Leaf
 }
 
 // SumSteps are the operands of `return a + b + ...;` over the callback's
 // integer and bool arguments, left to right, then the integer fields of
-// the context structs its struct pointer arguments point to (Leaves, first
-// union members), with the type of the sum after each.
+// the context structs its struct pointer arguments point to and of the
+// structs it takes by value, in parameter order (Leaves, first union
+// members), with the type of the sum after each.
 func SumSteps(f *Func) []SumStep {
 	var out []SumStep
 	add := func(s SumStep) {
@@ -91,6 +93,11 @@ func SumSteps(f *Func) []SumStep {
 			for _, l := range Leaves(d, true) {
 				add(SumStep{Param: i, Name: p.Name + "->" + l.Member, Type: l.Type, Struct: p.Type.Struct,
 					Pointee: p.Type.Pointee(), Leaf: l})
+			}
+		} else if d := p.Type.ValueStruct(); d != nil {
+			for _, l := range Leaves(d, true) {
+				add(SumStep{Param: i, Name: p.Name + "." + l.Member, Type: l.Type, Struct: p.Type.C,
+					ByValue: true, Leaf: l})
 			}
 		}
 	}

@@ -220,11 +220,16 @@ func defEqual(a, b *TypeDef, depth int) string {
 // inline where it is used.
 func anonDef(t Type) bool { return t.Def != nil && t.Def.Name == "" }
 
-// LinkTypes points the struct pointer types of the callbacks' parameters
-// and returns, and of the data members, at the spec's definitions (Def),
-// by the struct's name. Readers call it once Types is filled.
+// LinkTypes points the struct pointer and struct by value types of the
+// callbacks' parameters and returns, and of the data members, at the
+// spec's definitions (Def), by the struct's name. Readers call it once Types is filled.
 func (o *Ops) LinkTypes() {
 	link := func(t *Type) {
+		if t.Kind == Opaque && t.Def == nil {
+			// a struct by value, spelled "struct foo" or by its typedef
+			t.Def = o.TypeDef(t.C)
+			return
+		}
 		if t.Kind != StructPtr || t.Def != nil {
 			return
 		}

@@ -177,12 +177,15 @@ func newCModule(o *model.Ops) *cModule {
 	if hasKind(o, model.Ptr) {
 		v.Doc = append(v.Doc, "Other pointer arguments get the address of a zeroed 64-byte buffer and take", "no word.")
 	}
-	if hasKind(o, model.Opaque) {
+	if hasZeroedValue(o) {
 		v.Doc = append(v.Doc, "Structs passed by value are passed zeroed and take no word.")
 	}
 	if hasContextStruct(o) {
 		v.Doc = append(v.Doc, `A pointer to a struct the spec defines takes "{v1 v2 ...}" instead: the`,
 			"struct's integer fields in order (fewer values leave the others zero).")
+	}
+	if hasValueStruct(o) {
+		v.Doc = append(v.Doc, `A struct the spec defines passed by value takes "{v1 v2 ...}" too.`)
 	}
 	if len(o.DataMembers()) > 0 {
 		v.Doc = append(v.Doc, `Reading also returns ".<member> <value>" for each data member the loader sets.`)
@@ -318,7 +321,16 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 			callArgs = append(callArgs, a+".str")
 			logFmts, logArgs = append(logFmts, `\"%s\"`), append(logArgs, a+".str")
 		case model.Opaque:
-			// a struct by value: zeroed
+			if p.Type.ValueStruct() != nil {
+				// a struct by value: filled from "{v1 v2 ...}"
+				cm.Args = append(cm.Args, arg("NONE"))
+				at := len(cm.Args) - 1
+				group := groupArgs(o, p, at, &cm)
+				cm.Args[at], cm.Group = group, true
+				callArgs, logFmts = append(callArgs, "s_"+p.Name), append(logFmts, "{...}")
+				break
+			}
+			// a struct by value whose fields the trigger does not fill: zeroed
 			rec := "rec_" + p.Name
 			cm.Args = append(cm.Args, arg("NONE"))
 			cm.Locals = append(cm.Locals, p.Type.Decl(rec)+" = {}")

@@ -76,16 +76,20 @@ func cDataMembers(o *model.Ops) ([]cDataInit, []cDataShow) {
 	return inits, shows
 }
 
-// groupArgs makes the trigger's entries of a context struct argument p
+// groupArgs makes the trigger's entries of a context struct argument p (or
+// a struct by value)
 // whose entry is at index at: the group's entry (its max is the number of
 // fields) and one per integer field (model.Leaves), and the statements
 // that fill the struct s_<p> from them. It returns the group's entry.
 func groupArgs(o *model.Ops, p model.Param, at int, cm *cMember) string {
 	up := strings.ToUpper(o.BaseName())
-	d := p.Type.ContextStruct()
+	d, spell := p.Type.ContextStruct(), p.Type.Pointee()
+	if d == nil {
+		d, spell = p.Type.ValueStruct(), p.Type.C // a struct by value
+	}
 	leaves := model.Leaves(d, true)
 	s := "s_" + p.Name
-	cm.Locals = append(cm.Locals, fmt.Sprintf("%s %s = {}", p.Type.Pointee(), s))
+	cm.Locals = append(cm.Locals, fmt.Sprintf("%s %s = {}", spell, s))
 	for k, l := range leaves {
 		a := fmt.Sprintf("a[%d]", at+1+k)
 		name := p.Name + "." + l.Member
@@ -113,12 +117,38 @@ func groupArgs(o *model.Ops, p model.Param, at int, cm *cMember) string {
 	return fmt.Sprintf("{ %q, %s_ARG_GROUP, %d, %d }", p.Name, up, nullable, len(leaves))
 }
 
-// hasContextStruct reports whether a callback takes a context struct,
-// which the trigger fills from a "{...}" group.
+// hasValueStruct reports whether a callback takes a struct by value that
+// the trigger fills from a "{...}" group.
+func hasValueStruct(o *model.Ops) bool {
+	for _, m := range o.Callbacks() {
+		for _, p := range m.Func.Params {
+			if p.Type.ValueStruct() != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasZeroedValue reports whether a callback takes a struct by value that
+// the trigger passes zeroed (one whose fields ArgField cannot read).
+func hasZeroedValue(o *model.Ops) bool {
+	for _, m := range o.Callbacks() {
+		for _, p := range m.Func.Params {
+			if p.Type.Kind == model.Opaque && p.Type.ValueStruct() == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasContextStruct reports whether a callback takes a context struct or a
+// struct by value, which the trigger fills from a "{...}" group.
 func hasContextStruct(o *model.Ops) bool {
 	for _, m := range o.Callbacks() {
 		for _, p := range m.Func.Params {
-			if p.Type.ContextStruct() != nil {
+			if p.Type.GroupStruct() != nil {
 				return true
 			}
 		}

@@ -45,12 +45,15 @@ func defaultBody(o *model.Ops, m model.Member) (string, []jen.Code) {
 	steps := model.SumSteps(m.Func)
 	leaves := steps[min(len(scalars), len(steps)):] // the context structs' fields
 	sums := r.IsScalar() && len(steps) > 0
-	what := "its integer arguments"
+	what, structs := "its integer arguments", "context structs'"
+	if slices.ContainsFunc(leaves, func(st model.SumStep) bool { return st.ByValue }) {
+		structs = "structs'"
+	}
 	switch {
 	case len(leaves) > 0 && len(scalars) > 0:
-		what = "its integer arguments and of its context structs' integer fields"
+		what = "its integer arguments and of its " + structs + " integer fields"
 	case len(leaves) > 0:
-		what = "its context structs' integer fields"
+		what = "its " + structs + " integer fields"
 	}
 	ret := "the sum of " + what + ", converted to " + r.Describe()
 	switch {
@@ -165,14 +168,30 @@ func sumStep(steps []model.SumStep, k, src int) jen.Code {
 		jen.Qual(sasmPath, "AddAs").Call(reg(6), reg(src), arith(prev), arith(st.Acc)))
 }
 
-// leafSteps adds the context structs' fields, steps[from:], to the sum in
-// r6 (starting it when from is 0): each is read through its field
+// leafSteps adds the structs' fields, steps[from:], to the sum in r6
+// (starting it when from is 0): a context struct's through its field
 // descriptor from the struct the argument in the ctx (r7) points to, 0
-// when the pointer is NULL.
+// when the pointer is NULL; a struct by value's from its slots in the ctx
+// (ArgField).
 func leafSteps(steps []model.SumStep, from int) []jen.Code {
 	var items []jen.Code
 	for k := from; k < len(steps); k++ {
 		st := steps[k]
+		if st.ByValue {
+			// a struct by value: its field straight from the ctx slots
+			if k == from || steps[k-1].Param != st.Param {
+				items = append(items, insns(ins("r1 = ctx again", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(1), reg(7)))))
+			}
+			items = append(items, ins(fmt.Sprintf("r3 = %s (%s at offset %d)", st.Name, st.Type.Describe(), st.Leaf.Offset),
+				jen.Id("s").Dot("ArgField").Call(reg(3), jen.Lit(st.Param), jen.Lit(st.Leaf.Offset), jen.Lit(st.Type.Size),
+					jen.Lit(st.Type.Signed))))
+			if k == 0 {
+				items = append(items, insns(ins("r6 = "+st.Name+": the sum", jen.Qual(ebpfAsm, "Mov").Dot("Reg").Call(reg(6), reg(3)))))
+			} else {
+				items = append(items, sumStep(steps, k, 3))
+			}
+			continue
+		}
 		fd := model.FieldGoName(st.Struct, st.Leaf.Member)
 		p := st.Name[:strings.Index(st.Name, "->")]
 		if k == from || steps[k-1].Param != st.Param {

@@ -77,13 +77,17 @@ func OnFault() asm.Instructions {
 }
 
 // Prefetch implements int prefetch(DrvRange range, u64 *out_bytes, gfp_t gfp):
-// it printks its name and integer arguments and returns the sum of its integer arguments, converted to s32.
+// it printks its name and integer arguments and returns the sum of its integer arguments and of its structs' integer fields, converted to s32.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Prefetch() asm.Instructions {
 	s := PrefetchSig
 	return sasm.Seq(
 		// count this call of prefetch
 		Calls.Count("prefetch"),
+		asm.Instructions{
+			// r7 = ctx, kept for after the printk
+			asm.Mov.Reg(asm.R7, asm.R1),
+		},
 		// r3 = gfp (u32), extended to 64 bits
 		s.Arg(asm.R3, 2),
 		asm.Instructions{
@@ -91,19 +95,35 @@ func Prefetch() asm.Instructions {
 			asm.Mov.Reg(asm.R6, asm.R3),
 		},
 		sasm.Printk("prefetch(gfp=%llu)\n", asm.R3),
-		// return the sum of its integer arguments, converted to s32
+		asm.Instructions{
+			// r1 = ctx again
+			asm.Mov.Reg(asm.R1, asm.R7),
+		},
+		// r3 = range.start (u64 at offset 0)
+		s.ArgField(asm.R3, 0, 0, 8, false),
+		// r6 += range.start: unsigned int + range.start (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U64),
+		// r3 = range.length (u64 at offset 8)
+		s.ArgField(asm.R3, 0, 8, 8, false),
+		// r6 += range.length: unsigned long + range.length (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R3, sasm.U64, sasm.U64),
+		// return the sum of its integer arguments and of its structs' integer fields, converted to s32
 		s.Ret(asm.R6),
 	)
 }
 
 // FenceDone implements bool fence_done(DrvFence fence, DrvHandle arg1):
-// it printks its name and integer arguments and returns whether the sum of its integer arguments is not zero.
+// it printks its name and integer arguments and returns whether the sum of its integer arguments and of its structs' integer fields is not zero.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func FenceDone() asm.Instructions {
 	s := FenceDoneSig
 	return sasm.Seq(
 		// count this call of fence_done
 		Calls.Count("fence_done"),
+		asm.Instructions{
+			// r7 = ctx, kept for after the printk
+			asm.Mov.Reg(asm.R7, asm.R1),
+		},
 		// r3 = arg1 (u32), extended to 64 bits
 		s.Arg(asm.R3, 1),
 		asm.Instructions{
@@ -111,7 +131,19 @@ func FenceDone() asm.Instructions {
 			asm.Mov.Reg(asm.R6, asm.R3),
 		},
 		sasm.Printk("fence_done(arg1=%llu)\n", asm.R3),
-		// return whether the sum of its integer arguments is not zero
+		asm.Instructions{
+			// r1 = ctx again
+			asm.Mov.Reg(asm.R1, asm.R7),
+		},
+		// r3 = fence.context (u32 at offset 0)
+		s.ArgField(asm.R3, 0, 0, 4, false),
+		// r6 += fence.context: unsigned int + fence.context (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U32),
+		// r3 = fence.seqno (u32 at offset 4)
+		s.ArgField(asm.R3, 0, 4, 4, false),
+		// r6 += fence.seqno: unsigned int + fence.seqno (u32) is unsigned int
+		sasm.AddAs(asm.R6, asm.R3, sasm.U32, sasm.U32),
+		// return whether the sum of its integer arguments and of its structs' integer fields is not zero
 		s.Ret(asm.R6),
 	)
 }

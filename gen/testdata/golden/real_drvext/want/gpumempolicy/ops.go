@@ -35,8 +35,8 @@ var Ops = &bpf.Ops{
 	Counts: Calls,
 	DemoCalls: []string{
 		"on_fault {1 2 3 4 5} 3",
-		"prefetch 3",
-		"fence_done 2",
+		"prefetch {1 2} 3",
+		"fence_done {1 2} 2",
 		"evict 2 3",
 		"min 1 2",
 		"max 1 2",

@@ -49,8 +49,8 @@ var Ops = &bpf.Ops{
 		"timeout",
 		"gfp 1 2",
 		"fault {1 2} 2",
-		"prefetch 3",
-		"fence_done 2",
+		"prefetch {1 2} 3",
+		"fence_done {1 2} 2",
 	},
 }
 

@@ -331,13 +331,17 @@ func Six() asm.Instructions {
 }
 
 // Pair implements u64 pair(u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, struct sa_pair p, u64 a7):
-// it printks its name and integer arguments and returns the sum of its integer arguments, converted to u64.
+// it printks its name and integer arguments and returns the sum of its integer arguments and of its structs' integer fields, converted to u64.
 // First it counts the call in Calls (ops.go), which the loader's --stats prints.
 func Pair() asm.Instructions {
 	s := PairSig
 	return sasm.Seq(
 		// count this call of pair
 		Calls.Count("pair"),
+		asm.Instructions{
+			// r7 = ctx, kept for after the printk
+			asm.Mov.Reg(asm.R7, asm.R1),
+		},
 		// r2 = a1 (u64), extended to 64 bits
 		s.Arg(asm.R2, 0),
 		asm.Instructions{
@@ -387,7 +391,19 @@ func Pair() asm.Instructions {
 		// r6 += a7: unsigned long + a7 (u64) is unsigned long
 		sasm.AddAs(asm.R6, asm.R2, sasm.U64, sasm.U64),
 		sasm.PrintkStack("pair(a1=%llu, a2=%llu, a3=%llu, a4=%llu, a5=%llu, a7=%llu)\n", -48, 6),
-		// return the sum of its integer arguments, converted to u64
+		asm.Instructions{
+			// r1 = ctx again
+			asm.Mov.Reg(asm.R1, asm.R7),
+		},
+		// r3 = p.lo (u64 at offset 0)
+		s.ArgField(asm.R3, 5, 0, 8, false),
+		// r6 += p.lo: unsigned long + p.lo (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R3, sasm.U64, sasm.U64),
+		// r3 = p.hi (u64 at offset 8)
+		s.ArgField(asm.R3, 5, 8, 8, false),
+		// r6 += p.hi: unsigned long + p.hi (u64) is unsigned long
+		sasm.AddAs(asm.R6, asm.R3, sasm.U64, sasm.U64),
+		// return the sum of its integer arguments and of its structs' integer fields, converted to u64
 		s.Ret(asm.R6),
 	)
 }
