@@ -208,8 +208,11 @@ func (s Sig) Slots() int { return s.Slot(len(s.Args)) }
 
 // ArgField loads the field at byte offset off (size bytes, signed or not)
 // of argument n, a struct passed by value, from the ctx in R1 into dst,
-// extended to 64 bits: a narrow load at its place in the argument's slots
-// (the verifier accepts it when off is a multiple of size).
+// extended to 64 bits. A field at the start of a slot is one narrow load;
+// one inside a slot (a u32 at offset 4) is the slot's 8-byte load, shifted
+// left and then right to its bits, sign- or zero-extending: the verifier
+// refuses a ctx load at an offset that is not a multiple of 8
+// (btf_ctx_access: "offset 12 is not multiple of 8").
 func (s Sig) ArgField(dst asm.Register, n, off, size int, signed bool) asm.Instructions {
 	if n < 0 || n >= len(s.Args) {
 		misuse(s.Name, "argument %d out of range (%d arguments)", n, len(s.Args))
@@ -223,6 +226,17 @@ func (s Sig) ArgField(dst asm.Register, n, off, size int, signed bool) asm.Instr
 		misuse(s.Name, "argument %d: a %d-byte field at offset %d of a %d-byte struct: want 1, 2, 4 or 8 bytes at a multiple of the size, inside the struct", n, size, off, t.Size)
 	}
 	o := int16(8*s.Slot(n) + off)
+	if in := off % 8; in != 0 {
+		shr := asm.RSh
+		if signed {
+			shr = asm.ArSh
+		}
+		return at(asm.Instructions{
+			asm.LoadMem(dst, asm.R1, o-int16(in), asm.DWord),
+			asm.LSh.Imm(dst, int32(64-8*(in+size))),
+			shr.Imm(dst, int32(64-8*size)),
+		})
+	}
 	if signed && size < 8 {
 		return at(asm.Instructions{asm.LoadMemSX(dst, asm.R1, o, memSize(size))})
 	}
