@@ -5,6 +5,7 @@ import (
 	"context"
 	"debug/elf"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,7 +50,16 @@ func SelfInit() (init string, libs []File, err error) {
 	if err != nil || interp == "" {
 		return self, nil, err
 	}
-	return self, sharedObjects(self, interp), nil
+	maps, err := os.Open("/proc/self/maps")
+	if err != nil {
+		return "", nil, fmt.Errorf("guest /init %s is dynamically linked: its shared objects: %w", self, err)
+	}
+	defer maps.Close()
+	libs, err = sharedObjects(self, interp, maps)
+	if err != nil {
+		return "", nil, fmt.Errorf("guest /init %s is dynamically linked: its shared objects: /proc/self/maps: %w", self, err)
+	}
+	return self, libs, nil
 }
 
 // interpreter returns the PT_INTERP path of an ELF executable, "" if it is
@@ -72,33 +82,34 @@ func interpreter(bin string) (string, error) {
 	return "", nil
 }
 
-// sharedObjects lists the files a dynamically linked running executable
-// self needs in the guest: its interpreter at the path the ELF names (a
-// copy of the symlink's target), each shared object mapped into this
-// process at its path, and the linker cache.
-func sharedObjects(self, interp string) []File {
+// sharedObjects lists the files a dynamically linked executable self needs
+// in the guest, from the /proc/PID/maps of a process running it after its
+// dynamic linker is done: its interpreter at the path the ELF names (a copy
+// of the symlink's target), each shared object mapped into the process at
+// its path, and the linker cache.
+func sharedObjects(self, interp string, maps io.Reader) ([]File, error) {
 	seen := map[string]bool{interp: true}
 	libs := []File{{HostPath: interp, GuestPath: interp}}
-	if f, err := os.Open("/proc/self/maps"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) < 6 {
-				continue
-			}
-			p := fields[5]
-			if !strings.HasPrefix(p, "/") || p == self || seen[p] || !strings.Contains(filepath.Base(p), ".so") {
-				continue
-			}
-			seen[p] = true
-			libs = append(libs, File{HostPath: p, GuestPath: p})
+	sc := bufio.NewScanner(maps)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 6 {
+			continue
 		}
-		f.Close()
+		p := fields[5]
+		if !strings.HasPrefix(p, "/") || p == self || seen[p] || !strings.Contains(filepath.Base(p), ".so") {
+			continue
+		}
+		seen[p] = true
+		libs = append(libs, File{HostPath: p, GuestPath: p})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
 	}
 	if _, err := os.Stat("/etc/ld.so.cache"); err == nil {
 		libs = append(libs, File{HostPath: "/etc/ld.so.cache", GuestPath: "/etc/ld.so.cache"})
 	}
-	return libs
+	return libs, nil
 }
 
 // initFiles returns the /init binary and the shared objects it needs.

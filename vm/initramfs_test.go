@@ -160,33 +160,3 @@ func TestInitramfsErrors(t *testing.T) {
 }
 
 var time0 = timeUnix(12345)
-
-// TestDynamicInitWithLibs packs a dynamically linked init (the host's
-// true(1)) with the shared objects it needs, as SelfInit lists them for a
-// cgo build of structops-vm.
-func TestDynamicInitWithLibs(t *testing.T) {
-	interp, err := interpreter("/bin/true")
-	if err != nil || interp == "" {
-		t.Skipf("no dynamically linked /bin/true: %q, %v", interp, err)
-	}
-	if s, err := interpreter(os.Args[0]); err != nil || s != "" {
-		t.Errorf("interpreter of the (CGO_ENABLED=0) test binary = %q, %v; want static", s, err)
-	}
-	libs := sharedObjects("/bin/true", interp)
-	if len(libs) == 0 || libs[0].HostPath != interp || libs[0].GuestPath != interp {
-		t.Fatalf("sharedObjects: %v, want the interpreter %s first", libs, interp)
-	}
-	_, ir := testInputs(t)
-	ir.Init = "/bin/true"
-	ir.InitLibs = libs
-	var b bytes.Buffer
-	if err := ir.Write(&b); err != nil {
-		t.Fatal(err)
-	}
-	_, entries := readInitramfs(t, b.Bytes())
-	for _, l := range libs {
-		if _, ok := entries[strings.TrimPrefix(l.GuestPath, "/")]; !ok {
-			t.Errorf("initramfs lacks %s", l.GuestPath)
-		}
-	}
-}
