@@ -109,6 +109,7 @@ func run(con *console) (int, error) {
 
 	logs := newLogPump(con, !cfg.NoTrace)
 	defer logs.stop()
+	quietConsole(con)
 
 	var cmd *exec.Cmd
 	var cmdMu sync.Mutex
@@ -350,5 +351,15 @@ func (w *lineWriter) flush() {
 	if len(w.buf) > 0 {
 		w.con.line(string(w.buf))
 		w.buf = nil
+	}
+}
+
+// quietConsole leaves only KERN_EMERG (panics) to the kernel's own console
+// output: the log pump prints every other record as a whole "kmsg: " line.
+// A record the kernel printed itself (an error or warning, possibly from a
+// printk thread) could land in the middle of a line of the command's output.
+func quietConsole(con *console) {
+	if err := os.WriteFile("/proc/sys/kernel/printk", []byte("1"), 0); err != nil {
+		con.logf("warning: kernel messages may interleave with output lines: %v", err)
 	}
 }
