@@ -156,12 +156,6 @@ var hdrTypesH = map[string]bool{
 	"__be32": true, "__wsum": true, "__le64": true, "__be64": true,
 }
 
-// hdrBitwise are the prelude's typedefs the kernel declares __bitwise.
-var hdrBitwise = map[string]bool{
-	"gfp_t": true, "fmode_t": true, "slab_flags_t": true, "__poll_t": true, "__le16": true, "__be16": true,
-	"__sum16": true, "__le32": true, "__be32": true, "__wsum": true, "__le64": true, "__be64": true,
-}
-
 // hdrKnownIncludes are the system headers whose content (as far as a spec
 // uses it) the prelude covers.
 var hdrKnownIncludes = map[string]bool{

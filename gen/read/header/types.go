@@ -267,7 +267,7 @@ func hdrType(t cc.Type, param, constHint bool) (model.Type, string) {
 			signed = true
 		}
 		c := hdrScalarSpelling(t)
-		typ := model.Type{Kind: model.Int, Size: int(t.Size()), Signed: signed, C: c, Bitwise: hdrBitwise[c]}
+		typ := model.Type{Kind: model.Int, Size: int(t.Size()), Signed: signed, C: c, Bitwise: model.IsBitwise(c)}
 		if d := userTypedef(t); d != nil {
 			typ.Typedef = d.Name() // spelled so once the module defines it (hdrSpellNames)
 		}
