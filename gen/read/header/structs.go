@@ -245,6 +245,10 @@ func hdrBuildOps(filename string, abi *cc.ABI, s *hdrStruct) (*model.Ops, error)
 		if hdrUsesUnknown(ft) {
 			continue // reported as an unknown type
 		}
+		if ft.Kind() == cc.Function { // C has no function members; cc/v4 lets them through
+			errs = append(errs, errf(model.ErrUnsupported, "a function, not a function pointer: declare it as RET (*%s)(PARAMS)", m.name))
+			continue
+		}
 		if !hdrIsFuncPtr(ft) {
 			// a data member: its type is read with the definitions
 			// (hdrCollectTypes), the model's rules decide who sets it
