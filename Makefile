@@ -57,7 +57,7 @@ bench:
 bench-table:
 	CGO_ENABLED=0 $(GO) run ./internal/benchtable -in bench.txt -md BENCHMARKS.md
 
-# Each fuzz target for FUZZTIME (go test -fuzz runs one target at a time);
+# Each fuzz target for FUZZTIME (go test -fuzz runs one target at a time, .ci/fuzz);
 # a crash is saved under <package>/testdata/fuzz/<Target>/ and fails the run.
 # (interesting inputs are minimized for at most FUZZMINIMIZETIME: the 60 s
 # default stalls the header targets, whose inputs parse slowly)
@@ -66,8 +66,4 @@ FUZZMINIMIZETIME ?= 10s
 # package:target
 FUZZ_TARGETS := ./gen/read/header:FuzzParseHeader ./gen:FuzzLoadBTF ./gen:FuzzPipeline
 fuzz:
-	@set -e; for pt in $(FUZZ_TARGETS); do \
-		p=$${pt%%:*}; t=$${pt#*:}; \
-		echo "fuzz: $$t ($$p) for $(FUZZTIME)"; \
-		CGO_ENABLED=0 $(GO) test $$p -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME); \
-	done
+	GO=$(GO) FUZZTIME=$(FUZZTIME) FUZZMINIMIZETIME=$(FUZZMINIMIZETIME) bash .ci/fuzz $(FUZZ_TARGETS)
