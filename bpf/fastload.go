@@ -77,6 +77,7 @@ func load(ops *Ops, spec *ebpf.CollectionSpec, opts *Options, withMap bool) (*Im
 		return nil, err
 	}
 	t1 := time.Now()
+	btfRead := fmt.Sprintf("%s, %d of %d bytes read", k.vmlinux.Source(), k.vmlinux.BytesRead(), k.vmlinux.Size())
 
 	// the declared maps first (maps.go): a refused map is reported alone
 	maps, err := createMaps(spec, opts)
@@ -172,7 +173,7 @@ func load(ops *Ops, spec *ebpf.CollectionSpec, opts *Options, withMap bool) (*Im
 	if opts != nil && opts.LogWriter != nil {
 		fmt.Fprintf(opts.LogWriter, "%s: loaded %d programs (%s)\n", ops.Name, len(coll.Programs), strings.Join(sortedKeys(coll.Programs), ", "))
 	}
-	return &Impl{ops: ops, coll: coll, btfTime: t1.Sub(t0), collTime: t2.Sub(t1), progsOnly: !withMap, maps: maps, module: kops.Module}, nil
+	return &Impl{ops: ops, coll: coll, btfTime: t1.Sub(t0), collTime: t2.Sub(t1), progsOnly: !withMap, maps: maps, module: kops.Module, btfRead: btfRead}, nil
 }
 
 // minimalBTF is raw BTF holding one type, int: BPF_MAP_CREATE of a

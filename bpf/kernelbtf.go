@@ -1,7 +1,9 @@
 package bpf
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -174,14 +176,17 @@ func (w kernelWants) record(lk *kernelLookup, ids []btfx.TypeID, module string) 
 }
 
 // openKernelBTF opens the kernel's BTF for ops and looks up, in one pass
-// over each blob, the value type of ops, the structs and the kfuncs the
-// programs refer to and the enums the data checks read. It returns ops as
-// located finds it: a module type is the first loaded module's (in BTF ID
-// order) whose BTF has the value type, vmlinux's if vmlinux has it. Kfuncs
-// are looked up in the ops' module first, then vmlinux, then every other
-// loaded module. Names are compared exactly: cilium/ebpf's TypeByName also
-// matches a name with a "___flavor" suffix, which this kernel's BTF may
-// have besides (scx_bpf_dsq_insert___v2_impl).
+// over each blob it reads, the value type of ops, the structs and the
+// kfuncs the programs refer to and the enums the data checks read. It
+// returns ops as it finds it: the module ops names when that module is
+// loaded and its BTF has the value type (openNamedModule); else, as libbpf
+// and cilium/ebpf look, vmlinux's if vmlinux has it, else the first loaded
+// module's (in BTF ID order) whose BTF has it (located). Structs and kfuncs
+// are looked up in the ops' module first, then vmlinux, then (kfuncs)
+// every other loaded module; vmlinux is scanned only for what the module
+// lacks. Names are compared exactly: cilium/ebpf's TypeByName also matches
+// a name with a "___flavor" suffix, which this kernel's BTF may have
+// besides (scx_bpf_dsq_insert___v2_impl).
 func openKernelBTF(ops *Ops, structs, kfuncs []string) (*Ops, *kernelBTF, *kernelLookup, error) {
 	vmlinux, err := btfx.OpenVmlinux(btfDir + "/vmlinux")
 	if err != nil {
@@ -189,6 +194,10 @@ func openKernelBTF(ops *Ops, structs, kfuncs []string) (*Ops, *kernelBTF, *kerne
 	}
 	k := &kernelBTF{vmlinux: vmlinux}
 	lk := &kernelLookup{structs: map[string]btfx.TypeID{}, kfuncs: map[string]kfuncRef{}, enums: map[string]btfx.TypeID{}}
+	fail := func(err error) (*Ops, *kernelBTF, *kernelLookup, error) {
+		k.Close()
+		return nil, nil, nil, err
+	}
 	// every name a called kfunc may have on this kernel (kernelrules.KfuncRenames)
 	var names []string
 	for _, f := range kfuncs {
@@ -199,38 +208,49 @@ func openKernelBTF(ops *Ops, structs, kfuncs []string) (*Ops, *kernelBTF, *kerne
 		}
 	}
 	vw := kernelWants{value: "bpf_struct_ops_" + ops.Name, structs: structs, kfuncs: names, enums: enumNames(ops)}
-	vids, err := vmlinux.Lookup(vw.list())
-	if err != nil {
-		k.Close()
-		return nil, nil, nil, fmt.Errorf("struct_ops type %s: read the kernel's BTF: %w", ops.Name, err)
-	}
 	mw := kernelWants{value: vw.value, structs: structs, kfuncs: names}
-	var mids []btfx.TypeID
-	kops, err := located(ops, func(module string) (bool, error) {
-		if module == "" {
-			return vids[0] != 0, nil
-		}
-		mod, err := btfx.Open(btfDir+"/"+module, vmlinux)
-		if err != nil {
-			return false, err
-		}
-		ids, err := mod.Lookup(mw.list())
-		if err != nil || ids[0] == 0 {
-			mod.Close()
-			return false, err
-		}
-		k.module, k.modName, mids = mod, module, ids
-		return true, nil
-	})
+	kops := ops
+	mids, err := k.openNamedModule(ops, mw)
 	if err != nil {
-		k.Close()
-		return nil, nil, nil, err
+		return fail(err)
+	}
+	var vids []btfx.TypeID
+	if mids == nil {
+		if vids, err = vmlinux.Lookup(vw.list()); err != nil {
+			return fail(fmt.Errorf("struct_ops type %s: read the kernel's BTF: %w", ops.Name, err))
+		}
+		kops, err = located(ops, func(module string) (bool, error) {
+			if module == "" {
+				return vids[0] != 0, nil
+			}
+			mod, err := btfx.Open(btfDir+"/"+module, vmlinux)
+			if err != nil {
+				return false, err
+			}
+			ids, err := mod.Lookup(mw.list())
+			if err != nil || ids[0] == 0 {
+				mod.Close()
+				return false, err
+			}
+			k.module, k.modName, mids = mod, module, ids
+			return true, nil
+		})
+		if err != nil {
+			return fail(err)
+		}
 	}
 	// the module's finds first: its kfuncs win, and its own structs
 	if mids != nil {
 		mw.record(lk, mids, k.modName)
 	}
-	vw.record(lk, vids, "")
+	if vids == nil && vw.inVmlinux(lk, kfuncs) {
+		if vids, err = vmlinux.Lookup(vw.list()); err != nil {
+			return fail(fmt.Errorf("struct_ops type %s: read the kernel's BTF: %w", ops.Name, err))
+		}
+	}
+	if vids != nil {
+		vw.record(lk, vids, "")
+	}
 	var missing []string
 	for _, f := range kfuncs {
 		if _, ok := lk.kfunc(f); !ok {
@@ -239,11 +259,67 @@ func openKernelBTF(ops *Ops, structs, kfuncs []string) (*Ops, *kernelBTF, *kerne
 	}
 	if len(missing) > 0 {
 		if err := k.findModuleKfuncs(missing, lk); err != nil {
-			k.Close()
-			return nil, nil, nil, err
+			return fail(err)
 		}
 	}
 	return kops, k, lk, nil
+}
+
+// inVmlinux reports whether the lookup still needs vmlinux's BTF after the
+// module's: for a struct or a kfunc (of those the programs call, kfuncs)
+// the module lacks, or for an enum.
+func (w kernelWants) inVmlinux(lk *kernelLookup, kfuncs []string) bool {
+	if len(w.enums) > 0 {
+		return true
+	}
+	for _, s := range w.structs {
+		if lk.structs[s] == 0 {
+			return true
+		}
+	}
+	for _, f := range kfuncs {
+		if _, ok := lk.kfunc(f); !ok {
+			return true
+		}
+	}
+	return false
+}
+
+// openNamedModule looks the wants up in the BTF of the module ops names,
+// when it is loaded and its BTF has the value type; nil IDs otherwise. It
+// pins the module's first type ID from the value type's data member
+// (btfx.Raw.PinFirstID), so where vmlinux's BTF is paged (kernels that do
+// not map it) resolving a module's type reads only the few vmlinux types
+// and strings it refers to. The named module comes before vmlinux and the
+// other modules: libbpf and cilium/ebpf take vmlinux's value type, and
+// then the first module's, which differs only when another BTF also has
+// bpf_struct_ops_<ops>, where the module the spec names is the one meant.
+func (k *kernelBTF) openNamedModule(ops *Ops, mw kernelWants) ([]btfx.TypeID, error) {
+	if ops.Module == "" {
+		return nil, nil
+	}
+	mod, err := btfx.Open(btfDir+"/"+ops.Module, k.vmlinux)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // not loaded: located reports it, or finds another module
+	}
+	if err != nil {
+		return nil, fmt.Errorf("struct_ops type %s: read module %s's BTF: %w", ops.Name, ops.Module, permissionHint(err))
+	}
+	if _, err := mod.PinFirstID(mw.value, "data", ops.Name); err != nil {
+		mod.Close()
+		return nil, fmt.Errorf("struct_ops type %s: read module %s's BTF: %w", ops.Name, ops.Module, err)
+	}
+	ids, err := mod.Lookup(mw.list())
+	if err != nil {
+		mod.Close()
+		return nil, fmt.Errorf("struct_ops type %s: read module %s's BTF: %w", ops.Name, ops.Module, err)
+	}
+	if ids[0] == 0 {
+		mod.Close()
+		return nil, nil
+	}
+	k.module, k.modName = mod, ops.Module
+	return ids, nil
 }
 
 // rawEnums is enumValues of the enums the scan of vmlinux found.
@@ -327,13 +403,25 @@ func resolveTarget(ops *Ops, k *kernelBTF, lk *kernelLookup) (*opsTarget, error)
 		return nil, fmt.Errorf("struct_ops type %s: the kernel's BTF: %w", ops.Name, err)
 	}
 	t := &opsTarget{valueID: lk.value, valueSize: int(value.SizeOrType)}
-	for _, m := range value.Members() {
+	// a module's value type holds its own struct <ops> and vmlinux's
+	// struct bpf_struct_ops_common_value: the module's members are read
+	// first, so a paged vmlinux is not scanned to the latter
+	first, err := r.FirstID()
+	if err != nil {
+		return nil, fmt.Errorf("struct_ops type %s: the kernel's BTF: %w", ops.Name, err)
+	}
+	members := value.Members()
+	slices.SortStableFunc(members, func(a, b btfx.Member) int {
+		return cmpBool(a.Type < first, b.Type < first)
+	})
+	for _, m := range members {
 		mt, err := r.Type(m.Type)
 		if err != nil {
 			return nil, fmt.Errorf("struct_ops type %s: the kernel's BTF: %w", ops.Name, err)
 		}
 		if mt.Kind == btfx.KindStruct && mt.Name == ops.Name {
 			t.opsID, t.ops, t.dataOff = m.Type, mt, int(m.BitOffset/8)
+			break
 		}
 	}
 	if t.opsID == 0 {
@@ -341,6 +429,17 @@ func resolveTarget(ops *Ops, k *kernelBTF, lk *kernelLookup) (*opsTarget, error)
 	}
 	t.members = t.ops.Members()
 	return t, nil
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // checkTarget is checkKernelType on the raw BTF: every member the

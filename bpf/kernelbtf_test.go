@@ -1,6 +1,7 @@
 package bpf
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -236,17 +237,38 @@ func TestRawResolutionSplit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, paged := range []bool{false, true} {
+		t.Run(map[bool]string{false: "indexed-base", true: "paged-base"}[paged], func(t *testing.T) {
+			compareSplit(t, baseData, modData, cbase, cmod, paged)
+		})
+	}
+}
+
+// compareSplit compares the module blob on the base both ways; paged: the
+// base is read on demand and the module's first ID pinned by its value
+// type, as Load does where the kernel does not map vmlinux's BTF.
+func compareSplit(t *testing.T, baseData, modData []byte, cbase, cmod *btf.Spec, paged bool) {
 	base, err := btfx.Parse(baseData, nil)
+	if paged {
+		base, err = btfx.ParsePaged(bytes.NewReader(baseData), int64(len(baseData)), baseData)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	// index the base first, as Load does (its vmlinux Lookup)
-	if _, err := base.Lookup(nil); err != nil {
-		t.Fatal(err)
+	if !paged {
+		// index the base first, as Load does (its vmlinux Lookup)
+		if _, err := base.Lookup(nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	mod, err := btfx.Parse(modData, base)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if paged {
+		if ok, err := mod.PinFirstID("bpf_struct_ops_mod_ops", "data", "mod_ops"); !ok || err != nil {
+			t.Fatalf("PinFirstID: %v, %v", ok, err)
+		}
 	}
 	k := &kernelBTF{vmlinux: base, module: mod, modName: "mod"}
 
@@ -293,6 +315,9 @@ func TestRawResolutionSplit(t *testing.T) {
 	}
 	for _, name := range opsNames {
 		compareOps(t, name, cmod, k)
+	}
+	if paged && base.Source() != btfx.SourcePaged {
+		t.Errorf("the base was read whole (%s): resolving a module type should follow only its references", base.Source())
 	}
 }
 

@@ -32,6 +32,8 @@ type Impl struct {
 	// how long Load took to read the kernel's BTF and to load the
 	// collection (programs, maps), for the loader's --timing
 	btfTime, collTime time.Duration
+	// btfRead says how the kernel's vmlinux BTF was read (--timing)
+	btfRead string
 	// progsOnly: loaded by LoadPrograms, without the struct_ops map
 	progsOnly bool
 	// module: the loaded module whose BTF defines the type (module.go)

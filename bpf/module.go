@@ -125,3 +125,7 @@ func (i *Impl) Module() string { return i.module }
 // the module defining the type) and to load the collection (programs and
 // maps).
 func (i *Impl) LoadTimes() (btf, coll time.Duration) { return i.btfTime, i.collTime }
+
+// KernelBTFRead says how Load read the kernel's vmlinux BTF: its source
+// (mmap, paged, bpf-object, read) and how many of its bytes.
+func (i *Impl) KernelBTFRead() string { return i.btfRead }

@@ -232,6 +232,8 @@ func BenchmarkVerifierInVM(b *testing.B) {
 	}
 }
 
+var btfReadLine = regexp.MustCompile(`timing: kernel BTF: vmlinux .*`)
+
 var timingLine = regexp.MustCompile(`timing: load (\S+) \(kernel BTF (\S+), programs and maps (\S+)\), attach (\S+), trigger (\S+), detach (\S+), total (\S+)`)
 
 // BenchmarkSpecToVerdict is the whole path from the built-in spec to the
@@ -319,6 +321,9 @@ func specToVerdict(b *testing.B, kernel func(*testing.B) (*vm.Kernel, time.Durat
 	b.ReportMetric(ms(vmT), "vm-ms")
 	b.ReportMetric(float64(fetch.Microseconds())/1000, "fetch-ms")
 	b.Logf("accel %s; qemu start to exit %v", res.Accel, res.Elapsed.Round(time.Millisecond))
+	if m := btfReadLine.FindString(res.Console); m != "" {
+		b.Log(m)
+	}
 	if m := timingLine.FindStringSubmatch(res.Console); m != nil {
 		for i, unit := range []string{"guest-load-ms", "guest-btf-ms", "guest-coll-ms", "guest-attach-ms", "guest-trigger-ms", "guest-detach-ms"} {
 			d, err := time.ParseDuration(m[1+i])

@@ -250,6 +250,9 @@ func run(cfg config, stdout, stderr io.Writer, ops *bpf.Ops, programs func() (ma
 			err = cerr
 		}
 		if cfg.timing {
+			if i, ok := impl.(*bpf.Impl); ok {
+				fmt.Fprintf(stderr, "%s: timing: kernel BTF: vmlinux %s\n", ops.Name, i.KernelBTFRead())
+			}
 			fmt.Fprintf(stderr, "%s: timing: load %v (kernel BTF %v, programs and maps %v), attach %v, trigger %v, detach %v, total %v\n",
 				ops.Name, tm.load, tm.btf, tm.coll, tm.attach, tm.trigger, tm.detach, time.Since(t0))
 		}

@@ -32,13 +32,16 @@ func (r *Raw) Source() Source { return r.source }
 
 // OpenVmlinux opens the running kernel's vmlinux BTF, the file at path
 // (/sys/kernel/btf/vmlinux), in the cheapest way the kernel offers: mapped
-// where sysfs maps it (Linux 6.16 and later); else copied in one
-// BPF_OBJ_GET_INFO_BY_FD out of the kernel's vmlinux BTF object, whose data
-// are the same bytes (btf_get_info_by_fd copies btf->data, which for vmlinux
-// is the __BTF section sysfs serves), which needs CAP_SYS_ADMIN; else read.
-// Older kernels serve the file one page per read(2) (kernfs caps each read
-// of a binary attribute at PAGE_SIZE), about 1,400 system calls for 5.5 MB,
-// which under emulation (qemu TCG) costs hundreds of milliseconds.
+// where sysfs maps it (Linux 6.16 and later); else paged (paged.go): the
+// types and strings a caller follows are read where they are, and the
+// whole blob only when a Lookup by name needs every type, then copied in
+// one BPF_OBJ_GET_INFO_BY_FD out of the kernel's vmlinux BTF object, whose
+// data are the same bytes (btf_get_info_by_fd copies btf->data, which for
+// vmlinux is the __BTF section sysfs serves), which needs CAP_SYS_ADMIN,
+// else read. Older kernels serve the file one page per read(2) (kernfs
+// caps each read of a binary attribute at PAGE_SIZE), about 1,400 system
+// calls for 5.5 MB, and under emulation (qemu TCG) copying 5.5 MB alone
+// takes tens of milliseconds.
 func OpenVmlinux(path string) (*Raw, error) {
 	return open(path, nil, true)
 }

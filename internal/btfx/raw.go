@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -31,8 +32,12 @@ type Raw struct {
 	// index (a few KB for vmlinux instead of half a MB), from which Type
 	// walks at most stride-1 headers
 	offs    []uint32
-	ntypes  int // types in this blob
+	ntypes  int // types in this blob (so far, while paged scans it)
 	indexed bool
+	name    string // the file, for errors
+	// paged reads a base blob on demand (paged.go); nil once it is read
+	// whole, and for a blob in memory
+	paged *paged
 }
 
 // stride is how many types one entry of the sparse index covers.
@@ -90,14 +95,19 @@ func Open(path string, base *Raw) (*Raw, error) {
 	return open(path, base, false)
 }
 
-// open is Open; object: where the file cannot be mapped, copy vmlinux's
-// BTF object (OpenVmlinux) before reading the file.
-func open(path string, base *Raw, object bool) (*Raw, error) {
+// open is Open; vmlinux: where the file cannot be mapped, read it paged
+// (OpenVmlinux).
+func open(path string, base *Raw, vmlinux bool) (*Raw, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	keep := false
+	defer func() {
+		if !keep {
+			f.Close()
+		}
+	}()
 	size, err := fileSize(f)
 	if err != nil {
 		return nil, err
@@ -110,19 +120,21 @@ func open(path string, base *Raw, object bool) (*Raw, error) {
 			}
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		r.source = src
+		r.source, r.name = src, path
 		return r, nil
 	}
 	if size > 0 {
 		if data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE); err == nil {
 			return parse(data, SourceMmap)
 		}
-		if object {
-			// no permission (or no BTF objects): the file
-			if data, err := vmlinuxObject(int(size)); err == nil {
-				return parse(data, SourceObject)
-			}
+	}
+	if vmlinux && base == nil {
+		r, err := openPaged(path, f, func() ([]byte, Source, error) { return vmlinuxWhole(f, size) })
+		if err != nil {
+			return nil, err
 		}
+		r.name, keep = path, true
+		return r, nil
 	}
 	// sysfs reports a size, but not every kernel maps the file: read it
 	data, err := readAll(f, size)
@@ -132,7 +144,20 @@ func open(path string, base *Raw, object bool) (*Raw, error) {
 	return parse(data, SourceRead)
 }
 
-func readAll(f *os.File, size int64) ([]byte, error) {
+// vmlinuxWhole reads all of the vmlinux BTF file f where the kernel does
+// not map it: copied in one BPF_OBJ_GET_INFO_BY_FD out of the kernel's
+// vmlinux BTF object where the caller may (CAP_SYS_ADMIN), else read.
+func vmlinuxWhole(f *os.File, size int64) ([]byte, Source, error) {
+	if size > 0 {
+		if data, err := vmlinuxObject(int(size)); err == nil {
+			return data, SourceObject, nil
+		}
+	}
+	data, err := readAll(io.NewSectionReader(f, 0, 1<<31-1), size)
+	return data, SourceRead, err
+}
+
+func readAll(f io.Reader, size int64) ([]byte, error) {
 	var buf bytes.Buffer
 	if size > 0 {
 		buf.Grow(int(size) + 1)
@@ -172,7 +197,11 @@ func Parse(data []byte, base *Raw) (*Raw, error) {
 		firstID: 1,
 		source:  SourceBytes,
 	}
-	if base != nil {
+	if base != nil && base.paged != nil {
+		// the first ID is pinned (PinFirstID) or found when needed
+		r.firstID = 0
+		r.strBase = base.strBase + uint32(base.paged.strsLen)
+	} else if base != nil {
 		if !base.indexed {
 			if err := base.index(nil, nil); err != nil {
 				return nil, err
@@ -187,6 +216,11 @@ func Parse(data []byte, base *Raw) (*Raw, error) {
 // Close releases the mapping (or the buffer). Nothing read from r may be
 // used afterwards, except strings (copied).
 func (r *Raw) Close() error {
+	if r != nil && r.paged != nil && r.paged.closer != nil {
+		err := r.paged.closer.Close()
+		*r = Raw{}
+		return err
+	}
 	if r == nil || r.data == nil {
 		return nil
 	}
@@ -213,6 +247,9 @@ func (r *Raw) nameBytes(off uint32) []byte {
 		r = r.base
 	}
 	off -= r.strBase
+	if r.paged != nil {
+		return r.paged.str(off)
+	}
 	if int(off) >= len(r.strs) {
 		return nil
 	}
@@ -242,10 +279,17 @@ func (r *Raw) Type(id TypeID) (Type, error) {
 	if id == 0 {
 		return Type{Name: "void"}, nil
 	}
+	if err := r.needFirst(); err != nil {
+		return Type{}, err
+	}
 	for r.base != nil && id < r.firstID {
 		r = r.base
 	}
-	if !r.indexed {
+	if r.paged != nil {
+		if err := r.scanTo(id); err != nil {
+			return Type{}, err
+		}
+	} else if !r.indexed {
 		if err := r.index(nil, nil); err != nil {
 			return Type{}, err
 		}

@@ -1,6 +1,7 @@
 package btfx
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -21,6 +22,14 @@ func TestRawCorrupt(t *testing.T) {
 		}
 		if err == nil {
 			t.Errorf("%s: parsed and scanned without an error", name)
+		}
+		// paged: refused by the header, or when a type is followed
+		p, err := ParsePaged(bytes.NewReader(data), int64(len(data)), data)
+		if err == nil {
+			_, err = p.Type(1 << 20)
+		}
+		if err == nil {
+			t.Errorf("%s: read paged without an error", name)
 		}
 	}
 	good, err := os.ReadFile(filepath.Join(dir, "ops.btf"))

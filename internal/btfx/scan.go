@@ -102,6 +102,9 @@ func (r *Raw) nameIs(off uint32, name string) bool {
 		r = r.base
 	}
 	off -= r.strBase
+	if r.paged != nil {
+		return string(r.paged.str(off)) == name
+	}
 	end := uint64(off) + uint64(len(name))
 	return end < uint64(len(r.strs)) && r.strs[end] == 0 && string(r.strs[off:end]) == name
 }
@@ -109,6 +112,15 @@ func (r *Raw) nameIs(off uint32, name string) bool {
 // index walks all types, finding the wanted ones and, the first time,
 // building the sparse index.
 func (r *Raw) index(wants []Want, ids []TypeID) error {
+	if r.paged != nil {
+		// a lookup by name sees every type: read the blob whole
+		if err := r.readWhole(); err != nil {
+			return err
+		}
+	}
+	if err := r.needFirst(); err != nil {
+		return err
+	}
 	var kinds uint32 // bit k: some want is of kind k
 	keys := make([]wantKey, len(wants))
 	for i, w := range wants {

@@ -1,0 +1,339 @@
+package btfx
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+)
+
+// SourcePaged: the file read where and when a caller needs its bytes
+// (paged.go): the type section from its start up to the highest type ID
+// followed, and the pages of the strings named; the whole blob is read
+// only when a lookup by name needs every type.
+const SourcePaged Source = "paged"
+
+// paged is how a base blob (vmlinux) that the kernel does not map is read
+// without copying all of it: a struct_ops load of a module's type follows
+// a few dozen of vmlinux's types, most of them near its start (int, u32,
+// the first structs), and names a few dozen of its strings. Type scans the
+// type section in chunks up to the ID it is asked for; names are read a
+// page at a time. The first Lookup reads the whole blob (whole), as a
+// lookup by name must see every type.
+type paged struct {
+	path     string
+	f        io.ReaderAt
+	closer   io.Closer
+	typesAt  int64 // file offsets of the two sections
+	strsAt   int64
+	typesLen int
+	strsLen  int
+	strPages map[int][]byte // pages of the string section by index
+	scanOff  int            // the next type header of r.types to scan
+	// whole reads the blob for the first Lookup; read and copied are the
+	// bytes read so far (file offsets of each read are not kept)
+	whole  func() ([]byte, Source, error)
+	read   int
+	splits []*Raw // blobs split on this one whose first ID was pinned
+}
+
+// typeChunk is how much of the type section Type reads at a time
+// (kernfs serves a sysfs binary attribute a page per read, so one chunk
+// is 16 reads).
+const typeChunk = 64 << 10
+
+// strPage is the unit in which names are read.
+const strPage = 4096
+
+// openPaged opens the raw BTF f (at path) for reading on demand; whole
+// reads all of it when a lookup by name needs it.
+func openPaged(path string, f *os.File, whole func() ([]byte, Source, error)) (*Raw, error) {
+	var hdr [24]byte
+	if _, err := f.ReadAt(hdr[:], 0); err != nil {
+		return nil, fmt.Errorf("%s: read the header: %w", path, err)
+	}
+	size, err := fileSize(f)
+	if err != nil {
+		return nil, err
+	}
+	r, err := parseHeader(hdr[:], size)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	r.source = SourcePaged
+	r.paged.path, r.paged.f, r.paged.closer, r.paged.whole = path, f, f, whole
+	r.paged.read = len(hdr)
+	return r, nil
+}
+
+// ParsePaged is openPaged on any reader of size bytes (tests: a reader that
+// serves a page per call, as sysfs does); whole is the bytes a Lookup reads.
+func ParsePaged(ra io.ReaderAt, size int64, whole []byte) (*Raw, error) {
+	var hdr [24]byte
+	if _, err := ra.ReadAt(hdr[:], 0); err != nil {
+		return nil, err
+	}
+	r, err := parseHeader(hdr[:], size)
+	if err != nil {
+		return nil, err
+	}
+	r.source = SourcePaged
+	r.paged.f, r.paged.read = ra, len(hdr)
+	r.paged.whole = func() ([]byte, Source, error) { return whole, SourceBytes, nil }
+	return r, nil
+}
+
+// parseHeader checks the header of a blob of size bytes (0: unknown) and
+// returns a paged Raw with no bytes read.
+func parseHeader(hdr []byte, size int64) (*Raw, error) {
+	if ne.Uint16(hdr) != btfMagic {
+		return nil, errors.New("btf: bad magic (not BTF, or not in the host's byte order)")
+	}
+	hdrLen := ne.Uint32(hdr[4:])
+	typeOff, typeLen := ne.Uint32(hdr[8:]), ne.Uint32(hdr[12:])
+	strOff, strLen := ne.Uint32(hdr[16:]), ne.Uint32(hdr[20:])
+	if hdrLen < 24 {
+		return nil, errors.New("btf: type section out of bounds")
+	}
+	in := func(off, n uint32) bool {
+		e := uint64(hdrLen) + uint64(off) + uint64(n)
+		return e < 1<<31 && (size <= 0 || e <= uint64(size))
+	}
+	if !in(typeOff, typeLen) {
+		return nil, errors.New("btf: type section out of bounds")
+	}
+	if !in(strOff, strLen) {
+		return nil, errors.New("btf: string section out of bounds")
+	}
+	return &Raw{
+		firstID: 1,
+		paged: &paged{
+			typesAt: int64(hdrLen) + int64(typeOff), typesLen: int(typeLen),
+			strsAt: int64(hdrLen) + int64(strOff), strsLen: int(strLen),
+			strPages: map[int][]byte{},
+		},
+	}, nil
+}
+
+// BytesRead is how many bytes of the blob r has read: all of them (for a
+// mapping: all it may touch), except for a paged blob that no Lookup has
+// needed whole.
+func (r *Raw) BytesRead() int {
+	if r.paged != nil {
+		return r.paged.read
+	}
+	return len(r.data)
+}
+
+// Size is the blob's size in bytes.
+func (r *Raw) Size() int {
+	if r.paged != nil {
+		return int(max(r.paged.typesAt+int64(r.paged.typesLen), r.paged.strsAt+int64(r.paged.strsLen)))
+	}
+	return len(r.data)
+}
+
+// scanTo scans the type section of a paged blob until type id is indexed
+// (or the section ends), reading chunks as it goes.
+func (r *Raw) scanTo(id TypeID) error {
+	p := r.paged
+	for int(id-r.firstID) >= r.ntypes {
+		if p.scanOff+typeHdrLen > len(r.types) {
+			if err := r.readTypes(p.scanOff + typeHdrLen); err != nil {
+				return err
+			}
+			if p.scanOff+typeHdrLen > len(r.types) {
+				return nil // the section ends: no such type
+			}
+		}
+		info := ne.Uint32(r.types[p.scanOff+4:])
+		kind := info >> 24 & 0x1f
+		l := kindLen[kind]
+		if !l.known {
+			return fmt.Errorf("btf: type at offset %d: unknown kind %d", p.scanOff, kind)
+		}
+		n := typeHdrLen + int(l.fixed) + int(l.perVlen)*int(info&0xffff)
+		if p.scanOff+n > len(r.types) {
+			if err := r.readTypes(p.scanOff + n); err != nil {
+				return err
+			}
+			if p.scanOff+n > len(r.types) {
+				return fmt.Errorf("btf: type at offset %d: truncated", p.scanOff)
+			}
+		}
+		if r.ntypes%stride == 0 {
+			r.offs = append(r.offs, uint32(p.scanOff))
+		}
+		r.ntypes++
+		p.scanOff += n
+	}
+	return nil
+}
+
+// readTypes reads the type section on to at least n bytes (a chunk at
+// least; less where the section ends).
+func (r *Raw) readTypes(n int) error {
+	p := r.paged
+	have := len(r.types)
+	n = min(max(n, have+typeChunk), p.typesLen)
+	if n <= have {
+		return nil
+	}
+	r.types = slices.Grow(r.types, n-have)[:n]
+	if err := readFull(p.f, r.types[have:n], p.typesAt+int64(have)); err != nil {
+		r.types = r.types[:have]
+		return fmt.Errorf("btf: %s: read types: %w", p.path, err)
+	}
+	p.read += n - have
+	return nil
+}
+
+// str is the NUL-terminated string at off of a paged blob's string
+// section, read a page at a time.
+func (p *paged) str(off uint32) []byte {
+	var s []byte
+	for o := int(off); o < p.strsLen; {
+		i := o / strPage
+		page, ok := p.strPages[i]
+		if !ok {
+			page = make([]byte, min(strPage, p.strsLen-i*strPage))
+			if readFull(p.f, page, p.strsAt+int64(i*strPage)) != nil {
+				return nil
+			}
+			p.strPages[i] = page
+			p.read += len(page)
+		}
+		rest := page[o-i*strPage:]
+		if j := bytes.IndexByte(rest, 0); j >= 0 {
+			if s == nil {
+				return rest[:j]
+			}
+			return append(s, rest[:j]...)
+		}
+		s = append(s, rest...)
+		o += len(rest)
+	}
+	return s
+}
+
+// readFull fills b from offset off of f, in as many reads as f needs.
+func readFull(f io.ReaderAt, b []byte, off int64) error {
+	_, err := io.ReadFull(io.NewSectionReader(f, off, int64(len(b))), b)
+	return err
+}
+
+// readWhole replaces the paged reading of r by the whole blob, for a
+// Lookup by name; the types already followed stay valid (their bytes are
+// kept where they are).
+func (r *Raw) readWhole() error {
+	p := r.paged
+	data, src, err := p.whole()
+	if err != nil {
+		return fmt.Errorf("btf: %s: %w", p.path, err)
+	}
+	whole, err := Parse(data, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.path, err)
+	}
+	if len(whole.types) != p.typesLen || len(whole.strs) != p.strsLen {
+		return fmt.Errorf("btf: %s: the blob read whole differs from its header read before", p.path)
+	}
+	if p.closer != nil {
+		p.closer.Close()
+	}
+	r.data, r.types, r.strs, r.source = data, whole.types, whole.strs, src
+	r.offs, r.ntypes, r.paged = nil, 0, nil
+	if err := r.index(nil, nil); err != nil {
+		return err
+	}
+	for _, s := range p.splits {
+		if want := r.firstID + TypeID(r.ntypes); s.firstID != want {
+			return fmt.Errorf("btf: split blob %s: first type ID %d pinned by its own references, but its base has %d types (first ID %d): the blob does not belong to this base", s.name, s.firstID, r.ntypes, want)
+		}
+	}
+	return nil
+}
+
+// PinFirstID finds the first type ID of a blob split on a paged base
+// without scanning the base: struct from of the blob has a member called
+// member whose type is struct to, also in the blob (a struct_ops value
+// type: bpf_struct_ops_<ops>, its member data and struct <ops>), so the
+// member's type ID less to's position in the blob is the blob's first ID.
+// It reports false, with r unchanged, where the blob does not have that
+// shape (no such structs or member, or more than one struct to); then the
+// first ID is found by scanning the base whole when r is first read. The
+// ID is checked against the base's type count if the base is ever scanned
+// whole.
+func (r *Raw) PinFirstID(from, member, to string) (bool, error) {
+	if r.base == nil || r.firstID != 0 {
+		return r.base != nil, nil
+	}
+	// positions in the blob, counted from a first ID above any real one
+	const provisional = TypeID(1 << 31)
+	r.firstID = provisional
+	defer func() {
+		if r.firstID == provisional {
+			r.firstID = 0
+		}
+	}()
+	ids, err := r.Lookup([]Want{{KindStruct, from}, {KindStruct, to}})
+	if err != nil || ids[0] == 0 || ids[1] == 0 {
+		return false, err
+	}
+	for id := ids[1] + 1; int(id-provisional) < r.ntypes; id++ {
+		t, err := r.Type(id)
+		if err != nil {
+			return false, err
+		}
+		if t.Kind == KindStruct && t.Name == to {
+			return false, nil // which one the member means is not known
+		}
+	}
+	ft, err := r.Type(ids[0])
+	if err != nil {
+		return false, err
+	}
+	i := ft.memberNamed(member)
+	if i < 0 {
+		return false, nil
+	}
+	target := ft.member(i).Type
+	pos := ids[1] - provisional
+	if target <= pos+1 || target >= provisional {
+		return false, nil
+	}
+	first := target - pos
+	// the base's types are at least a header each
+	if int(first-1) > r.base.paged.typesLen/typeHdrLen {
+		return false, nil
+	}
+	r.firstID = first
+	r.base.paged.splits = append(r.base.paged.splits, r)
+	return true, nil
+}
+
+// FirstID is the ID of the blob's first type (it scans a paged base whole
+// when the ID is not pinned).
+func (r *Raw) FirstID() (TypeID, error) {
+	if err := r.needFirst(); err != nil {
+		return 0, err
+	}
+	return r.firstID, nil
+}
+
+// needFirst sets the first ID of a blob split on a paged base that
+// PinFirstID did not pin, by scanning the base whole.
+func (r *Raw) needFirst() error {
+	if r.base == nil || r.firstID != 0 {
+		return nil
+	}
+	if r.base.paged != nil {
+		if err := r.base.readWhole(); err != nil {
+			return err
+		}
+	}
+	r.firstID = r.base.firstID + TypeID(r.base.ntypes)
+	return nil
+}
