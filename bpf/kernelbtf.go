@@ -175,6 +175,10 @@ func (w kernelWants) record(lk *kernelLookup, ids []btfx.TypeID, module string) 
 	}
 }
 
+// openVmlinux opens vmlinux's BTF (a variable for tests: a file there is
+// mapped, as sysfs is only from Linux 6.16 on).
+var openVmlinux = btfx.OpenVmlinux
+
 // openKernelBTF opens the kernel's BTF for ops and looks up, in one pass
 // over each blob it reads, the value type of ops, the structs and the
 // kfuncs the programs refer to and the enums the data checks read. It
@@ -188,7 +192,7 @@ func (w kernelWants) record(lk *kernelLookup, ids []btfx.TypeID, module string) 
 // a name with a "___flavor" suffix, which this kernel's BTF may have
 // besides (scx_bpf_dsq_insert___v2_impl).
 func openKernelBTF(ops *Ops, structs, kfuncs []string) (*Ops, *kernelBTF, *kernelLookup, error) {
-	vmlinux, err := btfx.OpenVmlinux(btfDir + "/vmlinux")
+	vmlinux, err := openVmlinux(btfDir + "/vmlinux")
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("struct_ops type %s: read the kernel's BTF: %w", ops.Name, permissionHint(err))
 	}

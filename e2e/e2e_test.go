@@ -356,8 +356,9 @@ func TestGeneratedStacksInVM(t *testing.T) {
 	def := stacks[0]
 	trigger := def.ops.TriggerPath()
 	plan := Plan{Steps: []Step{
-		{Name: "default-once", Argv: []string{def.loader, "--once"},
-			WantStdout: []string{"test_1 42", "test_2 30", "test_3 21"}, WantStderr: []string{"attached", "detached"}},
+		// --timing says how vmlinux's BTF was read (6.12 does not map the file: a module's type reads only what it follows)
+		{Name: "default-once", Argv: []string{def.loader, "--once", "--timing"},
+			WantStdout: []string{"test_1 42", "test_2 30", "test_3 21"}, WantStderr: []string{"attached", "detached", "timing: kernel BTF: vmlinux paged,"}},
 		{Name: "default-unregistered", WaitKmsg: "bpf_testmod_ops unregistered", Count: 1},
 		{Name: "default-trace-test_2", Trace: "BPF test_2 called: 10 + 20 = 30"},
 		{Name: "default-trace-test_3", Trace: "Full buffer: Hello from userspace!"},
