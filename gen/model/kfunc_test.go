@@ -3,6 +3,7 @@ package model
 import (
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -31,6 +32,21 @@ func TestModuleSymbols(t *testing.T) {
 			t.Errorf("module.c.tmpl declares %s, which moduleSymbols lacks", name)
 		}
 	}
+	// the names the model derives for the module (the templates and the
+	// C emitter read them)
+	o.Finish()
+	for _, name := range append(cSymbols(o.C), o.Members[0].Caller) {
+		if !syms[name] {
+			t.Errorf("the model names the module's %s, which moduleSymbols lacks", name)
+		}
+	}
+}
+
+// cSymbols are the file-scope names (and struct and union tags) among a
+// module's C names.
+func cSymbols(c CNames) []string {
+	return []string{c.Trigger, c.TriggerOps, c.TriggerWrite, c.InitMember, c.Parse, c.Value,
+		c.ParseGroup, c.Other, c.Slots, strings.TrimPrefix(c.Param, "struct "), strings.TrimPrefix(c.Arg, "union ")}
 }
 
 // TestModuleSymbolsDistinct: for any ops name, also one without the _ops
@@ -59,6 +75,13 @@ func TestModuleSymbolsDistinct(t *testing.T) {
 				}
 				by[n] = kind
 			}
+		}
+		o.Finish()
+		for _, n := range cSymbols(o.C) {
+			if prev, ok := by[n]; ok {
+				t.Errorf("ops %s: the module declares %s from both {{.%s}} and the model's C names", name, n, prev)
+			}
+			by[n] = "C"
 		}
 	}
 }

@@ -130,6 +130,10 @@ type Param struct {
 	// reference (Linux 6.15+): the CFI stub names it <name>__ref, and the
 	// verifier refuses a program that neither releases it nor returns it.
 	Ref bool
+	// Local is the generated trigger's local variable that holds the
+	// argument (see finishCMember), or "" (set by Finish, callbacks of
+	// generated modules).
+	Local string
 }
 
 // StubName is the parameter's name on the CFI stub, with the suffix that
@@ -234,6 +238,10 @@ type Member struct {
 	// Sleepable: the kernel lets this callback sleep, so its program is
 	// loaded with BPF_F_SLEEPABLE (kernelrules.Type.Sleepable).
 	Sleepable bool
+	// CFIStub is the generated module's CFI stub (<ops>__<member>),
+	// Caller the trigger's function that calls the member; "" for kernel
+	// types.
+	CFIStub, Caller string
 }
 
 // Ops is the model of one struct_ops type: everything every emitter needs.
@@ -308,6 +316,10 @@ type Ops struct {
 	// Counts is how the default bodies count their calls (see callCounts);
 	// nil for the tutorial's spec, whose bodies keep the tutorial's size.
 	Counts *CallCounts
+	// C are the names of the generated module's C, Inputs what its
+	// trigger passes for arguments that take no plain word (cnames.go).
+	C      CNames
+	Inputs TriggerInputs
 
 	validated bool // Validate found no problem
 }
@@ -332,7 +344,9 @@ func (o *Ops) Finish() {
 		m.Delegate = o.delegate(m.Name)
 		m.Body, m.Sleepable = o.kernelBody(m.Name)
 		m.MacroName = !o.Kernel && IsFunctionMacro(m.Name)
+		o.finishCMember(m)
 	}
+	o.C, o.Inputs = cNames(o), triggerInputs(o)
 	o.BodyDecls = bodyDecls(o)
 	o.Counts = callCounts(o)
 }

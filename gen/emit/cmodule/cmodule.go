@@ -3,8 +3,6 @@ package cmodule
 import (
 	"bytes"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"text/template"
 
@@ -12,9 +10,11 @@ import (
 	"github.com/structops/structops-gen/templates"
 )
 
-// The C side: the view model the module templates lay out. Every choice
-// (names, formats, casts, how each argument is parsed, where a long line
-// breaks) is made here; the templates only place the pieces.
+// The C side: the view model the module templates lay out. The names and
+// decisions the spec implies come from the model (model.CNames, the
+// members' CFIStub and Caller, the parameters' Local, Ops.Inputs); how C
+// spells them (formats, casts, how each argument is parsed, where a long
+// line breaks) is made here; the templates only place the pieces.
 
 // maxCols is the longest line of the generated C (kernel coding style,
 // tabs 8 columns wide).
@@ -22,6 +22,8 @@ const maxCols = 100
 
 type cModule struct {
 	Ops, Base, Upper, Module string
+	// C are the module's C names the model derives (model.CNames).
+	C model.CNames
 	// Header is the file name of the header declaring the ops struct:
 	// <module>.h, for the built-in spec module/bpf_testmod.h, the name the
 	// tutorial's BPF C includes. Guard is its include guard.
@@ -106,6 +108,9 @@ func versionBelow(version string) string {
 
 type cMember struct {
 	Name string
+	// StubName is the member's CFI stub, CallerName the function the
+	// trigger calls it through (model.Member.CFIStub, Caller).
+	StubName, CallerName string
 	// Decl declares the member in the header's struct, with its ';'.
 	Decl string
 	// Stub is the CFI stub's prototype, StubBody its statements.
@@ -136,11 +141,11 @@ var (
 )
 
 func newCModule(o *model.Ops) *cModule {
-	base, mod := o.BaseName(), o.ModuleName()
+	c, mod := o.C, o.ModuleName()
 	v := &cModule{
-		Ops: o.Name, Base: base, Upper: strings.ToUpper(base), Module: mod,
-		Header: mod + ".h", Guard: "_" + strings.ToUpper(mod) + "_H", Source: o.Source,
-		Trigger: o.TriggerPath(), TriggerName: base + "_trigger",
+		Ops: o.Name, Base: c.Prefix, Upper: c.Macro, Module: mod, C: c,
+		Header: c.Header, Guard: c.Guard, Source: o.Source,
+		Trigger: o.TriggerPath(), TriggerName: c.Trigger,
 		Tutorial: o.Tutorial,
 		Slots:    o.NumInstances(),
 		Taken:    fmt.Sprintf("another %s implementation is attached", o.Name),
@@ -149,23 +154,23 @@ func newCModule(o *model.Ops) *cModule {
 	if v.Slots > 1 {
 		v.Taken = fmt.Sprintf("all %d %s slots are taken", v.Slots, o.Name)
 	}
-	v.InitMemberProto = cFunc("int ", o.Name+"_init_member", "const struct btf_type *t",
+	v.InitMemberProto = cFunc("int ", c.InitMember, "const struct btf_type *t",
 		"const struct btf_member *member", "void *kdata", "const void *udata")
-	v.ParseProto = cFunc("int ", base+"_parse", "char **args", "const char *name",
-		"const struct "+base+"_param *p", "union "+base+"_arg *a")
-	v.ValueProto = cFunc("int ", base+"_value", "const char *word", "const char *name",
-		"const struct "+base+"_param *p", "union "+base+"_arg *a")
-	v.GroupProto = cFunc("int ", base+"_parse_group", "char **args", "const char *name",
-		"const struct "+base+"_param *g", "union "+base+"_arg *a")
-	v.WriteProto = cFunc("ssize_t ", base+"_trigger_write", "struct file *file",
+	v.ParseProto = cFunc("int ", c.Parse, "char **args", "const char *name",
+		"const "+c.Param+" *p", c.Arg+" *a")
+	v.ValueProto = cFunc("int ", c.Value, "const char *word", "const char *name",
+		"const "+c.Param+" *p", c.Arg+" *a")
+	v.GroupProto = cFunc("int ", c.ParseGroup, "char **args", "const char *name",
+		"const "+c.Param+" *g", c.Arg+" *a")
+	v.WriteProto = cFunc("ssize_t ", c.TriggerWrite, "struct file *file",
 		"const char __user *ubuf", "size_t count", "loff_t *ppos")
-	v.OtherProto = cFunc("int ", base+"_other", "unsigned int slot", "const char *line", "size_t len")
+	v.OtherProto = cFunc("int ", c.Other, "unsigned int slot", "const char *line", "size_t len")
 
-	v.ParseGroupCall = wrap(24, "err = "+base+"_parse_group(", []string{"&args", "cb->name", "&cb->args[i]", "&a[i + 1]"}, ");")
-	v.AssignSlot = wrap(16, "rcu_assign_pointer(", []string{o.Name + "_slots[slot]", "(struct " + o.Name + " *)kdata"}, ");")
+	v.ParseGroupCall = wrap(24, "err = "+c.ParseGroup+"(", []string{"&args", "cb->name", "&cb->args[i]", "&a[i + 1]"}, ");")
+	v.AssignSlot = wrap(16, "rcu_assign_pointer(", []string{c.Slots + "[slot]", "(struct " + o.Name + " *)kdata"}, ");")
 	v.Ready = printCall(8, "pr_info(", "struct_ops type "+o.Name+" ready, trigger "+v.Trigger+`\n`, nil)
-	v.ProcCreate = wrap(8, base+"_trigger = proc_create(",
-		[]string{`"` + v.TriggerName + `"`, "0600", "NULL", "&" + base + "_trigger_ops"}, ");")
+	v.ProcCreate = wrap(8, c.Trigger+" = proc_create(",
+		[]string{`"` + c.Trigger + `"`, "0600", "NULL", "&" + c.TriggerOps}, ");")
 
 	v.Doc = []string{
 		"BPF programs implement the callbacks; " + v.Trigger + " calls them:",
@@ -174,17 +179,17 @@ func newCModule(o *model.Ops) *cModule {
 		"struct pointer arguments are passed as NULL and take no word), and",
 		`reading returns "<member> <return value>" for the last call of each.`,
 	}
-	if hasKind(o, model.Ptr) {
+	if o.Inputs.Buffers {
 		v.Doc = append(v.Doc, "Other pointer arguments get the address of a zeroed 64-byte buffer and take", "no word.")
 	}
-	if hasZeroedValue(o) {
+	if o.Inputs.Zeroed {
 		v.Doc = append(v.Doc, "Structs passed by value are passed zeroed and take no word.")
 	}
-	if hasContextStruct(o) {
+	if o.Inputs.Groups {
 		v.Doc = append(v.Doc, `A pointer to a struct the spec defines takes "{v1 v2 ...}" instead: the`,
 			"struct's integer fields in order (fewer values leave the others zero).")
 	}
-	if hasValueStruct(o) {
+	if o.Inputs.ValueGroups {
 		v.Doc = append(v.Doc, `A struct the spec defines passed by value takes "{v1 v2 ...}" too.`)
 	}
 	if len(o.DataMembers()) > 0 {
@@ -234,55 +239,32 @@ func newCModule(o *model.Ops) *cModule {
 			Error: fmt.Sprintf("%s was generated for HZ=%d: generate it again for this kernel's CONFIG_HZ", mod, o.HZ)})
 	}
 
-	fwd := map[string]bool{}
-	v.Main = mod
+	v.Main, v.KfuncsSource, v.Objs = c.Main, c.KfuncsSource, strings.Join(c.Objs, " ")
 	if len(o.Kfuncs) > 0 {
-		// a module of two files: kbuild's composite object <mod>.o cannot
-		// share its name with a source file
-		v.Main = mod + "_main"
-		v.KfuncsSource = strings.TrimPrefix(o.KfuncsFile(), "module/")
-		v.Objs = v.Main + ".o " + strings.TrimSuffix(v.KfuncsSource, ".c") + ".o"
 		v.Doc = append(v.Doc, "The module exports kfuncs to the programs of struct "+o.Name+" (their bodies",
 			"are in "+v.KfuncsSource+"): "+kfuncNames(o)+".")
 	}
 	for _, k := range o.Kfuncs {
-		v.Kfuncs = append(v.Kfuncs, newCKfunc(k, fwd))
+		v.Kfuncs = append(v.Kfuncs, newCKfunc(k))
 		v.TrustedArgs = v.TrustedArgs || k.Flags.TrustedArgs
 	}
 	for _, m := range o.Callbacks() {
-		v.Members = append(v.Members, newCMember(o, m, fwd))
+		v.Members = append(v.Members, newCMember(o, m))
 		v.MaxArgs = max(v.MaxArgs, len(v.Members[len(v.Members)-1].Args))
 		v.Groups = v.Groups || v.Members[len(v.Members)-1].Group
 	}
 	v.StructDecls = cStructDecls(o, v.Members)
 	v.DataInits, v.DataShows = cDataMembers(o)
-	for _, m := range o.DataMembers() {
-		forward(fwd, *m.Data)
-	}
-	cTypeForwards(o, fwd)
 	v.Types, v.SizeAsserts = cTypeDefs(o), cSizeAsserts(o)
-	v.Forwards = slices.Sorted(maps.Keys(fwd))
+	v.Forwards = o.C.Forwards
 	return v
 }
 
-// hasKind reports whether a callback takes a parameter of kind k.
-func hasKind(o *model.Ops, k model.Kind) bool {
-	for _, m := range o.Callbacks() {
-		for _, p := range m.Func.Params {
-			if p.Type.Kind == k {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // newCMember builds the C of one callback: its CFI stub, the function the
-// trigger calls it through, and its entry in the trigger's table. fwd
-// collects the structs the header must declare.
-func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
-	base, up, f := o.BaseName(), strings.ToUpper(o.BaseName()), m.Func
-	cm := cMember{Name: m.Name}
+// trigger calls it through, and its entry in the trigger's table.
+func newCMember(o *model.Ops, m model.Member) cMember {
+	up, f := o.C.Macro, m.Func
+	cm := cMember{Name: m.Name, StubName: m.CFIStub, CallerName: m.Caller}
 	var stubParams, callArgs, logFmts, logArgs []string
 	for i, p := range f.Params {
 		stubParams = append(stubParams, p.Type.Decl(p.StubName()))
@@ -327,23 +309,22 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 				at := len(cm.Args) - 1
 				group := groupArgs(o, p, at, &cm)
 				cm.Args[at], cm.Group = group, true
-				callArgs, logFmts = append(callArgs, "s_"+p.Name), append(logFmts, "{...}")
+				callArgs, logFmts = append(callArgs, p.Local), append(logFmts, "{...}")
 				break
 			}
 			// a struct by value whose fields the trigger does not fill: zeroed
-			rec := "rec_" + p.Name
+			rec := p.Local
 			cm.Args = append(cm.Args, arg("NONE"))
 			cm.Locals = append(cm.Locals, p.Type.Decl(rec)+" = {}")
 			callArgs, logFmts = append(callArgs, rec), append(logFmts, "{0}")
 		case model.Ptr:
 			// an opaque pointer: the address of a zeroed buffer, which
 			// the program cannot read through but may compare to NULL
-			buf := "buf_" + p.Name
+			buf := p.Local
 			cm.Args = append(cm.Args, arg("NONE"))
 			cm.Locals = append(cm.Locals, "u64 "+buf+"[8] = {}")
 			callArgs, logFmts = append(callArgs, fmt.Sprintf("(%s)%s", p.Type.C, buf)), append(logFmts, "buffer")
 		case model.StructPtr:
-			forward(fwd, p.Type)
 			cm.Args = append(cm.Args, arg("NONE"))
 			switch {
 			case p.Ref && p.Type.Struct == "task_struct":
@@ -354,7 +335,7 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 			case p.Ref && p.Type.Struct == "cgroup":
 				// the caller's default-hierarchy cgroup, with a reference
 				// bpf_cgroup_release drops (cgroup_put)
-				ref := "cgrp_" + p.Name
+				ref := p.Local
 				cm.Locals = append(cm.Locals, "struct cgroup *"+ref)
 				cm.Acquire = append(cm.Acquire, ref+" = task_dfl_cgroup(current);", "cgroup_get("+ref+");")
 				callArgs, logFmts = append(callArgs, ref), append(logFmts, "cgroup")
@@ -365,9 +346,9 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 				cm.Args[at], cm.Group = group, true
 				if p.Nullable {
 					// the word NULL sets the group's own entry
-					callArgs = append(callArgs, fmt.Sprintf("a[%d].u ? NULL : &s_%s", at, p.Name))
+					callArgs = append(callArgs, fmt.Sprintf("a[%d].u ? NULL : &%s", at, p.Local))
 				} else {
-					callArgs = append(callArgs, "&s_"+p.Name)
+					callArgs = append(callArgs, "&"+p.Local)
 				}
 				logFmts = append(logFmts, "{...}")
 			default:
@@ -375,7 +356,6 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 			}
 		}
 	}
-	forward(fwd, f.Return)
 	declParams := make([]string, len(f.Params))
 	for i, p := range f.Params {
 		declParams[i] = p.Type.Decl(p.Name)
@@ -384,8 +364,8 @@ func newCMember(o *model.Ops, m model.Member, fwd map[string]bool) cMember {
 		stubParams, declParams = []string{"void"}, []string{"void"}
 	}
 	cm.Decl = wrap(8, f.Return.Decl("(*"+m.Name+")")+"(", declParams, ");")
-	cm.Stub = wrap(0, "static "+f.Return.Decl(o.Name+"__"+m.Name)+"(", stubParams, ")")
-	cm.Caller = cFunc("s64 ", base+"_call_"+m.Name, "struct "+o.Name+" *ops", "const union "+base+"_arg *a")
+	cm.Stub = wrap(0, "static "+f.Return.Decl(m.CFIStub)+"(", stubParams, ")")
+	cm.Caller = cFunc("s64 ", m.Caller, "struct "+o.Name+" *ops", "const "+o.C.Arg+" *a")
 
 	call := "ops->" + m.Name + "("
 	if m.MacroName {
@@ -446,7 +426,7 @@ func Render(o *model.Ops) (map[string][]byte, error) {
 		{"header.h.tmpl", "module/" + v.Header},
 		{"module.c.tmpl", "module/" + v.Main + ".c"},
 	}
-	if len(v.Kfuncs) > 0 {
+	if v.KfuncsSource != "" {
 		files = append(files, struct{ tmpl, path string }{"kfuncs.c.tmpl", o.KfuncsFile()})
 	}
 	for _, f := range files {

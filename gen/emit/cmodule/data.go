@@ -2,7 +2,6 @@ package cmodule
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/structops/structops-gen/gen/model"
 )
@@ -82,13 +81,13 @@ func cDataMembers(o *model.Ops) ([]cDataInit, []cDataShow) {
 // fields) and one per integer field (model.Leaves), and the statements
 // that fill the struct s_<p> from them. It returns the group's entry.
 func groupArgs(o *model.Ops, p model.Param, at int, cm *cMember) string {
-	up := strings.ToUpper(o.BaseName())
+	up := o.C.Macro
 	d, spell := p.Type.ContextStruct(), p.Type.Pointee()
 	if d == nil {
 		d, spell = p.Type.ValueStruct(), p.Type.C // a struct by value
 	}
 	leaves := model.Leaves(d, true)
-	s := "s_" + p.Name
+	s := p.Local
 	cm.Locals = append(cm.Locals, fmt.Sprintf("%s %s = {}", spell, s))
 	for k, l := range leaves {
 		a := fmt.Sprintf("a[%d]", at+1+k)
@@ -115,43 +114,4 @@ func groupArgs(o *model.Ops, p model.Param, at int, cm *cMember) string {
 		nullable = 1
 	}
 	return fmt.Sprintf("{ %q, %s_ARG_GROUP, %d, %d }", p.Name, up, nullable, len(leaves))
-}
-
-// hasValueStruct reports whether a callback takes a struct by value that
-// the trigger fills from a "{...}" group.
-func hasValueStruct(o *model.Ops) bool {
-	for _, m := range o.Callbacks() {
-		for _, p := range m.Func.Params {
-			if p.Type.ValueStruct() != nil {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// hasZeroedValue reports whether a callback takes a struct by value that
-// the trigger passes zeroed (one whose fields ArgField cannot read).
-func hasZeroedValue(o *model.Ops) bool {
-	for _, m := range o.Callbacks() {
-		for _, p := range m.Func.Params {
-			if p.Type.Kind == model.Opaque && p.Type.ValueStruct() == nil {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// hasContextStruct reports whether a callback takes a context struct or a
-// struct by value, which the trigger fills from a "{...}" group.
-func hasContextStruct(o *model.Ops) bool {
-	for _, m := range o.Callbacks() {
-		for _, p := range m.Func.Params {
-			if p.Type.GroupStruct() != nil {
-				return true
-			}
-		}
-	}
-	return false
 }

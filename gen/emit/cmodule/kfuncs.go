@@ -21,7 +21,7 @@ func kfuncNames(o *model.Ops) string {
 // newCKfunc builds the C of one kfunc. The default body logs the call
 // (pr_debug: dynamic debug shows it) and returns the sum of the integer
 // arguments plus one, converted to the return type (NULL for a pointer).
-func newCKfunc(k model.Kfunc, fwd map[string]bool) cKfunc {
+func newCKfunc(k model.Kfunc) cKfunc {
 	ck := cKfunc{Name: k.Name, Flags: k.Flags.Kernel()}
 	if ck.Flags == "0" {
 		ck.Flags = ""
@@ -41,11 +41,9 @@ func newCKfunc(k model.Kfunc, fwd map[string]bool) cKfunc {
 			fmts, args = append(fmts, p.Name+"=%d"), append(args, p.Name)
 			sum = append(sum, p.Name)
 		case model.StructPtr:
-			forward(fwd, p.Type)
 			fmts, args = append(fmts, p.Name+"=%s"), append(args, p.Name+` ? "non-NULL" : "NULL"`)
 		}
 	}
-	forward(fwd, k.Func.Return)
 	if len(params) == 0 {
 		params = []string{"void"}
 	}

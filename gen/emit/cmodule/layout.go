@@ -115,15 +115,6 @@ func printCall(col int, head, format string, args []string) string {
 	return b.String()
 }
 
-// forward records the struct tag a struct pointer type names, for the
-// header's forward declarations (a pointer to a typedef'd anonymous struct
-// names none: the typedef is defined in full).
-func forward(fwd map[string]bool, t model.Type) {
-	if t.Kind == model.StructPtr && t.Struct != "" && strings.Contains(t.C, "struct "+t.Struct) {
-		fwd[t.Struct] = true
-	}
-}
-
 // toInt converts the C expression x of type t to the integer type to:
 // a __force cast for a __bitwise type (sparse refuses a plain one).
 func toInt(t model.Type, to, x string) string {

@@ -79,32 +79,6 @@ func cDeclLines(t model.Type, name string, depth int) []string {
 	return []string{t.Decl(name)}
 }
 
-// cTypeForwards lists the tags of the structs the definitions point to,
-// for the header's forward declarations.
-func cTypeForwards(o *model.Ops, fwd map[string]bool) {
-	var walk func(t model.Type)
-	walk = func(t model.Type) {
-		switch {
-		case t.Kind == model.StructPtr && t.Struct != "" && strings.Contains(t.C, "struct "+t.Struct):
-			fwd[t.Struct] = true
-		case t.Kind == model.Array && t.Elem != nil:
-			walk(*t.Elem)
-		case t.Def != nil && t.Def.Name == "":
-			for _, f := range t.Def.Fields {
-				walk(f.Type)
-			}
-		}
-	}
-	for _, d := range o.Types {
-		for _, f := range d.Fields {
-			walk(f.Type)
-		}
-		if d.Target != nil {
-			walk(*d.Target)
-		}
-	}
-}
-
 // cSizeAsserts are the module's build-time checks that GCC lays the
 // definitions out as the model says (the sizes the generator read).
 func cSizeAsserts(o *model.Ops) []string {

@@ -285,7 +285,7 @@ func funcProto(t btf.Type) (*btf.FuncProto, bool) {
 // bpf_dummy_test_2); the shortest such name wins.
 func stubParams(spec *btf.Spec, ops, member string, proto *btf.FuncProto) []btf.FuncParam {
 	var fn *btf.Func
-	if spec.TypeByName(ops+"__"+member, &fn) == nil {
+	if spec.TypeByName(model.CFIStubName(ops, member), &fn) == nil {
 		if fp, ok := fn.Type.(*btf.FuncProto); ok && sameProto(fp, proto) {
 			return fp.Params
 		}

@@ -167,7 +167,7 @@ func hdrKfuncs(filename string, src []byte, ast *cc.AST, o *model.Ops) ([]model.
 	used := make([]bool, len(markers))
 	var out []model.Kfunc
 	var errs []error
-	bodies := "module/" + o.BaseName() + "_kfuncs.c"
+	bodies := o.KfuncsFile()
 	for tu := ast.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
 		ed := tu.ExternalDeclaration
 		if ed == nil {
