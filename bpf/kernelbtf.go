@@ -20,7 +20,10 @@ import (
 // kernelBTF is the kernel's BTF as Load reads it: the raw blobs of vmlinux
 // and, for a module's type, of the module (split on vmlinux), scanned in
 // place for the few types a load needs (internal/btfx.Raw) instead of
-// decoded whole.
+// decoded whole. Where the kernel does not map vmlinux's file (before
+// Linux 6.16), vmlinux is read paged: a module's type reads only the
+// vmlinux types and strings it follows (tens of KB of ~5 MB), and vmlinux
+// is read whole only when something must be found in it by name.
 //
 // Upstream, cilium/ebpf would make this unnecessary by letting a caller
 // seed btf.Cache (or CollectionOptions) with the value type, attach target

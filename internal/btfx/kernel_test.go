@@ -3,7 +3,6 @@ package btfx
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -53,14 +52,7 @@ func TestVmlinuxObject(t *testing.T) {
 // fixtures, a split one (mod_ops.btf on base.btf) among them, whose types
 // may be named from the base's strings.
 func TestLookupAgainstWalk(t *testing.T) {
-	dir := filepath.Join("..", "..", "gen", "testdata", "btf")
-	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	read := func(name string) []byte { return fixture(t, name) }
 	base, err := Parse(read("base.btf"), nil)
 	if err != nil {
 		t.Fatal(err)

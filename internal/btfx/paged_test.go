@@ -106,14 +106,7 @@ func TestPagedVmlinux(t *testing.T) {
 // Where the blob has no value type, the first ID comes from reading the
 // base whole.
 func TestPinFirstID(t *testing.T) {
-	dir := filepath.Join("..", "..", "gen", "testdata", "btf")
-	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	read := func(name string) []byte { return fixture(t, name) }
 	paged := func(name string) *Raw { return pagedBytes(t, read(name)) }
 	eagerBase, _ := Parse(read("base.btf"), nil)
 	eager, err := Parse(read("mod_ops.btf"), eagerBase)
@@ -203,4 +196,14 @@ func oneTypeMore(t *testing.T, data []byte) []byte {
 	ne.PutUint32(out[12:], typeLen+12)
 	ne.PutUint32(out[16:], typeLen+12)
 	return out
+}
+
+// fixture reads one of gen's BTF fixtures (gen/testdata/btf).
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "gen", "testdata", "btf", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
