@@ -133,6 +133,7 @@ func (o *Ops) moduleSymbols() map[string]bool {
 	out[n] = true
 	for _, m := range o.Callbacks() {
 		out[b+"_call_"+m.Name] = true
+		out[CFIStubName(n, m.Name)] = true
 	}
 	return out
 }
