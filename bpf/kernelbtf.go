@@ -273,8 +273,10 @@ func openKernelBTF(ops *Ops, structs, kfuncs []string) (*Ops, *kernelBTF, *kerne
 }
 
 // inVmlinux reports whether the lookup still needs vmlinux's BTF after the
-// module's: for a struct or a kfunc (of those the programs call, kfuncs)
-// the module lacks, or for an enum.
+// module's: for a struct the module lacks, a kfunc (of those the programs
+// call, kfuncs) the module lacks under the name called (vmlinux's of that
+// name comes before the module's under a rename: kernelLookup.kfunc), or
+// an enum.
 func (w kernelWants) inVmlinux(lk *kernelLookup, kfuncs []string) bool {
 	if len(w.enums) > 0 {
 		return true
@@ -285,7 +287,7 @@ func (w kernelWants) inVmlinux(lk *kernelLookup, kfuncs []string) bool {
 		}
 	}
 	for _, f := range kfuncs {
-		if _, ok := lk.kfunc(f); !ok {
+		if _, ok := lk.kfuncs[f]; !ok {
 			return true
 		}
 	}

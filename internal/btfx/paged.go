@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"slices"
+
+	"golang.org/x/sys/unix"
 )
 
 // SourcePaged: the file read where and when a caller needs its bytes
@@ -37,6 +39,7 @@ type paged struct {
 	whole  func() ([]byte, Source, error)
 	read   int
 	splits []*Raw // blobs split on this one whose first ID was pinned
+	err    error  // the first failed read of strings (Raw.Err)
 }
 
 // typeChunk is how much of the type section Type reads at a time
@@ -199,7 +202,10 @@ func (p *paged) str(off uint32) []byte {
 		page, ok := p.strPages[i]
 		if !ok {
 			page = make([]byte, min(strPage, p.strsLen-i*strPage))
-			if readFull(p.f, page, p.strsAt+int64(i*strPage)) != nil {
+			if err := readFull(p.f, page, p.strsAt+int64(i*strPage)); err != nil {
+				if p.err == nil {
+					p.err = fmt.Errorf("btf: %s: read strings at offset %d: %w", p.path, i*strPage, err)
+				}
 				return nil
 			}
 			p.strPages[i] = page
@@ -233,24 +239,60 @@ func (r *Raw) readWhole() error {
 	if err != nil {
 		return fmt.Errorf("btf: %s: %w", p.path, err)
 	}
+	fail := func(err error) error {
+		if src == SourceObject || src == SourceMmap {
+			unix.Munmap(data)
+		}
+		return err
+	}
 	whole, err := Parse(data, nil)
+	if err == nil {
+		err = whole.index(nil, nil)
+	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", p.path, err)
+		return fail(fmt.Errorf("btf: %s: %w", p.path, err))
 	}
 	if len(whole.types) != p.typesLen || len(whole.strs) != p.strsLen {
-		return fmt.Errorf("btf: %s: the blob read whole differs from its header read before", p.path)
+		return fail(fmt.Errorf("btf: %s: the blob read whole differs from its header read before", p.path))
+	}
+	// the blobs split on r whose first ID was pinned: checked before r
+	// changes, so the error stays
+	next := r.firstID + TypeID(whole.ntypes)
+	for _, s := range p.splits {
+		if s.firstID != next {
+			return fail(fmt.Errorf("btf: %s: a blob split on it%s pinned its first type ID at %d, but its last type is %d: the blob does not belong to this base",
+				p.path, nameSuffix(s.name), s.firstID, next-1))
+		}
 	}
 	if p.closer != nil {
 		p.closer.Close()
 	}
 	r.data, r.types, r.strs, r.source = data, whole.types, whole.strs, src
-	r.offs, r.ntypes, r.paged = nil, 0, nil
-	if err := r.index(nil, nil); err != nil {
-		return err
+	r.offs, r.ntypes, r.indexed, r.paged = whole.offs, whole.ntypes, true, nil
+	return nil
+}
+
+// nameSuffix is " (name)", or "" for a blob without a file name.
+func nameSuffix(name string) string {
+	if name == "" {
+		return ""
 	}
-	for _, s := range p.splits {
-		if want := r.firstID + TypeID(r.ntypes); s.firstID != want {
-			return fmt.Errorf("btf: split blob %s: first type ID %d pinned by its own references, but its base has %d types (first ID %d): the blob does not belong to this base", s.name, s.firstID, r.ntypes, want)
+	return " (" + name + ")"
+}
+
+// unsplit forgets the blob s split on r (s is closed).
+func (r *Raw) unsplit(s *Raw) {
+	if r != nil && r.paged != nil {
+		r.paged.splits = slices.DeleteFunc(r.paged.splits, func(x *Raw) bool { return x == s })
+	}
+}
+
+// Err is the first error reading a paged blob's strings (or its base's):
+// a name read then is empty, so Type, Lookup and PinFirstID report it.
+func (r *Raw) Err() error {
+	for ; r != nil; r = r.base {
+		if r.paged != nil && r.paged.err != nil {
+			return r.paged.err
 		}
 	}
 	return nil
@@ -267,8 +309,15 @@ func (r *Raw) readWhole() error {
 // ID is checked against the base's type count if the base is ever scanned
 // whole.
 func (r *Raw) PinFirstID(from, member, to string) (bool, error) {
-	if r.base == nil || r.firstID != 0 {
-		return r.base != nil, nil
+	if r.base == nil {
+		return false, nil
+	}
+	if r.firstID != 0 {
+		return true, nil
+	}
+	if r.base.paged == nil {
+		// the base is read whole already: its type count
+		return true, r.needFirst()
 	}
 	// positions in the blob, counted from a first ID above any real one
 	const provisional = TypeID(1 << 31)
@@ -296,6 +345,9 @@ func (r *Raw) PinFirstID(from, member, to string) (bool, error) {
 		return false, err
 	}
 	i := ft.memberNamed(member)
+	if err := r.Err(); err != nil {
+		return false, err
+	}
 	if i < 0 {
 		return false, nil
 	}

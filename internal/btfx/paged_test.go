@@ -2,6 +2,7 @@ package btfx
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -206,4 +207,72 @@ func fixture(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// failingReader fails every read at or past off.
+type failingReader struct {
+	data []byte
+	off  int64
+}
+
+func (f failingReader) ReadAt(b []byte, off int64) (int, error) {
+	if off+int64(len(b)) > f.off {
+		return 0, errors.New("injected read error")
+	}
+	return copy(b, f.data[off:]), nil
+}
+
+// TestPagedEdges: pinning after the base was read whole, closing a pinned
+// blob, a failed read of the strings, and a refused pin that stays refused.
+func TestPagedEdges(t *testing.T) {
+	baseData, modData := fixture(t, "base.btf"), fixture(t, "mod_ops.btf")
+	eagerBase, _ := Parse(baseData, nil)
+	eager, _ := Parse(modData, eagerBase)
+	wantFirst, _ := eager.FirstID()
+
+	// the base read whole between parsing the module and pinning it
+	base := pagedBytes(t, baseData)
+	mod, _ := Parse(modData, base)
+	if _, err := base.Lookup(nil); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := mod.PinFirstID("bpf_struct_ops_mod_ops", "data", "mod_ops"); !ok || err != nil {
+		t.Errorf("PinFirstID after the base was read whole: %v, %v", ok, err)
+	}
+	if first, _ := mod.FirstID(); first != wantFirst {
+		t.Errorf("first ID %d, want %d", first, wantFirst)
+	}
+
+	// a pinned blob closed: the base forgets it
+	base = pagedBytes(t, baseData)
+	mod, _ = Parse(modData, base)
+	if ok, err := mod.PinFirstID("bpf_struct_ops_mod_ops", "data", "mod_ops"); !ok || err != nil {
+		t.Fatalf("PinFirstID: %v, %v", ok, err)
+	}
+	mod.Close()
+	if _, err := base.Lookup(nil); err != nil {
+		t.Errorf("the base read whole after a pinned blob was closed: %v", err)
+	}
+
+	// the strings cannot be read: an error, not an empty name
+	strsAt := int64(24 + ne.Uint32(baseData[16:]))
+	p, err := ParsePaged(failingReader{baseData, strsAt}, int64(len(baseData)), baseData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ty, err := p.Type(1); err == nil || !strings.Contains(err.Error(), "injected read error") {
+		t.Errorf("Type(1) with unreadable strings: %+v, %v", ty, err)
+	}
+
+	// a blob on the wrong base: refused, and refused again
+	wrong := pagedBytes(t, oneTypeMore(t, baseData))
+	mod, _ = Parse(modData, wrong)
+	if ok, err := mod.PinFirstID("bpf_struct_ops_mod_ops", "data", "mod_ops"); !ok || err != nil {
+		t.Fatalf("PinFirstID on the wrong base: %v, %v", ok, err)
+	}
+	for i := range 2 {
+		if _, err := wrong.Lookup(nil); err == nil {
+			t.Errorf("Lookup %d on the wrong base: no error", i+1)
+		}
+	}
 }

@@ -216,6 +216,9 @@ func Parse(data []byte, base *Raw) (*Raw, error) {
 // Close releases the mapping (or the buffer). Nothing read from r may be
 // used afterwards, except strings (copied).
 func (r *Raw) Close() error {
+	if r != nil && r.base != nil {
+		r.base.unsplit(r)
+	}
 	if r != nil && r.paged != nil && r.paged.closer != nil {
 		err := r.paged.closer.Close()
 		*r = Raw{}
@@ -308,10 +311,14 @@ func (r *Raw) Type(id TypeID) (Type, error) {
 		return Type{}, err
 	}
 	info := ne.Uint32(r.types[off+4:])
+	name := string(r.nameBytes(ne.Uint32(r.types[off:])))
+	if err := r.Err(); err != nil {
+		return Type{}, err
+	}
 	return Type{
 		ID:         id,
 		Kind:       Kind(info >> 24 & 0x1f),
-		Name:       string(r.nameBytes(ne.Uint32(r.types[off:]))),
+		Name:       name,
 		KindFlag:   info>>31 == 1,
 		Vlen:       int(info & 0xffff),
 		SizeOrType: ne.Uint32(r.types[off+8:]),

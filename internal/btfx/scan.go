@@ -160,5 +160,5 @@ func (r *Raw) index(wants []Want, ids []TypeID) error {
 	if build {
 		r.offs, r.ntypes, r.indexed = offs, count, true
 	}
-	return nil
+	return r.Err()
 }
