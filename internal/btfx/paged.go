@@ -34,8 +34,8 @@ type paged struct {
 	strsLen  int
 	strPages map[int][]byte // pages of the string section by index
 	scanOff  int            // the next type header of r.types to scan
-	// whole reads the blob for the first Lookup; read and copied are the
-	// bytes read so far (file offsets of each read are not kept)
+	// whole reads the blob for the first Lookup; read counts the bytes
+	// read so far
 	whole  func() ([]byte, Source, error)
 	read   int
 	splits []*Raw // blobs split on this one whose first ID was pinned
@@ -53,70 +53,67 @@ const strPage = 4096
 // openPaged opens the raw BTF f (at path) for reading on demand; whole
 // reads all of it when a lookup by name needs it.
 func openPaged(path string, f *os.File, whole func() ([]byte, Source, error)) (*Raw, error) {
-	var hdr [24]byte
-	if _, err := f.ReadAt(hdr[:], 0); err != nil {
-		return nil, fmt.Errorf("%s: read the header: %w", path, err)
-	}
 	size, err := fileSize(f)
 	if err != nil {
 		return nil, err
 	}
-	r, err := parseHeader(hdr[:], size)
+	r, err := newPaged(f, size)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	r.source = SourcePaged
-	r.paged.path, r.paged.f, r.paged.closer, r.paged.whole = path, f, f, whole
-	r.paged.read = len(hdr)
+	r.paged.path, r.paged.closer, r.paged.whole = path, f, whole
 	return r, nil
 }
 
 // ParsePaged is openPaged on any reader of size bytes (tests: a reader that
 // serves a page per call, as sysfs does); whole is the bytes a Lookup reads.
 func ParsePaged(ra io.ReaderAt, size int64, whole []byte) (*Raw, error) {
-	var hdr [24]byte
-	if _, err := ra.ReadAt(hdr[:], 0); err != nil {
-		return nil, err
-	}
-	r, err := parseHeader(hdr[:], size)
+	r, err := newPaged(ra, size)
 	if err != nil {
 		return nil, err
 	}
-	r.source = SourcePaged
-	r.paged.f, r.paged.read = ra, len(hdr)
 	r.paged.whole = func() ([]byte, Source, error) { return whole, SourceBytes, nil }
 	return r, nil
 }
 
-// parseHeader checks the header of a blob of size bytes (0: unknown) and
-// returns a paged Raw with no bytes read.
-func parseHeader(hdr []byte, size int64) (*Raw, error) {
+// newPaged reads and checks the header of the raw BTF in ra (size bytes,
+// 0: unknown) and returns a paged Raw that has read nothing else.
+func newPaged(ra io.ReaderAt, size int64) (*Raw, error) {
+	var hdr [24]byte
+	if _, err := ra.ReadAt(hdr[:], 0); err != nil {
+		return nil, fmt.Errorf("read the header: %w", err)
+	}
+	h, err := parseHeader(hdr[:], size)
+	if err != nil {
+		return nil, err
+	}
+	h.f, h.read, h.strPages = ra, len(hdr), map[int][]byte{}
+	return &Raw{firstID: 1, source: SourcePaged, paged: h}, nil
+}
+
+// parseHeader checks the BTF header at the start of hdr (24 bytes at
+// least) of a blob of size bytes (0: unknown) and returns where its
+// sections are.
+func parseHeader(hdr []byte, size int64) (*paged, error) {
 	if ne.Uint16(hdr) != btfMagic {
 		return nil, errors.New("btf: bad magic (not BTF, or not in the host's byte order)")
 	}
 	hdrLen := ne.Uint32(hdr[4:])
 	typeOff, typeLen := ne.Uint32(hdr[8:]), ne.Uint32(hdr[12:])
 	strOff, strLen := ne.Uint32(hdr[16:]), ne.Uint32(hdr[20:])
-	if hdrLen < 24 {
-		return nil, errors.New("btf: type section out of bounds")
-	}
 	in := func(off, n uint32) bool {
 		e := uint64(hdrLen) + uint64(off) + uint64(n)
 		return e < 1<<31 && (size <= 0 || e <= uint64(size))
 	}
-	if !in(typeOff, typeLen) {
+	if !in(typeOff, typeLen) || hdrLen < 24 {
 		return nil, errors.New("btf: type section out of bounds")
 	}
 	if !in(strOff, strLen) {
 		return nil, errors.New("btf: string section out of bounds")
 	}
-	return &Raw{
-		firstID: 1,
-		paged: &paged{
-			typesAt: int64(hdrLen) + int64(typeOff), typesLen: int(typeLen),
-			strsAt: int64(hdrLen) + int64(strOff), strsLen: int(strLen),
-			strPages: map[int][]byte{},
-		},
+	return &paged{
+		typesAt: int64(hdrLen) + int64(typeOff), typesLen: int(typeLen),
+		strsAt: int64(hdrLen) + int64(strOff), strsLen: int(strLen),
 	}, nil
 }
 

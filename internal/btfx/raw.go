@@ -173,27 +173,15 @@ func Parse(data []byte, base *Raw) (*Raw, error) {
 	if len(data) < 24 {
 		return nil, errors.New("btf: shorter than its header")
 	}
-	if ne.Uint16(data) != btfMagic {
-		return nil, errors.New("btf: bad magic (not BTF, or not in the host's byte order)")
-	}
-	hdrLen := ne.Uint32(data[4:])
-	typeOff, typeLen := ne.Uint32(data[8:]), ne.Uint32(data[12:])
-	strOff, strLen := ne.Uint32(data[16:]), ne.Uint32(data[20:])
-	end := func(off, n uint32) (uint64, bool) {
-		e := uint64(hdrLen) + uint64(off) + uint64(n)
-		return e, e <= uint64(len(data))
-	}
-	if _, ok := end(typeOff, typeLen); !ok || hdrLen < 24 {
-		return nil, errors.New("btf: type section out of bounds")
-	}
-	if _, ok := end(strOff, strLen); !ok {
-		return nil, errors.New("btf: string section out of bounds")
+	h, err := parseHeader(data, int64(len(data)))
+	if err != nil {
+		return nil, err
 	}
 	r := &Raw{
 		base:    base,
 		data:    data,
-		types:   data[hdrLen+typeOff : hdrLen+typeOff+typeLen],
-		strs:    data[hdrLen+strOff : hdrLen+strOff+strLen],
+		types:   data[h.typesAt : h.typesAt+int64(h.typesLen)],
+		strs:    data[h.strsAt : h.strsAt+int64(h.strsLen)],
 		firstID: 1,
 		source:  SourceBytes,
 	}
